@@ -1,0 +1,53 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../host/codeServerSession';
+import { runInHost } from '../host/runInCodeServer';
+import { formatFigure, type Figure } from './benchReport';
+
+/**
+ * `npm run bench`: every performance target of the issues, measured, printed with its ratio
+ * to the target. Exits non-zero when a target is missed. Later issues add their figures here.
+ */
+async function activationFigures(): Promise<Figure[]> {
+  const runs = Number(process.env['SPANLENS_BENCH_RUNS'] ?? '3');
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const result = (await runInHost({
+      suite: 'bench-activation',
+      testsIndex: join(repoRoot, 'out', 'test', 'bench', 'inHost', 'index.js'),
+      timeoutMs: 180_000,
+    })) as { activationMs: number };
+    samples.push(result.activationMs);
+  }
+  samples.sort((a, b) => a - b);
+  const median = samples[Math.floor(samples.length / 2)] ?? Number.NaN;
+  const worst = samples[samples.length - 1] ?? Number.NaN;
+  return [
+    { name: `activate() in code-server, median of ${runs}`, value: median, unit: 'ms', target: 50 },
+    { name: `activate() in code-server, worst of ${runs}`, value: worst, unit: 'ms', target: 50 },
+  ];
+}
+
+function bundleFigures(): Figure[] {
+  const kib = (file: string): number => statSync(join(repoRoot, 'dist', file)).size / 1024;
+  return [
+    { name: 'extension bundle (production)', value: kib('extension.js'), unit: 'KiB', target: 1024 },
+    { name: 'webview bundle (production)', value: kib('webview.js'), unit: 'KiB', target: 400 },
+  ];
+}
+
+async function main(): Promise<void> {
+  const figures = [...bundleFigures(), ...(await activationFigures())];
+  console.log('\nSpanLens benchmarks');
+  for (const figure of figures) console.log(formatFigure(figure));
+  const missed = figures.filter((f) => f.value > f.target);
+  if (missed.length > 0) {
+    console.error(`\n${missed.length} target(s) missed.`);
+    process.exit(1);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,39 @@
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { extensionId } from '../../src/shared/contract';
+
+interface Manifest {
+  contributes: { commands: { command: string }[] };
+}
+
+describe('SpanLens in a real VS Code', () => {
+  const extension = vscode.extensions.getExtension(extensionId);
+
+  it('is installed under its contract id and activates', async () => {
+    assert.ok(extension, `extension ${extensionId} is not loaded`);
+    await extension.activate();
+    assert.equal(extension.isActive, true);
+  });
+
+  it('registers every command its package.json contributes', async () => {
+    assert.ok(extension);
+    const manifest = JSON.parse(readFileSync(join(extension.extensionPath, 'package.json'), 'utf8')) as Manifest;
+    const registered = new Set(await vscode.commands.getCommands(true));
+    const missing = manifest.contributes.commands.map((c) => c.command).filter((id) => !registered.has(id));
+    assert.deepEqual(missing, []);
+  });
+
+  it('rejects a command whose feature is not built yet with a message that says so', async () => {
+    await assert.rejects(
+      Promise.resolve(vscode.commands.executeCommand('spanlens.compareTraces', { traceId: 'a', baselineTraceId: 'b' })),
+      /"Compare Traces…" is not available in this version/,
+    );
+  });
+
+  it('opens the SpanLens view container and its Traces view', async () => {
+    await vscode.commands.executeCommand('workbench.view.extension.spanlens');
+    await vscode.commands.executeCommand('spanlens.traces.focus');
+  });
+});
