@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchChromium, repoRoot, startCodeServer } from './codeServerSession';
@@ -63,6 +63,8 @@ if (require.main === module) {
     .then((summary) => {
       for (const failure of summary.failures) console.error(`✗ ${failure.title}\n${failure.message}\n`);
       console.log(`${suite} (in code-server): ${formatCounts(summary)}`);
+      const outer = process.env['SPANLENS_SUMMARY_FILE'];
+      if (outer) writeFileSync(outer, JSON.stringify(summary));
       if (summary.failed > 0 || summary.passed === 0) {
         if (summary.passed === 0) console.error(`The ${suite} suite ran no passing test; that counts as a failure.`);
         process.exit(1);
