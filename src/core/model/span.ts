@@ -1,0 +1,100 @@
+import { noAttributes, stringAttribute, type Attributes } from './attributes';
+
+/** OTLP numbering, which every other format maps onto. */
+export const SpanKind = { Unspecified: 0, Internal: 1, Server: 2, Client: 3, Producer: 4, Consumer: 5 } as const;
+export type SpanKind = (typeof SpanKind)[keyof typeof SpanKind];
+
+export const StatusCode = { Unset: 0, Ok: 1, Error: 2 } as const;
+export type StatusCode = (typeof StatusCode)[keyof typeof StatusCode];
+
+const spanKindNames = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'] as const;
+
+export function spanKindName(kind: SpanKind): string {
+  return spanKindNames[kind];
+}
+
+/** Where spans came from; shared by every span of one batch, so it costs one object per batch. */
+export interface Resource {
+  readonly serviceName: string;
+  readonly attributes: Attributes;
+}
+
+export interface Scope {
+  readonly name: string;
+  readonly version: string | undefined;
+  readonly attributes: Attributes;
+}
+
+export interface SpanEvent {
+  readonly timeNs: bigint;
+  readonly name: string;
+  readonly attributes: Attributes;
+}
+
+export interface SpanLink {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly traceState: string | undefined;
+  readonly attributes: Attributes;
+}
+
+/** One span, normalized from whatever format carried it. Ids are canonical (see ids.ts). */
+export interface Span {
+  readonly traceId: string;
+  readonly spanId: string;
+  /** undefined for a root; a parent that is not in the trace makes the span an orphan. */
+  readonly parentSpanId: string | undefined;
+  readonly name: string;
+  readonly kind: SpanKind;
+  readonly startNs: bigint;
+  readonly endNs: bigint;
+  readonly statusCode: StatusCode;
+  readonly statusMessage: string | undefined;
+  readonly attributes: Attributes;
+  readonly events: readonly SpanEvent[];
+  readonly links: readonly SpanLink[];
+  readonly resource: Resource;
+  readonly scope: Scope | undefined;
+  readonly traceState: string | undefined;
+  /** W3C trace flags and the OTLP is-remote bits, when the format has them. */
+  readonly flags: number | undefined;
+}
+
+export type SpanInit = Pick<Span, 'traceId' | 'spanId' | 'name' | 'startNs' | 'endNs' | 'resource'> & Partial<Span>;
+
+const noEvents: readonly SpanEvent[] = Object.freeze([]);
+const noLinks: readonly SpanLink[] = Object.freeze([]);
+
+/**
+ * The one place spans are made: every field set in the same order, so V8 gives all spans one
+ * hidden class and the model stays compact and monomorphic however many formats feed it.
+ */
+export function createSpan(init: SpanInit): Span {
+  return {
+    traceId: init.traceId,
+    spanId: init.spanId,
+    parentSpanId: init.parentSpanId === '' ? undefined : init.parentSpanId,
+    name: init.name,
+    kind: init.kind ?? SpanKind.Unspecified,
+    startNs: init.startNs,
+    endNs: init.endNs,
+    statusCode: init.statusCode ?? StatusCode.Unset,
+    statusMessage: init.statusMessage === '' ? undefined : init.statusMessage,
+    attributes: init.attributes ?? noAttributes,
+    events: init.events && init.events.length > 0 ? init.events : noEvents,
+    links: init.links && init.links.length > 0 ? init.links : noLinks,
+    resource: init.resource,
+    scope: init.scope,
+    traceState: init.traceState === '' ? undefined : init.traceState,
+    flags: init.flags,
+  };
+}
+
+/** Resources are shared; this builds one with its service name read once. */
+export function createResource(attributes: Attributes, fallbackServiceName = 'unknown_service'): Resource {
+  return { serviceName: stringAttribute(attributes, 'service.name') ?? fallbackServiceName, attributes };
+}
+
+export function isErrorSpan(span: Span): boolean {
+  return span.statusCode === StatusCode.Error;
+}
