@@ -1,0 +1,165 @@
+/**
+ * Splits the elements of one array inside a JSON document that arrives in chunks, so a trace file
+ * larger than a JavaScript string can hold is never read into one string: each element (an OTLP
+ * `resourceSpans` entry, say) is cut out as bytes and handed over on its own, for `JSON.parse`.
+ *
+ * Hand-written rather than a streaming JSON library: it only tracks strings, nesting and the
+ * few object keys on the way to the array, and leaves the real parsing to the native
+ * `JSON.parse`, which keeps large files at native parsing speed (see `npm run bench`).
+ */
+
+const quote = 0x22;
+const backslash = 0x5c;
+const openBrace = 0x7b;
+const closeBrace = 0x7d;
+const openBracket = 0x5b;
+const closeBracket = 0x5d;
+const colon = 0x3a;
+const comma = 0x2c;
+
+/** Key paths from the top-level object down to the wanted array, e.g. ['result', 'resourceSpans']. */
+export type JsonPath = readonly string[];
+
+export interface SplitElement {
+  /** The path (one of those asked for) whose array holds the element. */
+  readonly path: JsonPath;
+  readonly bytes: Buffer;
+  /** Offset of the element in the whole document, for error messages. */
+  readonly offset: number;
+}
+
+export class JsonArraySplitter {
+  private readonly maxKeyDepth: number;
+  private readonly keys: (string | undefined)[] = [];
+  private readonly containers: number[] = [];
+  private expectKey = false;
+  private inString = false;
+  private escaped = false;
+  private capturingKey: number[] | undefined;
+  private targetDepth = -1;
+  private targetPath: JsonPath | undefined;
+  private elementParts: Buffer[] = [];
+  private elementStart = -1;
+  private elementOffset = 0;
+  private consumed = 0;
+  private matchedAny = false;
+
+  constructor(
+    private readonly paths: readonly JsonPath[],
+    private readonly onElement: (element: SplitElement) => void,
+    /** Largest element accepted; beyond it the element could not become one string anyway. */
+    private readonly maxElementBytes = 256 * 1024 * 1024,
+  ) {
+    this.maxKeyDepth = Math.max(...paths.map((p) => p.length));
+  }
+
+  /** Whether any wanted array was found so far. */
+  get found(): boolean {
+    return this.matchedAny;
+  }
+
+  push(chunk: Buffer): void {
+    const inElement = (): boolean => this.targetDepth >= 0 && this.containers.length > this.targetDepth;
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i] as number;
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (byte === backslash) this.escaped = true;
+        else if (byte === quote) {
+          this.inString = false;
+          if (this.capturingKey) {
+            this.keys[this.containers.length - 1] = Buffer.from(this.capturingKey).toString('utf8');
+            this.capturingKey = undefined;
+          }
+        }
+        if (this.capturingKey && this.inString) this.capturingKey.push(byte);
+        continue;
+      }
+      switch (byte) {
+        case quote:
+          this.inString = true;
+          if (this.expectKey && this.containers.length <= this.maxKeyDepth && !inElement()) this.capturingKey = [];
+          this.expectKey = false;
+          break;
+        case openBrace:
+        case openBracket:
+          if (this.targetDepth >= 0 && this.containers.length === this.targetDepth + 1 && this.elementStart < 0 && this.elementParts.length === 0) {
+            this.elementStart = i;
+            this.elementOffset = this.consumed + i;
+          }
+          if (byte === openBracket && this.targetDepth < 0) this.checkTarget();
+          this.containers.push(byte);
+          this.keys.push(undefined);
+          this.expectKey = byte === openBrace;
+          break;
+        case closeBrace:
+        case closeBracket:
+          this.containers.pop();
+          this.keys.pop();
+          this.expectKey = false;
+          if (this.targetDepth >= 0 && this.containers.length === this.targetDepth + 1 && (this.elementStart >= 0 || this.elementParts.length > 0)) {
+            this.emit(chunk, i + 1);
+          } else if (this.targetDepth >= 0 && this.containers.length === this.targetDepth) {
+            this.targetDepth = -1;
+            this.targetPath = undefined;
+          }
+          break;
+        case comma:
+          this.expectKey = this.containers[this.containers.length - 1] === openBrace;
+          break;
+        case colon:
+          this.expectKey = false;
+          break;
+        default:
+          break;
+      }
+    }
+    if (this.elementStart >= 0) {
+      this.elementParts.push(chunk.subarray(this.elementStart));
+      this.elementStart = 0;
+      this.checkSize();
+    } else if (this.elementParts.length > 0) {
+      this.elementParts.push(chunk);
+      this.checkSize();
+    }
+    if (this.elementStart === 0) this.elementStart = -1;
+    this.consumed += chunk.length;
+  }
+
+  /** Throws when the document ended inside a value. */
+  finish(): void {
+    if (this.containers.length > 0 || this.inString) {
+      throw new Error(`the JSON ends inside ${this.inString ? 'a string' : `${this.containers.length} open bracket${this.containers.length === 1 ? '' : 's'}`} after ${this.consumed} bytes`);
+    }
+  }
+
+  private checkTarget(): void {
+    const depth = this.containers.length;
+    const here = this.keys.slice(0, depth);
+    for (const path of this.paths) {
+      if (path.length !== depth) continue;
+      if (path.every((key, index) => here[index] === key)) {
+        this.targetDepth = depth;
+        this.targetPath = path;
+        this.matchedAny = true;
+        return;
+      }
+    }
+  }
+
+  private checkSize(): void {
+    const size = this.elementParts.reduce((sum, part) => sum + part.length, 0);
+    if (size > this.maxElementBytes) {
+      throw new Error(`one element of ${this.targetPath?.join('.') ?? 'the array'} at byte ${this.elementOffset} is larger than ${this.maxElementBytes} bytes`);
+    }
+  }
+
+  private emit(chunk: Buffer, end: number): void {
+    const start = this.elementStart >= 0 ? this.elementStart : 0;
+    const tail = chunk.subarray(start, end);
+    const bytes = this.elementParts.length === 0 ? tail : Buffer.concat([...this.elementParts, tail]);
+    this.elementParts = [];
+    this.elementStart = -1;
+    this.onElement({ path: this.targetPath ?? [], bytes, offset: this.elementOffset });
+  }
+}
