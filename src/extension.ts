@@ -1,8 +1,12 @@
 import * as vscode from 'vscode';
+import { TraceServiceClient } from './core/traceService/traceServiceClient';
 import { tracesViewId } from './shared/contract';
 import { registerCommands } from './vscode/commandRegistry';
 import { notBuiltYet } from './vscode/notBuiltYet';
-import { TracesTreeProvider } from './vscode/tracesTreeProvider';
+import { openTraceFiles, TraceFileDropController } from './vscode/openTraceFiles';
+import { TraceFileEditorProvider, traceFileEditorViewType } from './vscode/traceFileEditorProvider';
+import { TraceList } from './vscode/traceList';
+import { showMoreCommandId, TracesTreeProvider, type TraceTreeNode } from './vscode/tracesTreeProvider';
 
 /** What the extension exposes to other extensions and to its own tests. */
 export interface SpanLensApi {
@@ -12,13 +16,34 @@ export interface SpanLensApi {
 
 export function activate(context: vscode.ExtensionContext): SpanLensApi {
   const started = performance.now();
-
-  const tree = new TracesTreeProvider();
-  context.subscriptions.push(tree, vscode.window.registerTreeDataProvider(tracesViewId, tree));
+  const log = vscode.window.createOutputChannel('SpanLens', { log: true });
+  // Parsing and indexing run in a worker that starts on first use, not here.
+  const traceService = new TraceServiceClient(context.asAbsolutePath('dist/traceWorker.js'));
+  const traces = new TraceList();
+  const tree = new TracesTreeProvider(traceService, traces);
+  const view: { current?: vscode.TreeView<TraceTreeNode> } = {};
+  const openFiles = (argument: unknown): ReturnType<typeof openTraceFiles> =>
+    openTraceFiles({ queries: traceService, traces, tree, treeView: () => view.current, log }, argument);
+  const treeView = vscode.window.createTreeView(tracesViewId, {
+    treeDataProvider: tree,
+    showCollapseAll: true,
+    dragAndDropController: new TraceFileDropController((paths) => openFiles(paths)),
+  });
+  view.current = treeView;
+  context.subscriptions.push(
+    log,
+    traces,
+    tree,
+    treeView,
+    { dispose: () => void traceService.dispose() },
+    vscode.window.registerCustomEditorProvider(traceFileEditorViewType, new TraceFileEditorProvider((uri) => openFiles(uri))),
+    vscode.commands.registerCommand(showMoreCommandId, (node: TraceTreeNode) => tree.showMore(node)),
+  );
 
   registerCommands(context, {
     'spanlens.openTrace': notBuiltYet('Open Trace…'),
-    'spanlens.openTraceFile': notBuiltYet('Open Trace File…'),
+    // From the explorer's context menu the second argument is the whole multi-selection.
+    'spanlens.openTraceFile': (argument, selection) => openFiles(Array.isArray(selection) && selection.length > 0 ? selection : argument),
     'spanlens.openTraceFromClipboard': notBuiltYet('Open Trace from Clipboard'),
     'spanlens.searchTraces': notBuiltYet('Search Traces…'),
     'spanlens.goToSpanCode': notBuiltYet('Go to Code'),

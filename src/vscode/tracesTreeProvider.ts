@@ -1,22 +1,165 @@
 import * as vscode from 'vscode';
+import type { SpanRow, TraceQueries, TraceSummary } from '../core/traceService/traceServiceProtocol';
+import { durationNs, formatDuration } from '../core/model/units';
+import type { TraceList } from './traceList';
+
+export type TraceTreeNode =
+  | { readonly kind: 'source'; readonly label: string }
+  | { readonly kind: 'trace'; readonly summary: TraceSummary }
+  | { readonly kind: 'span'; readonly row: SpanRow; readonly parent: TraceTreeNode }
+  | { readonly kind: 'more'; readonly traceId: string; readonly parentIndex: number; readonly shown: number; readonly total: number; readonly parent: TraceTreeNode };
+
+/** Rows fetched per expansion; a span with 100k children shows a page and a "show more" row. */
+export const childPageSize = 500;
+export const showMoreCommandId = 'spanlens.internal.showMoreChildren';
+
+const filesSource: TraceTreeNode = { kind: 'source', label: 'Files' };
 
 /**
- * The `spanlens.traces` view. It has no sources wired in yet, so it stays empty and VS Code
- * shows the view's welcome content, which tells a new user what to do.
+ * The `spanlens.traces` view: sources → traces → spans. Span rows come from the trace service a
+ * page at a time, so a huge trace costs the extension host only the rows on screen. While no
+ * trace is loaded the view is empty and VS Code shows its welcome content.
  */
-export class TracesTreeProvider implements vscode.TreeDataProvider<vscode.TreeItem> {
-  private readonly changed = new vscode.EventEmitter<vscode.TreeItem | undefined>();
+export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<TraceTreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
+  private readonly traceNodes = new Map<string, TraceTreeNode>();
+  /** How many children each expanded parent shows, keyed by `traceId/parentIndex`. */
+  private readonly shown = new Map<string, number>();
+  private readonly subscription: vscode.Disposable;
 
-  getTreeItem(element: vscode.TreeItem): vscode.TreeItem {
-    return element;
+  constructor(
+    private readonly queries: TraceQueries,
+    private readonly traces: TraceList,
+  ) {
+    this.subscription = traces.onDidChange(() => this.changed.fire(undefined));
   }
 
-  getChildren(): vscode.TreeItem[] {
-    return [];
+  traceNode(traceId: string): TraceTreeNode | undefined {
+    const summary = this.traces.get(traceId);
+    if (!summary) return undefined;
+    let node = this.traceNodes.get(traceId);
+    if (node?.kind !== 'trace' || node.summary !== summary) {
+      node = { kind: 'trace', summary };
+      this.traceNodes.set(traceId, node);
+    }
+    return node;
+  }
+
+  showMore(node: TraceTreeNode): void {
+    if (node.kind !== 'more') return;
+    this.shown.set(`${node.traceId}/${node.parentIndex}`, node.shown + childPageSize);
+    this.changed.fire(node.parent);
+  }
+
+  getTreeItem(node: TraceTreeNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'source': {
+        const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `source:${node.label}`;
+        item.iconPath = new vscode.ThemeIcon('files');
+        item.contextValue = 'spanlens.source';
+        return item;
+      }
+      case 'trace':
+        return traceItem(node.summary);
+      case 'span':
+        return spanItem(node.row);
+      case 'more': {
+        const item = new vscode.TreeItem(`Show ${Math.min(childPageSize, node.total - node.shown)} more (${node.total - node.shown} not shown)`);
+        item.id = `more:${node.traceId}/${node.parentIndex}/${node.shown}`;
+        item.iconPath = new vscode.ThemeIcon('ellipsis');
+        item.command = { command: showMoreCommandId, title: 'Show more', arguments: [node] };
+        return item;
+      }
+    }
+  }
+
+  async getChildren(node?: TraceTreeNode): Promise<TraceTreeNode[]> {
+    if (!node) return this.traces.all().length > 0 ? [filesSource] : [];
+    switch (node.kind) {
+      case 'source':
+        return this.traces.all().map((summary) => this.traceNode(summary.traceId) ?? { kind: 'trace', summary });
+      case 'trace':
+        return await this.page(node.summary.traceId, -1, node);
+      case 'span':
+        return await this.page(node.row.traceId, node.row.index, node);
+      case 'more':
+        return [];
+    }
+  }
+
+  getParent(node: TraceTreeNode): TraceTreeNode | undefined {
+    switch (node.kind) {
+      case 'source':
+        return undefined;
+      case 'trace':
+        return filesSource;
+      case 'span':
+      case 'more':
+        return node.parent;
+    }
   }
 
   dispose(): void {
+    this.subscription.dispose();
     this.changed.dispose();
   }
+
+  private async page(traceId: string, parentIndex: number, parent: TraceTreeNode): Promise<TraceTreeNode[]> {
+    const limit = this.shown.get(`${traceId}/${parentIndex}`) ?? childPageSize;
+    const page = await this.queries.children(traceId, parentIndex, 0, limit);
+    const nodes: TraceTreeNode[] = page.rows.map((row) => ({ kind: 'span', row, parent }));
+    if (page.total > page.rows.length) nodes.push({ kind: 'more', traceId, parentIndex, shown: page.rows.length, total: page.total, parent });
+    return nodes;
+  }
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+function traceItem(summary: TraceSummary): vscode.TreeItem {
+  const item = new vscode.TreeItem(`${summary.rootService}: ${summary.rootName}`, vscode.TreeItemCollapsibleState.Collapsed);
+  item.id = `trace:${summary.traceId}`;
+  const parts = [formatDuration(durationNs(summary.durationNs)), plural(summary.spanCount, 'span')];
+  if (summary.errorCount > 0) parts.push(plural(summary.errorCount, 'error'));
+  item.description = parts.join(' · ');
+  item.iconPath = summary.errorCount > 0 ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground')) : new vscode.ThemeIcon('pulse');
+  item.contextValue = 'spanlens.trace';
+  // Span data is untrusted: tooltips are built with appendText, which escapes Markdown.
+  const tooltip = new vscode.MarkdownString();
+  tooltip.appendText(`Trace ${summary.traceId}\n\n`);
+  tooltip.appendText(`Services: ${summary.services.join(', ')}\n\n`);
+  tooltip.appendText(`Started: ${new Date(Number(BigInt(summary.startNs) / 1_000_000n)).toISOString()}\n\n`);
+  tooltip.appendText(`From: ${summary.origin}`);
+  for (const warning of summary.warnings.slice(0, 5)) tooltip.appendText(`\n\n⚠ ${warning}`);
+  item.tooltip = tooltip;
+  return item;
+}
+
+const kindIcons: Readonly<Record<string, string>> = {
+  server: 'arrow-circle-right',
+  client: 'arrow-circle-left',
+  producer: 'arrow-up',
+  consumer: 'arrow-down',
+  internal: 'circle-small-filled',
+  unspecified: 'circle-small-filled',
+};
+
+function spanItem(row: SpanRow): vscode.TreeItem {
+  const item = new vscode.TreeItem(row.name || '(unnamed span)', row.childCount > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+  item.id = `span:${row.traceId}/${row.index}`;
+  item.description = `${row.service} · ${formatDuration(durationNs(row.durationNs))}${row.orphan ? ' · parent missing' : ''}`;
+  item.iconPath = row.error ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground')) : new vscode.ThemeIcon(kindIcons[row.kind] ?? 'circle-small-filled');
+  item.contextValue = 'spanlens.span';
+  const tooltip = new vscode.MarkdownString();
+  tooltip.appendText(`${row.name}\n\n${row.kind} span of ${row.service}, ${formatDuration(durationNs(row.durationNs))}, starts at +${formatDuration(durationNs(row.offsetNs))}\n\n`);
+  if (row.error) tooltip.appendText(`Error${row.statusMessage ? `: ${row.statusMessage}` : ''}\n\n`);
+  if (row.orphan) tooltip.appendText('Its parent span is not in this trace.\n\n');
+  for (const [key, value] of row.keyAttributes) tooltip.appendText(`${key} = ${value}\n\n`);
+  tooltip.appendText(`Span ${row.spanId}`);
+  item.tooltip = tooltip;
+  item.accessibilityInformation = { label: `${row.name}, ${row.service}, ${formatDuration(durationNs(row.durationNs))}${row.error ? ', error' : ''}` };
+  return item;
 }

@@ -2,7 +2,9 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../host/codeServerSession';
 import { runInHost } from '../host/runInCodeServer';
-import { formatFigure, type Figure } from './benchReport';
+import { formatFigure, missedTarget, type Figure } from './benchReport';
+import { benchOtlpProtobuf } from './otlpProtobufBench';
+import { benchTraceFiles } from './traceFileBench';
 
 /**
  * `npm run bench`: every performance target of the issues, measured, printed with its ratio
@@ -37,10 +39,22 @@ function bundleFigures(): Figure[] {
 }
 
 async function main(): Promise<void> {
-  const figures = [...bundleFigures(), ...(await activationFigures())];
+  const only = process.argv.slice(2);
+  const groups: [string, () => Promise<Figure[]> | Figure[]][] = [
+    ['bundles', bundleFigures],
+    ['activation', activationFigures],
+    ['protobuf', benchOtlpProtobuf],
+    ['files', benchTraceFiles],
+  ];
+  const figures: Figure[] = [];
+  for (const [name, run] of groups) {
+    if (only.length > 0 && !only.includes(name)) continue;
+    console.log(`measuring ${name}…`);
+    figures.push(...(await run()));
+  }
   console.log('\nSpanLens benchmarks');
   for (const figure of figures) console.log(formatFigure(figure));
-  const missed = figures.filter((f) => f.value > f.target);
+  const missed = figures.filter(missedTarget);
   if (missed.length > 0) {
     console.error(`\n${missed.length} target(s) missed.`);
     process.exit(1);

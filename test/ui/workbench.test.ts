@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { otlpJsonOf, recordSdkSpans } from '../unit/sdkTraces';
 import { launchChromium, repoRoot, startCodeServer, type CodeServerSession } from '../host/codeServerSession';
 
 export const artifactsDir = join(repoRoot, 'artifacts', 'ui');
@@ -15,10 +16,19 @@ describe('the workbench, as a person sees it', function () {
   before(async () => {
     mkdirSync(artifactsDir, { recursive: true });
     session = await startCodeServer();
+    mkdirSync(join(session.workspace, 'traces'), { recursive: true });
+    writeFileSync(join(session.workspace, 'traces', 'checkout.json'), otlpJsonOf(recordSdkSpans(1)));
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(session.url({ extensionDevelopmentPath: repoRoot }));
     await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      const name = (this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60));
+      await page.screenshot({ path: join(artifactsDir, `FAILED-${name}.png`) }).catch(() => undefined);
+    }
   });
 
   after(async () => {
@@ -53,5 +63,32 @@ describe('the workbench, as a person sees it', function () {
     assert.ok(labels.some((label) => label.includes('SpanLens: Open Trace File…')), `palette showed: ${labels.join(' | ')}`);
     await page.screenshot({ path: join(artifactsDir, 'command-palette.png') });
     await page.keyboard.press('Escape');
+  });
+
+  it('opens a trace file from the command palette and shows its spans in the Traces view', async () => {
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.fill('>SpanLens: Open Trace File');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Open Trace File' }).first().click();
+    // code-server's file picker is a quick input that takes a path; wait until it has replaced
+    // the command palette, or the path would be typed into the palette.
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'SpanLens: Open Trace File' }).waitFor({ timeout: 15_000 });
+    // It starts by filling in the workspace folder; typing before that would be overwritten.
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'README.md' }).waitFor({ timeout: 15_000 });
+    await input.fill(join(session.workspace, 'traces', 'checkout.json'));
+    // The dialog validates the typed path asynchronously; accept once it lists the file.
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'checkout.json' }).waitFor({ timeout: 15_000 });
+    await page.locator('.quick-input-widget .monaco-button', { hasText: 'Open Trace' }).click();
+    const traceRow = page.locator('.monaco-list-row', { hasText: 'checkout: GET /cart' });
+    await traceRow.waitFor({ timeout: 30_000 });
+    assert.match((await traceRow.textContent()) ?? '', /3 spans · 1 error/);
+    const rootSpan = page.locator('.monaco-list-row[aria-level="3"]', { hasText: 'GET /cart' });
+    await rootSpan.waitFor({ timeout: 10_000 });
+    await rootSpan.click();
+    await page.keyboard.press('ArrowRight');
+    const payRow = page.locator('.monaco-list-row[aria-level="4"]', { hasText: 'pay' });
+    await payRow.waitFor({ timeout: 10_000 });
+    assert.match((await payRow.textContent()) ?? '', /checkout/);
+    await page.screenshot({ path: join(artifactsDir, 'trace-tree.png') });
   });
 });

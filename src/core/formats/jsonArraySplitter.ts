@@ -43,6 +43,7 @@ export class JsonArraySplitter {
   private elementOffset = 0;
   private consumed = 0;
   private matchedAny = false;
+  private documentCount = 0;
 
   constructor(
     private readonly paths: readonly JsonPath[],
@@ -56,6 +57,16 @@ export class JsonArraySplitter {
   /** Whether any wanted array was found so far. */
   get found(): boolean {
     return this.matchedAny;
+  }
+
+  /** Complete top-level values so far: more than one means JSON lines (or concatenated JSON). */
+  get documents(): number {
+    return this.documentCount;
+  }
+
+  /** Whether the input so far ends inside a value. */
+  get incomplete(): boolean {
+    return this.containers.length > 0 || this.inString;
   }
 
   push(chunk: Buffer): void {
@@ -97,6 +108,7 @@ export class JsonArraySplitter {
           this.containers.pop();
           this.keys.pop();
           this.expectKey = false;
+          if (this.containers.length === 0) this.documentCount++;
           if (this.targetDepth >= 0 && this.containers.length === this.targetDepth + 1 && (this.elementStart >= 0 || this.elementParts.length > 0)) {
             this.emit(chunk, i + 1);
           } else if (this.targetDepth >= 0 && this.containers.length === this.targetDepth) {
@@ -128,7 +140,7 @@ export class JsonArraySplitter {
 
   /** Throws when the document ended inside a value. */
   finish(): void {
-    if (this.containers.length > 0 || this.inString) {
+    if (this.incomplete) {
       throw new Error(`the JSON ends inside ${this.inString ? 'a string' : `${this.containers.length} open bracket${this.containers.length === 1 ? '' : 's'}`} after ${this.consumed} bytes`);
     }
   }

@@ -25,8 +25,10 @@ describe('JsonArraySplitter', () => {
         elements.map((e) => JSON.parse(e.bytes.toString('utf8')) as unknown),
         [{ a: 1, s: 'x]}' }, { b: [1, 2, { c: 'ü' }] }, { d: '\\' }],
       );
-      assert.deepEqual(elements[0]?.path, ['resourceSpans']);
-      assert.equal(doc.slice(elements[0]?.offset ?? 0).startsWith('{"a":1'), true);
+      const first = elements[0];
+      assert.ok(first);
+      assert.deepEqual(first.path, ['resourceSpans']);
+      assert.equal(doc.slice(first.offset).startsWith('{"a":1'), true);
     });
   }
 

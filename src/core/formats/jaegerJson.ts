@@ -1,0 +1,678 @@
+import { formatAttributeValue, noAttributes, setAttribute, type AttributeValue, type Attributes } from '../model/attributes';
+import { isZeroId, normalizeSpanId, normalizeTraceId } from '../model/ids';
+import { createResource, createSpan, SpanKind, StatusCode, type Resource, type Scope, type Span, type SpanEvent, type SpanLink } from '../model/span';
+import { microsToNs } from '../model/units';
+import { TraceDecodeError, type DecodedSpans } from './traceFormat';
+
+/**
+ * Jaeger v1 JSON, the shape of the query service's `/api/traces` responses and of the Jaeger UI's
+ * "Download JSON" (../shared/reference/backends.md §1.3–1.4):
+ *
+ * - the API wrapper `{data: [Trace…], total, limit, offset, errors}`;
+ * - a bare `Trace` `{traceID, spans, processes, warnings}`;
+ * - spans with an embedded `process` instead of a `processID`, as an array or one object (what
+ *   Elasticsearch stores and the anonymizer writes). That form writes every value as a string
+ *   and binary values as hex (jaeger `dbmodel.FromDomain`, `KeyValue.AsString`).
+ *
+ * What an OTLP→Jaeger conversion folded into tags is unfolded again, so that one trace read from
+ * OTLP and from Jaeger gives the same model: `span.kind` → kind; `otel.status_code`,
+ * `otel.status_description` and `error` → status; `otel.scope.*` (and the older
+ * `otel.library.*`) → scope; `w3c.tracestate` → trace state.
+ *
+ * Jaeger's internal domain model JSON (base64 ids, RFC 3339 times, `vStr`/`vType`) is a different
+ * format that no HTTP API returns; it is recognised only to say so.
+ */
+
+const format = 'jaeger-json';
+
+type JsonObject = { readonly [key: string]: unknown };
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A fault at a place relative to the value that found it. Each enclosing level prefixes its own
+ * segment as the error unwinds, so paths are only built when something is wrong.
+ */
+class Problem extends Error {
+  constructor(
+    public where: string,
+    readonly what: string,
+  ) {
+    super(what);
+    this.name = 'Problem';
+  }
+}
+
+function at(error: unknown, segment: string): unknown {
+  if (error instanceof Problem) {
+    const where = error.where;
+    error.where = where === '' ? segment : where.startsWith('[') ? segment + where : `${segment}.${where}`;
+  }
+  return error;
+}
+
+/** A value as a message shows it: short, never the whole of a large object. */
+function show(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (value === null) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return typeof value;
+}
+
+function plural(count: number, one: string, many: string): string {
+  return count === 1 ? one : many;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shape detection
+
+/** A span of the domain model's gogo JSON: camel-case `spanId`/`traceId`, never `spanID`. */
+function isDomainSpan(value: unknown): boolean {
+  return (
+    isObject(value) &&
+    value['spanID'] === undefined &&
+    (value['spanId'] !== undefined || value['traceId'] !== undefined) &&
+    (value['operationName'] !== undefined || value['startTime'] !== undefined)
+  );
+}
+
+const domainModelDetail =
+  "it is Jaeger's internal domain model JSON, which no Jaeger HTTP API returns; export the trace from the Jaeger UI (JSON) instead";
+
+/**
+ * When `doc` is Jaeger's internal domain model JSON (`jaeger/domain_01.json`), the reason it cannot
+ * be read, in words for the user; else undefined. Format detection can use it to explain itself.
+ */
+export function jaegerDomainModelDetail(doc: unknown): string | undefined {
+  let domain = false;
+  if (Array.isArray(doc)) domain = isDomainSpan(doc[0]);
+  else if (isObject(doc)) {
+    const spans = doc['spans'];
+    domain = Array.isArray(spans) ? doc['processMap'] !== undefined || isDomainSpan(spans[0]) : isDomainSpan(doc);
+  }
+  return domain ? domainModelDetail : undefined;
+}
+
+function isJaegerSpan(value: unknown): boolean {
+  return isObject(value) && typeof value['spanID'] === 'string' && (typeof value['traceID'] === 'string' || value['operationName'] !== undefined);
+}
+
+/** Cheap shape check for format detection; decodes nothing. */
+export function looksLikeJaegerJson(doc: unknown): boolean {
+  if (jaegerDomainModelDetail(doc) !== undefined) return false;
+  if (Array.isArray(doc)) return isJaegerSpan(doc[0]);
+  if (!isObject(doc)) return false;
+  if (doc['data'] !== undefined) {
+    const data = doc['data'];
+    // An error response ({"data": null, "errors": […]}) or an empty search is still Jaeger's.
+    if (data === null) return doc['errors'] !== undefined;
+    if (!Array.isArray(data)) return false;
+    if (data.length === 0) return doc['errors'] !== undefined || doc['total'] !== undefined;
+    const first: unknown = data[0];
+    return isObject(first) && Array.isArray(first['spans']);
+  }
+  const spans = doc['spans'];
+  if (Array.isArray(spans)) return doc['processes'] !== undefined || doc['traceID'] !== undefined || isJaegerSpan(spans[0]);
+  return isJaegerSpan(doc);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scalars
+
+const hexDigits = /^[0-9a-fA-F]+$/;
+const evenHex = /^(?:[0-9a-fA-F]{2})*$/;
+const base64Text = /^[A-Za-z0-9+/_-]*={0,2}$/;
+const integerText = /^-?\d{1,20}$/;
+
+/**
+ * Jaeger ids are hex: canonical form per ids.ts. Anything else (test data such as "span-1") is
+ * kept verbatim rather than guessed at as base64, which Jaeger v1 JSON never uses.
+ */
+function traceIdOf(raw: string): string {
+  return raw.length <= 32 && hexDigits.test(raw) ? normalizeTraceId(raw) : raw;
+}
+
+function spanIdOf(raw: string): string {
+  return raw.length <= 16 && hexDigits.test(raw) ? normalizeSpanId(raw) : raw;
+}
+
+/** µs since the epoch (or a duration in µs) as epoch ns; undefined when the value is not one. */
+function micros(value: unknown): bigint | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? microsToNs(value) : undefined;
+  if (typeof value === 'string' && integerText.test(value)) return microsToNs(value);
+  return undefined;
+}
+
+/** int64 as Jaeger writes it: a number, or a string when beyond ±(2^53−1). */
+function int64Of(text: string): number | bigint {
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : BigInt(text);
+}
+
+/** float64 written as text by the Elasticsearch form (Go's strconv: "NaN", "+Inf", "-Inf"). */
+function float64Of(text: string): number | undefined {
+  switch (text) {
+    case 'NaN':
+      return Number.NaN;
+    case '+Inf':
+    case 'Inf':
+      return Number.POSITIVE_INFINITY;
+    case '-Inf':
+      return Number.NEGATIVE_INFINITY;
+  }
+  const n = text.trim() === '' ? Number.NaN : Number(text);
+  return Number.isNaN(n) ? undefined : n;
+}
+
+const maxValueDepth = 32;
+
+/** Any JSON value as an attribute value; objects keep `__proto__` as an ordinary key. */
+function jsonValue(value: unknown, depth = 0): AttributeValue {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  if (depth > maxValueDepth) return JSON.stringify(value);
+  if (Array.isArray(value)) return value.map((item: unknown) => jsonValue(item, depth + 1));
+  if (isObject(value)) {
+    const out: Record<string, AttributeValue> = {};
+    for (const [key, item] of Object.entries(value)) setAttribute(out, key, jsonValue(item, depth + 1));
+    return out;
+  }
+  return null;
+}
+
+/**
+ * A tag's value by its declared type. Values that do not fit their type are kept as they are
+ * rather than failing the whole trace: a tag is worth less than the trace around it.
+ */
+function typedValue(type: unknown, value: unknown, binaryAsHex: boolean): AttributeValue {
+  const kind = typeof type === 'string' ? type.toLowerCase() : '';
+  switch (kind) {
+    case 'string':
+      if (typeof value === 'string') return value;
+      if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+      break;
+    case 'bool':
+      if (typeof value === 'boolean') return value;
+      if (value === 'true' || value === 'false') return value === 'true';
+      break;
+    case 'int64':
+      if (typeof value === 'number') return value;
+      if (typeof value === 'string' && integerText.test(value)) return int64Of(value);
+      break;
+    case 'float64':
+      if (typeof value === 'number') return value;
+      if (typeof value === 'string') return float64Of(value) ?? value;
+      break;
+    case 'binary':
+      if (typeof value === 'string') {
+        if (binaryAsHex && evenHex.test(value)) return Uint8Array.from(Buffer.from(value, 'hex'));
+        if (base64Text.test(value)) return Uint8Array.from(Buffer.from(value, 'base64'));
+      }
+      break;
+  }
+  return jsonValue(value);
+}
+
+function toAttributes(map: ReadonlyMap<string, AttributeValue>): Attributes {
+  if (map.size === 0) return noAttributes;
+  const out: Record<string, AttributeValue> = {};
+  for (const [key, value] of map) setAttribute(out, key, value);
+  return out;
+}
+
+/** Removes and returns a string tag; a tag of another type stays an attribute. */
+function takeString(tags: Map<string, AttributeValue>, key: string): string | undefined {
+  const value = tags.get(key);
+  if (typeof value !== 'string') return undefined;
+  tags.delete(key);
+  return value;
+}
+
+const spanKindByTag: ReadonlyMap<string, SpanKind> = new Map<string, SpanKind>([
+  ['internal', SpanKind.Internal],
+  ['server', SpanKind.Server],
+  ['client', SpanKind.Client],
+  ['producer', SpanKind.Producer],
+  ['consumer', SpanKind.Consumer],
+]);
+
+const statusCodeByTag: ReadonlyMap<string, StatusCode> = new Map<string, StatusCode>([
+  ['UNSET', StatusCode.Unset],
+  ['OK', StatusCode.Ok],
+  ['ERROR', StatusCode.Error],
+]);
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+
+/** Decodes one parsed Jaeger v1 JSON document. Throws TraceDecodeError when it is not one. */
+export function decodeJaegerJson(doc: unknown): DecodedSpans {
+  const domain = jaegerDomainModelDetail(doc);
+  if (domain !== undefined) throw new TraceDecodeError({ kind: 'notATrace', detail: domain });
+  const decoder = new JaegerDecoder();
+  try {
+    decoder.document(doc);
+  } catch (error: unknown) {
+    if (error instanceof TraceDecodeError) throw error;
+    if (error instanceof Problem) {
+      throw new TraceDecodeError({ kind: 'malformed', format, detail: `${error.where === '' ? 'the span' : error.where} ${error.what}` });
+    }
+    // Nothing above should throw anything else; if it does, the caller still gets a decode error.
+    const message = error instanceof Error ? error.message : String(error);
+    throw new TraceDecodeError({ kind: 'malformed', format, detail: `it could not be read (${message})` });
+  }
+  return { format, spans: decoder.spans, warnings: decoder.warnings() };
+}
+
+interface TraceContext {
+  readonly traceId: string | undefined;
+  /** The trace's `processes`, each already a Resource, so every span of a process shares one. */
+  readonly byProcessId: Map<string, Resource>;
+}
+
+interface Reference {
+  readonly type: string;
+  readonly traceId: string;
+  readonly spanId: string;
+}
+
+class JaegerDecoder {
+  readonly spans: Span[] = [];
+  private readonly notes = new Set<string>();
+  /** Resources by content, shared across the traces of a document and by embedded processes. */
+  private readonly resources = new Map<string, Resource>();
+  private readonly scopes = new Map<string, Scope>();
+  private unknownResource: Resource | undefined;
+  private spansWithoutStart = 0;
+  private spansWithoutProcess = 0;
+
+  warnings(): string[] {
+    const out = [...this.notes];
+    const s = this.spansWithoutStart;
+    if (s > 0) out.push(`${s} ${plural(s, 'span has', 'spans have')} no startTime and ${plural(s, 'was', 'were')} skipped, as the Jaeger UI does.`);
+    const p = this.spansWithoutProcess;
+    if (p > 0) out.push(`${p} ${plural(p, 'span has', 'spans have')} no process; ${plural(p, 'it is', 'they are')} shown under "unknown_service".`);
+    return out;
+  }
+
+  document(doc: unknown): void {
+    if (Array.isArray(doc)) {
+      this.spanList(doc, undefined);
+      return;
+    }
+    if (!isObject(doc)) {
+      throw new TraceDecodeError({ kind: 'notATrace', detail: `the JSON document is ${show(doc)}, not a Jaeger trace` });
+    }
+    if (doc['data'] !== undefined) this.response(doc);
+    else if (doc['spans'] !== undefined) this.trace(doc);
+    else if (doc['spanID'] !== undefined || doc['traceID'] !== undefined) this.span(doc, undefined);
+    else {
+      const keys = Object.keys(doc);
+      const shown = keys.length === 0 ? 'the JSON document is an empty object' : `the JSON object has the keys ${keys.slice(0, 6).map((k) => JSON.stringify(k)).join(', ')}`;
+      throw new TraceDecodeError({
+        kind: 'notATrace',
+        detail: `${shown}, not a Jaeger trace (expected {"data": [trace…]}, {"traceID", "spans", "processes"} or a span with "traceID" and "spanID")`,
+      });
+    }
+  }
+
+  /** The query API's `structuredResponse`. */
+  private response(doc: JsonObject): void {
+    const errors = doc['errors'];
+    const messages: string[] = [];
+    if (Array.isArray(errors)) {
+      for (const error of errors) {
+        if (!isObject(error)) continue;
+        const msg = typeof error['msg'] === 'string' ? error['msg'] : 'no message';
+        const code = typeof error['code'] === 'number' ? ` (code ${error['code']})` : '';
+        const trace = typeof error['traceID'] === 'string' ? ` for trace ${error['traceID']}` : '';
+        messages.push(`${msg}${code}${trace}`);
+      }
+    }
+    for (const message of messages) this.notes.add(`Jaeger reported an error: ${message}`);
+    const data = doc['data'];
+    if (data === null) {
+      if (messages.length > 0) throw new TraceDecodeError({ kind: 'malformed', format, detail: `it holds no trace, only errors: ${messages.join('; ')}` });
+      return;
+    }
+    if (!Array.isArray(data)) throw new Problem('data', `is ${show(data)}, not an array of traces`);
+    const before = this.spans.length;
+    data.forEach((trace: unknown, index: number) => {
+      try {
+        if (!isObject(trace)) throw new Problem('', `is ${show(trace)}, not a trace object`);
+        this.trace(trace);
+      } catch (error: unknown) {
+        throw at(error, `data[${index}]`);
+      }
+    });
+    if (this.spans.length === before && messages.length > 0) {
+      throw new TraceDecodeError({ kind: 'malformed', format, detail: `it holds no trace, only errors: ${messages.join('; ')}` });
+    }
+  }
+
+  /** One `Trace`: spans that refer to `processes` by id. */
+  private trace(trace: JsonObject): void {
+    const traceId = trace['traceID'];
+    if (traceId !== undefined && traceId !== null && typeof traceId !== 'string') throw new Problem('traceID', `is ${show(traceId)}, not a string`);
+    const processes = trace['processes'];
+    if (processes !== undefined && processes !== null && !isObject(processes)) {
+      throw new Problem('processes', `is ${show(processes)}, not an object of processes by id`);
+    }
+    const warnings = trace['warnings'];
+    if (Array.isArray(warnings)) {
+      for (const warning of warnings) if (typeof warning === 'string') this.notes.add(`trace ${traceId ?? ''}: ${warning}`);
+    }
+    const spans = trace['spans'];
+    if (spans === null) return;
+    if (!Array.isArray(spans)) throw new Problem('spans', `is ${show(spans)}, not an array`);
+    const byProcessId = new Map<string, Resource>();
+    if (isObject(processes)) {
+      for (const [id, process] of Object.entries(processes)) {
+        const where = `processes[${JSON.stringify(id)}]`;
+        if (!isObject(process)) throw new Problem(where, `is ${show(process)}, not a process object`);
+        try {
+          byProcessId.set(id, this.processResource(process, false));
+        } catch (error: unknown) {
+          throw at(error, where);
+        }
+      }
+    }
+    const context: TraceContext = { traceId: typeof traceId === 'string' && traceId !== '' ? traceId : undefined, byProcessId };
+    try {
+      this.spanList(spans, context);
+    } catch (error: unknown) {
+      throw at(error, 'spans');
+    }
+  }
+
+  private spanList(list: readonly unknown[], context: TraceContext | undefined): void {
+    let index = 0;
+    try {
+      for (; index < list.length; index++) this.span(list[index], context);
+    } catch (error: unknown) {
+      throw at(error, `[${index}]`);
+    }
+  }
+
+  private span(raw: unknown, context: TraceContext | undefined): void {
+    if (!isObject(raw)) throw new Problem('', `is ${show(raw)}, not a span object`);
+    const rawTraceId = optionalString(raw, 'traceID') ?? context?.traceId;
+    if (rawTraceId === undefined || rawTraceId === '') throw new Problem('traceID', 'is missing');
+    const rawSpanId = optionalString(raw, 'spanID');
+    if (rawSpanId === undefined || rawSpanId === '') throw new Problem('spanID', 'is missing');
+    const traceId = traceIdOf(rawTraceId);
+    const spanId = spanIdOf(rawSpanId);
+    const name = optionalString(raw, 'operationName') ?? '';
+
+    const rawStart = raw['startTime'];
+    if (rawStart === undefined || rawStart === null) {
+      this.spansWithoutStart++;
+      return;
+    }
+    const startNs = micros(rawStart);
+    if (startNs === undefined) throw new Problem('startTime', `is ${show(rawStart)}, not microseconds since the epoch (a number)`);
+    const rawDuration = raw['duration'];
+    let durationNs = 0n;
+    if (rawDuration !== undefined && rawDuration !== null) {
+      const parsed = micros(rawDuration);
+      if (parsed === undefined) throw new Problem('duration', `is ${show(rawDuration)}, not microseconds (a number)`);
+      durationNs = parsed;
+    }
+
+    // The embedded-process form is what Elasticsearch stores: values as text, binary as hex.
+    const embedded = raw['processID'] === undefined && isObject(raw['process']);
+    const resource = this.resourceOf(raw, context, embedded);
+    const tags = keyValues(raw['tags'], 'tags', embedded);
+    fieldTags(raw['tag'], tags);
+
+    const kindTag = tags.get('span.kind');
+    let kind: SpanKind = SpanKind.Unspecified;
+    if (typeof kindTag === 'string') {
+      const mapped = spanKindByTag.get(kindTag.toLowerCase());
+      if (mapped !== undefined) {
+        kind = mapped;
+        tags.delete('span.kind');
+      }
+    }
+    const { statusCode, statusMessage } = takeStatus(tags);
+    const scope = this.takeScope(tags);
+    const traceState = takeString(tags, 'w3c.tracestate');
+
+    const { parentSpanId, links } = relations(raw, traceId);
+    const events = logsToEvents(raw['logs'], startNs, embedded);
+
+    const warnings = raw['warnings'];
+    if (Array.isArray(warnings)) {
+      for (const warning of warnings) if (typeof warning === 'string') this.notes.add(`span ${rawSpanId}: ${warning}`);
+    }
+
+    // Jaeger's flags: 1 sampled, 2 debug, 8 firehose. Only "sampled" means the same as a W3C flag.
+    const rawFlags = raw['flags'];
+    const flags = typeof rawFlags === 'number' && Number.isInteger(rawFlags) ? rawFlags & 1 : undefined;
+
+    this.spans.push(
+      createSpan({
+        traceId,
+        spanId,
+        parentSpanId,
+        name,
+        kind,
+        startNs,
+        endNs: startNs + durationNs,
+        statusCode,
+        statusMessage,
+        attributes: toAttributes(tags),
+        events,
+        links,
+        resource,
+        scope,
+        traceState,
+        flags,
+      }),
+    );
+  }
+
+  private resourceOf(raw: JsonObject, context: TraceContext | undefined, embedded: boolean): Resource {
+    const processId = raw['processID'];
+    if (typeof processId === 'string' && context !== undefined) {
+      const known = context.byProcessId.get(processId);
+      if (known !== undefined) return known;
+    }
+    const process = raw['process'];
+    if (isObject(process)) {
+      try {
+        return this.processResource(process, embedded);
+      } catch (error: unknown) {
+        throw at(error, 'process');
+      }
+    }
+    if (process !== undefined && process !== null) throw new Problem('process', `is ${show(process)}, not a process object`);
+    if (typeof processId === 'string') this.notes.add(`Spans refer to process "${processId}", which their trace does not list.`);
+    this.spansWithoutProcess++;
+    this.unknownResource ??= createResource(noAttributes);
+    return this.unknownResource;
+  }
+
+  /** One Resource per distinct process: `service.name` from serviceName, the rest from its tags. */
+  private processResource(process: JsonObject, binaryAsHex: boolean): Resource {
+    const key = JSON.stringify([process['serviceName'], process['tags'], process['tag'], binaryAsHex]);
+    const known = this.resources.get(key);
+    if (known !== undefined) return known;
+    const serviceName = optionalString(process, 'serviceName');
+    const attributes = keyValues(process['tags'], 'tags', binaryAsHex);
+    fieldTags(process['tag'], attributes);
+    if (serviceName !== undefined && serviceName !== '') attributes.set('service.name', serviceName);
+    const resource = createResource(toAttributes(attributes));
+    this.resources.set(key, resource);
+    return resource;
+  }
+
+  private takeScope(tags: Map<string, AttributeValue>): Scope | undefined {
+    const scopeName = takeString(tags, 'otel.scope.name');
+    const scopeVersion = takeString(tags, 'otel.scope.version');
+    const libraryName = takeString(tags, 'otel.library.name');
+    const libraryVersion = takeString(tags, 'otel.library.version');
+    const name = scopeName ?? libraryName ?? '';
+    const version = scopeVersion ?? libraryVersion;
+    if (name === '' && (version === undefined || version === '')) return undefined;
+    const key = `${name}\u0000${version ?? '\u0001'}`;
+    let scope = this.scopes.get(key);
+    if (scope === undefined) {
+      scope = { name, version: version === '' ? undefined : version, attributes: noAttributes };
+      this.scopes.set(key, scope);
+    }
+    return scope;
+  }
+}
+
+function optionalString(raw: JsonObject, key: string): string | undefined {
+  const value = raw[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new Problem(key, `is ${show(value)}, not a string`);
+  return value;
+}
+
+/** A `KeyValue[]` list as an ordered map (later duplicates win, as in an OTLP attribute map). */
+function keyValues(list: unknown, field: string, binaryAsHex: boolean): Map<string, AttributeValue> {
+  const out = new Map<string, AttributeValue>();
+  if (list === undefined || list === null) return out;
+  if (!Array.isArray(list)) throw new Problem(field, `is ${show(list)}, not an array of {key, type, value}`);
+  list.forEach((kv: unknown, index: number) => {
+    if (!isObject(kv)) throw new Problem(`${field}[${index}]`, `is ${show(kv)}, not a {key, type, value} object`);
+    const key = kv['key'];
+    if (typeof key !== 'string') throw new Problem(`${field}[${index}].key`, `is ${show(key)}, not a string`);
+    out.set(key, typedValue(kv['type'], kv['value'], binaryAsHex));
+  });
+  return out;
+}
+
+/**
+ * Elasticsearch's "tags as fields" (`--es.tags-as-fields.all`): an object whose keys have their
+ * dots replaced, by "@" unless configured otherwise.
+ */
+function fieldTags(object: unknown, into: Map<string, AttributeValue>): void {
+  if (!isObject(object)) return;
+  for (const [key, value] of Object.entries(object)) into.set(key.replace(/@/g, '.'), jsonValue(value));
+}
+
+/**
+ * Status from the tags an OTLP→Jaeger conversion writes (`otel.status_code`, `otel.status_description`
+ * and `error=true`, backends.md §1.4), and from OpenTracing's `error` tag. A boolean `error` is
+ * removed either way; a text `error` (Zipkin data stored in Jaeger) means failed and is the message.
+ */
+function takeStatus(tags: Map<string, AttributeValue>): { statusCode: StatusCode; statusMessage: string | undefined } {
+  let explicit: StatusCode | undefined;
+  const codeTag = tags.get('otel.status_code');
+  if (typeof codeTag === 'string') {
+    explicit = statusCodeByTag.get(codeTag.toUpperCase());
+    if (explicit !== undefined) tags.delete('otel.status_code');
+  }
+  let statusMessage = takeString(tags, 'otel.status_description');
+  let failed = false;
+  const error = tags.get('error');
+  if (error === true || error === false) {
+    failed = error;
+    tags.delete('error');
+  } else if (typeof error === 'string') {
+    const lower = error.toLowerCase();
+    failed = lower !== 'false';
+    if (lower !== 'true' && lower !== 'false' && error !== '') statusMessage ??= error;
+    tags.delete('error');
+  }
+  return { statusCode: explicit ?? (failed ? StatusCode.Error : StatusCode.Unset), statusMessage };
+}
+
+/**
+ * The parent and the links of a span. The parent is the first CHILD_OF reference into the span's
+ * own trace, else the deprecated `parentSpanID`, else the first FOLLOWS_FROM reference into the
+ * trace. That is what Jaeger shows: the query service's ParentReference adjuster moves the first
+ * same-trace CHILD_OF (else the first other same-trace reference) to the front
+ * (jaegertracing/jaeger-ui#966), and jaeger-ui takes `references[0]` as the parent whatever its
+ * type (`selectors/trace.tsx`, `getTraceSpanIdsAsTree`).
+ *
+ * Every other reference becomes a link. A CHILD_OF link (a second parent, or one into another
+ * trace) carries `opentracing.ref_type: child_of`; FOLLOWS_FROM links carry nothing, being what an
+ * OTLP link becomes in Jaeger. A FOLLOWS_FROM that was taken as the parent is kept as a link too,
+ * so the model still says the relation was not CHILD_OF.
+ */
+function relations(raw: JsonObject, traceId: string): { parentSpanId: string | undefined; links: SpanLink[] } {
+  const refs = references(raw['references'], traceId);
+  const deprecatedParent = optionalString(raw, 'parentSpanID');
+  const sameTrace = (ref: Reference): boolean => ref.traceId === traceId && !isZeroId(ref.spanId);
+  let parentRef = refs.find((ref) => ref.type === 'CHILD_OF' && sameTrace(ref));
+  let parentSpanId = parentRef?.spanId;
+  if (parentSpanId === undefined && deprecatedParent !== undefined && deprecatedParent !== '') {
+    const id = spanIdOf(deprecatedParent);
+    if (!isZeroId(id)) parentSpanId = id;
+  }
+  if (parentSpanId === undefined) {
+    const follows = refs.find((ref) => ref.type === 'FOLLOWS_FROM' && sameTrace(ref));
+    parentSpanId = follows?.spanId;
+    parentRef = undefined;
+  }
+  const links: SpanLink[] = [];
+  for (const ref of refs) {
+    if (ref === parentRef || isZeroId(ref.spanId)) continue;
+    const attributes: Attributes = ref.type === 'FOLLOWS_FROM' ? noAttributes : { 'opentracing.ref_type': ref.type.toLowerCase() };
+    links.push({ traceId: ref.traceId, spanId: ref.spanId, traceState: undefined, attributes });
+  }
+  return { parentSpanId, links };
+}
+
+function references(list: unknown, traceId: string): Reference[] {
+  if (list === undefined || list === null) return [];
+  if (!Array.isArray(list)) throw new Problem('references', `is ${show(list)}, not an array`);
+  return list.map((ref: unknown, index: number): Reference => {
+    const where = `references[${index}]`;
+    if (!isObject(ref)) throw new Problem(where, `is ${show(ref)}, not a reference object`);
+    const type = ref['refType'];
+    if (type !== undefined && type !== null && typeof type !== 'string') throw new Problem(`${where}.refType`, `is ${show(type)}, not a string`);
+    const spanId = ref['spanID'];
+    if (typeof spanId !== 'string' || spanId === '') throw new Problem(`${where}.spanID`, spanId === undefined ? 'is missing' : `is ${show(spanId)}, not a span id`);
+    const refTraceId = ref['traceID'];
+    if (refTraceId !== undefined && refTraceId !== null && typeof refTraceId !== 'string') {
+      throw new Problem(`${where}.traceID`, `is ${show(refTraceId)}, not a string`);
+    }
+    return {
+      // CHILD_OF is the proto enum's zero value, so an absent refType means it.
+      type: typeof type === 'string' && type !== '' ? type.toUpperCase() : 'CHILD_OF',
+      traceId: typeof refTraceId === 'string' && refTraceId !== '' ? traceIdOf(refTraceId) : traceId,
+      spanId: spanIdOf(spanId),
+    };
+  });
+}
+
+/** Logs → events: the `event` field is the name (as the OTLP→Jaeger mapping writes it), else "log". */
+function logsToEvents(list: unknown, spanStartNs: bigint, binaryAsHex: boolean): SpanEvent[] {
+  if (list === undefined || list === null) return [];
+  if (!Array.isArray(list)) throw new Problem('logs', `is ${show(list)}, not an array`);
+  return list.map((log: unknown, index: number): SpanEvent => {
+    const where = `logs[${index}]`;
+    if (!isObject(log)) throw new Problem(where, `is ${show(log)}, not a log object`);
+    const rawTime = log['timestamp'];
+    let timeNs = spanStartNs;
+    if (rawTime !== undefined && rawTime !== null) {
+      const parsed = micros(rawTime);
+      if (parsed === undefined) throw new Problem(`${where}.timestamp`, `is ${show(rawTime)}, not microseconds since the epoch (a number)`);
+      timeNs = parsed;
+    }
+    let fields: Map<string, AttributeValue>;
+    try {
+      fields = keyValues(log['fields'], 'fields', binaryAsHex);
+    } catch (error: unknown) {
+      throw at(error, where);
+    }
+    const event = fields.get('event');
+    let name = 'log';
+    if (event !== undefined) {
+      fields.delete('event');
+      name = typeof event === 'string' ? event : formatAttributeValue(event);
+    }
+    return { timeNs, name, attributes: toAttributes(fields) };
+  });
+}

@@ -1,0 +1,813 @@
+import { noAttributes, setAttribute, type AttributeValue, type Attributes } from '../model/attributes';
+import { isZeroId, normalizeSpanId, normalizeSpanIdPreferBase64, normalizeTraceId, normalizeTraceIdPreferBase64 } from '../model/ids';
+import { createResource, createSpan, SpanKind, StatusCode, type Resource, type Scope, type Span, type SpanEvent, type SpanLink } from '../model/span';
+import { TraceDecodeError, type DecodedSpans, type TraceFormat } from './traceFormat';
+
+/**
+ * OTLP trace JSON in every shape real tools write (../shared/reference/backends.md §1.5, §2.1,
+ * §4.1–4.3): `ExportTraceServiceRequest`/`TracesData`, Tempo's `batches` and `{trace: …}`
+ * wrappers, Jaeger api_v3's `{result: …}`; camelCase or snake_case keys; `scopeSpans` or the
+ * pre-0.19 `instrumentationLibrarySpans`; hex or base64 ids; enums as numbers or names; int64 as
+ * strings or numbers. The document is already parsed (JSON.parse is native and fast); this walks
+ * it once, allocating little more than the spans themselves.
+ */
+
+type JsonObject = { readonly [key: string]: unknown };
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A proto3 JSON value read under either its lowerCamelCase or its original snake_case name. */
+function get(object: JsonObject, camel: string, snake: string): unknown {
+  const value = object[camel];
+  return value !== undefined ? value : object[snake];
+}
+
+/** Which of the two names the document used, for messages. */
+function keyOf(object: JsonObject, camel: string, snake: string): string {
+  return object[camel] !== undefined ? camel : snake;
+}
+
+/**
+ * A problem at a place in the document. It is thrown with the place relative to the value that
+ * found it, and each enclosing level prefixes its own part as the error unwinds, so the happy
+ * path never builds a path string.
+ */
+class FieldError extends Error {
+  constructor(
+    public path: string,
+    readonly problem: string,
+  ) {
+    super(problem);
+    this.name = 'FieldError';
+  }
+}
+
+function within(error: unknown, segment: string): unknown {
+  if (error instanceof FieldError) {
+    const path = error.path;
+    error.path = path === '' ? segment : path.charCodeAt(0) === 0x5b /* [ */ ? segment + path : `${segment}.${path}`;
+  }
+  return error;
+}
+
+/** A value as a message shows it: short, and never the whole of a large object. */
+function show(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (value === null) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return 'an array';
+  return 'an object';
+}
+
+function plural(count: number, one: string, many: string): string {
+  return count === 1 ? one : many;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scalars
+
+const maxUint64 = 0xffff_ffff_ffff_ffffn;
+const minInt64 = -0x8000_0000_0000_0000n;
+const maxInt64 = 0x7fff_ffff_ffff_ffffn;
+const minSafe = BigInt(Number.MIN_SAFE_INTEGER);
+const maxSafe = BigInt(Number.MAX_SAFE_INTEGER);
+
+function isDigits(text: string, from: number): boolean {
+  const n = text.length;
+  if (n <= from) return false;
+  for (let i = from; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/**
+ * A fixed64 time in epoch ns, exactly: strings go straight to BigInt, never through a float.
+ * undefined when the value is not one.
+ */
+function parseNanos(value: unknown): bigint | undefined {
+  if (typeof value === 'string') {
+    if (value.length > 20 || !isDigits(value, 0)) return undefined;
+    const ns = BigInt(value);
+    return ns <= maxUint64 ? ns : undefined;
+  }
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return BigInt(value);
+  return undefined;
+}
+
+function timeProblem(value: unknown): string {
+  if (typeof value === 'string' && value.length > 0 && isDigits(value, 0)) return `is ${show(value)}, beyond the 64-bit range of nanosecond times`;
+  if (typeof value === 'number' && Number.isInteger(value)) return `is ${show(value)}, a negative time`;
+  return `is ${show(value)}, not an integer`;
+}
+
+/** An int64: a number when it is a safe integer, else an exact bigint. */
+function parseInt64(value: unknown): number | bigint | undefined {
+  if (typeof value === 'string') {
+    const negative = value.charCodeAt(0) === 0x2d; /* - */
+    if (!isDigits(value, negative ? 1 : 0)) return undefined;
+    if (value.length <= 15) return Number(value);
+    const big = BigInt(value);
+    if (big < minInt64 || big > maxInt64) return undefined;
+    return big >= minSafe && big <= maxSafe ? Number(big) : big;
+  }
+  if (typeof value === 'number' && Number.isInteger(value)) return Number.isSafeInteger(value) ? value : BigInt(value);
+  return undefined;
+}
+
+/** proto3 JSON writes NaN and ±Infinity as strings, and may quote any double. */
+function parseDouble(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  if (value === 'NaN') return Number.NaN;
+  const n = Number(value);
+  return Number.isNaN(n) ? undefined : n;
+}
+
+function isBase64(text: string): boolean {
+  const n = text.length;
+  let end = n;
+  while (end > 0 && text.charCodeAt(end - 1) === 0x3d /* = */) end--;
+  if (n - end > 2) return false;
+  for (let i = 0; i < end; i++) {
+    const c = text.charCodeAt(i);
+    const ok =
+      (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 0x2b || c === 0x2f || c === 0x2d || c === 0x5f;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+function isHex(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) return false;
+  }
+  return text.length > 0;
+}
+
+const idCanonical = 0;
+const idZero = 1;
+const idOther = 2;
+
+/** Whether an id is already canonical (lower-case hex of the full width), the common case. */
+function classifyId(raw: string, width: number): number {
+  if (raw.length !== width) return idOther;
+  let nonZero = false;
+  for (let i = 0; i < width; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 48) continue;
+    if ((c > 48 && c <= 57) || (c >= 97 && c <= 102)) nonZero = true;
+    else return idOther;
+  }
+  return nonZero ? idCanonical : idZero;
+}
+
+const spanKindByName: ReadonlyMap<string, SpanKind> = new Map<string, SpanKind>([
+  ['SPAN_KIND_UNSPECIFIED', SpanKind.Unspecified],
+  ['SPAN_KIND_INTERNAL', SpanKind.Internal],
+  ['SPAN_KIND_SERVER', SpanKind.Server],
+  ['SPAN_KIND_CLIENT', SpanKind.Client],
+  ['SPAN_KIND_PRODUCER', SpanKind.Producer],
+  ['SPAN_KIND_CONSUMER', SpanKind.Consumer],
+]);
+
+const statusCodeByName: ReadonlyMap<string, StatusCode> = new Map<string, StatusCode>([
+  ['STATUS_CODE_UNSET', StatusCode.Unset],
+  ['STATUS_CODE_OK', StatusCode.Ok],
+  ['STATUS_CODE_ERROR', StatusCode.Error],
+]);
+
+const noEvents: readonly SpanEvent[] = Object.freeze([]);
+const noLinks: readonly SpanLink[] = Object.freeze([]);
+const maxValueDepth = 64;
+
+const spanArrayKeys = ['resourceSpans', 'resource_spans', 'batches'] as const;
+const scopeSpansKeys = ['scopeSpans', 'scope_spans', 'instrumentationLibrarySpans', 'instrumentation_library_spans'] as const;
+const scopeKeys = ['scope', 'instrumentationLibrary', 'instrumentation_library'] as const;
+
+// ---------------------------------------------------------------------------------------------
+// Documents
+
+/** The span arrays of a document, wherever its producer put them; undefined when it has none. */
+function findResourceSpans(body: JsonObject): { readonly key: string; readonly list: unknown } | undefined {
+  for (const key of spanArrayKeys) {
+    const list = body[key];
+    if (list !== undefined) return { key, list };
+  }
+  return undefined;
+}
+
+/** Which other OTLP signal a document holds, for "not a trace" messages. */
+export function otlpSignalOf(doc: Readonly<Record<string, unknown>>): string | undefined {
+  if (doc['resourceLogs'] !== undefined || doc['resource_logs'] !== undefined) return 'logs';
+  if (doc['resourceMetrics'] !== undefined || doc['resource_metrics'] !== undefined) return 'metrics';
+  if (doc['resourceProfiles'] !== undefined || doc['resource_profiles'] !== undefined) return 'profiles';
+  return undefined;
+}
+
+/** Cheap shape check for format detection; decodes nothing. */
+export function looksLikeOtlpJson(doc: unknown): boolean {
+  if (!isObject(doc)) return false;
+  if (Array.isArray(doc['resourceSpans']) || Array.isArray(doc['resource_spans']) || Array.isArray(doc['batches'])) return true;
+  const result = doc['result'];
+  if (isObject(result) && (Array.isArray(result['resourceSpans']) || Array.isArray(result['resource_spans']))) return true;
+  const trace = doc['trace'];
+  return isObject(trace) && (Array.isArray(trace['resourceSpans']) || Array.isArray(trace['batches']));
+}
+
+/** Decodes one parsed OTLP-family JSON document. Throws TraceDecodeError when it is not one. */
+export function decodeOtlpJson(doc: unknown): DecodedSpans {
+  const collector = new OtlpJsonSpanCollector();
+  const format = collector.addDocument(doc);
+  return { format, spans: collector.spans, warnings: collector.warnings() };
+}
+
+function describeNonTrace(doc: unknown): string {
+  if (doc === null) return 'the JSON document is null';
+  if (Array.isArray(doc)) return `the JSON document is an array, not an object with resourceSpans`;
+  if (!isObject(doc)) return `the JSON document is a single ${typeof doc}`;
+  const signal = otlpSignalOf(doc);
+  if (signal !== undefined) return `it holds OTLP ${signal}, not traces`;
+  const keys = Object.keys(doc);
+  if (keys.length === 0) return 'the JSON document is an empty object';
+  const shown = keys.slice(0, 6).map((k) => JSON.stringify(k)).join(', ');
+  return `the JSON object has the keys ${shown}${keys.length > 6 ? ', …' : ''} but no resourceSpans`;
+}
+
+/**
+ * Collects the spans of any number of OTLP JSON documents (one file, or the lines of a
+ * collector file export) and sums up what it had to tolerate into one set of warnings, so forty
+ * lines without a service name give one warning, not forty.
+ */
+export class OtlpJsonSpanCollector {
+  readonly spans: Span[] = [];
+  private preferBase64 = false;
+  private sawTempoEncoding = false;
+  private readonly notes: string[] = [];
+  private skippedSpans = 0;
+  private firstSkipped = '';
+  private droppedLinks = 0;
+  private resourcesWithoutService = 0;
+  private spansWithoutStart = 0;
+  private unknownKinds = 0;
+  private unknownStatusCodes = 0;
+  // Where the walk is, kept as parts so a path is only built when a span has to be skipped.
+  private arrayPath = '';
+  private resourceIndex = 0;
+  private scopeSpansKey = '';
+  private scopeIndex = 0;
+
+  /**
+   * Adds the spans of one parsed document and returns its format. `where` prefixes every place
+   * named in an error (for example "line 12: ").
+   */
+  addDocument(doc: unknown, where = ''): TraceFormat {
+    if (!isObject(doc)) throw new TraceDecodeError({ kind: 'notATrace', detail: `${where}${describeNonTrace(doc)}` });
+    let format: TraceFormat = 'otlp-json';
+    let body: JsonObject = doc;
+    let prefix = '';
+    let tempoV2 = false;
+    const result = doc['result'];
+    const trace = doc['trace'];
+    if (result !== undefined && result !== null) {
+      // Jaeger api_v3: an OTLP TracesData under "result" (backends.md §1.5).
+      if (!isObject(result)) throw this.malformed('jaeger-api-v3', where, 'result', `is ${show(result)}, not an object`);
+      body = result;
+      prefix = 'result.';
+      format = 'jaeger-api-v3';
+    } else if (trace !== undefined && trace !== null && findResourceSpans(doc) === undefined) {
+      // Tempo /api/v2/traces: {trace, status?, message?} (backends.md §2.1).
+      if (!isObject(trace)) throw this.malformed('tempo-json', where, 'trace', `is ${show(trace)}, not an object`);
+      body = trace;
+      prefix = 'trace.';
+      format = 'tempo-json';
+      tempoV2 = true;
+      this.noteTempoStatus(doc['status'], doc['message']);
+    } else {
+      const error = doc['error'];
+      if (isObject(error) && findResourceSpans(doc) === undefined) {
+        const code = typeof error['httpCode'] === 'number' ? `${error['httpCode']}: ` : '';
+        const message = typeof error['message'] === 'string' ? error['message'] : 'no message';
+        throw new TraceDecodeError({ kind: 'notATrace', detail: `${where}it is an error response from the server (${code}${message})` });
+      }
+    }
+    const found = findResourceSpans(body);
+    if (found === undefined) {
+      if (tempoV2) return format;
+      throw new TraceDecodeError({ kind: 'notATrace', detail: `${where}${describeNonTrace(prefix === '' ? doc : body)}` });
+    }
+    if (found.key === 'batches') format = format === 'otlp-json' ? 'tempo-json' : format;
+    const list = found.list;
+    const arrayPath = `${prefix}${found.key}`;
+    if (list === null) return format;
+    if (!Array.isArray(list)) throw this.malformed(format, where, arrayPath, `is ${show(list)}, not an array`);
+
+    // Tempo writes ids in base64 and enums by name; an id made only of hex digits is then read
+    // as base64 first (ids.ts), so the document's dialect must be known before its first id.
+    this.preferBase64 = format === 'tempo-json' || usesEnumNames(list);
+    this.sawTempoEncoding = false;
+    this.arrayPath = arrayPath;
+    let index = 0;
+    try {
+      for (; index < list.length; index++) {
+        this.resourceIndex = index;
+        this.addResourceSpans(list[index]);
+      }
+    } catch (error: unknown) {
+      if (error instanceof FieldError) {
+        within(error, `${arrayPath}[${index}]`);
+        throw this.malformed(this.formatOf(format), where, error.path, error.problem);
+      }
+      throw error;
+    }
+    return this.formatOf(format);
+  }
+
+  /** Everything the decoder tolerated, in words a user can act on. */
+  warnings(): string[] {
+    const out = [...this.notes];
+    const n = this.skippedSpans;
+    if (n > 0) {
+      out.push(`${n} ${plural(n, 'span has', 'spans have')} no traceId or spanId and ${plural(n, 'was', 'were')} skipped (the first at ${this.firstSkipped}).`);
+    }
+    const r = this.resourcesWithoutService;
+    if (r > 0) {
+      out.push(
+        `${r} ${plural(r, 'resource has', 'resources have')} no service.name attribute; ${plural(r, 'its', 'their')} spans are shown under "unknown_service".`,
+      );
+    }
+    const s = this.spansWithoutStart;
+    if (s > 0) {
+      out.push(`${s} ${plural(s, 'span has', 'spans have')} no startTimeUnixNano and ${plural(s, 'is', 'are')} placed at the Unix epoch (1970-01-01).`);
+    }
+    const k = this.unknownKinds;
+    if (k > 0) out.push(`${k} ${plural(k, 'span has', 'spans have')} an unknown kind number, shown as unspecified.`);
+    const c = this.unknownStatusCodes;
+    if (c > 0) out.push(`${c} ${plural(c, 'span has', 'spans have')} an unknown status code number, shown as unset.`);
+    const l = this.droppedLinks;
+    if (l > 0) out.push(`${l} ${plural(l, 'link has', 'links have')} no traceId or spanId and ${plural(l, 'was', 'were')} dropped.`);
+    return out;
+  }
+
+  private formatOf(format: TraceFormat): TraceFormat {
+    return format === 'otlp-json' && this.sawTempoEncoding ? 'tempo-json' : format;
+  }
+
+  private malformed(format: TraceFormat, where: string, path: string, problem: string): TraceDecodeError {
+    return new TraceDecodeError({ kind: 'malformed', format, detail: `${where}${path} ${problem}` });
+  }
+
+  private noteTempoStatus(status: unknown, message: unknown): void {
+    const text = typeof message === 'string' && message !== '' ? message : undefined;
+    if (status === 'PARTIAL' || status === 1) {
+      this.notes.push(`Tempo returned only part of this trace (status PARTIAL)${text === undefined ? '' : `: ${text}`}.`);
+    } else if (text !== undefined) {
+      this.notes.push(`Tempo says: ${text}`);
+    }
+  }
+
+  private addResourceSpans(entry: unknown): void {
+    if (!isObject(entry)) throw new FieldError('', `is ${show(entry)}, not an object`);
+    let attributes: Attributes = noAttributes;
+    const rawResource = entry['resource'];
+    if (rawResource !== undefined && rawResource !== null) {
+      if (!isObject(rawResource)) throw new FieldError('resource', `is ${show(rawResource)}, not an object`);
+      try {
+        attributes = this.attributes(rawResource['attributes']);
+      } catch (error: unknown) {
+        throw within(error, 'resource.attributes');
+      }
+    }
+    const resource = createResource(attributes);
+
+    let key: string = scopeSpansKeys[0];
+    let list: unknown = undefined;
+    for (const candidate of scopeSpansKeys) {
+      list = entry[candidate];
+      if (list !== undefined) {
+        key = candidate;
+        break;
+      }
+    }
+    if (list === undefined || list === null) return;
+    if (!Array.isArray(list)) throw new FieldError(key, `is ${show(list)}, not an array`);
+    this.scopeSpansKey = key;
+    const before = this.spans.length;
+    let index = 0;
+    try {
+      for (; index < list.length; index++) {
+        this.scopeIndex = index;
+        this.addScopeSpans(list[index], resource);
+      }
+    } catch (error: unknown) {
+      throw within(error, `${key}[${index}]`);
+    }
+    const serviceName = attributes['service.name'];
+    if (this.spans.length > before && (typeof serviceName !== 'string' || serviceName === '')) this.resourcesWithoutService++;
+  }
+
+  private addScopeSpans(entry: unknown, resource: Resource): void {
+    if (!isObject(entry)) throw new FieldError('', `is ${show(entry)}, not an object`);
+    let scope: Scope | undefined;
+    for (const key of scopeKeys) {
+      const raw = entry[key];
+      if (raw === undefined) continue;
+      try {
+        scope = this.scope(raw);
+      } catch (error: unknown) {
+        throw within(error, key);
+      }
+      break;
+    }
+    const list = entry['spans'];
+    if (list === undefined || list === null) return;
+    if (!Array.isArray(list)) throw new FieldError('spans', `is ${show(list)}, not an array`);
+    const spans = this.spans;
+    let index = 0;
+    try {
+      for (; index < list.length; index++) {
+        const span = this.span(list[index], resource, scope);
+        if (span !== undefined) spans.push(span);
+        else if (this.skippedSpans++ === 0) {
+          this.firstSkipped = `${this.arrayPath}[${this.resourceIndex}].${this.scopeSpansKey}[${this.scopeIndex}].spans[${index}]`;
+        }
+      }
+    } catch (error: unknown) {
+      throw within(error, `spans[${index}]`);
+    }
+  }
+
+  private scope(raw: unknown): Scope | undefined {
+    if (raw === null) return undefined;
+    if (!isObject(raw)) throw new FieldError('', `is ${show(raw)}, not an object`);
+    const name = raw['name'];
+    const version = raw['version'];
+    if (name !== undefined && name !== null && typeof name !== 'string') throw new FieldError('name', `is ${show(name)}, not a string`);
+    if (version !== undefined && version !== null && typeof version !== 'string') throw new FieldError('version', `is ${show(version)}, not a string`);
+    let attributes: Attributes;
+    try {
+      attributes = this.attributes(raw['attributes']);
+    } catch (error: unknown) {
+      throw within(error, 'attributes');
+    }
+    const hasName = typeof name === 'string' && name !== '';
+    const hasVersion = typeof version === 'string' && version !== '';
+    // `"scope": {}` (common: proto3 omits empty fields) is no scope at all.
+    if (!hasName && !hasVersion && attributes === noAttributes) return undefined;
+    return { name: hasName ? name : '', version: hasVersion ? version : undefined, attributes };
+  }
+
+  /** One span, or undefined when it has no ids to be placed by (counted, not fatal). */
+  private span(raw: unknown, resource: Resource, scope: Scope | undefined): Span | undefined {
+    if (!isObject(raw)) throw new FieldError('', `is ${show(raw)}, not an object`);
+    const traceId = this.id(get(raw, 'traceId', 'trace_id'), true);
+    if (traceId === undefined) throw this.idProblem(raw, 'traceId', 'trace_id');
+    const spanId = this.id(get(raw, 'spanId', 'span_id'), false);
+    if (spanId === undefined) throw this.idProblem(raw, 'spanId', 'span_id');
+    if (traceId === '' || spanId === '') return undefined;
+    const parentSpanId = this.id(get(raw, 'parentSpanId', 'parent_span_id'), false);
+    if (parentSpanId === undefined) throw this.idProblem(raw, 'parentSpanId', 'parent_span_id');
+
+    const name = nameOf(raw);
+    const kind = this.kind(raw['kind']);
+
+    const rawStart = get(raw, 'startTimeUnixNano', 'start_time_unix_nano');
+    let startNs = 0n;
+    if (rawStart === undefined || rawStart === null) this.spansWithoutStart++;
+    else {
+      const parsed = parseNanos(rawStart);
+      if (parsed === undefined) throw new FieldError(keyOf(raw, 'startTimeUnixNano', 'start_time_unix_nano'), timeProblem(rawStart));
+      startNs = parsed;
+    }
+    const rawEnd = get(raw, 'endTimeUnixNano', 'end_time_unix_nano');
+    let endNs = startNs;
+    if (rawEnd !== undefined && rawEnd !== null) {
+      const parsed = parseNanos(rawEnd);
+      if (parsed === undefined) throw new FieldError(keyOf(raw, 'endTimeUnixNano', 'end_time_unix_nano'), timeProblem(rawEnd));
+      endNs = parsed;
+    }
+
+    let attributes: Attributes;
+    try {
+      attributes = this.attributes(raw['attributes']);
+    } catch (error: unknown) {
+      throw within(error, 'attributes');
+    }
+    const rawEvents = raw['events'];
+    const events = rawEvents === undefined || rawEvents === null ? noEvents : this.events(rawEvents);
+    const rawLinks = raw['links'];
+    const links = rawLinks === undefined || rawLinks === null ? noLinks : this.links(rawLinks);
+
+    let statusCode: StatusCode = StatusCode.Unset;
+    let statusMessage: string | undefined;
+    const status = raw['status'];
+    if (status !== undefined && status !== null) {
+      if (!isObject(status)) throw new FieldError('status', `is ${show(status)}, not an object`);
+      statusCode = this.statusCode(status['code']);
+      const message = status['message'];
+      if (typeof message === 'string') statusMessage = message;
+      else if (message !== undefined && message !== null) throw new FieldError('status.message', `is ${show(message)}, not a string`);
+    }
+
+    const rawTraceState = get(raw, 'traceState', 'trace_state');
+    let traceState: string | undefined;
+    if (typeof rawTraceState === 'string') traceState = rawTraceState;
+    else if (rawTraceState !== undefined && rawTraceState !== null) {
+      throw new FieldError(keyOf(raw, 'traceState', 'trace_state'), `is ${show(rawTraceState)}, not a string`);
+    }
+
+    const rawFlags = raw['flags'];
+    let flags: number | undefined;
+    if (rawFlags !== undefined && rawFlags !== null) {
+      const value = typeof rawFlags === 'string' && isDigits(rawFlags, 0) ? Number(rawFlags) : rawFlags;
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffff_ffff) {
+        throw new FieldError('flags', `is ${show(rawFlags)}, not a 32-bit unsigned integer`);
+      }
+      flags = value;
+    }
+
+    return createSpan({
+      traceId,
+      spanId,
+      parentSpanId: parentSpanId === '' ? undefined : parentSpanId,
+      name,
+      kind,
+      startNs,
+      endNs,
+      statusCode,
+      statusMessage,
+      attributes,
+      events,
+      links,
+      resource,
+      scope,
+      traceState,
+      flags,
+    });
+  }
+
+  private idProblem(raw: JsonObject, camel: string, snake: string): FieldError {
+    const key = keyOf(raw, camel, snake);
+    return new FieldError(key, `is ${show(raw[key])}, not a hex or base64 id string`);
+  }
+
+  /** A canonical id; '' when absent, empty or all zeros (OTLP's "no id"); undefined when not a string. */
+  private id(raw: unknown, trace: boolean): string | undefined {
+    if (raw === undefined || raw === null || raw === '') return '';
+    if (typeof raw !== 'string') return undefined;
+    const kind = classifyId(raw, trace ? 32 : 16);
+    if (kind === idCanonical) return raw;
+    if (kind === idZero) return '';
+    let id: string;
+    if (this.preferBase64) id = trace ? normalizeTraceIdPreferBase64(raw) : normalizeSpanIdPreferBase64(raw);
+    else id = trace ? normalizeTraceId(raw) : normalizeSpanId(raw);
+    if (id !== raw && !isHex(raw)) this.sawTempoEncoding = true;
+    return isZeroId(id) ? '' : id;
+  }
+
+  private kind(raw: unknown): SpanKind {
+    if (raw === undefined || raw === null) return SpanKind.Unspecified;
+    if (typeof raw === 'number' && Number.isInteger(raw)) {
+      if (raw >= 0 && raw <= 5) return raw as SpanKind;
+      this.unknownKinds++;
+      return SpanKind.Unspecified;
+    }
+    if (typeof raw === 'string') {
+      const kind = spanKindByName.get(raw);
+      if (kind !== undefined) {
+        this.sawTempoEncoding = true;
+        return kind;
+      }
+    }
+    throw new FieldError('kind', `is ${show(raw)}, not a span kind (0–5 or a name such as "SPAN_KIND_SERVER")`);
+  }
+
+  private statusCode(raw: unknown): StatusCode {
+    if (raw === undefined || raw === null) return StatusCode.Unset;
+    if (typeof raw === 'number' && Number.isInteger(raw)) {
+      if (raw >= 0 && raw <= 2) return raw as StatusCode;
+      this.unknownStatusCodes++;
+      return StatusCode.Unset;
+    }
+    if (typeof raw === 'string') {
+      const code = statusCodeByName.get(raw);
+      if (code !== undefined) {
+        this.sawTempoEncoding = true;
+        return code;
+      }
+    }
+    throw new FieldError('status.code', `is ${show(raw)}, not a status code (0–2 or a name such as "STATUS_CODE_ERROR")`);
+  }
+
+  private events(list: unknown): readonly SpanEvent[] {
+    if (!Array.isArray(list)) throw new FieldError('events', `is ${show(list)}, not an array`);
+    if (list.length === 0) return noEvents;
+    const events: SpanEvent[] = new Array<SpanEvent>(list.length);
+    let index = 0;
+    try {
+      for (; index < list.length; index++) {
+        const raw: unknown = list[index];
+        if (!isObject(raw)) throw new FieldError('', `is ${show(raw)}, not an object`);
+        const rawTime = get(raw, 'timeUnixNano', 'time_unix_nano');
+        let timeNs = 0n;
+        if (rawTime !== undefined && rawTime !== null) {
+          const parsed = parseNanos(rawTime);
+          if (parsed === undefined) throw new FieldError(keyOf(raw, 'timeUnixNano', 'time_unix_nano'), timeProblem(rawTime));
+          timeNs = parsed;
+        }
+        const name = nameOf(raw);
+        let attributes: Attributes;
+        try {
+          attributes = this.attributes(raw['attributes']);
+        } catch (error: unknown) {
+          throw within(error, 'attributes');
+        }
+        events[index] = { timeNs, name, attributes };
+      }
+    } catch (error: unknown) {
+      throw within(error, `events[${index}]`);
+    }
+    return events;
+  }
+
+  private links(list: unknown): readonly SpanLink[] {
+    if (!Array.isArray(list)) throw new FieldError('links', `is ${show(list)}, not an array`);
+    if (list.length === 0) return noLinks;
+    const links: SpanLink[] = [];
+    let index = 0;
+    try {
+      for (; index < list.length; index++) {
+        const raw: unknown = list[index];
+        if (!isObject(raw)) throw new FieldError('', `is ${show(raw)}, not an object`);
+        const traceId = this.id(get(raw, 'traceId', 'trace_id'), true);
+        if (traceId === undefined) throw this.idProblem(raw, 'traceId', 'trace_id');
+        const spanId = this.id(get(raw, 'spanId', 'span_id'), false);
+        if (spanId === undefined) throw this.idProblem(raw, 'spanId', 'span_id');
+        const rawTraceState = get(raw, 'traceState', 'trace_state');
+        let traceState: string | undefined;
+        if (typeof rawTraceState === 'string') traceState = rawTraceState === '' ? undefined : rawTraceState;
+        else if (rawTraceState !== undefined && rawTraceState !== null) {
+          throw new FieldError(keyOf(raw, 'traceState', 'trace_state'), `is ${show(rawTraceState)}, not a string`);
+        }
+        let attributes: Attributes;
+        try {
+          attributes = this.attributes(raw['attributes']);
+        } catch (error: unknown) {
+          throw within(error, 'attributes');
+        }
+        if (traceId === '' || spanId === '') {
+          this.droppedLinks++;
+          continue;
+        }
+        links.push({ traceId, spanId, traceState, attributes });
+      }
+    } catch (error: unknown) {
+      throw within(error, `links[${index}]`);
+    }
+    return links;
+  }
+
+  /** A KeyValue list as a plain object; `__proto__` and friends stay ordinary keys. */
+  private attributes(list: unknown): Attributes {
+    if (list === undefined || list === null) return noAttributes;
+    if (!Array.isArray(list)) throw new FieldError('', `is ${show(list)}, not an array of {key, value} pairs`);
+    if (list.length === 0) return noAttributes;
+    return keyValuesToObject(list, 0);
+  }
+}
+
+function nameOf(raw: JsonObject): string {
+  const name = raw['name'];
+  if (typeof name === 'string') return name;
+  if (name === undefined || name === null) return '';
+  throw new FieldError('name', `is ${show(name)}, not a string`);
+}
+
+function keyValuesToObject(list: readonly unknown[], depth: number): Record<string, AttributeValue> {
+  const out: Record<string, AttributeValue> = {};
+  let index = 0;
+  try {
+    for (; index < list.length; index++) {
+      const pair = list[index];
+      if (!isObject(pair)) throw new FieldError('', `is ${show(pair)}, not a {key, value} pair`);
+      const key = pair['key'];
+      if (typeof key !== 'string') throw new FieldError('key', `is ${show(key)}, not a string`);
+      let value: AttributeValue;
+      try {
+        value = anyValue(pair['value'], depth);
+      } catch (error: unknown) {
+        throw within(error, 'value');
+      }
+      setAttribute(out, key, value);
+    }
+  } catch (error: unknown) {
+    throw within(error, `[${index}]`);
+  }
+  return out;
+}
+
+/** An OTLP AnyValue; the empty one (`{}`, no variant set) is null. */
+function anyValue(raw: unknown, depth: number): AttributeValue {
+  if (raw === undefined || raw === null) return null;
+  if (!isObject(raw)) throw new FieldError('', `is ${show(raw)}, not an AnyValue object such as {"stringValue": "…"}`);
+  if (depth > maxValueDepth) throw new FieldError('', `nests arrays or kvlists more than ${maxValueDepth} levels deep`);
+  for (const key in raw) {
+    const value = raw[key];
+    if (value === null || value === undefined) continue;
+    switch (key) {
+      case 'stringValue':
+      case 'string_value':
+        if (typeof value === 'string') return value;
+        throw new FieldError(key, `is ${show(value)}, not a string`);
+      case 'boolValue':
+      case 'bool_value':
+        if (typeof value === 'boolean') return value;
+        throw new FieldError(key, `is ${show(value)}, not true or false`);
+      case 'intValue':
+      case 'int_value': {
+        const n = parseInt64(value);
+        if (n !== undefined) return n;
+        throw new FieldError(key, `is ${show(value)}, not a 64-bit integer`);
+      }
+      case 'doubleValue':
+      case 'double_value': {
+        const n = parseDouble(value);
+        if (n !== undefined) return n;
+        throw new FieldError(key, `is ${show(value)}, not a number`);
+      }
+      case 'bytesValue':
+      case 'bytes_value':
+        if (typeof value === 'string' && isBase64(value)) return new Uint8Array(Buffer.from(value, 'base64'));
+        throw new FieldError(key, `is ${show(value)}, not base64 text`);
+      case 'arrayValue':
+      case 'array_value':
+        return arrayValue(value, key, depth);
+      case 'kvlistValue':
+      case 'kvlist_value':
+        return kvlistValue(value, key, depth);
+      default:
+        // Unknown or future variants (e.g. profiles' string_value_strindex) are skipped.
+        continue;
+    }
+  }
+  return null;
+}
+
+function valuesOf(value: unknown, key: string): readonly unknown[] {
+  if (!isObject(value)) throw new FieldError(key, `is ${show(value)}, not an object with "values"`);
+  const values = value['values'];
+  if (values === undefined || values === null) return [];
+  if (!Array.isArray(values)) throw new FieldError(`${key}.values`, `is ${show(values)}, not an array`);
+  return values;
+}
+
+function arrayValue(value: unknown, key: string, depth: number): AttributeValue[] {
+  const values = valuesOf(value, key);
+  const out: AttributeValue[] = new Array<AttributeValue>(values.length);
+  let index = 0;
+  try {
+    for (; index < values.length; index++) out[index] = anyValue(values[index], depth + 1);
+  } catch (error: unknown) {
+    throw within(error, `${key}.values[${index}]`);
+  }
+  return out;
+}
+
+function kvlistValue(value: unknown, key: string, depth: number): Record<string, AttributeValue> {
+  const values = valuesOf(value, key);
+  try {
+    return keyValuesToObject(values, depth + 1);
+  } catch (error: unknown) {
+    throw within(error, `${key}.values`);
+  }
+}
+
+/** Whether the first span that states a kind or status code names it (Tempo's proto3 JSON). */
+function usesEnumNames(resourceSpans: readonly unknown[]): boolean {
+  let looked = 0;
+  for (const entry of resourceSpans) {
+    if (!isObject(entry)) return false;
+    for (const key of scopeSpansKeys) {
+      const scopes = entry[key];
+      if (!Array.isArray(scopes)) continue;
+      for (const scope of scopes) {
+        const spans = isObject(scope) ? scope['spans'] : undefined;
+        if (!Array.isArray(spans)) continue;
+        for (const span of spans) {
+          if (!isObject(span)) return false;
+          const kind = span['kind'];
+          const status = span['status'];
+          const code = isObject(status) ? status['code'] : undefined;
+          if (typeof kind === 'string' || typeof code === 'string') return true;
+          if (kind !== undefined || code !== undefined || ++looked > 100) return false;
+        }
+      }
+    }
+  }
+  return false;
+}

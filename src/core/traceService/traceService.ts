@@ -1,0 +1,173 @@
+import { loadTraceFile, type LoadOptions } from '../files/loadTraceFile';
+import { formatAttributeValue, type AttributeValue } from '../model/attributes';
+import { spanKindName, type Span } from '../model/span';
+import type { Trace } from '../model/trace';
+import { TraceSetBuilder } from '../model/traceSetBuilder';
+import type { ChildrenPage, OpenedFile, OpenFilesResult, SpanRow, TraceQueries, TraceSummary } from './traceServiceProtocol';
+
+/** Attributes shown at a glance, old and new semantic-convention names side by side. */
+const keyAttributeNames = [
+  'http.request.method',
+  'http.method',
+  'http.route',
+  'url.path',
+  'http.target',
+  'http.url',
+  'url.full',
+  'http.response.status_code',
+  'http.status_code',
+  'rpc.system',
+  'rpc.service',
+  'rpc.method',
+  'db.system.name',
+  'db.system',
+  'db.query.text',
+  'db.statement',
+  'messaging.system',
+  'messaging.destination.name',
+  'code.function.name',
+  'code.function',
+  'code.namespace',
+  'code.file.path',
+  'code.filepath',
+  'code.line.number',
+  'code.lineno',
+  'exception.type',
+  'exception.message',
+];
+const maxAttributeText = 200;
+
+function clip(text: string): string {
+  return text.length > maxAttributeText ? `${text.slice(0, maxAttributeText - 1)}…` : text;
+}
+
+/**
+ * Holds the loaded traces and answers the editor's questions about them. Runs in a worker in
+ * the extension (see traceServiceWorker.ts) and directly in tests; the interface is the same.
+ */
+export class TraceService implements TraceQueries {
+  private readonly traces = new Map<string, { trace: Trace; origin: string; summary: TraceSummary }>();
+
+  constructor(private readonly loadOptions: LoadOptions = {}) {}
+
+  async openFiles(paths: readonly string[]): Promise<OpenFilesResult> {
+    const files: OpenedFile[] = [];
+    const builder = new TraceSetBuilder();
+    const originOf = new Map<string, string>();
+    const warningsOf = new Map<string, string[]>();
+    for (const path of paths) {
+      try {
+        const decoded = await loadTraceFile(path, this.loadOptions);
+        const traceIds = new Set<string>();
+        for (const span of decoded.spans) {
+          builder.add(span);
+          traceIds.add(span.traceId);
+          if (!originOf.has(span.traceId)) originOf.set(span.traceId, path);
+        }
+        for (const traceId of traceIds) warningsOf.set(traceId, [...(warningsOf.get(traceId) ?? []), ...decoded.warnings]);
+        files.push({ path, ok: true, format: decoded.format, traceIds: [...traceIds], spanCount: decoded.spans.length, warnings: decoded.warnings });
+      } catch (error: unknown) {
+        files.push({ path, ok: false, message: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    const summaries: TraceSummary[] = [];
+    for (const trace of builder.build()) {
+      const origin = originOf.get(trace.traceId) ?? '';
+      const summary = summarize(trace, origin, warningsOf.get(trace.traceId) ?? []);
+      // Opening a trace again replaces it: the file may have been re-exported since.
+      this.traces.delete(trace.traceId);
+      this.traces.set(trace.traceId, { trace, origin, summary });
+      summaries.push(summary);
+    }
+    return { files, traces: summaries };
+  }
+
+  listTraces(): Promise<readonly TraceSummary[]> {
+    return settle(() => [...this.traces.values()].map((entry) => entry.summary));
+  }
+
+  children(traceId: string, parentIndex: number, offset: number, limit: number): Promise<ChildrenPage> {
+    return settle(() => {
+      const trace = this.require(traceId);
+      const all = parentIndex < 0 ? trace.roots : [...trace.children(parentIndex)];
+      return { rows: all.slice(offset, offset + limit).map((index) => rowOf(trace, index)), total: all.length };
+    });
+  }
+
+  findSpan(traceId: string, spanId: string): Promise<SpanRow | undefined> {
+    return settle(() => {
+      const trace = this.require(traceId);
+      const index = trace.spans.findIndex((span) => span.spanId === spanId);
+      return index < 0 ? undefined : rowOf(trace, index);
+    });
+  }
+
+  removeTraces(traceIds: readonly string[]): Promise<void> {
+    return settle(() => {
+      for (const id of traceIds) this.traces.delete(id);
+    });
+  }
+
+  /** For core callers in the same thread (tests, benchmarks). */
+  trace(traceId: string): Trace | undefined {
+    return this.traces.get(traceId)?.trace;
+  }
+
+  private require(traceId: string): Trace {
+    const entry = this.traces.get(traceId);
+    if (!entry) throw new Error(`Trace ${traceId} is not loaded.`);
+    return entry.trace;
+  }
+}
+
+/** Runs synchronous work behind the async interface, so a throw becomes a rejection. */
+function settle<T>(work: () => T): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (error: unknown) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
+export function summarize(trace: Trace, origin: string, warnings: readonly string[]): TraceSummary {
+  const root = trace.rootSpan;
+  return {
+    traceId: trace.traceId,
+    origin,
+    rootName: root?.name ?? '(no spans)',
+    rootService: root?.resource.serviceName ?? '',
+    startNs: trace.startNs.toString(),
+    durationNs: trace.durationNs,
+    spanCount: trace.spanCount,
+    errorCount: trace.errorCount,
+    services: trace.services,
+    warnings: [...new Set([...warnings, ...trace.warnings])],
+  };
+}
+
+export function rowOf(trace: Trace, index: number): SpanRow {
+  const span: Span = trace.span(index);
+  let childCount = 0;
+  for (const child of trace.children(index)) if (child >= 0) childCount++;
+  const keyAttributes: [string, string][] = [];
+  for (const name of keyAttributeNames) {
+    const value: AttributeValue | undefined = span.attributes[name];
+    if (value !== undefined) keyAttributes.push([name, clip(formatAttributeValue(value))]);
+  }
+  return {
+    traceId: trace.traceId,
+    index,
+    spanId: span.spanId,
+    name: span.name,
+    service: span.resource.serviceName,
+    kind: spanKindName(span.kind),
+    durationNs: trace.spanDurationNs(index),
+    offsetNs: trace.offsetNs(index),
+    depth: trace.depth[index] ?? 0,
+    childCount,
+    error: trace.isError(index),
+    statusMessage: span.statusMessage,
+    orphan: trace.orphans.includes(index),
+    keyAttributes,
+  };
+}

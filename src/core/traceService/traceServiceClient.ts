@@ -1,0 +1,85 @@
+import { Worker } from 'node:worker_threads';
+import type { LoadOptions } from '../files/loadTraceFile';
+import type { ChildrenPage, OpenFilesResult, SpanRow, TraceQueries, TraceServiceOp, TraceServiceRequestMessage, TraceServiceResponseMessage, TraceSummary } from './traceServiceProtocol';
+
+/**
+ * The extension host's handle on the trace service worker. The worker starts on first use, not
+ * at activation; if it dies, pending calls fail with a message and the next call starts a new one.
+ */
+export class TraceServiceClient implements TraceQueries {
+  private worker: Worker | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+
+  constructor(
+    private readonly workerScript: string,
+    private readonly loadOptions: LoadOptions = {},
+  ) {}
+
+  openFiles(paths: readonly string[]): Promise<OpenFilesResult> {
+    return this.call('openFiles', [paths]) as Promise<OpenFilesResult>;
+  }
+
+  listTraces(): Promise<readonly TraceSummary[]> {
+    return this.call('listTraces', []) as Promise<readonly TraceSummary[]>;
+  }
+
+  children(traceId: string, parentIndex: number, offset: number, limit: number): Promise<ChildrenPage> {
+    return this.call('children', [traceId, parentIndex, offset, limit]) as Promise<ChildrenPage>;
+  }
+
+  findSpan(traceId: string, spanId: string): Promise<SpanRow | undefined> {
+    return this.call('findSpan', [traceId, spanId]) as Promise<SpanRow | undefined>;
+  }
+
+  async removeTraces(traceIds: readonly string[]): Promise<void> {
+    await this.call('removeTraces', [traceIds]);
+  }
+
+  async dispose(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    this.failAll('the trace service was shut down');
+    await worker?.terminate();
+  }
+
+  private call(op: TraceServiceOp, args: readonly unknown[]): Promise<unknown> {
+    const worker = this.ensureWorker();
+    const id = this.nextId++;
+    // Referenced while calls are in flight, so a caller awaiting one keeps the process alive.
+    worker.ref();
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage({ id, op, args } satisfies TraceServiceRequestMessage);
+    });
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(this.workerScript, { workerData: this.loadOptions });
+    worker.on('message', (message: TraceServiceResponseMessage) => {
+      const waiter = this.pending.get(message.id);
+      if (!waiter) return;
+      this.pending.delete(message.id);
+      if (this.pending.size === 0) worker.unref();
+      if (message.ok) waiter.resolve(message.value);
+      else waiter.reject(new Error(message.message));
+    });
+    worker.on('error', (error) => {
+      this.failAll(`the trace service stopped: ${error.message}`);
+    });
+    worker.on('exit', (code) => {
+      if (this.worker === worker) this.worker = undefined;
+      this.failAll(`the trace service exited (code ${code}); loaded traces must be opened again`);
+    });
+    // Idle workers must not keep the extension host alive at shutdown.
+    worker.unref();
+    this.worker = worker;
+    return worker;
+  }
+
+  private failAll(reason: string): void {
+    for (const waiter of this.pending.values()) waiter.reject(new Error(reason));
+    this.pending.clear();
+  }
+}

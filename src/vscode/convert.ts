@@ -1,0 +1,40 @@
+import * as vscode from 'vscode';
+
+/**
+ * Every conversion between VS Code's types and SpanLens's plain values lives here: paths and
+ * Uris now, 0-based positions and 1-based lines later. Nothing else converts by hand.
+ */
+
+/** A command argument that names files: a Uri, an absolute path, or a list of them. */
+export function filePathsFromArgument(argument: unknown): string[] | undefined {
+  if (argument === undefined || argument === null) return undefined;
+  const items: unknown[] = Array.isArray(argument) ? argument : [argument];
+  const paths: string[] = [];
+  for (const item of items) {
+    if (item instanceof vscode.Uri) paths.push(item.fsPath);
+    else if (typeof item === 'string' && item.length > 0) paths.push(item.startsWith('file:') ? vscode.Uri.parse(item).fsPath : item);
+    else throw new Error(`SpanLens: expected a file Uri or an absolute path, got ${describe(item)}.`);
+  }
+  return paths.length > 0 ? paths : undefined;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+export function pathToUri(path: string): vscode.Uri {
+  return vscode.Uri.file(path);
+}
+
+/** Paths from a drag-and-drop `text/uri-list`. */
+export function pathsFromUriList(list: string): string[] {
+  return list
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0 && !line.startsWith('#'))
+    .map((line) => vscode.Uri.parse(line))
+    .filter((uri) => uri.scheme === 'file' || uri.scheme === 'vscode-remote')
+    .map((uri) => uri.fsPath);
+}
