@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'out-*/**', 'node_modules/**', '.vscode-test/**', 'artifacts/**'] },
+  { ignores: ['dist/**', '**/dist/**', 'out/**', 'out-*/**', 'node_modules/**', '.vscode-test/**', 'artifacts/**'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],

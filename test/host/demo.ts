@@ -1,10 +1,42 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, portIsFree, repoRoot, startCodeServer } from './codeServerSession';
 
+async function choosePort(wanted: number, what: string): Promise<number> {
+  if (await portIsFree(wanted)) return wanted;
+  const port = await freePort();
+  console.log(`Port ${wanted} (${what}) is in use; using ${port} instead.`);
+  return port;
+}
+
+function portFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const port = Number(raw ?? fallback);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`${name} must be a port number, not "${raw ?? ''}".`);
+  return port;
+}
+
 /**
- * The README's main job: SpanLens loaded in a real VS Code (code-server) on a loopback URL,
- * with the sample workspace open. Runs until interrupted.
+ * The sample service (test/workspace/sample-service, compiled by scripts/demo.sh) run from the
+ * workspace VS Code has open, so its spans point at files the user can jump to. Its OpenTelemetry
+ * packages come from this checkout's node_modules.
+ */
+function startSampleService(workspace: string, endpoint: string): ChildProcess {
+  const child = spawn(process.execPath, [join(workspace, 'sample-service', 'dist', 'server.js')], {
+    env: { ...process.env, NODE_PATH: join(repoRoot, 'node_modules'), OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_SERVICE_NAME: '' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  child.on('exit', (code, signal) => {
+    if (signal === null && code !== 0) console.error(`The sample service exited with code ${code}.`);
+  });
+  return child;
+}
+
+/**
+ * The README's main job: SpanLens loaded in a real VS Code (code-server) on a loopback URL, its
+ * built-in OTLP receiver started, and the sample service exporting live traces to it. Runs until
+ * interrupted.
  */
 async function main(): Promise<void> {
   const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
@@ -17,23 +49,30 @@ async function main(): Promise<void> {
   rmSync(linkPath, { force: true, recursive: true });
   symlinkSync(repoRoot, linkPath);
 
-  const requested = Number(process.env['SPANLENS_DEMO_PORT'] ?? '8765');
-  if (!Number.isInteger(requested) || requested <= 0 || requested > 65535) {
-    throw new Error(`SPANLENS_DEMO_PORT must be a port number, not "${process.env['SPANLENS_DEMO_PORT'] ?? ''}".`);
-  }
-  let port = requested;
-  if (!(await portIsFree(requested))) {
-    port = await freePort();
-    console.log(`Port ${requested} is in use; using ${port} instead (set SPANLENS_DEMO_PORT to choose).`);
-  }
+  const port = await choosePort(portFromEnv('SPANLENS_DEMO_PORT', 8765), 'VS Code; set SPANLENS_DEMO_PORT to choose');
+  const receiverPort = await choosePort(portFromEnv('SPANLENS_DEMO_RECEIVER_PORT', 4318), 'OTLP/HTTP receiver; set SPANLENS_DEMO_RECEIVER_PORT to choose');
+  const grpcPort = await choosePort(receiverPort === 4318 ? 4317 : receiverPort + 1, 'OTLP/gRPC receiver');
   const session = await startCodeServer({
     workspaceTemplate: join(repoRoot, 'test', 'workspace'),
     userDataDir: join(stateDir, 'user'),
     extensionsDir,
     port,
+    userSettings: {
+      'spanlens.receiver.autoStart': true,
+      'spanlens.receiver.httpPort': receiverPort,
+      'spanlens.receiver.grpcPort': grpcPort,
+    },
   });
-  console.log(`\nSpanLens is running in VS Code at:\n\n    ${session.url()}\n\nOpen it in a browser on this machine. Press Ctrl+C to stop.\n`);
+  const endpoint = `http://127.0.0.1:${receiverPort}`;
+  const sample = startSampleService(session.workspace, endpoint);
+  console.log(
+    `\nSpanLens is running in VS Code at:\n\n    ${session.url()}\n\n` +
+      `Open it in a browser on this machine. SpanLens's receiver listens on ${endpoint} once the\n` +
+      `window is open, and the sample service sends it live traces (the SpanLens view lists them).\n` +
+      `Point your own service at it with OTEL_EXPORTER_OTLP_ENDPOINT=${endpoint}. Press Ctrl+C to stop.\n`,
+  );
   const stop = (): void => {
+    sample.kill('SIGTERM');
     void session.stop().then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
