@@ -5,13 +5,16 @@ import { registerCommands } from './vscode/commandRegistry';
 import { notBuiltYet } from './vscode/notBuiltYet';
 import { openTraceFiles, TraceFileDropController } from './vscode/openTraceFiles';
 import { TraceFileEditorProvider, traceFileEditorViewType } from './vscode/traceFileEditorProvider';
+import { LocalReceiver } from './vscode/localReceiver';
 import { TraceList } from './vscode/traceList';
-import { showMoreCommandId, TracesTreeProvider, type TraceTreeNode } from './vscode/tracesTreeProvider';
+import { showMoreCommandId, TracesTreeProvider, type ListedTrace, type TraceTreeNode } from './vscode/tracesTreeProvider';
 
 /** What the extension exposes to other extensions and to its own tests. */
 export interface SpanLensApi {
   /** Wall time spent inside activate(), in milliseconds (reported by `npm run bench`). */
   readonly activationMs: number;
+  /** The traces the SpanLens view lists, per source, newest local traces first. */
+  listedTraces(): ListedTrace[];
 }
 
 export function activate(context: vscode.ExtensionContext): SpanLensApi {
@@ -39,6 +42,10 @@ export function activate(context: vscode.ExtensionContext): SpanLensApi {
     vscode.window.registerCustomEditorProvider(traceFileEditorViewType, new TraceFileEditorProvider((uri) => openFiles(uri))),
     vscode.commands.registerCommand(showMoreCommandId, (node: TraceTreeNode) => tree.showMore(node)),
   );
+  const receiver = new LocalReceiver({ service: traceService, tree, log, context });
+  context.subscriptions.push(receiver);
+  // Off the activation path: the worker starts and the store's log replays in the background.
+  setTimeout(() => void receiver.initialize(), 0);
 
   registerCommands(context, {
     'spanlens.openTrace': notBuiltYet('Open Trace…'),
@@ -51,13 +58,13 @@ export function activate(context: vscode.ExtensionContext): SpanLensApi {
     'spanlens.showSpansForFunction': notBuiltYet('Show Spans for Function at Cursor'),
     'spanlens.compareTraces': notBuiltYet('Compare Traces…'),
     'spanlens.exportTrace': notBuiltYet('Save Trace as OTLP JSON…'),
-    'spanlens.receiver.start': notBuiltYet('Start Local Receiver'),
-    'spanlens.receiver.stop': notBuiltYet('Stop Local Receiver'),
-    'spanlens.receiver.clear': notBuiltYet('Clear Local Traces'),
+    'spanlens.receiver.start': () => receiver.start({ interactive: true }),
+    'spanlens.receiver.stop': () => receiver.stop(),
+    'spanlens.receiver.clear': () => receiver.clear(),
     'spanlens.refreshAnnotations': notBuiltYet('Refresh Code Annotations'),
   });
 
-  return { activationMs: performance.now() - started };
+  return { activationMs: performance.now() - started, listedTraces: () => tree.listedTraces() };
 }
 
 export function deactivate(): void {

@@ -3,8 +3,11 @@ import type { SpanRow, TraceQueries, TraceSummary } from '../core/traceService/t
 import { durationNs, formatDuration } from '../core/model/units';
 import type { TraceList } from './traceList';
 
+export type SourceId = 'local' | 'files';
+
 export type TraceTreeNode =
-  | { readonly kind: 'source'; readonly label: string }
+  | { readonly kind: 'source'; readonly source: SourceId }
+  | { readonly kind: 'hint'; readonly label: string; readonly detail: string; readonly parent: TraceTreeNode }
   | { readonly kind: 'trace'; readonly summary: TraceSummary }
   | { readonly kind: 'span'; readonly row: SpanRow; readonly parent: TraceTreeNode }
   | { readonly kind: 'more'; readonly traceId: string; readonly parentIndex: number; readonly shown: number; readonly total: number; readonly parent: TraceTreeNode };
@@ -13,7 +16,17 @@ export type TraceTreeNode =
 export const childPageSize = 500;
 export const showMoreCommandId = 'spanlens.internal.showMoreChildren';
 
-const filesSource: TraceTreeNode = { kind: 'source', label: 'Files' };
+const filesSource: TraceTreeNode = { kind: 'source', source: 'files' };
+const localSource: TraceTreeNode = { kind: 'source', source: 'local' };
+
+/** What the tree shows of the built-in receiver; kept current by the adapter from service events. */
+export interface LocalSourceView {
+  readonly running: boolean;
+  readonly endpoint: string | undefined;
+  readonly spanCount: number;
+  /** Newest first. */
+  readonly traces: readonly TraceSummary[];
+}
 
 /**
  * The `spanlens.traces` view: sources → traces → spans. Span rows come from the trace service a
@@ -27,6 +40,8 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
   /** How many children each expanded parent shows, keyed by `traceId/parentIndex`. */
   private readonly shown = new Map<string, number>();
   private readonly subscription: vscode.Disposable;
+  private local: LocalSourceView = { running: false, endpoint: undefined, spanCount: 0, traces: [] };
+  private localById = new Map<string, TraceSummary>();
 
   constructor(
     private readonly queries: TraceQueries,
@@ -35,8 +50,15 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
     this.subscription = traces.onDidChange(() => this.changed.fire(undefined));
   }
 
+  /** New local state; the adapter calls this at most a few times a second, however fast spans arrive. */
+  setLocal(view: LocalSourceView): void {
+    this.local = view;
+    this.localById = new Map(view.traces.map((summary) => [summary.traceId, summary]));
+    this.changed.fire(undefined);
+  }
+
   traceNode(traceId: string): TraceTreeNode | undefined {
-    const summary = this.traces.get(traceId);
+    const summary = this.traces.get(traceId) ?? this.localById.get(traceId);
     if (!summary) return undefined;
     let node = this.traceNodes.get(traceId);
     if (node?.kind !== 'trace' || node.summary !== summary) {
@@ -44,6 +66,14 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
       this.traceNodes.set(traceId, node);
     }
     return node;
+  }
+
+  /** The traces the view lists, per source, as a person reads them (the extension's API and tests use it). */
+  listedTraces(): ListedTrace[] {
+    const listed: ListedTrace[] = [];
+    for (const summary of this.local.traces) listed.push(listedTrace('local', summary));
+    for (const summary of this.traces.all()) listed.push(listedTrace('files', summary));
+    return listed;
   }
 
   showMore(node: TraceTreeNode): void {
@@ -54,11 +84,13 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
 
   getTreeItem(node: TraceTreeNode): vscode.TreeItem {
     switch (node.kind) {
-      case 'source': {
-        const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Expanded);
-        item.id = `source:${node.label}`;
-        item.iconPath = new vscode.ThemeIcon('files');
-        item.contextValue = 'spanlens.source';
+      case 'source':
+        return node.source === 'files' ? filesItem() : localItem(this.local);
+      case 'hint': {
+        const item = new vscode.TreeItem(node.label);
+        item.id = `hint:${node.label}`;
+        item.description = node.detail;
+        item.iconPath = new vscode.ThemeIcon('info');
         return item;
       }
       case 'trace':
@@ -76,10 +108,23 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
   }
 
   async getChildren(node?: TraceTreeNode): Promise<TraceTreeNode[]> {
-    if (!node) return this.traces.all().length > 0 ? [filesSource] : [];
+    if (!node) {
+      const roots: TraceTreeNode[] = [];
+      if (this.local.running || this.local.traces.length > 0) roots.push(localSource);
+      if (this.traces.all().length > 0) roots.push(filesSource);
+      return roots;
+    }
     switch (node.kind) {
-      case 'source':
-        return this.traces.all().map((summary) => this.traceNode(summary.traceId) ?? { kind: 'trace', summary });
+      case 'source': {
+        const summaries = node.source === 'files' ? this.traces.all() : this.local.traces;
+        if (node.source === 'local' && summaries.length === 0) {
+          const endpoint = this.local.endpoint ?? 'http://127.0.0.1:4318';
+          return [{ kind: 'hint', label: 'Waiting for traces', detail: `export OTEL_EXPORTER_OTLP_ENDPOINT=${endpoint}`, parent: node }];
+        }
+        return summaries.map((summary) => this.traceNode(summary.traceId) ?? { kind: 'trace', summary });
+      }
+      case 'hint':
+        return [];
       case 'trace':
         return await this.page(node.summary.traceId, -1, node);
       case 'span':
@@ -94,9 +139,10 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
       case 'source':
         return undefined;
       case 'trace':
-        return filesSource;
+        return node.summary.origin === 'local' ? localSource : filesSource;
       case 'span':
       case 'more':
+      case 'hint':
         return node.parent;
     }
   }
@@ -115,12 +161,49 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
   }
 }
 
+export interface ListedTrace {
+  readonly source: SourceId;
+  readonly traceId: string;
+  readonly label: string;
+  readonly spanCount: number;
+  readonly errorCount: number;
+}
+
+function listedTrace(source: SourceId, summary: TraceSummary): ListedTrace {
+  return { source, traceId: summary.traceId, label: traceLabel(summary), spanCount: summary.spanCount, errorCount: summary.errorCount };
+}
+
+function traceLabel(summary: TraceSummary): string {
+  return `${summary.rootService}: ${summary.rootName}`;
+}
+
+function filesItem(): vscode.TreeItem {
+  const item = new vscode.TreeItem('Files', vscode.TreeItemCollapsibleState.Expanded);
+  item.id = 'source:files';
+  item.iconPath = new vscode.ThemeIcon('files');
+  item.contextValue = 'spanlens.source.files';
+  return item;
+}
+
+function localItem(local: LocalSourceView): vscode.TreeItem {
+  const item = new vscode.TreeItem('Local receiver', vscode.TreeItemCollapsibleState.Expanded);
+  item.id = 'source:local';
+  item.iconPath = new vscode.ThemeIcon(local.running ? 'radio-tower' : 'debug-disconnect');
+  const count = `${local.spanCount.toLocaleString('en-US')} span${local.spanCount === 1 ? '' : 's'}`;
+  item.description = local.running && local.endpoint ? `${local.endpoint} · ${count}` : `stopped · ${count}`;
+  item.tooltip = local.running
+    ? `SpanLens's built-in OTLP receiver listens on ${local.endpoint ?? ''}. Newest traces first; ${local.traces.length} listed.`
+    : 'The built-in OTLP receiver is stopped; these traces were kept from earlier.';
+  item.contextValue = local.running ? 'spanlens.source.local.running' : 'spanlens.source.local.stopped';
+  return item;
+}
+
 function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
 function traceItem(summary: TraceSummary): vscode.TreeItem {
-  const item = new vscode.TreeItem(`${summary.rootService}: ${summary.rootName}`, vscode.TreeItemCollapsibleState.Collapsed);
+  const item = new vscode.TreeItem(traceLabel(summary), vscode.TreeItemCollapsibleState.Collapsed);
   item.id = `trace:${summary.traceId}`;
   const parts = [formatDuration(durationNs(summary.durationNs)), plural(summary.spanCount, 'span')];
   if (summary.errorCount > 0) parts.push(plural(summary.errorCount, 'error'));

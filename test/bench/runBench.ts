@@ -4,6 +4,7 @@ import { repoRoot } from '../host/codeServerSession';
 import { runInHost } from '../host/runInCodeServer';
 import { formatFigure, missedTarget, type Figure } from './benchReport';
 import { benchOtlpProtobuf } from './otlpProtobufBench';
+import { benchReceiver } from './receiverBench';
 import { benchTraceFiles } from './traceFileBench';
 
 /**
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
     ['activation', activationFigures],
     ['protobuf', benchOtlpProtobuf],
     ['files', benchTraceFiles],
+    ['receiver', benchReceiver],
   ];
   const figures: Figure[] = [];
   for (const [name, run] of groups) {

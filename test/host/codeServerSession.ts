@@ -85,6 +85,8 @@ export async function startCodeServer(options: StartOptions = {}): Promise<CodeS
         'telemetry.telemetryLevel': 'off',
         'workbench.tips.enabled': false,
         'security.workspace.trust.enabled': false,
+        // Tests start the receiver themselves, on a free port, when they need it.
+        'spanlens.receiver.autoStart': false,
         ...options.userSettings,
       },
       null,

@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, portIsFree, repoRoot, startCodeServer } from './codeServerSession';
+import { startSampleService } from './sampleService';
 
 async function choosePort(wanted: number, what: string): Promise<number> {
   if (await portIsFree(wanted)) return wanted;
@@ -15,22 +15,6 @@ function portFromEnv(name: string, fallback: number): number {
   const port = Number(raw ?? fallback);
   if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`${name} must be a port number, not "${raw ?? ''}".`);
   return port;
-}
-
-/**
- * The sample service (test/workspace/sample-service, compiled by scripts/demo.sh) run from the
- * workspace VS Code has open, so its spans point at files the user can jump to. Its OpenTelemetry
- * packages come from this checkout's node_modules.
- */
-function startSampleService(workspace: string, endpoint: string): ChildProcess {
-  const child = spawn(process.execPath, [join(workspace, 'sample-service', 'dist', 'server.js')], {
-    env: { ...process.env, NODE_PATH: join(repoRoot, 'node_modules'), OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_SERVICE_NAME: '' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  child.on('exit', (code, signal) => {
-    if (signal === null && code !== 0) console.error(`The sample service exited with code ${code}.`);
-  });
-  return child;
 }
 
 /**

@@ -3,7 +3,8 @@ import { formatAttributeValue, type AttributeValue } from '../model/attributes';
 import { spanKindName, type Span } from '../model/span';
 import type { Trace } from '../model/trace';
 import { TraceSetBuilder } from '../model/traceSetBuilder';
-import type { ChildrenPage, OpenedFile, OpenFilesResult, SpanRow, TraceQueries, TraceSummary } from './traceServiceProtocol';
+import { LocalSource } from './localSource';
+import type { ChildrenPage, LocalSourceEvent, OpenedFile, OpenFilesResult, ReceiverSettings, ReceiverStatus, SpanRow, TraceQueries, TraceSummary } from './traceServiceProtocol';
 
 /** Attributes shown at a glance, old and new semantic-convention names side by side. */
 const keyAttributeNames = [
@@ -47,8 +48,42 @@ function clip(text: string): string {
  */
 export class TraceService implements TraceQueries {
   private readonly traces = new Map<string, { trace: Trace; origin: string; summary: TraceSummary }>();
+  private readonly listeners = new Set<(event: LocalSourceEvent) => void>();
+  private readonly local = new LocalSource((event) => {
+    for (const listener of this.listeners) listener(event);
+  });
 
   constructor(private readonly loadOptions: LoadOptions = {}) {}
+
+  /** Changes of the local source, pushed as they happen (coalesced by the store). */
+  onLocalEvent(listener: (event: LocalSourceEvent) => void): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  openLocal(settings: ReceiverSettings): Promise<ReceiverStatus> {
+    return this.local.open(settings);
+  }
+
+  startReceiver(settings: ReceiverSettings): Promise<ReceiverStatus> {
+    return this.local.start(settings);
+  }
+
+  stopReceiver(): Promise<ReceiverStatus> {
+    return this.local.stop();
+  }
+
+  clearLocal(): Promise<void> {
+    return this.local.clear();
+  }
+
+  localTraces(): Promise<readonly TraceSummary[]> {
+    return settle(() => this.local.summaries());
+  }
+
+  async dispose(): Promise<void> {
+    await this.local.dispose();
+  }
 
   async openFiles(paths: readonly string[]): Promise<OpenFilesResult> {
     const files: OpenedFile[] = [];
@@ -108,15 +143,15 @@ export class TraceService implements TraceQueries {
     });
   }
 
-  /** For core callers in the same thread (tests, benchmarks). */
+  /** For core callers in the same thread (tests, benchmarks). Opened files win over the local store. */
   trace(traceId: string): Trace | undefined {
-    return this.traces.get(traceId)?.trace;
+    return this.traces.get(traceId)?.trace ?? this.local.trace(traceId);
   }
 
   private require(traceId: string): Trace {
-    const entry = this.traces.get(traceId);
-    if (!entry) throw new Error(`Trace ${traceId} is not loaded.`);
-    return entry.trace;
+    const trace = this.trace(traceId);
+    if (!trace) throw new Error(`Trace ${traceId} is not loaded (it may have been evicted from the local store, or its file closed).`);
+    return trace;
   }
 }
 

@@ -1,6 +1,19 @@
 import { Worker } from 'node:worker_threads';
 import type { LoadOptions } from '../files/loadTraceFile';
-import type { ChildrenPage, OpenFilesResult, SpanRow, TraceQueries, TraceServiceOp, TraceServiceRequestMessage, TraceServiceResponseMessage, TraceSummary } from './traceServiceProtocol';
+import {
+  ServiceError,
+  type ChildrenPage,
+  type LocalSourceEvent,
+  type OpenFilesResult,
+  type ReceiverSettings,
+  type ReceiverStatus,
+  type SpanRow,
+  type TraceQueries,
+  type TraceServiceOp,
+  type TraceServiceRequestMessage,
+  type TraceServiceWorkerMessage,
+  type TraceSummary,
+} from './traceServiceProtocol';
 
 /**
  * The extension host's handle on the trace service worker. The worker starts on first use, not
@@ -10,6 +23,9 @@ export class TraceServiceClient implements TraceQueries {
   private worker: Worker | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  private readonly listeners = new Set<(event: LocalSourceEvent) => void>();
+  /** While the receiver runs the worker must stay alive, or the endpoint would vanish. */
+  private keepAlive = false;
 
   constructor(
     private readonly workerScript: string,
@@ -36,6 +52,31 @@ export class TraceServiceClient implements TraceQueries {
     await this.call('removeTraces', [traceIds]);
   }
 
+  openLocal(settings: ReceiverSettings): Promise<ReceiverStatus> {
+    return this.call('openLocal', [settings]) as Promise<ReceiverStatus>;
+  }
+
+  startReceiver(settings: ReceiverSettings): Promise<ReceiverStatus> {
+    return this.call('startReceiver', [settings]) as Promise<ReceiverStatus>;
+  }
+
+  stopReceiver(): Promise<ReceiverStatus> {
+    return this.call('stopReceiver', []) as Promise<ReceiverStatus>;
+  }
+
+  async clearLocal(): Promise<void> {
+    await this.call('clearLocal', []);
+  }
+
+  localTraces(): Promise<readonly TraceSummary[]> {
+    return this.call('localTraces', []) as Promise<readonly TraceSummary[]>;
+  }
+
+  onLocalEvent(listener: (event: LocalSourceEvent) => void): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
   async dispose(): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
@@ -57,19 +98,33 @@ export class TraceServiceClient implements TraceQueries {
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(this.workerScript, { workerData: this.loadOptions });
-    worker.on('message', (message: TraceServiceResponseMessage) => {
+    worker.on('message', (message: TraceServiceWorkerMessage) => {
+      if ('event' in message) {
+        const event = message.event;
+        this.keepAlive = event.status.running;
+        if (this.keepAlive) worker.ref();
+        else if (this.pending.size === 0) worker.unref();
+        for (const listener of this.listeners) listener(event);
+        return;
+      }
       const waiter = this.pending.get(message.id);
       if (!waiter) return;
       this.pending.delete(message.id);
-      if (this.pending.size === 0) worker.unref();
+      if (this.pending.size === 0 && !this.keepAlive) worker.unref();
       if (message.ok) waiter.resolve(message.value);
-      else waiter.reject(new Error(message.message));
+      else waiter.reject(new ServiceError(message.message, message.failure));
     });
     worker.on('error', (error) => {
       this.failAll(`the trace service stopped: ${error.message}`);
     });
     worker.on('exit', (code) => {
       if (this.worker === worker) this.worker = undefined;
+      if (this.keepAlive) {
+        // The receiver lived in that worker: say it stopped rather than leave a dead endpoint shown.
+        this.keepAlive = false;
+        const status: ReceiverStatus = { running: false, httpEndpoint: undefined, httpPort: undefined, grpcPort: undefined, grpcEndpoint: undefined, spanCount: 0, traceCount: 0, acceptedSpans: 0, rejectedSpans: 0, warnings: [`the trace service exited (code ${code})`] };
+        for (const listener of this.listeners) listener({ type: 'receiver', status });
+      }
       this.failAll(`the trace service exited (code ${code}); loaded traces must be opened again`);
     });
     // Idle workers must not keep the extension host alive at shutdown.

@@ -1,4 +1,5 @@
 import type { TraceFormat } from '../formats/traceFormat';
+import type { ReceiverStartFailure } from '../receiver/receiverStartError';
 
 /**
  * What the trace service answers: small, clone-friendly records. The spans themselves stay in
@@ -55,6 +56,36 @@ export interface OpenFilesResult {
   readonly traces: readonly TraceSummary[];
 }
 
+/** What the built-in receiver is told, from the `spanlens.receiver.*` settings. */
+export interface ReceiverSettings {
+  readonly host: string;
+  readonly httpPort: number;
+  /** 0 turns gRPC off; 'ephemeral' lets the system choose (after the configured port was taken). */
+  readonly grpcPort: number | 'ephemeral';
+  readonly maxSpans: number;
+  /** The store's log (the extension's global storage), so traces survive reloads and crashes. */
+  readonly storeDirectory: string;
+}
+
+export interface ReceiverStatus {
+  readonly running: boolean;
+  readonly httpEndpoint: string | undefined;
+  readonly httpPort: number | undefined;
+  readonly grpcPort: number | undefined;
+  readonly grpcEndpoint: string | undefined;
+  readonly spanCount: number;
+  readonly traceCount: number;
+  readonly acceptedSpans: number;
+  readonly rejectedSpans: number;
+  /** What opening the store had to tolerate (a torn record after a crash, a damaged file). */
+  readonly warnings: readonly string[];
+}
+
+/** Pushed by the service, unasked: the local store changed, or the receiver started or stopped. */
+export type LocalSourceEvent =
+  | { readonly type: 'traces'; readonly traces: readonly TraceSummary[]; readonly status: ReceiverStatus; readonly cleared: boolean; readonly evictedTraceIds: readonly string[] }
+  | { readonly type: 'receiver'; readonly status: ReceiverStatus };
+
 /** Requests, by operation; `TraceQueries` is the typed form both sides implement. */
 export interface TraceQueries {
   openFiles(paths: readonly string[]): Promise<OpenFilesResult>;
@@ -63,6 +94,13 @@ export interface TraceQueries {
   /** The row of one span, found by id (as a span link or a command argument names it). */
   findSpan(traceId: string, spanId: string): Promise<SpanRow | undefined>;
   removeTraces(traceIds: readonly string[]): Promise<void>;
+  /** Opens the local store (replaying its log) without starting the receiver. */
+  openLocal(settings: ReceiverSettings): Promise<ReceiverStatus>;
+  /** Rejects with a ServiceError whose failure is a ReceiverStartFailure when a port is taken. */
+  startReceiver(settings: ReceiverSettings): Promise<ReceiverStatus>;
+  stopReceiver(): Promise<ReceiverStatus>;
+  clearLocal(): Promise<void>;
+  localTraces(): Promise<readonly TraceSummary[]>;
 }
 
 export type TraceServiceOp = keyof TraceQueries;
@@ -73,6 +111,27 @@ export interface TraceServiceRequestMessage {
   readonly args: readonly unknown[];
 }
 
+/** Failures that keep their data across the thread boundary, for the adapter to act on. */
+export type ServiceFailure = ReceiverStartFailure;
+
+export class ServiceError extends Error {
+  constructor(
+    message: string,
+    readonly failure: ServiceFailure | undefined,
+  ) {
+    super(message);
+    this.name = 'ServiceError';
+  }
+}
+
 export type TraceServiceResponseMessage =
   | { readonly id: number; readonly ok: true; readonly value: unknown }
-  | { readonly id: number; readonly ok: false; readonly message: string };
+  | { readonly id: number; readonly ok: false; readonly message: string; readonly failure?: ServiceFailure };
+
+/** Request ids start at 1; id 0 marks an event nobody asked for. */
+export interface TraceServiceEventMessage {
+  readonly id: 0;
+  readonly event: LocalSourceEvent;
+}
+
+export type TraceServiceWorkerMessage = TraceServiceResponseMessage | TraceServiceEventMessage;

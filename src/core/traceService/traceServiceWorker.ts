@@ -1,7 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { LoadOptions } from '../files/loadTraceFile';
 import { TraceService } from './traceService';
-import type { TraceServiceRequestMessage, TraceServiceResponseMessage } from './traceServiceProtocol';
+import { ReceiverStartError } from '../receiver/receiverStartError';
+import type { ReceiverSettings, TraceServiceEventMessage, TraceServiceRequestMessage, TraceServiceResponseMessage } from './traceServiceProtocol';
 
 /**
  * Worker-thread entry (bundled as dist/traceWorker.js): parsing and indexing run here so that
@@ -10,13 +11,17 @@ import type { TraceServiceRequestMessage, TraceServiceResponseMessage } from './
 const port = parentPort;
 if (port) {
   const service = new TraceService((workerData ?? {}) as LoadOptions);
+  service.onLocalEvent((event) => port.postMessage({ id: 0, event } satisfies TraceServiceEventMessage));
   port.on('message', (request: TraceServiceRequestMessage) => {
     dispatch(service, request)
       .then((value) => {
         port.postMessage({ id: request.id, ok: true, value } satisfies TraceServiceResponseMessage);
       })
       .catch((error: unknown) => {
-        port.postMessage({ id: request.id, ok: false, message: error instanceof Error ? error.message : String(error) } satisfies TraceServiceResponseMessage);
+        const message = error instanceof Error ? error.message : String(error);
+        const response: TraceServiceResponseMessage =
+          error instanceof ReceiverStartError ? { id: request.id, ok: false, message, failure: error.failure } : { id: request.id, ok: false, message };
+        port.postMessage(response);
       });
   });
 }
@@ -35,5 +40,15 @@ function dispatch(service: TraceService, request: TraceServiceRequestMessage): P
       return service.findSpan(args[0] as string, args[1] as string);
     case 'removeTraces':
       return service.removeTraces(args[0] as readonly string[]);
+    case 'openLocal':
+      return service.openLocal(args[0] as ReceiverSettings);
+    case 'startReceiver':
+      return service.startReceiver(args[0] as ReceiverSettings);
+    case 'stopReceiver':
+      return service.stopReceiver();
+    case 'clearLocal':
+      return service.clearLocal();
+    case 'localTraces':
+      return service.localTraces();
   }
 }

@@ -1,0 +1,138 @@
+import { OtlpReceiver, type ReceiverAddress } from '../receiver/otlpReceiver';
+import { ReceiverStartError } from '../receiver/receiverStartError';
+import { LocalTraceStore, type TraceSummary as StoreSummary } from '../store/localTraceStore';
+import type { Trace } from '../model/trace';
+import type { LocalSourceEvent, ReceiverSettings, ReceiverStatus, TraceSummary } from './traceServiceProtocol';
+
+/** How many traces the tree's `local` source lists; the store keeps many more. */
+export const listedLocalTraces = 200;
+
+/**
+ * The built-in receiver and its store, as the trace service runs them: the store opens once (its
+ * log replayed, so traces survive a reload or a crash), the receiver starts and stops on command,
+ * and every coalesced store change becomes one event for the editor.
+ */
+export class LocalSource {
+  private store: LocalTraceStore | undefined;
+  private opening: Promise<LocalTraceStore> | undefined;
+  private receiver: OtlpReceiver | undefined;
+  private settings: ReceiverSettings | undefined;
+  /** Built traces by id, reused while the trace has not grown. */
+  private readonly built = new Map<string, { spanCount: number; trace: Trace }>();
+
+  constructor(private readonly emit: (event: LocalSourceEvent) => void) {}
+
+  /** Opens the store (once) without starting the receiver, so persisted traces are listed. */
+  async open(settings: ReceiverSettings): Promise<ReceiverStatus> {
+    await this.ensureStore(settings);
+    return this.status();
+  }
+
+  async start(settings: ReceiverSettings): Promise<ReceiverStatus> {
+    const store = await this.ensureStore(settings);
+    if (this.receiver) await this.stop();
+    const receiver = new OtlpReceiver({
+      sink: store,
+      host: settings.host,
+      port: settings.httpPort,
+      grpcPort: settings.grpcPort,
+    });
+    await receiver.start();
+    this.receiver = receiver;
+    const status = this.status();
+    this.emit({ type: 'receiver', status });
+    return status;
+  }
+
+  async stop(): Promise<ReceiverStatus> {
+    const receiver = this.receiver;
+    this.receiver = undefined;
+    await receiver?.stop();
+    const status = this.status();
+    this.emit({ type: 'receiver', status });
+    return status;
+  }
+
+  async clear(): Promise<void> {
+    this.built.clear();
+    await this.store?.clear();
+  }
+
+  status(): ReceiverStatus {
+    const address: ReceiverAddress | undefined = this.receiver?.address;
+    return {
+      running: address !== undefined,
+      httpEndpoint: address?.httpEndpoint,
+      httpPort: address?.httpPort,
+      grpcPort: address?.grpcPort,
+      grpcEndpoint: address?.grpcEndpoint,
+      spanCount: this.store?.spanCount ?? 0,
+      traceCount: this.store?.traceCount ?? 0,
+      acceptedSpans: this.receiver?.stats.acceptedSpans ?? 0,
+      rejectedSpans: this.receiver?.stats.rejectedSpans ?? 0,
+      warnings: this.store?.openWarnings ?? [],
+    };
+  }
+
+  summaries(): TraceSummary[] {
+    return this.store?.listTraces(listedLocalTraces).map(toProtocolSummary) ?? [];
+  }
+
+  trace(traceId: string): Trace | undefined {
+    const store = this.store;
+    if (!store) return undefined;
+    const summary = store.getSummary(traceId);
+    if (!summary) {
+      this.built.delete(traceId);
+      return undefined;
+    }
+    const cached = this.built.get(traceId);
+    if (cached && cached.spanCount === summary.spanCount) return cached.trace;
+    const trace = store.getTrace(traceId);
+    if (trace) this.built.set(traceId, { spanCount: summary.spanCount, trace });
+    return trace;
+  }
+
+  async dispose(): Promise<void> {
+    await this.receiver?.stop();
+    this.receiver = undefined;
+    await this.store?.close();
+    this.store = undefined;
+  }
+
+  private async ensureStore(settings: ReceiverSettings): Promise<LocalTraceStore> {
+    this.settings ??= settings;
+    if (this.store) return this.store;
+    this.opening ??= LocalTraceStore.open({ directory: settings.storeDirectory, maxSpans: settings.maxSpans, changeDelayMs: 250 }).then((store) => {
+      this.store = store;
+      store.onDidChange((change) => {
+        for (const id of change.evictedTraceIds) this.built.delete(id);
+        if (change.cleared) this.built.clear();
+        this.emit({ type: 'traces', traces: this.summaries(), status: this.status(), cleared: change.cleared, evictedTraceIds: change.evictedTraceIds });
+      });
+      return store;
+    });
+    try {
+      return await this.opening;
+    } finally {
+      this.opening = undefined;
+    }
+  }
+}
+
+function toProtocolSummary(summary: StoreSummary): TraceSummary {
+  return {
+    traceId: summary.traceId,
+    origin: 'local',
+    rootName: summary.hasRoot ? summary.rootName : `${summary.rootName} (root not yet received)`,
+    rootService: summary.rootService,
+    startNs: summary.startNs.toString(),
+    durationNs: summary.durationNs,
+    spanCount: summary.spanCount,
+    errorCount: summary.errorCount,
+    services: [],
+    warnings: [],
+  };
+}
+
+export { ReceiverStartError };

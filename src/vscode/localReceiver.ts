@@ -1,0 +1,235 @@
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { describeReceiverStartFailure, type ReceiverStartFailure } from '../core/receiver/receiverStartError';
+import { ServiceError, type LocalSourceEvent, type ReceiverSettings, type ReceiverStatus, type TraceQueries } from '../core/traceService/traceServiceProtocol';
+import { ReportedError } from './commandRegistry';
+import type { TracesTreeProvider } from './tracesTreeProvider';
+
+export interface ReceiverStartResult {
+  readonly endpoint: string;
+  readonly httpPort: number;
+  readonly grpcPort?: number;
+}
+
+export interface LocalReceiverDeps {
+  readonly service: TraceQueries & { onLocalEvent(listener: (event: LocalSourceEvent) => void): { dispose(): void } };
+  readonly tree: TracesTreeProvider;
+  readonly log: vscode.LogOutputChannel;
+  readonly context: vscode.ExtensionContext;
+}
+
+export const receiverMenuCommandId = 'spanlens.internal.receiverMenu';
+
+/** Debug types whose launch configurations get the receiver's endpoint in their environment. */
+const debugTypes = ['node', 'pwa-node', 'node-terminal', 'python', 'debugpy'] as const;
+
+function isReceiverStartFailure(failure: unknown): failure is ReceiverStartFailure {
+  return typeof failure === 'object' && failure !== null && 'kind' in failure;
+}
+
+function formatCount(count: number): string {
+  if (count < 1000) return String(count);
+  if (count < 1_000_000) return `${(count / 1000).toFixed(count < 10_000 ? 1 : 0)}k`;
+  return `${(count / 1_000_000).toFixed(1)}M`;
+}
+
+/**
+ * The built-in receiver as the editor presents it: the start/stop/clear commands, a status bar
+ * item with its endpoint and span count, the tree's `local` source, and the environment that
+ * makes local apps export to it (terminals opt in; debug launches by default). The receiver
+ * and its store run in the trace service worker, so ingest never touches this thread.
+ */
+export class LocalReceiver implements vscode.Disposable {
+  private readonly statusItem = vscode.window.createStatusBarItem('spanlens.receiver', vscode.StatusBarAlignment.Left, 10);
+  private readonly disposables: { dispose(): unknown }[] = [];
+  private status: ReceiverStatus | undefined;
+  private startFailure: ReceiverStartFailure | undefined;
+
+  constructor(private readonly deps: LocalReceiverDeps) {
+    this.statusItem.name = 'SpanLens Receiver';
+    this.statusItem.command = receiverMenuCommandId;
+    const subscription = deps.service.onLocalEvent((event) => this.onEvent(event));
+    this.disposables.push(
+      this.statusItem,
+      { dispose: () => subscription.dispose() },
+      vscode.commands.registerCommand(receiverMenuCommandId, () => this.showMenu()),
+      vscode.workspace.onDidChangeConfiguration((change) => {
+        if (change.affectsConfiguration('spanlens.receiver.terminalEnvironment')) this.updateEnvironment();
+      }),
+      ...debugTypes.map((type) =>
+        vscode.debug.registerDebugConfigurationProvider(type, { resolveDebugConfiguration: (_folder, config) => this.addDebugEnvironment(config) }),
+      ),
+    );
+    this.render();
+  }
+
+  /** Opens the store so traces kept from earlier are listed, and starts the receiver if asked to. */
+  async initialize(): Promise<void> {
+    try {
+      this.apply(await this.deps.service.openLocal(this.settings()));
+      if (vscode.workspace.getConfiguration('spanlens').get<boolean>('receiver.autoStart', false)) await this.start({ interactive: false });
+    } catch (error: unknown) {
+      this.deps.log.error(`SpanLens: the local receiver could not start: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /** `spanlens.receiver.start`. A port that is taken is reported with an offer of a free one. */
+  async start(options: { interactive: boolean; anyPort?: boolean } = { interactive: true }): Promise<ReceiverStartResult> {
+    const settings = this.settings(options.anyPort === true);
+    try {
+      const status = await this.deps.service.startReceiver(settings);
+      this.startFailure = undefined;
+      this.apply(status);
+      this.deps.log.info(`Local receiver listening: OTLP/HTTP ${status.httpEndpoint ?? ''}${status.grpcEndpoint ? `, OTLP/gRPC ${status.grpcEndpoint}` : ''}.`);
+      if (!status.httpEndpoint || status.httpPort === undefined) throw new Error('SpanLens: the receiver started but reported no address.');
+      return { endpoint: status.httpEndpoint, httpPort: status.httpPort, ...(status.grpcPort === undefined ? {} : { grpcPort: status.grpcPort }) };
+    } catch (error: unknown) {
+      if (!(error instanceof ServiceError) || !isReceiverStartFailure(error.failure)) throw error;
+      const failure = error.failure;
+      this.startFailure = failure;
+      this.render();
+      const message = `SpanLens: the local receiver did not start: ${describeReceiverStartFailure(failure)}.`;
+      this.deps.log.warn(message);
+      if (failure.kind === 'portInUse') {
+        const hint = `${message} Another VS Code window or an OpenTelemetry Collector may be using it.`;
+        if (options.interactive) void this.offerAnotherPort(hint);
+        throw new ReportedError(`${hint} Start it on a free port from the status bar menu, or set spanlens.receiver.${failure.protocol === 'http' ? 'httpPort' : 'grpcPort'}.`, options.interactive, { cause: error });
+      }
+      throw new Error(`${message} Check the spanlens.receiver settings.`, { cause: error });
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.apply(await this.deps.service.stopReceiver());
+    this.deps.log.info('Local receiver stopped.');
+  }
+
+  async clear(): Promise<void> {
+    await this.deps.service.clearLocal();
+    this.deps.log.info('Local traces cleared.');
+  }
+
+  dispose(): void {
+    for (const disposable of this.disposables) disposable.dispose();
+    this.deps.context.environmentVariableCollection.clear();
+  }
+
+  private settings(anyPort = false): ReceiverSettings {
+    const config = vscode.workspace.getConfiguration('spanlens');
+    const grpcPort = config.get<number>('receiver.grpcPort', 4317);
+    return {
+      host: config.get<string>('receiver.host', '127.0.0.1'),
+      httpPort: anyPort ? 0 : config.get<number>('receiver.httpPort', 4318),
+      grpcPort: anyPort && grpcPort !== 0 ? 'ephemeral' : grpcPort,
+      maxSpans: config.get<number>('receiver.maxSpans', 200_000),
+      storeDirectory: join(this.deps.context.globalStorageUri.fsPath, 'local-traces'),
+    };
+  }
+
+  private async offerAnotherPort(message: string): Promise<void> {
+    const choice = await vscode.window.showErrorMessage(message, 'Start on a Free Port', 'Open Settings');
+    if (choice === 'Start on a Free Port') {
+      await this.start({ interactive: true, anyPort: true }).then(
+        (result) => void vscode.window.showInformationMessage(`SpanLens: the local receiver listens on ${result.endpoint}. Set OTEL_EXPORTER_OTLP_ENDPOINT=${result.endpoint} for your service.`),
+        (error: unknown) => void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error)),
+      );
+    } else if (choice === 'Open Settings') {
+      await vscode.commands.executeCommand('workbench.action.openSettings', 'spanlens.receiver');
+    }
+  }
+
+  private onEvent(event: LocalSourceEvent): void {
+    this.apply(event.status);
+    if (event.type === 'traces') {
+      this.deps.tree.setLocal({ running: event.status.running, endpoint: event.status.httpEndpoint, spanCount: event.status.spanCount, traces: event.traces });
+    }
+  }
+
+  private apply(status: ReceiverStatus): void {
+    const wasRunning = this.status?.running === true;
+    const endpointChanged = this.status?.httpEndpoint !== status.httpEndpoint;
+    this.status = status;
+    for (const warning of status.warnings) this.deps.log.warn(`Local store: ${warning}`);
+    if (wasRunning !== status.running || endpointChanged) {
+      this.updateEnvironment();
+      // The tree's local node shows the endpoint; refresh its traces too.
+      void this.deps.service.localTraces().then(
+        (traces) => this.deps.tree.setLocal({ running: status.running, endpoint: status.httpEndpoint, spanCount: status.spanCount, traces }),
+        () => undefined,
+      );
+    }
+    this.render();
+  }
+
+  private render(): void {
+    const status = this.status;
+    if (this.startFailure?.kind === 'portInUse' && !status?.running) {
+      this.statusItem.text = `$(warning) OTLP :${this.startFailure.port} in use`;
+      this.statusItem.tooltip = `SpanLens: ${describeReceiverStartFailure(this.startFailure)}. Click to start on a free port.`;
+      this.statusItem.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+    } else if (status?.running) {
+      this.statusItem.text = `$(radio-tower) OTLP :${status.httpPort ?? ''} · ${formatCount(status.spanCount)} spans`;
+      const tooltip = new vscode.MarkdownString();
+      tooltip.appendText(`SpanLens receiver: OTLP/HTTP ${status.httpEndpoint ?? ''}`);
+      if (status.grpcEndpoint) tooltip.appendText(`, OTLP/gRPC ${status.grpcEndpoint}`);
+      tooltip.appendText(`\n\n${status.traceCount} traces, ${status.spanCount} spans stored. Click for actions.`);
+      this.statusItem.tooltip = tooltip;
+      this.statusItem.backgroundColor = undefined;
+    } else {
+      this.statusItem.text = '$(debug-disconnect) OTLP off';
+      this.statusItem.tooltip = 'SpanLens: the built-in OTLP receiver is stopped. Click to start it.';
+      this.statusItem.backgroundColor = undefined;
+    }
+    this.statusItem.show();
+  }
+
+  private async showMenu(): Promise<void> {
+    const running = this.status?.running === true;
+    const endpoint = this.status?.httpEndpoint;
+    type Item = vscode.QuickPickItem & { run: () => Promise<unknown> };
+    const items: Item[] = [];
+    if (running && endpoint) {
+      items.push(
+        { label: '$(copy) Copy Endpoint', description: endpoint, run: () => Promise.resolve(vscode.env.clipboard.writeText(endpoint)) },
+        { label: '$(terminal) Copy Environment Setting', description: `OTEL_EXPORTER_OTLP_ENDPOINT=${endpoint}`, run: () => Promise.resolve(vscode.env.clipboard.writeText(`OTEL_EXPORTER_OTLP_ENDPOINT=${endpoint}`)) },
+        { label: '$(debug-stop) Stop Receiver', run: () => this.stop() },
+      );
+    } else {
+      items.push({ label: '$(play) Start Receiver', run: () => this.start({ interactive: true }) });
+      items.push({ label: '$(play) Start Receiver on a Free Port', run: () => this.start({ interactive: true, anyPort: true }) });
+    }
+    items.push(
+      { label: '$(list-tree) Show Traces', run: () => Promise.resolve(vscode.commands.executeCommand('spanlens.traces.focus')) },
+      { label: '$(clear-all) Clear Local Traces', description: `${this.status?.traceCount ?? 0} traces`, run: () => this.clear() },
+      { label: '$(settings-gear) Receiver Settings', run: () => Promise.resolve(vscode.commands.executeCommand('workbench.action.openSettings', 'spanlens.receiver')) },
+    );
+    const picked = await vscode.window.showQuickPick(items, { title: 'SpanLens: Local Receiver', placeHolder: running ? `Listening on ${endpoint ?? ''}` : 'Stopped' });
+    if (!picked) return;
+    try {
+      await picked.run();
+    } catch (error: unknown) {
+      if (!(error instanceof ReportedError && error.shown)) void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /** Terminals opened from now on export to the receiver, when the user opted in. */
+  private updateEnvironment(): void {
+    const collection = this.deps.context.environmentVariableCollection;
+    const endpoint = this.status?.running ? this.status.httpEndpoint : undefined;
+    const enabled = vscode.workspace.getConfiguration('spanlens').get<boolean>('receiver.terminalEnvironment', false);
+    collection.clear();
+    if (!enabled || !endpoint) return;
+    collection.description = `SpanLens: send OpenTelemetry data to the built-in receiver at ${endpoint}`;
+    collection.replace('OTEL_EXPORTER_OTLP_ENDPOINT', endpoint);
+    collection.replace('OTEL_EXPORTER_OTLP_PROTOCOL', 'http/protobuf');
+  }
+
+  /** Adds the receiver's endpoint to a Node or Python launch; variables the user set win. */
+  private addDebugEnvironment(config: vscode.DebugConfiguration): vscode.DebugConfiguration {
+    const endpoint = this.status?.running ? this.status.httpEndpoint : undefined;
+    if (!endpoint || !vscode.workspace.getConfiguration('spanlens').get<boolean>('receiver.debugEnvironment', true)) return config;
+    const env = (typeof config['env'] === 'object' && config['env'] !== null ? config['env'] : {}) as Record<string, unknown>;
+    config['env'] = { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', ...env };
+    return config;
+  }
+}
