@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../host/codeServerSession';
 import { runInHost } from '../host/runInCodeServer';
 import { formatFigure, missedTarget, type Figure } from './benchReport';
+import { benchMapping } from './mappingBench';
 import { benchOtlpProtobuf } from './otlpProtobufBench';
 import { benchReceiver } from './receiverBench';
 import { benchTraceFiles } from './traceFileBench';
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
     ['protobuf', benchOtlpProtobuf],
     ['files', benchTraceFiles],
     ['receiver', benchReceiver],
+    ['mapping', benchMapping],
   ];
   const figures: Figure[] = [];
   for (const [name, run] of groups) {

@@ -1,0 +1,181 @@
+import type { Span } from '../model/span';
+import type { CandidateLocation } from './codeLocation';
+import { extractSpanLocations } from './extractSpanLocations';
+import type { MappingContext } from './mappingContext';
+import type { MappingStep } from './mappingStep';
+import { jvmSourceStem } from './parseJavaStack';
+import { resolveWorkspacePath, type RefusalReason, type ResolvedFile } from './resolveWorkspacePath';
+
+/** A workspace location. Lines and columns are 1-based; the adapter converts to VS Code's 0-based. */
+export interface MappedLocation extends ResolvedFile {
+  readonly line: number | undefined;
+  readonly column: number | undefined;
+}
+
+/** What the adapter asks VS Code's symbol providers for when only a function name is known. */
+export interface SymbolQuery {
+  readonly qualifiedName: string;
+  readonly namespace: string | undefined;
+  readonly function: string;
+  /** Files the namespace points at (JVM package layout); search these first when present. */
+  readonly files: readonly ResolvedFile[];
+}
+
+/** Why a span has no single location; the adapter turns each into a message a person can act on. */
+export type UnmappedReason =
+  | { readonly kind: 'noCodeLocation' }
+  | { readonly kind: 'notInWorkspace'; readonly paths: readonly string[] }
+  | { readonly kind: 'ambiguous'; readonly path: string }
+  | { readonly kind: 'outsideWorkspace'; readonly path: string; readonly why: RefusalReason }
+  | { readonly kind: 'needsSymbolSearch' }
+  | { readonly kind: 'onlyLibraryFrames'; readonly paths: readonly string[] };
+
+export interface SpanLocationResult {
+  readonly location?: MappedLocation;
+  /** Set with reason `ambiguous`: offer them, then remember the choice with deriveMappingRule. */
+  readonly candidates?: readonly MappedLocation[];
+  /** Set with reason `needsSymbolSearch`. */
+  readonly symbol?: SymbolQuery;
+  readonly reason?: UnmappedReason;
+  /** The span location the answer came from (the raw path for deriveMappingRule). */
+  readonly from?: CandidateLocation;
+  readonly steps: readonly MappingStep[];
+}
+
+export interface ResolveSpanOptions {
+  /** Library frames are listed by extractSpanLocations but not tried unless asked. */
+  readonly includeLibraryFrames?: boolean;
+  /** A bound on the frames tried, so a 500-frame trace of unknown paths stays cheap. */
+  readonly maxCandidates?: number;
+}
+
+const generatedJs = /\.(?:js|mjs|cjs|jsx)$/i;
+const jvmExtensions = ['java', 'kt', 'scala', 'groovy'] as const;
+
+/**
+ * Maps a span to one place in the workspace, or says why it cannot: the candidates of
+ * extractSpanLocations are tried in order through resolveWorkspacePath and, for generated
+ * JavaScript, its source map. The first unique match wins; ambiguity stops the search and returns
+ * the choices (a later, unrelated frame is not a better answer); a refusal is remembered and
+ * returned only if nothing else maps.
+ */
+export async function resolveSpanLocation(span: Span, context: MappingContext, options: ResolveSpanOptions = {}): Promise<SpanLocationResult> {
+  const steps: MappingStep[] = [];
+  const all = extractSpanLocations(span);
+  if (all.length === 0) {
+    steps.push({ rule: 'attributes', input: span.name, result: 'no code.* attributes, exception stack trace or code.stacktrace', outcome: 'failed' });
+    return { reason: { kind: 'noCodeLocation' }, steps };
+  }
+  const tried = all.filter((c) => options.includeLibraryFrames === true || !isLibrary(c)).slice(0, options.maxCandidates ?? 25);
+  const service = span.resource.serviceName;
+  const missed: string[] = [];
+  let refusal: { path: string; why: RefusalReason; from: CandidateLocation } | undefined;
+
+  for (const candidate of tried) {
+    if (candidate.kind === 'symbol') {
+      return { ...(await resolveSymbol(candidate, context, steps)), from: candidate, steps };
+    }
+    steps.push({ rule: candidate.provenance.source === 'attributes' ? 'attributes' : 'stackFrame', input: describeCandidate(candidate), result: candidate.path, outcome: 'matched' });
+    const { resolution, steps: pathSteps } = await resolveWorkspacePath(candidate.path, context, service, { minimumSuffixSegments: candidate.minimumSuffixSegments });
+    steps.push(...pathSteps);
+    switch (resolution.kind) {
+      case 'resolved': {
+        const location = await throughSourceMap({ ...resolution.file, line: candidate.line, column: candidate.column }, context, service, steps);
+        if ('candidates' in location) return { candidates: location.candidates, reason: { kind: 'ambiguous', path: location.path }, from: candidate, steps };
+        return { location, from: candidate, steps };
+      }
+      case 'ambiguous':
+        return {
+          candidates: resolution.candidates.map((file) => ({ ...file, line: candidate.line, column: candidate.column })),
+          reason: { kind: 'ambiguous', path: candidate.path },
+          from: candidate,
+          steps,
+        };
+      case 'refused':
+        refusal ??= { path: resolution.path, why: resolution.why, from: candidate };
+        break;
+      case 'notFound':
+        missed.push(candidate.path);
+        break;
+    }
+  }
+  if (refusal) return { reason: { kind: 'outsideWorkspace', path: refusal.path, why: refusal.why }, from: refusal.from, steps };
+  if (tried.length === 0) return { reason: { kind: 'onlyLibraryFrames', paths: all.flatMap((c) => (c.kind === 'file' ? [c.path] : [])) }, steps };
+  return { reason: { kind: 'notInWorkspace', paths: missed }, steps };
+}
+
+async function throughSourceMap(
+  generated: MappedLocation,
+  context: MappingContext,
+  service: string,
+  steps: MappingStep[],
+): Promise<MappedLocation | { candidates: MappedLocation[]; path: string }> {
+  const cache = context.sourceMaps;
+  if (!cache || !generatedJs.test(generated.path) || generated.line === undefined) return generated;
+  const input = `${generated.relativePath}:${generated.line}${generated.column === undefined ? '' : `:${generated.column}`}`;
+  const lookup = await cache.originalPositionFor(generated.path, generated.line, generated.column);
+  switch (lookup.kind) {
+    case 'noMap':
+      steps.push({ rule: 'sourceMap', input, result: 'no source map; the generated file is the source', outcome: 'skipped' });
+      return generated;
+    case 'error':
+      steps.push({ rule: 'sourceMap', input, result: lookup.message, outcome: 'failed' });
+      return generated;
+    case 'unmapped':
+      steps.push({ rule: 'sourceMap', input, result: `${lookup.mapUrl} has no mapping at this position`, outcome: 'failed' });
+      return generated;
+    case 'mapped':
+      break;
+  }
+  const { original } = lookup;
+  steps.push({ rule: 'sourceMap', input, result: `${original.source}:${original.line}:${original.column}`, outcome: 'matched' });
+  const { resolution, steps: pathSteps } = await resolveWorkspacePath(original.path, context, service);
+  steps.push(...pathSteps);
+  switch (resolution.kind) {
+    case 'resolved':
+      return { ...resolution.file, line: original.line, column: original.column };
+    case 'ambiguous':
+      return { candidates: resolution.candidates.map((file) => ({ ...file, line: original.line, column: original.column })), path: original.path };
+    default:
+      // The original source is not in this checkout: the generated file is still a true location.
+      steps.push({ rule: 'sourceMap', input: original.source, result: 'original source not in the workspace; showing the generated file', outcome: 'failed' });
+      return generated;
+  }
+}
+
+async function resolveSymbol(candidate: Extract<CandidateLocation, { kind: 'symbol' }>, context: MappingContext, steps: MappingStep[]): Promise<Omit<SpanLocationResult, 'steps'>> {
+  const stem = jvmSourceStem(candidate.qualifiedName, true);
+  const files: ResolvedFile[] = [];
+  if (stem !== undefined) {
+    const segments = stem.split('/');
+    for (const extension of jvmExtensions) {
+      const wanted = [...segments.slice(0, -1), `${segments[segments.length - 1] ?? ''}.${extension}`];
+      const { resolution } = await resolveWorkspacePath(wanted.join('/'), context, undefined, { minimumSuffixSegments: wanted.length });
+      if (resolution.kind === 'resolved') files.push(resolution.file);
+      else if (resolution.kind === 'ambiguous') files.push(...resolution.candidates);
+    }
+    steps.push({
+      rule: 'jvmPackagePath',
+      input: `${stem}.{${jvmExtensions.join(',')}}`,
+      result: files.length === 0 ? 'no such file' : files.map((f) => f.relativePath).join(', '),
+      outcome: files.length === 0 ? 'failed' : files.length === 1 ? 'matched' : 'ambiguous',
+    });
+  }
+  steps.push({ rule: 'symbol', input: candidate.qualifiedName, result: 'left to the workspace symbol providers', outcome: 'skipped' });
+  return {
+    symbol: { qualifiedName: candidate.qualifiedName, namespace: candidate.namespace, function: candidate.function, files },
+    reason: { kind: 'needsSymbolSearch' },
+  };
+}
+
+function isLibrary(candidate: CandidateLocation): boolean {
+  return candidate.provenance.source !== 'attributes' && candidate.provenance.library;
+}
+
+function describeCandidate(candidate: Extract<CandidateLocation, { kind: 'file' }>): string {
+  const where = `${candidate.path}${candidate.line === undefined ? '' : `:${candidate.line}`}${candidate.column === undefined ? '' : `:${candidate.column}`}`;
+  const p = candidate.provenance;
+  if (p.source === 'attributes') return `${p.keys.join(', ')}: ${where}`;
+  const origin = p.source === 'exception' ? `exception event ${p.eventIndex ?? 0}` : 'code.stacktrace';
+  return `${origin}, frame ${p.frameIndex}${p.sectionIndex > 0 ? ` of section ${p.sectionIndex}` : ''}: ${where}`;
+}
