@@ -1,0 +1,228 @@
+import { decodeJaegerJson } from '../formats/jaegerJson';
+import { decodeOtlpJson } from '../formats/otlpJson';
+import { TraceDecodeError, type DecodedSpans } from '../formats/traceFormat';
+import { normalizeTraceId } from '../model/ids';
+import { BackendError } from './backendError';
+import type { BackendClock, BackendHttpClient, HttpResponse, QueryParams } from './backendHttpClient';
+import { canonicalTraceId, goDuration, groupByTrace, newestFirst, nsToEpochMs, resolveSearch, summarizeSpans, type SearchWindow } from './searchWindow';
+import type { BackendProbe, FetchedTrace, TraceBackend, TraceSearchQuery, TraceSummary } from './traceBackend';
+
+export type JaegerApi = 'api_v3' | 'v1';
+
+/**
+ * Jaeger's query service (../shared/reference/backends.md §1). api_v3 is preferred: Jaeger
+ * after v2.20 removed the v1 search endpoints (PR #9260), while every released server up to
+ * then still has them. Which one a server speaks is found out once, on first use.
+ */
+export class JaegerBackend implements TraceBackend {
+  readonly type = 'jaeger' as const;
+  private api: JaegerApi | undefined;
+  /** trace-summaries arrived in v2.19; older api_v3 servers search through /api/v3/traces. */
+  private summariesMissing = false;
+
+  constructor(
+    private readonly http: BackendHttpClient,
+    private readonly clock: BackendClock,
+    private readonly onDispose: () => Promise<void> = () => Promise.resolve(),
+    forceApi?: JaegerApi,
+  ) {
+    this.api = forceApi;
+  }
+
+  get name(): string {
+    return this.http.sourceName;
+  }
+
+  async probe(signal?: AbortSignal): Promise<BackendProbe> {
+    return { type: 'jaeger', api: await this.detect(signal) };
+  }
+
+  async listServices(signal?: AbortSignal): Promise<string[]> {
+    if ((await this.detect(signal)) === 'api_v3') {
+      const doc = await this.http.getJson('/api/v3/services', [], { signal });
+      return sorted(stringArray(this.field(doc, 'services', '/api/v3/services')));
+    }
+    const doc = await this.http.getJson('/api/services', [], { signal });
+    return sorted(stringArray(this.field(doc, 'data', '/api/services')));
+  }
+
+  async listOperations(service: string, signal?: AbortSignal): Promise<string[]> {
+    if ((await this.detect(signal)) === 'api_v3') {
+      const doc = await this.http.getJson('/api/v3/operations', [['service', service]], { signal });
+      const operations = this.field(doc, 'operations', '/api/v3/operations');
+      const names = Array.isArray(operations) ? operations.flatMap((op: unknown) => (isObject(op) && typeof op['name'] === 'string' ? [op['name']] : [])) : [];
+      return sorted(names);
+    }
+    const path = `/api/services/${encodeURIComponent(service)}/operations`;
+    const doc = await this.http.getJson(path, [], { signal });
+    return sorted(stringArray(this.field(doc, 'data', path)));
+  }
+
+  async search(query: TraceSearchQuery, signal?: AbortSignal): Promise<TraceSummary[]> {
+    if (query.query !== undefined && query.query.trim() !== '') {
+      this.http.fail({ kind: 'invalidQuery', detail: 'Jaeger has no query language; search by service, operation and tags instead' });
+    }
+    const resolved = resolveSearch(query, this.clock.now());
+    if ('kind' in resolved) this.http.fail(resolved);
+    const api = await this.detect(signal);
+    return api === 'api_v3' ? this.searchV3(query, resolved.window, resolved.limit, signal) : this.searchV1(query, resolved.window, resolved.limit, signal);
+  }
+
+  async getTrace(traceId: string, signal?: AbortSignal): Promise<FetchedTrace> {
+    const id = canonicalTraceId(traceId);
+    if (id === undefined) this.http.fail({ kind: 'invalidQuery', detail: `${JSON.stringify(traceId)} is not a trace id (expected 16 or 32 hex characters)` });
+    const api = await this.detect(signal);
+    const path = api === 'api_v3' ? `/api/v3/traces/${id}` : `/api/traces/${id}`;
+    const doc = await this.http.getJson(path, [], { signal, onStatus: (r) => (r.status === 404 ? { kind: 'traceNotFound', traceId: id } : undefined) });
+    const decoded = this.decode(doc, api);
+    const spans = decoded.spans.filter((s) => s.traceId === id);
+    if (spans.length === 0) this.http.fail({ kind: 'traceNotFound', traceId: id });
+    return { traceId: id, spans, format: decoded.format, warnings: decoded.warnings };
+  }
+
+  dispose(): Promise<void> {
+    return this.onDispose();
+  }
+
+  /** api_v3 if /api/v3/services answers like api_v3, else v1 if /api/services answers like v1. */
+  private async detect(signal: AbortSignal | undefined): Promise<JaegerApi> {
+    if (this.api !== undefined) return this.api;
+    const v3 = await this.http.get('/api/v3/services', [], { signal });
+    const v3Doc = isOk(v3) ? tryJson(v3) : undefined;
+    if (isObject(v3Doc) && Array.isArray(v3Doc['services'])) return (this.api = 'api_v3');
+    // An auth or server failure says nothing about the API; report it rather than guess.
+    if (v3.status === 401 || v3.status === 403 || v3.status >= 500) this.http.fail(this.http.failureFor(v3));
+    const v1 = await this.http.get('/api/services', [], { signal });
+    const v1Doc = isOk(v1) ? tryJson(v1) : undefined;
+    if (isObject(v1Doc) && 'data' in v1Doc) return (this.api = 'v1');
+    if (!isOk(v1) && v1.status !== 404) this.http.fail(this.http.failureFor(v1));
+    this.http.fail({
+      kind: 'undecodable',
+      detail: `neither ${this.http.urlFor('/api/v3/services').pathname} (api_v3) nor ${this.http.urlFor('/api/services').pathname} (v1) answered like a Jaeger query service (HTTP ${v3.status} and ${v1.status}); the URL should be the query service, usually port 16686`,
+    });
+  }
+
+  private async searchV3(query: TraceSearchQuery, window: SearchWindow, limit: number, signal: AbortSignal | undefined): Promise<TraceSummary[]> {
+    // The snake_case names are the ones every api_v3 server understands (backends.md §1.5).
+    const params: [string, string][] = [];
+    if (query.service !== undefined) params.push(['query.service_name', query.service]);
+    if (query.operation !== undefined) params.push(['query.operation_name', query.operation]);
+    params.push(['query.start_time_min', new Date(window.startMs).toISOString()], ['query.start_time_max', new Date(window.endMs).toISOString()]);
+    if (query.minDurationMs !== undefined) params.push(['query.duration_min', goDuration(query.minDurationMs)]);
+    if (query.maxDurationMs !== undefined) params.push(['query.duration_max', goDuration(query.maxDurationMs)]);
+    params.push(['query.num_traces', String(limit)]);
+    if (query.tags !== undefined && Object.keys(query.tags).length > 0) params.push(['query.attributes', JSON.stringify(query.tags)]);
+
+    if (!this.summariesMissing) {
+      const response = await this.http.get('/api/v3/trace-summaries', params, { signal });
+      if (isNoTracesFound(response)) return [];
+      if (isOk(response)) return newestFirst(this.summariesFromV3(this.http.parseJson(response)));
+      if (response.status !== 404) this.http.fail(this.http.failureFor(response));
+      this.summariesMissing = true;
+    }
+    const response = await this.http.get('/api/v3/traces', params, { signal });
+    if (isNoTracesFound(response)) return [];
+    if (!isOk(response)) this.http.fail(this.http.failureFor(response));
+    return this.summariesFromSpans(this.decode(this.http.parseJson(response), 'api_v3'), limit);
+  }
+
+  private async searchV1(query: TraceSearchQuery, window: SearchWindow, limit: number, signal: AbortSignal | undefined): Promise<TraceSummary[]> {
+    if (query.service === undefined || query.service === '') this.http.fail({ kind: 'invalidQuery', detail: 'Jaeger needs a service to search in' });
+    const params: [string, string][] = [['service', query.service]];
+    if (query.operation !== undefined) params.push(['operation', query.operation]);
+    // start/end are unix microseconds (query_parser.go); lookback is only what the UI sends, the server reads start/end.
+    params.push(['start', String(window.startMs * 1000)], ['end', String(window.endMs * 1000)], ['lookback', `${Math.round((window.endMs - window.startMs) / 60_000)}m`]);
+    if (query.minDurationMs !== undefined) params.push(['minDuration', goDuration(query.minDurationMs)]);
+    if (query.maxDurationMs !== undefined) params.push(['maxDuration', goDuration(query.maxDurationMs)]);
+    params.push(['limit', String(limit)]);
+    if (query.tags !== undefined && Object.keys(query.tags).length > 0) params.push(['tags', JSON.stringify(query.tags)]);
+    const doc = await this.http.getJson('/api/traces', params satisfies QueryParams, { signal });
+    return this.summariesFromSpans(this.decode(doc, 'v1'), limit);
+  }
+
+  private summariesFromV3(doc: unknown): TraceSummary[] {
+    const list = this.field(doc, 'summaries', '/api/v3/trace-summaries');
+    if (!Array.isArray(list)) return [];
+    return list.flatMap((item: unknown): TraceSummary[] => {
+      if (!isObject(item) || typeof item['traceId'] !== 'string') return [];
+      const start = bigintField(item['minStartTimeUnixNano']) ?? 0n;
+      const end = bigintField(item['maxEndTimeUnixNano']) ?? start;
+      return [
+        {
+          traceId: normalizeTraceId(item['traceId']),
+          rootService: typeof item['rootServiceName'] === 'string' ? item['rootServiceName'] : '',
+          rootName: typeof item['rootOperationName'] === 'string' ? item['rootOperationName'] : '',
+          startTime: nsToEpochMs(start),
+          startTimeNs: start.toString(),
+          durationMs: end > start ? Number(end - start) / 1e6 : 0,
+          spanCount: typeof item['spanCount'] === 'number' ? item['spanCount'] : undefined,
+          errorCount: typeof item['errorSpanCount'] === 'number' ? item['errorSpanCount'] : 0,
+        },
+      ];
+    });
+  }
+
+  private summariesFromSpans(decoded: DecodedSpans, limit: number): TraceSummary[] {
+    const out: TraceSummary[] = [];
+    for (const [traceId, spans] of groupByTrace(decoded.spans)) {
+      const summary = summarizeSpans(traceId, spans);
+      if (summary) out.push(summary);
+    }
+    return newestFirst(out).slice(0, limit);
+  }
+
+  private decode(doc: unknown, api: JaegerApi): DecodedSpans {
+    try {
+      return api === 'api_v3' ? decodeOtlpJson(doc) : decodeJaegerJson(doc);
+    } catch (error: unknown) {
+      if (error instanceof BackendError) throw error;
+      const detail = error instanceof TraceDecodeError ? error.message : String(error);
+      this.http.fail({ kind: 'undecodable', detail: `the trace data could not be decoded: ${detail}` });
+    }
+  }
+
+  private field(doc: unknown, key: string, path: string): unknown {
+    if (!isObject(doc) || !(key in doc)) this.http.fail({ kind: 'undecodable', detail: `${path} returned JSON without "${key}"` });
+    return doc[key];
+  }
+}
+
+function isOk(response: HttpResponse): boolean {
+  return response.status >= 200 && response.status <= 299;
+}
+
+/** api_v3 answers an empty search with 404 "No traces found" where v1 gave 200 and no data (PR #9260). */
+function isNoTracesFound(response: HttpResponse): boolean {
+  if (response.status !== 404) return false;
+  const doc = tryJson(response);
+  if (!isObject(doc) || !isObject(doc['error'])) return false;
+  const message = doc['error']['message'];
+  return typeof message === 'string' && /no traces found/i.test(message);
+}
+
+function tryJson(response: HttpResponse): unknown {
+  try {
+    return JSON.parse(response.body.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function stringArray(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v: unknown): v is string => typeof v === 'string') : [];
+}
+
+function sorted(values: string[]): string[] {
+  return [...new Set(values)].sort((a, b) => a.localeCompare(b));
+}
+
+function bigintField(value: unknown): bigint | undefined {
+  if (typeof value === 'string' && /^\d+$/.test(value)) return BigInt(value);
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
+  return undefined;
+}
+

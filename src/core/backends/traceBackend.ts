@@ -1,0 +1,72 @@
+import type { TraceFormat } from '../formats/traceFormat';
+import type { Span } from '../model/span';
+import type { SourceType } from './sourceConfig';
+
+/**
+ * A search as the `spanlens.searchTraces` command takes it (../shared/reference/contract.md);
+ * each backend translates it to its own parameter names and units.
+ */
+export interface TraceSearchQuery {
+  readonly service?: string;
+  readonly operation?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  /** TraceQL for Tempo; other backends refuse it. */
+  readonly query?: string;
+  readonly minDurationMs?: number;
+  readonly maxDurationMs?: number;
+  /** How far back from `endTimeMs`; default 60. */
+  readonly lookbackMinutes?: number;
+  /** Default 20. */
+  readonly limit?: number;
+  /** Epoch ms the window ends at; default now. */
+  readonly endTimeMs?: number;
+}
+
+/** One search hit, the shape the contract's `searchTraces` resolves to. */
+export interface TraceSummary {
+  /** Canonical: 32 lower-case hex characters. */
+  readonly traceId: string;
+  readonly rootService: string;
+  readonly rootName: string;
+  /** Epoch milliseconds (may have a fraction). */
+  readonly startTime: number;
+  /** Epoch nanoseconds as a decimal string, for callers that need the exact value. */
+  readonly startTimeNs: string;
+  readonly durationMs: number;
+  /** undefined when the backend's search does not say (Tempo without serviceStats). */
+  readonly spanCount: number | undefined;
+  readonly errorCount: number | undefined;
+}
+
+export interface FetchedTrace {
+  readonly traceId: string;
+  readonly spans: Span[];
+  readonly format: TraceFormat;
+  readonly warnings: string[];
+}
+
+/** What `probe` found out about a source, for a "test connection" command and the tree's tooltip. */
+export interface BackendProbe {
+  readonly type: SourceType;
+  /** e.g. "api_v3" or "v1" for Jaeger. */
+  readonly api: string;
+}
+
+/**
+ * One remote trace backend. Every method takes an optional AbortSignal and throws
+ * BackendError (never anything else) on failure.
+ */
+export interface TraceBackend {
+  readonly name: string;
+  readonly type: SourceType;
+  probe(signal?: AbortSignal): Promise<BackendProbe>;
+  listServices(signal?: AbortSignal): Promise<string[]>;
+  listOperations(service: string, signal?: AbortSignal): Promise<string[]>;
+  search(query: TraceSearchQuery, signal?: AbortSignal): Promise<TraceSummary[]>;
+  getTrace(traceId: string, signal?: AbortSignal): Promise<FetchedTrace>;
+  /** Attribute names for completion (Tempo: scoped TraceQL names; Zipkin: autocomplete keys). */
+  tagNames?(signal?: AbortSignal): Promise<string[]>;
+  tagValues?(tag: string, signal?: AbortSignal): Promise<string[]>;
+  /** Closes connections the backend opened itself (a dispatcher it built from TLS settings). */
+  dispose(): Promise<void>;
+}
