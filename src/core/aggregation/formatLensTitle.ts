@@ -1,0 +1,90 @@
+import type { AggregateStats } from './aggregateStats';
+import type { QuantileValue } from './summarizeLatency';
+
+/*
+ * Pure, node-free text for annotations; nothing here depends on the core's runtime, so it can
+ * move to src/shared if the webview ever shows the same figures.
+ */
+
+/** 850 ns, 12.3 µs, 48 ms, 120 ms, 2.4 s, 3.5 min: three significant digits at most, shortest unit. */
+export function formatLatency(ns: number): string {
+  if (!Number.isFinite(ns) || ns < 0) return '–';
+  if (ns < 1_000) return `${Math.round(ns)} ns`;
+  const units: readonly (readonly [number, string])[] = [
+    [1e3, 'µs'],
+    [1e6, 'ms'],
+    [1e9, 's'],
+  ];
+  for (const [scale, unit] of units) {
+    const text = significant(ns / scale);
+    // 999.7 ms rounds to "1000 ms": show it in the next unit instead.
+    if (Number(text) < 1000) return `${text} ${unit}`;
+  }
+  const seconds = ns / 1e9;
+  if (seconds < 3600) return `${significant(seconds / 60)} min`;
+  return `${significant(seconds / 3600)} h`;
+}
+
+/** 2 significant digits below 10 (1.2), integers above (12, 120). */
+function significant(value: number): string {
+  if (value < 10) {
+    const text = value.toFixed(1);
+    return text.endsWith('.0') ? text.slice(0, -2) : text;
+  }
+  return Math.round(value).toString();
+}
+
+/** 999, 1.2k, 12k, 3.4M, 1.2B. */
+export function formatCount(count: number): string {
+  if (!Number.isFinite(count) || count < 0) return '–';
+  if (count < 1000) return String(Math.round(count));
+  const units: readonly (readonly [number, string])[] = [
+    [1e3, 'k'],
+    [1e6, 'M'],
+    [1e9, 'B'],
+  ];
+  for (const [scale, unit] of units) {
+    const text = significant(count / scale);
+    if (Number(text) < 1000 || unit === 'B') return `${text}${unit}`;
+  }
+  return String(count);
+}
+
+/**
+ * An error share that never lies by rounding: any error shows as more than 0 % and a single
+ * success as less than 100 %.
+ */
+export function formatErrorRate(errors: number, count: number): string {
+  if (count <= 0 || errors <= 0) return '0%';
+  if (errors >= count) return '100%';
+  const percent = (errors / count) * 100;
+  if (percent < 0.1) return '<0.1%';
+  if (percent >= 99.9) return '>99.9%';
+  if (percent >= 10) return `${Math.round(percent)}%`;
+  const text = percent.toFixed(1);
+  return `${text.endsWith('.0') ? text.slice(0, -2) : text}%`;
+}
+
+/** p50, p95, p99.9 */
+export function percentileLabel(percentile: number): string {
+  return `p${String(Number(percentile.toFixed(3)))}`;
+}
+
+export function formatQuantiles(quantiles: readonly QuantileValue[]): string {
+  return quantiles.map((q) => `${percentileLabel(q.percentile)} ${formatLatency(q.valueNs)}`).join(' · ');
+}
+
+/** `p50 12 ms · p95 48 ms · p99 120 ms · 1.2k calls · 0.4% errors` (issue 7). */
+export function formatLensTitle(stats: AggregateStats): string {
+  const calls = `${formatCount(stats.count)} ${stats.count === 1 ? 'call' : 'calls'}`;
+  return [formatQuantiles(stats.latency.quantiles), calls, `${formatErrorRate(stats.errorCount, stats.count)} errors`].filter((part) => part !== '').join(' · ');
+}
+
+const sparkBlocks = '▁▂▃▄▅▆▇█';
+
+/** The histogram as block characters, tallest bin full height; empty bins are the lowest block. */
+export function sparkline(counts: readonly number[]): string {
+  const peak = Math.max(0, ...counts);
+  if (peak === 0) return '';
+  return counts.map((c) => sparkBlocks[c <= 0 ? 0 : Math.min(7, Math.max(1, Math.round((c / peak) * 7)))] ?? '').join('');
+}

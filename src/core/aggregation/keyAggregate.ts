@@ -1,0 +1,133 @@
+import type { SpanRef } from './aggregateStats';
+import type { CodeLocation } from './codeLocation';
+import { LatencyDigest } from './latencyDigest';
+
+/** One time bucket of one key. */
+export class TimeBucket {
+  readonly digest: LatencyDigest;
+  errors = 0;
+  sampled = 0;
+  notSampled = 0;
+  /** Lowest recorded sampling probability; 2 means none was recorded. */
+  minProbability = 2;
+  firstMs = Number.POSITIVE_INFINITY;
+  lastMs = Number.NEGATIVE_INFINITY;
+  /** Slowest first, at most `slowestPerBucket`: per bucket, so the list expires with its data. */
+  readonly slowest: SpanRef[] = [];
+
+  constructor(exactLimit: number) {
+    this.digest = new LatencyDigest(exactLimit);
+  }
+
+  /** Whether a span of this duration would enter the slowest list; checked before building a SpanRef. */
+  wouldKeep(durationMs: number, limit: number): boolean {
+    const slowest = this.slowest;
+    return slowest.length < limit || durationMs > (slowest[slowest.length - 1] as SpanRef).durationMs;
+  }
+
+  keep(ref: SpanRef, limit: number): void {
+    const slowest = this.slowest;
+    let at = slowest.length;
+    while (at > 0 && (slowest[at - 1] as SpanRef).durationMs < ref.durationMs) at--;
+    slowest.splice(at, 0, ref);
+    if (slowest.length > limit) slowest.length = limit;
+  }
+
+  mergeFrom(other: TimeBucket, slowestLimit: number): void {
+    this.digest.mergeFrom(other.digest);
+    this.errors += other.errors;
+    this.sampled += other.sampled;
+    this.notSampled += other.notSampled;
+    this.minProbability = Math.min(this.minProbability, other.minProbability);
+    this.firstMs = Math.min(this.firstMs, other.firstMs);
+    this.lastMs = Math.max(this.lastMs, other.lastMs);
+    for (const ref of other.slowest) if (this.wouldKeep(ref.durationMs, slowestLimit)) this.keep(ref, slowestLimit);
+  }
+}
+
+/** Everything kept for one location or one service + span name. */
+export class KeyAggregate {
+  readonly buckets = new Map<number, TimeBucket>();
+  /** The bucket most spans go to (the current one), looked up without hashing. */
+  hotIndex = Number.NaN;
+  hot: TimeBucket | undefined;
+  /** Bumped on every change, so cached query results know when they are stale. */
+  version = 0;
+  /** Value → last seen (ms); bounded, pruned as the window moves. */
+  readonly services = new Map<string, number>();
+  readonly versions = new Map<string, number>();
+  readonly commits = new Map<string, number>();
+  latestError: SpanRef | undefined;
+  /** The newest bucket index at which the key moved to the young end of the LRU order. */
+  touchedIndex = Number.NEGATIVE_INFINITY;
+  /** The resource whose service/version/commit were last noted, and in which bucket. */
+  lastInfo: object | undefined;
+  lastInfoIndex = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    readonly id: string,
+    readonly location: CodeLocation | undefined,
+    readonly service: string,
+    readonly name: string,
+    /** Time (ms) of the last eviction before this key was created; −∞ when there was none. */
+    readonly createdAfterEvictionMs: number,
+  ) {}
+
+  bucket(index: number, exactLimit: number): TimeBucket {
+    if (index === this.hotIndex && this.hot !== undefined) return this.hot;
+    let bucket = this.buckets.get(index);
+    if (bucket === undefined) {
+      bucket = new TimeBucket(exactLimit);
+      this.buckets.set(index, bucket);
+    }
+    // Keep the newest bucket hot: spans arrive roughly in time order.
+    if (!(index < this.hotIndex)) {
+      this.hotIndex = index;
+      this.hot = bucket;
+    }
+    return bucket;
+  }
+
+  /** Drops buckets before `cutoffIndex` and values last seen before `cutoffMs`; true if anything went. */
+  expire(cutoffIndex: number, cutoffMs: number): boolean {
+    let changed = false;
+    for (const index of this.buckets.keys()) {
+      if (index < cutoffIndex) {
+        this.buckets.delete(index);
+        changed = true;
+      }
+    }
+    if (this.hot !== undefined && this.hotIndex < cutoffIndex) {
+      this.hot = undefined;
+      this.hotIndex = Number.NaN;
+    }
+    pruneSeen(this.services, cutoffMs);
+    pruneSeen(this.versions, cutoffMs);
+    pruneSeen(this.commits, cutoffMs);
+    if (this.latestError !== undefined && this.latestError.endTimeMs < cutoffMs) this.latestError = undefined;
+    if (changed) this.version++;
+    return changed;
+  }
+}
+
+/** At most this many distinct values of service / version / commit per key. */
+const maxSeenValues = 16;
+
+export function noteSeen(seen: Map<string, number>, value: string, timeMs: number): void {
+  const last = seen.get(value);
+  if (last !== undefined) {
+    if (timeMs > last) seen.set(value, timeMs);
+    return;
+  }
+  if (seen.size >= maxSeenValues) {
+    let oldest: string | undefined;
+    let oldestMs = Number.POSITIVE_INFINITY;
+    for (const [v, ms] of seen) if (ms < oldestMs) [oldest, oldestMs] = [v, ms];
+    if (oldest !== undefined) seen.delete(oldest);
+  }
+  seen.set(value, timeMs);
+}
+
+function pruneSeen(seen: Map<string, number>, cutoffMs: number): void {
+  for (const [value, ms] of seen) if (ms < cutoffMs) seen.delete(value);
+}

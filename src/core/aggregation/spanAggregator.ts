@@ -1,0 +1,735 @@
+import { stringAttribute, type Attributes } from '../model/attributes';
+import { StatusCode, type Resource, type Span, type SpanEvent } from '../model/span';
+import type {
+  AggregateStats,
+  AggregationChange,
+  ExceptionGroupStats,
+  IngestHealth,
+  LocationSummary,
+  OperationSummary,
+  SamplingSummary,
+  SpanRef,
+  StatsKey,
+} from './aggregateStats';
+import { defaultPercentiles, windowSpec, type AggregationWindow, type WindowSpec } from './aggregationWindow';
+import { locateAttributes, locateSpan, locationKey, type CodeLocation, type LocateSpan } from './codeLocation';
+import { ExceptionIndex, type ExceptionOccurrence } from './exceptionIndex';
+import { KeyAggregate, noteSeen } from './keyAggregate';
+import { defaultExactLimit, type LatencyDigest } from './latencyDigest';
+import { readSampling, type SpanSampling } from './readSampling';
+import { RecentSpanIds } from './recentSpanIds';
+import { summarizeLatency } from './summarizeLatency';
+
+export type LocateException = (span: Span, event: SpanEvent) => CodeLocation | undefined;
+
+export interface SpanAggregatorOptions {
+  readonly window?: AggregationWindow;
+  readonly percentiles?: readonly number[];
+  /** Maps a span to its code; the mapping layer injects one that resolves paths. */
+  readonly locate?: LocateSpan;
+  /** Where an exception event happened; defaults to the event's own `code.*`, else the span's. */
+  readonly locateException?: LocateException;
+  /** Epoch milliseconds; injected by tests. */
+  readonly now?: () => number;
+  /** Defers the coalesced change notification; defaults to a zero-delay timer. */
+  readonly schedule?: (flush: () => void) => void;
+  readonly exactLimit?: number;
+  /** Bound on location keys and, separately, on operation keys; least recently seen go first. */
+  readonly maxKeys?: number;
+  readonly maxExceptionGroups?: number;
+  readonly slowestPerBucket?: number;
+  /** Spans longer than this are refused as absurd (clock errors, never-ended spans). */
+  readonly maxDurationMs?: number;
+  /** Remember this many recent span ids (twice, in two generations) to ignore spans fed twice. */
+  readonly dedupeCapacity?: number;
+}
+
+export interface AddOptions {
+  /**
+   * `spanEnd` buckets a span at its end time (spans from the receiver and backends);
+   * `arrival` at "now", for data whose own times say nothing about the window, such as a trace
+   * file from last month that a person opens to see its figures.
+   */
+  readonly time?: 'spanEnd' | 'arrival';
+}
+
+export interface Disposable {
+  dispose(): void;
+}
+
+interface ResourceInfo {
+  readonly service: string;
+  readonly version: string | undefined;
+  readonly commit: string | undefined;
+}
+
+interface FileEntry {
+  readonly keys: Set<KeyAggregate>;
+  /** Line (−1 for none) → function ('' for none) → key. */
+  readonly byLine: Map<number, Map<string, KeyAggregate>>;
+  /** Bumped when keys join or leave, so cached queries over the file know to re-match. */
+  membership: number;
+}
+
+interface CachedStats {
+  readonly generation: number;
+  readonly membership: number;
+  readonly keys: readonly KeyAggregate[];
+  readonly versions: readonly number[];
+  readonly stats: AggregateStats | undefined;
+}
+
+const nsPerMs = 1e6;
+const maxCachedQueries = 20_000;
+
+/**
+ * Production timing and exceptions per code location and per service + span name, over a
+ * sliding window of time buckets (issue 7). Fed incrementally from any source; queries merge
+ * the buckets still inside the window, and buckets that leave it are dropped, so memory
+ * follows the number of keys, not the traffic.
+ */
+export class SpanAggregator {
+  private spec: WindowSpec;
+  private percentileList: readonly number[];
+  private readonly locate: LocateSpan;
+  private readonly locateException: LocateException;
+  private readonly now: () => number;
+  private readonly schedule: (flush: () => void) => void;
+  private readonly exactLimit: number;
+  private readonly maxKeys: number;
+  private readonly slowestLimit: number;
+  private readonly maxDurationNs: number;
+
+  private readonly locationKeys = new Map<string, KeyAggregate>();
+  private readonly operationKeys = new Map<string, KeyAggregate>();
+  private readonly files = new Map<string, FileEntry>();
+  private readonly operationIndex = new Map<string, Map<string, KeyAggregate>>();
+  private readonly exceptions: ExceptionIndex;
+  private readonly resources = new WeakMap<Resource, ResourceInfo>();
+  private readonly cache = new Map<string, CachedStats>();
+  private generation = 0;
+  private cutoffIndex = Number.NEGATIVE_INFINITY;
+  private lastEvictionMs = Number.NEGATIVE_INFINITY;
+  private readonly recentIds: RecentSpanIds | undefined;
+  private readonly health = {
+    accepted: 0,
+    missingTime: 0,
+    negativeDuration: 0,
+    absurdDuration: 0,
+    tooOld: 0,
+    duplicate: 0,
+    evictedKeys: 0,
+  };
+
+  private readonly listeners = new Set<(change: AggregationChange) => void>();
+  private pendingFiles = new Set<string>();
+  private pendingOperations = false;
+  private pendingAll = false;
+  private flushScheduled = false;
+
+  constructor(options: SpanAggregatorOptions = {}) {
+    this.spec = windowSpec(options.window ?? '1h');
+    this.percentileList = options.percentiles ?? defaultPercentiles;
+    this.locate = options.locate ?? locateSpan;
+    this.locateException = options.locateException ?? ((span, event) => locateAttributes(event.attributes) ?? this.locate(span));
+    this.now = options.now ?? Date.now;
+    this.schedule = options.schedule ?? ((flush) => void setTimeout(flush, 0));
+    this.exactLimit = options.exactLimit ?? defaultExactLimit;
+    this.maxKeys = options.maxKeys ?? 50_000;
+    this.slowestLimit = options.slowestPerBucket ?? 10;
+    this.maxDurationNs = (options.maxDurationMs ?? 24 * 3_600_000) * nsPerMs;
+    const dedupeCapacity = options.dedupeCapacity ?? 200_000;
+    this.recentIds = dedupeCapacity > 0 ? new RecentSpanIds(dedupeCapacity) : undefined;
+    this.exceptions = new ExceptionIndex(options.maxExceptionGroups ?? 10_000);
+  }
+
+  get window(): AggregationWindow {
+    return this.spec.window;
+  }
+
+  get percentiles(): readonly number[] {
+    return this.percentileList;
+  }
+
+  // ---- ingest ----------------------------------------------------------------------------
+
+  /** Adds spans; returns how many were accepted (the rest are counted in `ingestHealth`). */
+  add(spans: Iterable<Span>, options: AddOptions = {}): number {
+    const nowMs = this.now();
+    this.expireIfDue(nowMs);
+    const arrival = options.time === 'arrival';
+    const { bucketMs } = this.spec;
+    const cutoffIndex = this.cutoffIndex;
+    let accepted = 0;
+    for (const span of spans) {
+      if (span.startNs <= 0n || span.endNs <= 0n) {
+        this.health.missingTime++;
+        continue;
+      }
+      if (span.endNs < span.startNs) {
+        this.health.negativeDuration++;
+        continue;
+      }
+      const durationNs = Number(span.endNs - span.startNs);
+      if (durationNs > this.maxDurationNs) {
+        this.health.absurdDuration++;
+        continue;
+      }
+      let timeMs = arrival ? nowMs : Number(span.endNs) / nsPerMs;
+      // A clock ahead of ours must not create buckets the window never reaches.
+      if (timeMs > nowMs) timeMs = nowMs;
+      const bucketIndex = Math.floor(timeMs / bucketMs);
+      if (bucketIndex < cutoffIndex) {
+        this.health.tooOld++;
+        continue;
+      }
+      if (this.recentIds?.checkAndAdd(span.traceId, span.spanId) === true) {
+        this.health.duplicate++;
+        continue;
+      }
+      this.ingest(span, durationNs, timeMs, bucketIndex);
+      accepted++;
+    }
+    this.health.accepted += accepted;
+    if (accepted > 0) this.scheduleFlush();
+    return accepted;
+  }
+
+  /** An exception that did not come as a span event: OTLP log records, Jaeger logs (backends.md §5.2). */
+  recordException(occurrence: ExceptionOccurrence): boolean {
+    const nowMs = this.now();
+    this.expireIfDue(nowMs);
+    const timeMs = Math.min(occurrence.timeMs, nowMs);
+    const bucketIndex = Math.floor(timeMs / this.spec.bucketMs);
+    if (!(bucketIndex >= this.cutoffIndex)) return false;
+    const file = this.exceptions.record(timeMs === occurrence.timeMs ? occurrence : { ...occurrence, timeMs }, bucketIndex);
+    if (file !== '') this.pendingFiles.add(file);
+    this.scheduleFlush();
+    return true;
+  }
+
+  private ingest(span: Span, durationNs: number, timeMs: number, bucketIndex: number): void {
+    const info = this.resourceInfo(span.resource);
+    const sampling = readSampling(span);
+    const location = this.locate(span);
+    if (location !== undefined) {
+      const key = this.locationKeyFor(location, info.service, span.name, bucketIndex);
+      this.record(key, span, info, sampling, durationNs, timeMs, bucketIndex);
+      this.pendingFiles.add(location.file);
+    }
+    this.record(this.operationKeyFor(info.service, span.name, bucketIndex), span, info, sampling, durationNs, timeMs, bucketIndex);
+    this.pendingOperations = true;
+    if (span.events.length > 0) this.ingestExceptions(span, info, timeMs);
+  }
+
+  private record(key: KeyAggregate, span: Span, info: ResourceInfo, sampling: SpanSampling, durationNs: number, timeMs: number, bucketIndex: number): void {
+    const bucket = key.bucket(bucketIndex, this.exactLimit);
+    bucket.digest.add(durationNs);
+    const error = span.statusCode === StatusCode.Error;
+    const durationMs = durationNs / nsPerMs;
+    if (error) {
+      bucket.errors++;
+      if (key.latestError === undefined || key.latestError.endTimeMs <= timeMs) key.latestError = spanRef(span, info, durationMs, timeMs);
+    }
+    if (sampling.sampled === true) bucket.sampled++;
+    else if (sampling.sampled === false) bucket.notSampled++;
+    if (sampling.probability !== undefined && sampling.probability < bucket.minProbability) bucket.minProbability = sampling.probability;
+    if (timeMs < bucket.firstMs) bucket.firstMs = timeMs;
+    if (timeMs > bucket.lastMs) bucket.lastMs = timeMs;
+    if (bucket.wouldKeep(durationMs, this.slowestLimit)) bucket.keep(spanRef(span, info, durationMs, timeMs), this.slowestLimit);
+    // Seen-values only need bucket precision (they are pruned at bucket boundaries), so a key
+    // fed by one resource notes it once per bucket, not once per span.
+    if (key.lastInfo !== info || bucketIndex > key.lastInfoIndex) {
+      key.lastInfo = info;
+      key.lastInfoIndex = Math.max(key.lastInfoIndex, bucketIndex);
+      noteSeen(key.services, info.service, timeMs);
+      if (info.version !== undefined) noteSeen(key.versions, info.version, timeMs);
+      if (info.commit !== undefined) noteSeen(key.commits, info.commit, timeMs);
+    }
+    key.version++;
+  }
+
+  private ingestExceptions(span: Span, info: ResourceInfo, timeMs: number): void {
+    const events = span.events;
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i] as SpanEvent;
+      if (!isExceptionEvent(event)) continue;
+      const eventMs = event.timeNs > 0n ? Math.min(Number(event.timeNs) / nsPerMs, timeMs) : timeMs;
+      const occurrence: ExceptionOccurrence = {
+        type: stringAttribute(event.attributes, 'exception.type') ?? '(no type)',
+        message: stringAttribute(event.attributes, 'exception.message') ?? '',
+        stacktrace: stringAttribute(event.attributes, 'exception.stacktrace'),
+        timeMs: eventMs,
+        traceId: span.traceId,
+        spanId: span.spanId,
+        service: info.service,
+        location: this.locateException(span, event),
+      };
+      const eventBucket = Math.max(this.cutoffIndex, Math.floor(eventMs / this.spec.bucketMs));
+      const file = this.exceptions.record(occurrence, eventBucket);
+      if (file !== '') this.pendingFiles.add(file);
+    }
+  }
+
+  /**
+   * Keys are found through nested maps (file → line → function, service → name) so the hot
+   * path hashes strings the span already holds instead of building a compound key per span.
+   */
+  private locationKeyFor(location: CodeLocation, service: string, name: string, bucketIndex: number): KeyAggregate {
+    let entry = this.files.get(location.file);
+    if (entry === undefined) this.files.set(location.file, (entry = { keys: new Set(), byLine: new Map(), membership: 0 }));
+    const line = location.line ?? -1;
+    let byFunction = entry.byLine.get(line);
+    if (byFunction === undefined) entry.byLine.set(line, (byFunction = new Map<string, KeyAggregate>()));
+    const fn = location.function ?? '';
+    const existing = byFunction.get(fn);
+    if (existing !== undefined) {
+      this.touch(this.locationKeys, existing, bucketIndex);
+      return existing;
+    }
+    const id = locationKey(location);
+    const key = new KeyAggregate(id, location, service, name, this.lastEvictionMs);
+    key.touchedIndex = bucketIndex;
+    this.locationKeys.set(id, key);
+    byFunction.set(fn, key);
+    entry.keys.add(key);
+    entry.membership++;
+    if (this.locationKeys.size > this.maxKeys) this.evictOldest(this.locationKeys);
+    return key;
+  }
+
+  private operationKeyFor(service: string, name: string, bucketIndex: number): KeyAggregate {
+    let byName = this.operationIndex.get(service);
+    if (byName === undefined) this.operationIndex.set(service, (byName = new Map<string, KeyAggregate>()));
+    const existing = byName.get(name);
+    if (existing !== undefined) {
+      this.touch(this.operationKeys, existing, bucketIndex);
+      return existing;
+    }
+    const id = `${service}\n${name}`;
+    const key = new KeyAggregate(id, undefined, service, name, this.lastEvictionMs);
+    key.touchedIndex = bucketIndex;
+    this.operationKeys.set(id, key);
+    byName.set(name, key);
+    if (this.operationKeys.size > this.maxKeys) this.evictOldest(this.operationKeys);
+    return key;
+  }
+
+  /**
+   * Approximate LRU: a key moves to the young end of the Map's order when it first gets data
+   * in a newer time bucket, which costs one re-insertion per key per bucket rather than per span.
+   */
+  private touch(map: Map<string, KeyAggregate>, key: KeyAggregate, bucketIndex: number): void {
+    if (bucketIndex <= key.touchedIndex) return;
+    key.touchedIndex = bucketIndex;
+    map.delete(key.id);
+    map.set(key.id, key);
+  }
+
+  private evictOldest(map: Map<string, KeyAggregate>): void {
+    const oldest = map.values().next();
+    if (oldest.done === true) return;
+    this.removeKey(map, oldest.value);
+    this.health.evictedKeys++;
+    this.lastEvictionMs = this.now();
+  }
+
+  private removeKey(map: Map<string, KeyAggregate>, key: KeyAggregate): void {
+    map.delete(key.id);
+    if (key.location === undefined) {
+      const byName = this.operationIndex.get(key.service);
+      byName?.delete(key.name);
+      if (byName?.size === 0) this.operationIndex.delete(key.service);
+      this.pendingOperations = true;
+      return;
+    }
+    const file = key.location.file;
+    const entry = this.files.get(file);
+    if (entry !== undefined) {
+      entry.keys.delete(key);
+      const line = key.location.line ?? -1;
+      const byFunction = entry.byLine.get(line);
+      byFunction?.delete(key.location.function ?? '');
+      if (byFunction?.size === 0) entry.byLine.delete(line);
+      entry.membership++;
+      if (entry.keys.size === 0) this.files.delete(file);
+    }
+    this.pendingFiles.add(file);
+  }
+
+
+  private resourceInfo(resource: Resource): ResourceInfo {
+    let info = this.resources.get(resource);
+    if (info === undefined) {
+      info = readResourceInfo(resource);
+      this.resources.set(resource, info);
+    }
+    return info;
+  }
+
+  // ---- time ------------------------------------------------------------------------------
+
+  /**
+   * Drops data that has left the window. Runs on every add and query but does work only when
+   * the cutoff crosses a bucket boundary; the adapter calls it on a timer so that diagnostics
+   * clear even when no spans arrive. Returns whether anything expired.
+   */
+  expire(): boolean {
+    return this.expireIfDue(this.now());
+  }
+
+  private expireIfDue(nowMs: number): boolean {
+    const { lengthMs, bucketMs } = this.spec;
+    const cutoffIndex = Math.floor((nowMs - lengthMs) / bucketMs);
+    if (cutoffIndex <= this.cutoffIndex) return false;
+    this.cutoffIndex = cutoffIndex;
+    const cutoffMs = cutoffIndex * bucketMs;
+    let changed = false;
+    for (const map of [this.locationKeys, this.operationKeys]) {
+      for (const key of map.values()) {
+        if (!key.expire(cutoffIndex, cutoffMs)) continue;
+        changed = true;
+        if (key.location !== undefined) this.pendingFiles.add(key.location.file);
+        else this.pendingOperations = true;
+        if (key.buckets.size === 0) this.removeKey(map, key);
+      }
+    }
+    if (this.exceptions.expire(cutoffIndex, cutoffMs, this.pendingFiles)) changed = true;
+    if (changed) this.scheduleFlush();
+    return changed;
+  }
+
+  /**
+   * Changes the window, keeping what was collected: buckets are re-cut to the new width (a
+   * longer window shows only what the shorter one still held; the adapter may re-feed its
+   * local store to fill it).
+   */
+  setWindow(window: AggregationWindow): void {
+    if (window === this.spec.window) return;
+    this.spec = windowSpec(window);
+    const to = this.spec.bucketMs;
+    // A bucket moves to where its newest span belongs: widths nest (1, 5, 120, 720 min), so
+    // going coarser loses nothing, and going finer keeps a bucket as long as its newest data.
+    const reindex = (lastMs: number): number => Math.floor(lastMs / to);
+    for (const map of [this.locationKeys, this.operationKeys]) {
+      for (const key of map.values()) {
+        const old = [...key.buckets];
+        key.buckets.clear();
+        key.hot = undefined;
+        key.hotIndex = Number.NaN;
+        key.touchedIndex = Number.NEGATIVE_INFINITY;
+        key.lastInfo = undefined;
+        for (const [, bucket] of old) {
+          const target = reindex(bucket.lastMs);
+          const into = key.buckets.get(target);
+          if (into === undefined) key.buckets.set(target, bucket);
+          else into.mergeFrom(bucket, this.slowestLimit);
+        }
+        key.version++;
+      }
+    }
+    this.exceptions.rebucket(reindex);
+    this.cutoffIndex = Number.NEGATIVE_INFINITY;
+    this.expireIfDue(this.now());
+    this.invalidateAll();
+  }
+
+  setPercentiles(percentiles: readonly number[]): void {
+    this.percentileList = percentiles;
+    this.invalidateAll();
+  }
+
+  clear(): void {
+    this.locationKeys.clear();
+    this.operationKeys.clear();
+    this.operationIndex.clear();
+    this.files.clear();
+    this.exceptions.clear();
+    this.recentIds?.clear();
+    this.lastEvictionMs = Number.NEGATIVE_INFINITY;
+    this.invalidateAll();
+  }
+
+  // ---- queries ---------------------------------------------------------------------------
+
+  /** Figures for one line of a file (any function), or for the whole file when `line` is omitted. */
+  statsForLocation(file: string, line?: number): AggregateStats | undefined {
+    return line === undefined ? this.statsFor({ kind: 'location', file }) : this.statsFor({ kind: 'location', file, line });
+  }
+
+  /**
+   * Figures for a function of a file. `functionName` matches a key's function exactly or as
+   * its qualified tail (`handle` and `Server.handle` both match `com.acme.Server.handle`),
+   * since the editor knows the symbol name and instrumentations send qualified names.
+   */
+  statsForFunction(file: string, functionName: string): AggregateStats | undefined {
+    return this.statsFor({ kind: 'function', file, function: functionName });
+  }
+
+  statsForOperation(service: string, name: string): AggregateStats | undefined {
+    return this.statsFor({ kind: 'operation', service, name });
+  }
+
+  statsFor(query: StatsKey): AggregateStats | undefined {
+    this.expireIfDue(this.now());
+    const cacheKey = queryCacheKey(query);
+    const membership = query.kind === 'operation' ? 0 : (this.files.get(query.file)?.membership ?? -1);
+    const cached = this.cache.get(cacheKey);
+    if (cached !== undefined && cached.generation === this.generation && cached.membership === membership && cached.keys.every((k, i) => k.version === cached.versions[i])) {
+      return cached.stats;
+    }
+    const keys = this.keysFor(query);
+    const stats = this.compute(keys);
+    if (this.cache.size >= maxCachedQueries) this.cache.clear();
+    this.cache.set(cacheKey, { generation: this.generation, membership, keys, versions: keys.map((k) => k.version), stats });
+    return stats;
+  }
+
+  /** Slowest first: the spans a CodeLens click lists (contract: showSpansForFunction). */
+  spansFor(query: StatsKey, limit = 50): SpanRef[] {
+    this.expireIfDue(this.now());
+    const refs: SpanRef[] = [];
+    for (const key of this.keysFor(query)) for (const bucket of key.buckets.values()) refs.push(...bucket.slowest);
+    refs.sort((a, b) => b.durationMs - a.durationMs);
+    return refs.slice(0, Math.max(0, limit));
+  }
+
+  /** The locations of a file that have data, by line. */
+  locations(file: string): LocationSummary[] {
+    this.expireIfDue(this.now());
+    const out: LocationSummary[] = [];
+    for (const key of this.files.get(file)?.keys ?? []) {
+      if (key.location === undefined) continue;
+      let count = 0;
+      let errorCount = 0;
+      for (const bucket of key.buckets.values()) {
+        count += bucket.digest.count;
+        errorCount += bucket.errors;
+      }
+      out.push({ location: key.location, count, errorCount });
+    }
+    return out.sort((a, b) => (a.location.line ?? 0) - (b.location.line ?? 0) || (a.location.function ?? '').localeCompare(b.location.function ?? ''));
+  }
+
+  /** Files that have location data. */
+  filesWithData(): string[] {
+    this.expireIfDue(this.now());
+    return [...this.files.keys()];
+  }
+
+  operationsSeen(): OperationSummary[] {
+    this.expireIfDue(this.now());
+    const out: OperationSummary[] = [];
+    for (const key of this.operationKeys.values()) {
+      let count = 0;
+      let errorCount = 0;
+      for (const bucket of key.buckets.values()) {
+        count += bucket.digest.count;
+        errorCount += bucket.errors;
+      }
+      out.push({ service: key.service, name: key.name, count, errorCount });
+    }
+    return out.sort((a, b) => b.count - a.count);
+  }
+
+  exceptionsFor(file: string): ExceptionGroupStats[] {
+    this.expireIfDue(this.now());
+    return this.exceptions.forFile(file);
+  }
+
+  allExceptions(): ExceptionGroupStats[] {
+    this.expireIfDue(this.now());
+    return this.exceptions.all();
+  }
+
+  ingestHealth(): IngestHealth {
+    return {
+      ...this.health,
+      evictedExceptionGroups: this.exceptions.evicted,
+      locationKeys: this.locationKeys.size,
+      operationKeys: this.operationKeys.size,
+      exceptionGroups: this.exceptions.size,
+    };
+  }
+
+  /** Approximate bytes held by the latency digests, for the benchmark's memory figure. */
+  retainedDigestBytes(): { readonly bytes: number; readonly keys: number } {
+    let bytes = 0;
+    for (const key of this.locationKeys.values()) for (const bucket of key.buckets.values()) bytes += bucket.digest.retainedBytes;
+    return { bytes, keys: this.locationKeys.size };
+  }
+
+  // ---- change notification ---------------------------------------------------------------
+
+  /** Called at most once per scheduled turn however many batches arrived in it. */
+  onDidChange(listener: (change: AggregationChange) => void): Disposable {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  private invalidateAll(): void {
+    this.generation++;
+    this.cache.clear();
+    this.pendingAll = true;
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    this.schedule(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const change: AggregationChange = { files: this.pendingFiles, operations: this.pendingOperations, all: this.pendingAll };
+    this.pendingFiles = new Set();
+    this.pendingOperations = false;
+    this.pendingAll = false;
+    for (const listener of [...this.listeners]) listener(change);
+  }
+
+  // ---- merging ---------------------------------------------------------------------------
+
+  private keysFor(query: StatsKey): KeyAggregate[] {
+    if (query.kind === 'operation') {
+      const key = this.operationIndex.get(query.service)?.get(query.name);
+      return key === undefined ? [] : [key];
+    }
+    const entry = this.files.get(query.file);
+    if (entry === undefined) return [];
+    const out: KeyAggregate[] = [];
+    for (const key of entry.keys) {
+      const location = key.location;
+      if (location === undefined) continue;
+      if (query.kind === 'location' ? query.line === undefined || location.line === query.line : matchesFunction(location.function, query.function)) out.push(key);
+    }
+    return out;
+  }
+
+  private compute(keys: readonly KeyAggregate[]): AggregateStats | undefined {
+    const digests: LatencyDigest[] = [];
+    let errorCount = 0;
+    let sampled = 0;
+    let notSampled = 0;
+    let minProbability = 2;
+    let firstSeenMs = Number.POSITIVE_INFINITY;
+    let lastSeenMs = Number.NEGATIVE_INFINITY;
+    const slowest: SpanRef[] = [];
+    let latestError: SpanRef | undefined;
+    const services = new Map<string, number>();
+    const versions = new Map<string, number>();
+    const commits = new Map<string, number>();
+    let possiblyIncomplete = false;
+    const windowStartMs = this.cutoffIndex * this.spec.bucketMs;
+    for (const key of keys) {
+      for (const bucket of key.buckets.values()) {
+        digests.push(bucket.digest);
+        errorCount += bucket.errors;
+        sampled += bucket.sampled;
+        notSampled += bucket.notSampled;
+        if (bucket.minProbability < minProbability) minProbability = bucket.minProbability;
+        if (bucket.firstMs < firstSeenMs) firstSeenMs = bucket.firstMs;
+        if (bucket.lastMs > lastSeenMs) lastSeenMs = bucket.lastMs;
+        mergeSlowest(slowest, bucket.slowest, this.slowestLimit);
+      }
+      if (key.latestError !== undefined && (latestError === undefined || key.latestError.endTimeMs > latestError.endTimeMs)) latestError = key.latestError;
+      mergeSeen(services, key.services);
+      mergeSeen(versions, key.versions);
+      mergeSeen(commits, key.commits);
+      if (key.createdAfterEvictionMs >= windowStartMs) possiblyIncomplete = true;
+    }
+    const latency = summarizeLatency(digests, this.percentileList);
+    if (latency === undefined) return undefined;
+    const count = latency.count;
+    return {
+      window: this.spec.window,
+      count,
+      errorCount,
+      errorRate: errorCount / count,
+      latency,
+      sampling: samplingSummary(sampled, notSampled, minProbability),
+      services: byRecency(services),
+      versions: byRecency(versions),
+      commits: byRecency(commits),
+      slowest,
+      latestError,
+      firstSeenMs,
+      lastSeenMs,
+      keyCount: keys.length,
+      possiblyIncomplete,
+    };
+  }
+}
+
+/** Keeps `into` the `limit` slowest of itself and `from`; both are sorted slowest first. */
+function mergeSlowest(into: SpanRef[], from: readonly SpanRef[], limit: number): void {
+  for (const ref of from) {
+    if (into.length >= limit && ref.durationMs <= (into[into.length - 1] as SpanRef).durationMs) return;
+    let at = into.length;
+    while (at > 0 && (into[at - 1] as SpanRef).durationMs < ref.durationMs) at--;
+    into.splice(at, 0, ref);
+    if (into.length > limit) into.length = limit;
+  }
+}
+
+function spanRef(span: Span, info: ResourceInfo, durationMs: number, timeMs: number): SpanRef {
+  return { traceId: span.traceId, spanId: span.spanId, service: info.service, name: span.name, durationMs, error: span.statusCode === StatusCode.Error, endTimeMs: timeMs };
+}
+
+function isExceptionEvent(event: SpanEvent): boolean {
+  return event.name === 'exception' || event.attributes['exception.type'] !== undefined || event.attributes['exception.message'] !== undefined;
+}
+
+const qualifierSeparators = new Set(['.', ':', '/', '\\', '#', '$']);
+
+function matchesFunction(candidate: string | undefined, wanted: string): boolean {
+  if (candidate === undefined || wanted === '') return false;
+  if (candidate === wanted) return true;
+  if (!candidate.endsWith(wanted)) return false;
+  const before = candidate[candidate.length - wanted.length - 1];
+  return before !== undefined && qualifierSeparators.has(before);
+}
+
+function queryCacheKey(query: StatsKey): string {
+  switch (query.kind) {
+    case 'location':
+      return `L\n${query.file}\n${query.line === undefined ? '*' : String(query.line)}`;
+    case 'function':
+      return `F\n${query.file}\n${query.function}`;
+    case 'operation':
+      return `O\n${query.service}\n${query.name}`;
+  }
+}
+
+function readResourceInfo(resource: Resource): ResourceInfo {
+  const attributes: Attributes = resource.attributes;
+  const version = stringAttribute(attributes, 'service.version');
+  const commit =
+    stringAttribute(attributes, 'vcs.ref.head.revision', 'vcs.repository.ref.revision') ??
+    // Many deployments put the commit in service.version; use it only when it looks like one.
+    (version !== undefined && /^[0-9a-f]{7,40}$/i.test(version) ? version : undefined);
+  return { service: resource.serviceName, version, commit };
+}
+
+function samplingSummary(sampled: number, notSampled: number, minProbability: number): SamplingSummary {
+  const probability = minProbability <= 1 ? minProbability : undefined;
+  let flag: SamplingSummary['flag'];
+  if (sampled > 0 && notSampled > 0) flag = 'mixed';
+  else if (sampled > 0) flag = 'sampled';
+  else if (notSampled > 0) flag = 'notSampled';
+  else flag = 'unknown';
+  return { flag, probability };
+}
+
+function mergeSeen(into: Map<string, number>, from: ReadonlyMap<string, number>): void {
+  for (const [value, ms] of from) {
+    const known = into.get(value);
+    if (known === undefined || ms > known) into.set(value, ms);
+  }
+}
+
+function byRecency(seen: ReadonlyMap<string, number>): string[] {
+  return [...seen.entries()].sort((a, b) => b[1] - a[1]).map(([value]) => value);
+}
+

@@ -1,0 +1,60 @@
+import * as assert from 'node:assert/strict';
+import { formatCount, formatErrorRate, formatLatency, formatLensTitle, sparkline } from '../../../../src/core/aggregation/formatLensTitle';
+import { statsFixture } from './aggregationFixtures';
+
+describe('annotation formatting', () => {
+  it('formats the CodeLens title of issue 7', () => {
+    assert.equal(formatLensTitle(statsFixture()), 'p50 12 ms · p95 48 ms · p99 120 ms · 1.2k calls · 0.4% errors');
+    assert.equal(formatLensTitle(statsFixture({ count: 1, errorCount: 0 })).endsWith('· 1 call · 0% errors'), true);
+  });
+
+  it('picks µs, ms, s and larger units sensibly', () => {
+    const cases: [number, string][] = [
+      [0, '0 ns'],
+      [850, '850 ns'],
+      [1_000, '1 µs'],
+      [12_345, '12 µs'],
+      [1_250_000, '1.3 ms'],
+      [48_400_000, '48 ms'],
+      [999_700_000, '1 s'],
+      [2_350_000_000, '2.4 s'],
+      [125e9, '125 s'],
+      [1_500e9, '25 min'],
+      [7_200e9, '2 h'],
+    ];
+    for (const [ns, text] of cases) assert.equal(formatLatency(ns), text, `${ns} ns`);
+  });
+
+  it('abbreviates counts', () => {
+    const cases: [number, string][] = [
+      [0, '0'],
+      [999, '999'],
+      [1_000, '1k'],
+      [1_234, '1.2k'],
+      [12_345, '12k'],
+      [999_999, '1M'],
+      [3_400_000, '3.4M'],
+      [2_100_000_000, '2.1B'],
+    ];
+    for (const [n, text] of cases) assert.equal(formatCount(n), text, String(n));
+  });
+
+  it('shows error shares without rounding errors away or successes to 100%', () => {
+    const cases: [number, number, string][] = [
+      [0, 1000, '0%'],
+      [0, 0, '0%'],
+      [1, 100_000, '<0.1%'],
+      [4, 1000, '0.4%'],
+      [15, 1000, '1.5%'],
+      [123, 1000, '12%'],
+      [99_999, 100_000, '>99.9%'],
+      [10, 10, '100%'],
+    ];
+    for (const [errors, count, text] of cases) assert.equal(formatErrorRate(errors, count), text, `${errors}/${count}`);
+  });
+
+  it('draws a sparkline whose tallest bin is full height', () => {
+    assert.equal(sparkline([0, 1, 7, 14]), '▁▂▅█');
+    assert.equal(sparkline([0, 0]), '');
+  });
+});
