@@ -21,6 +21,18 @@ export const commandIds = [
 
 export type CommandId = (typeof commandIds)[number];
 
+/**
+ * Commands beyond the contract's table that users would expect (contract.md: "Add more where
+ * users would expect it"), each documented in README.md. The manifest test holds package.json
+ * to exactly the contract commands plus these.
+ */
+export const extraCommandIds = [
+  /** Issue 4: credentials of a `spanlens.sources` backend go to SecretStorage through this. */
+  'spanlens.setSourceCredentials',
+] as const;
+
+export type ExtraCommandId = (typeof extraCommandIds)[number];
+
 export const viewContainerId = 'spanlens';
 export const tracesViewId = 'spanlens.traces';
 export const traceViewPanelType = 'spanlens.traceView';

@@ -1,4 +1,5 @@
-import { assertNever, type HostMessage, type WebviewMessage } from '../shared/protocol';
+import { assertNever, type HostMessage, type TraceViewState, type WebviewMessage } from '../shared/protocol';
+import { TraceView } from './traceView';
 
 interface VsCodeApi {
   postMessage(message: WebviewMessage): void;
@@ -10,25 +11,44 @@ declare function acquireVsCodeApi(): VsCodeApi;
 
 // acquireVsCodeApi may be called only once per webview.
 const vscode = acquireVsCodeApi();
-const root = document.getElementById('root');
+const root = document.getElementById('root') ?? document.body;
 
-function show(text: string): void {
-  if (!root) return;
-  // Span data is hostile: only ever text, never markup.
-  root.textContent = text;
-}
+const view = new TraceView(root, {
+  post: (message) => vscode.postMessage(message),
+  getState: () => vscode.getState(),
+  setState: (state: TraceViewState) => vscode.setState(state),
+});
 
 window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   const message = event.data;
-  switch (message.type) {
-    case 'showMessage':
-      show(message.text);
-      break;
-    case 'clear':
-      show('');
-      break;
-    default:
-      assertNever(message);
+  try {
+    switch (message.type) {
+      case 'showMessage':
+        view.showMessage(message.text);
+        break;
+      case 'clear':
+        view.clear();
+        break;
+      case 'loadTrace':
+        view.load(message.data, message.origin, message.revealSpanId);
+        break;
+      case 'spanDetails':
+        view.detailsReply(message.requestId, message.details);
+        break;
+      case 'attributeMatches':
+        view.attributeReply(message.requestId, message.rows);
+        break;
+      case 'compareResult':
+        view.showCompare(message.result);
+        break;
+      case 'revealSpan':
+        view.revealSpan(message.spanId);
+        break;
+      default:
+        assertNever(message);
+    }
+  } catch (error: unknown) {
+    vscode.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) });
   }
 });
 

@@ -3,10 +3,12 @@ import { join } from 'node:path';
 import { repoRoot } from '../host/codeServerSession';
 import { runInHost } from '../host/runInCodeServer';
 import { formatFigure, missedTarget, type Figure } from './benchReport';
+import { benchAggregation } from './aggregationBench';
 import { benchMapping } from './mappingBench';
 import { benchOtlpProtobuf } from './otlpProtobufBench';
 import { benchReceiver } from './receiverBench';
 import { benchTraceFiles } from './traceFileBench';
+import { benchTraceView } from './traceViewBench';
 
 /**
  * `npm run bench`: every performance target of the issues, measured, printed with its ratio
@@ -49,6 +51,8 @@ async function main(): Promise<void> {
     ['files', benchTraceFiles],
     ['receiver', benchReceiver],
     ['mapping', benchMapping],
+    ['aggregation', benchAggregation],
+    ['traceView', benchTraceView],
   ];
   const figures: Figure[] = [];
   for (const [name, run] of groups) {

@@ -1,0 +1,167 @@
+import * as assert from 'node:assert/strict';
+import type { Browser } from 'playwright-core';
+import { encodeTraceView } from '../../../src/core/traceView/encodeTraceView';
+import { spanDetailsOf } from '../../../src/core/traceView/spanDetailsOf';
+import { hostileText, hostileTrace } from '../core/traceView/traceViewFixtures';
+import { buildWebviewBundle, chromiumAvailable, chromiumPath, launchChromium, loadSyntheticTrace, openTraceViewPage, type PageWindow, type WebviewPage } from './traceViewPage';
+
+interface Posted {
+  readonly type: string;
+  readonly [key: string]: unknown;
+}
+
+/**
+ * The real webview bundle in headless Chromium, under the panel's CSP: hostile span data stays
+ * text, clicks and keys post the right messages, and a million spans keep a bounded DOM.
+ */
+describe('trace view webview in Chromium', function () {
+  this.timeout(60_000);
+  let browser: Browser | undefined;
+  let bundle: { readonly dir: string; dispose(): void } | undefined;
+
+  before(async function () {
+    if (!chromiumAvailable()) {
+      console.warn(`    skipped: ${chromiumPath} is missing; install Debian's chromium to run the webview tests.`);
+      this.skip();
+    }
+    bundle = await buildWebviewBundle();
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close();
+    bundle?.dispose();
+  });
+
+  async function open(): Promise<WebviewPage> {
+    if (!browser || !bundle) throw new Error('not started');
+    return openTraceViewPage(browser, bundle.dir);
+  }
+
+  const trace = hostileTrace();
+  const data = encodeTraceView(trace);
+
+  async function lastPosted(view: WebviewPage, type: string): Promise<Posted | undefined> {
+    const posted = (await view.posted()) as Posted[];
+    return posted.filter((m) => m.type === type).pop();
+  }
+
+  it('shows hostile names and attribute values as text and runs none of them', async () => {
+    const view = await open();
+    await view.post({ type: 'loadTrace', data });
+    await view.page.waitForSelector('.row:not([hidden])');
+    const names = await view.page.locator('.row:not([hidden]) .name').allTextContents();
+    assert.deepEqual(names, [hostileText.img, hostileText.script, hostileText.js]);
+
+    await view.page.locator('.row', { hasText: hostileText.script }).first().click();
+    const request = await lastPosted(view, 'requestSpanDetails');
+    assert.equal(request?.['row'], 1);
+    await view.post({ type: 'spanDetails', requestId: request['requestId'] as number, details: spanDetailsOf(trace, 1) });
+    await view.page.waitForSelector('.details .frames');
+    const detailsText = (await view.page.locator('.details').textContent()) ?? '';
+    for (const text of Object.values(hostileText)) assert.ok(detailsText.includes(text), `details show ${text} literally`);
+
+    const counts = await view.page.evaluate(() => {
+      const w = globalThis as unknown as PageWindow;
+      return {
+        pwned: w['__pwned'],
+        images: w.document.querySelectorAll('img').length,
+        scripts: w.document.querySelectorAll('script').length,
+        links: w.document.querySelectorAll('a, body [href], body [src]:not(script), iframe, object, embed').length,
+        violations: w['__violations'],
+      };
+    });
+    assert.equal(counts.pwned, undefined);
+    assert.equal(counts.images, 0);
+    assert.equal(counts.scripts, 1, 'only the bundle');
+    assert.equal(counts.links, 0, 'span data never becomes a URL');
+    assert.deepEqual(counts.violations, []);
+
+    // The javascript: link is a button that asks the host; nothing navigates.
+    await view.page.locator('.span-link button').click();
+    assert.deepEqual(await lastPosted(view, 'openTrace'), { type: 'openTrace', traceId: hostileText.js, spanId: hostileText.img });
+    await view.page.locator('.frames button').first().click();
+    const frame = await lastPosted(view, 'goToFrame');
+    assert.equal((frame?.['frame'] as { line?: number } | undefined)?.line, 12);
+    assert.equal(await view.page.evaluate(() => (globalThis as unknown as PageWindow)['__pwned']), undefined);
+    assert.deepEqual(view.problems, []);
+    await view.page.close();
+  });
+
+  it('clicking a span and then Go to Code posts goToSpanCode with its ids', async () => {
+    const view = await open();
+    await view.post({ type: 'loadTrace', data });
+    await view.page.locator('.row', { hasText: hostileText.js }).first().click();
+    await view.page.getByRole('button', { name: 'Go to Code' }).click();
+    assert.deepEqual(await lastPosted(view, 'goToSpanCode'), { type: 'goToSpanCode', traceId: data.traceId, spanId: 'cccccccccccccccc', row: 2 });
+    await view.page.getByRole('button', { name: 'Copy Span ID' }).click();
+    assert.deepEqual(await lastPosted(view, 'copy'), { type: 'copy', text: 'cccccccccccccccc' });
+    await view.page.close();
+  });
+
+  it('works from the keyboard with tree semantics', async () => {
+    const view = await open();
+    await view.post({ type: 'loadTrace', data });
+    const tree = view.page.getByRole('tree');
+    await tree.focus();
+    // Rows are redrawn on the next animation frame; wait for it before reading them.
+    const selected = async (): Promise<string[]> => {
+      await view.page.evaluate(() => new Promise<void>((done) => (globalThis as unknown as PageWindow).requestAnimationFrame(() => done())));
+      return view.page.locator('[role=treeitem][aria-selected=true] .name').allTextContents();
+    };
+    await view.page.keyboard.press('Home');
+    assert.deepEqual(await selected(), [hostileText.img]);
+    assert.equal(await view.page.locator('[role=treeitem]').first().getAttribute('aria-level'), '1');
+    assert.equal(await view.page.locator('[role=treeitem]').first().getAttribute('aria-expanded'), 'true');
+    await view.page.keyboard.press('ArrowDown');
+    assert.deepEqual(await selected(), [hostileText.script]);
+    assert.equal(await tree.getAttribute('aria-activedescendant'), 'span-row-1');
+    await view.page.keyboard.press('ArrowLeft');
+    assert.deepEqual(await selected(), [hostileText.img], 'Left on a leaf goes to its parent');
+    await view.page.keyboard.press('ArrowLeft');
+    await view.page.waitForFunction(() => (globalThis as unknown as PageWindow).document.querySelectorAll('.row:not([hidden])').length === 1);
+    assert.equal(await view.page.locator('[role=treeitem]').first().getAttribute('aria-expanded'), 'false');
+    await view.page.keyboard.press('ArrowRight');
+    await view.page.waitForFunction(() => (globalThis as unknown as PageWindow).document.querySelectorAll('.row:not([hidden])').length === 3);
+    await view.page.keyboard.press('End');
+    assert.deepEqual(await selected(), [hostileText.js]);
+    await view.page.keyboard.press('Enter');
+    await view.page.waitForSelector('.details:not([hidden])');
+    assert.equal((await lastPosted(view, 'requestSpanDetails'))?.['row'], 2);
+    await view.page.keyboard.press('g');
+    assert.deepEqual(await lastPosted(view, 'goToSpanCode'), { type: 'goToSpanCode', traceId: data.traceId, spanId: 'cccccccccccccccc', row: 2 });
+    // Search: highlight and next.
+    await view.page.getByRole('searchbox', { name: 'Search spans' }).fill('script');
+    await view.page.keyboard.press('Enter');
+    await view.page.waitForSelector('.row mark');
+    assert.deepEqual(await selected(), [hostileText.script]);
+    assert.equal(await view.page.locator('.row mark').first().textContent(), 'script');
+    await view.page.close();
+  });
+
+  it('loads a million spans and scrolls them with a bounded number of DOM rows', async () => {
+    const view = await open();
+    const firstFrameMs = await loadSyntheticTrace(view.page, 1_000_000);
+    const rowsInDom = (): Promise<number> => view.page.evaluate(() => (globalThis as unknown as PageWindow).document.querySelectorAll('.row').length);
+    const initial = await rowsInDom();
+    assert.ok(initial > 10 && initial < 80, `rows in DOM: ${initial}`);
+    const scroller = view.page.locator('.scroller');
+    for (const fraction of [0.25, 0.5, 0.999, 1]) {
+      await scroller.evaluate((element, f) => {
+        const e = element as unknown as { scrollTop: number; scrollHeight: number };
+        e.scrollTop = e.scrollHeight * f;
+      }, fraction);
+      await view.page.waitForTimeout(50);
+      assert.ok((await rowsInDom()) < 80);
+    }
+    const lastRow = await view.page.locator('.row:not([hidden])').last().getAttribute('id');
+    assert.equal(lastRow, 'span-row-999999', 'the last span is reachable');
+    await view.page.getByRole('tree').focus();
+    await view.page.keyboard.press('Home');
+    await view.page.keyboard.press('ArrowLeft');
+    await view.page.waitForFunction(() => (globalThis as unknown as PageWindow).document.querySelectorAll('.row:not([hidden])').length === 1);
+    assert.ok(firstFrameMs < 5000, `first frame after ${firstFrameMs} ms`);
+    assert.deepEqual(view.problems, []);
+    await view.page.close();
+  });
+});
