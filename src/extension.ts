@@ -6,8 +6,16 @@ import { notBuiltYet } from './vscode/notBuiltYet';
 import { openTraceFiles, TraceFileDropController } from './vscode/openTraceFiles';
 import { TraceFileEditorProvider, traceFileEditorViewType } from './vscode/traceFileEditorProvider';
 import { LocalReceiver } from './vscode/localReceiver';
+import { CodeNavigation, goToFrameCommandId, selectedSpan } from './vscode/codeNavigation';
+import { WorkspaceFileIndexer } from './vscode/workspaceFileIndexer';
 import { TraceList } from './vscode/traceList';
 import { showMoreCommandId, TracesTreeProvider, type ListedTrace, type TraceTreeNode } from './vscode/tracesTreeProvider';
+import { goToSpanFromTreeCommandId } from './vscode/tracesTreeProvider';
+import { openTrace, openTraceFromClipboard, type RemoteCommandDeps } from './vscode/openTrace';
+import { RemoteSources } from './vscode/remoteSources';
+import { RemoteTraces } from './vscode/remoteTraces';
+import { searchTraces } from './vscode/searchTraces';
+import { registerSetSourceCredentials, SourceCredentialStore } from './vscode/sourceCredentials';
 
 /** What the extension exposes to other extensions and to its own tests. */
 export interface SpanLensApi {
@@ -23,7 +31,8 @@ export function activate(context: vscode.ExtensionContext): SpanLensApi {
   // Parsing and indexing run in a worker that starts on first use, not here.
   const traceService = new TraceServiceClient(context.asAbsolutePath('dist/traceWorker.js'));
   const traces = new TraceList();
-  const tree = new TracesTreeProvider(traceService, traces);
+  const remoteTraces = new RemoteTraces();
+  const tree = new TracesTreeProvider(traceService, traces, remoteTraces);
   const view: { current?: vscode.TreeView<TraceTreeNode> } = {};
   const openFiles = (argument: unknown): ReturnType<typeof openTraceFiles> =>
     openTraceFiles({ queries: traceService, traces, tree, treeView: () => view.current, log }, argument);
@@ -46,15 +55,37 @@ export function activate(context: vscode.ExtensionContext): SpanLensApi {
   context.subscriptions.push(receiver);
   // Off the activation path: the worker starts and the store's log replays in the background.
   setTimeout(() => void receiver.initialize(), 0);
+  const fileIndexer = new WorkspaceFileIndexer(traceService, log);
+  const navigation = new CodeNavigation({ queries: traceService, indexer: fileIndexer, log, selectedSpan: () => selectedSpan(treeView) });
+  context.subscriptions.push(
+    fileIndexer,
+    navigation,
+    vscode.commands.registerCommand(goToSpanFromTreeCommandId, (node: unknown) => navigation.goToSpanFromTree(node)),
+    vscode.commands.registerCommand(goToFrameCommandId, (argument: unknown) => navigation.goToFrame(argument)),
+  );
+  // The workspace listing for code mapping is built in the background too.
+  setTimeout(() => fileIndexer.start(), 0);
+  const credentials = new SourceCredentialStore(context.secrets);
+  // showTrace: the hook for the trace view panel, for the lead to wire once it lands.
+  const remote: RemoteCommandDeps = {
+    remote: new RemoteSources({ queries: traceService, credentials, log }),
+    queries: traceService,
+    remoteTraces,
+    tree,
+    treeView: () => view.current,
+    log,
+  };
+  context.subscriptions.push(remoteTraces);
+  registerSetSourceCredentials(context, credentials);
 
   registerCommands(context, {
-    'spanlens.openTrace': notBuiltYet('Open Trace…'),
+    'spanlens.openTrace': (argument) => openTrace(remote, argument),
     // From the explorer's context menu the second argument is the whole multi-selection.
     'spanlens.openTraceFile': (argument, selection) => openFiles(Array.isArray(selection) && selection.length > 0 ? selection : argument),
-    'spanlens.openTraceFromClipboard': notBuiltYet('Open Trace from Clipboard'),
-    'spanlens.searchTraces': notBuiltYet('Search Traces…'),
-    'spanlens.goToSpanCode': notBuiltYet('Go to Code'),
-    'spanlens.explainMapping': notBuiltYet('Explain Code Mapping'),
+    'spanlens.openTraceFromClipboard': () => openTraceFromClipboard(remote),
+    'spanlens.searchTraces': (argument) => searchTraces(remote, argument),
+    'spanlens.goToSpanCode': (argument) => navigation.goToSpanCode(argument),
+    'spanlens.explainMapping': (argument) => navigation.explainMapping(argument),
     'spanlens.showSpansForFunction': notBuiltYet('Show Spans for Function at Cursor'),
     'spanlens.compareTraces': notBuiltYet('Compare Traces…'),
     'spanlens.exportTrace': notBuiltYet('Save Trace as OTLP JSON…'),

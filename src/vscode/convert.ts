@@ -38,3 +38,31 @@ export function pathsFromUriList(list: string): string[] {
     .filter((uri) => uri.scheme === 'file' || uri.scheme === 'vscode-remote')
     .map((uri) => uri.fsPath);
 }
+
+/** SpanLens's 1-based line and column (either may be unknown) as a VS Code 0-based position. */
+export function toPosition(line: number | undefined, column: number | undefined): vscode.Position {
+  return new vscode.Position(Math.max(0, (line ?? 1) - 1), Math.max(0, (column ?? 1) - 1));
+}
+
+/** A VS Code position as the 1-based line and column the contract's commands answer with. */
+export function fromPosition(position: vscode.Position): { line: number; column: number } {
+  return { line: position.line + 1, column: position.character + 1 };
+}
+
+/** A workspace folder as the mapping core knows it: its name and file-system path. */
+export function folderInfo(folder: vscode.WorkspaceFolder): { name: string; path: string } {
+  return { name: folder.name, path: folder.uri.fsPath };
+}
+
+/**
+ * A Uri as a file of the index (`folder` name and `/`-separated path below it), or undefined when
+ * it is the folder itself or lies in no workspace folder. Uri paths are `/`-separated on every
+ * platform, so the slice needs no separator handling.
+ */
+export function workspaceFileOf(uri: vscode.Uri): { folder: string; relativePath: string } | undefined {
+  const folder = vscode.workspace.getWorkspaceFolder(uri);
+  if (!folder) return undefined;
+  const root = folder.uri.path.replace(/\/+$/, '');
+  if (!uri.path.startsWith(`${root}/`)) return undefined;
+  return { folder: folder.name, relativePath: uri.path.slice(root.length + 1) };
+}

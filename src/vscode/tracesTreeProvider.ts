@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import type { SpanRow, TraceQueries, TraceSummary } from '../core/traceService/traceServiceProtocol';
+import type { SearchHit } from '../core/traceService/traceServiceProtocol';
+import type { RemoteTraces } from './remoteTraces';
 import { durationNs, formatDuration } from '../core/model/units';
 import type { TraceList } from './traceList';
 
@@ -10,11 +12,17 @@ export type TraceTreeNode =
   | { readonly kind: 'hint'; readonly label: string; readonly detail: string; readonly parent: TraceTreeNode }
   | { readonly kind: 'trace'; readonly summary: TraceSummary }
   | { readonly kind: 'span'; readonly row: SpanRow; readonly parent: TraceTreeNode }
-  | { readonly kind: 'more'; readonly traceId: string; readonly parentIndex: number; readonly shown: number; readonly total: number; readonly parent: TraceTreeNode };
+  | { readonly kind: 'more'; readonly traceId: string; readonly parentIndex: number; readonly shown: number; readonly total: number; readonly parent: TraceTreeNode }
+  /** A `spanlens.sources` backend, shown once something was opened or found there. */
+  | { readonly kind: 'remote'; readonly name: string }
+  /** A search result not opened yet; clicking it opens the trace. */
+  | { readonly kind: 'hit'; readonly source: string; readonly hit: SearchHit; readonly parent: TraceTreeNode };
 
 /** Rows fetched per expansion; a span with 100k children shows a page and a "show more" row. */
 export const childPageSize = 500;
 export const showMoreCommandId = 'spanlens.internal.showMoreChildren';
+/** A click on a span row: Go to Code, quiet when the span has no code location. */
+export const goToSpanFromTreeCommandId = 'spanlens.internal.goToSpanCodeFromTree';
 
 const filesSource: TraceTreeNode = { kind: 'source', source: 'files' };
 const localSource: TraceTreeNode = { kind: 'source', source: 'local' };
@@ -46,8 +54,23 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
   constructor(
     private readonly queries: TraceQueries,
     private readonly traces: TraceList,
+    private readonly remote?: RemoteTraces,
   ) {
     this.subscription = traces.onDidChange(() => this.changed.fire(undefined));
+    this.remoteSubscription = remote?.onDidChange(() => this.changed.fire(undefined));
+  }
+
+  private readonly remoteSubscription: vscode.Disposable | undefined;
+  /** One node object per remote source, so reveal() and getParent() agree on identity. */
+  private readonly remoteNodes = new Map<string, TraceTreeNode>();
+
+  private remoteNode(name: string): TraceTreeNode {
+    let node = this.remoteNodes.get(name);
+    if (!node) {
+      node = { kind: 'remote', name };
+      this.remoteNodes.set(name, node);
+    }
+    return node;
   }
 
   /** New local state; the adapter calls this at most a few times a second, however fast spans arrive. */
@@ -58,7 +81,7 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
   }
 
   traceNode(traceId: string): TraceTreeNode | undefined {
-    const summary = this.traces.get(traceId) ?? this.localById.get(traceId);
+    const summary = this.traces.get(traceId) ?? this.localById.get(traceId) ?? this.remote?.get(traceId);
     if (!summary) return undefined;
     let node = this.traceNodes.get(traceId);
     if (node?.kind !== 'trace' || node.summary !== summary) {
@@ -73,6 +96,12 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
     const listed: ListedTrace[] = [];
     for (const summary of this.local.traces) listed.push(listedTrace('local', summary));
     for (const summary of this.traces.all()) listed.push(listedTrace('files', summary));
+    for (const source of this.remote?.sources() ?? []) {
+      for (const summary of this.remote?.opened(source) ?? []) listed.push(listedTrace(source, summary));
+      for (const hit of this.remote?.hits(source) ?? []) {
+        listed.push({ source, traceId: hit.traceId, label: `${hit.rootService}: ${hit.rootName}`, spanCount: hit.spanCount ?? 0, errorCount: hit.errorCount ?? 0, searchResult: true });
+      }
+    }
     return listed;
   }
 
@@ -95,8 +124,12 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
       }
       case 'trace':
         return traceItem(node.summary);
-      case 'span':
-        return spanItem(node.row);
+      case 'span': {
+        const item = spanItem(node.row);
+        // Clicking a span goes to its code (issue 6); the node names the span.
+        item.command = { command: goToSpanFromTreeCommandId, title: 'Go to Code', arguments: [node] };
+        return item;
+      }
       case 'more': {
         const item = new vscode.TreeItem(`Show ${Math.min(childPageSize, node.total - node.shown)} more (${node.total - node.shown} not shown)`);
         item.id = `more:${node.traceId}/${node.parentIndex}/${node.shown}`;
@@ -104,6 +137,10 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
         item.command = { command: showMoreCommandId, title: 'Show more', arguments: [node] };
         return item;
       }
+      case 'remote':
+        return remoteItem(node.name, this.remote?.opened(node.name).length ?? 0, this.remote?.hits(node.name).length ?? 0);
+      case 'hit':
+        return hitItem(node.source, node.hit);
     }
   }
 
@@ -112,6 +149,7 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
       const roots: TraceTreeNode[] = [];
       if (this.local.running || this.local.traces.length > 0) roots.push(localSource);
       if (this.traces.all().length > 0) roots.push(filesSource);
+      for (const name of this.remote?.sources() ?? []) roots.push(this.remoteNode(name));
       return roots;
     }
     switch (node.kind) {
@@ -131,23 +169,34 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
         return await this.page(node.row.traceId, node.row.index, node);
       case 'more':
         return [];
+      case 'remote': {
+        const opened = (this.remote?.opened(node.name) ?? []).map((summary) => this.traceNode(summary.traceId) ?? { kind: 'trace' as const, summary });
+        const hits = (this.remote?.hits(node.name) ?? []).map((hit): TraceTreeNode => ({ kind: 'hit', source: node.name, hit, parent: node }));
+        return [...opened, ...hits];
+      }
+      case 'hit':
+        return [];
     }
   }
 
   getParent(node: TraceTreeNode): TraceTreeNode | undefined {
     switch (node.kind) {
       case 'source':
+      case 'remote':
         return undefined;
       case 'trace':
+        if (this.remote?.get(node.summary.traceId)?.origin === node.summary.origin && this.remote.has(node.summary.origin)) return this.remoteNode(node.summary.origin);
         return node.summary.origin === 'local' ? localSource : filesSource;
       case 'span':
       case 'more':
       case 'hint':
+      case 'hit':
         return node.parent;
     }
   }
 
   dispose(): void {
+    this.remoteSubscription?.dispose();
     this.subscription.dispose();
     this.changed.dispose();
   }
@@ -162,14 +211,17 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
 }
 
 export interface ListedTrace {
-  readonly source: SourceId;
+  /** 'local', 'files', or the name of a `spanlens.sources` backend. */
+  readonly source: string;
   readonly traceId: string;
   readonly label: string;
   readonly spanCount: number;
   readonly errorCount: number;
+  /** A remote search result listed but not opened (its counts are the backend's, 0 when unknown). */
+  readonly searchResult?: true;
 }
 
-function listedTrace(source: SourceId, summary: TraceSummary): ListedTrace {
+function listedTrace(source: string, summary: TraceSummary): ListedTrace {
   return { source, traceId: summary.traceId, label: traceLabel(summary), spanCount: summary.spanCount, errorCount: summary.errorCount };
 }
 
@@ -195,6 +247,36 @@ function localItem(local: LocalSourceView): vscode.TreeItem {
     ? `SpanLens's built-in OTLP receiver listens on ${local.endpoint ?? ''}. Newest traces first; ${local.traces.length} listed.`
     : 'The built-in OTLP receiver is stopped; these traces were kept from earlier.';
   item.contextValue = local.running ? 'spanlens.source.local.running' : 'spanlens.source.local.stopped';
+  return item;
+}
+
+function remoteItem(name: string, opened: number, found: number): vscode.TreeItem {
+  const item = new vscode.TreeItem(name, vscode.TreeItemCollapsibleState.Expanded);
+  item.id = `remote:${name}`;
+  item.iconPath = new vscode.ThemeIcon('cloud');
+  const parts = [];
+  if (opened > 0) parts.push(`${opened} opened`);
+  if (found > 0) parts.push(`${found} found`);
+  item.description = parts.join(' · ');
+  item.tooltip = `Trace source "${name}" from spanlens.sources: traces opened from it, then the last search's results (click one to open it).`;
+  item.contextValue = 'spanlens.source.remote';
+  return item;
+}
+
+function hitItem(source: string, hit: SearchHit): vscode.TreeItem {
+  const item = new vscode.TreeItem(`${hit.rootService}: ${hit.rootName}`, vscode.TreeItemCollapsibleState.None);
+  item.id = `hit:${source}/${hit.traceId}`;
+  const parts = [formatDuration(durationNs(Math.round(hit.durationMs * 1e6)))];
+  if (hit.spanCount !== undefined) parts.push(plural(hit.spanCount, 'span'));
+  if (hit.errorCount !== undefined && hit.errorCount > 0) parts.push(plural(hit.errorCount, 'error'));
+  parts.push(new Date(hit.startTime).toLocaleString());
+  item.description = parts.join(' · ');
+  item.iconPath = hit.errorCount !== undefined && hit.errorCount > 0 ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground')) : new vscode.ThemeIcon('cloud-download');
+  item.contextValue = 'spanlens.searchResult';
+  const tooltip = new vscode.MarkdownString();
+  tooltip.appendText(`Trace ${hit.traceId} in "${source}" (not opened yet; click to open)`);
+  item.tooltip = tooltip;
+  item.command = { command: 'spanlens.openTrace', title: 'Open Trace', arguments: [{ traceId: hit.traceId, source }] };
   return item;
 }
 

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { commandIds, extensionId, tracesViewId, viewContainerId } from '../../src/shared/contract';
+import { commandIds, extensionId, extraCommandIds, tracesViewId, viewContainerId } from '../../src/shared/contract';
 
 const root = resolve(__dirname, '..', '..', '..');
 
@@ -48,9 +48,15 @@ describe('package.json against the public contract', () => {
     assert.equal(`${manifest.publisher}.${manifest.name}`, extensionId);
   });
 
-  it('contributes exactly the contract commands, each in the SpanLens category', () => {
+  it('contributes exactly the contract commands plus the documented extras, each in the SpanLens category', () => {
     const contributed = manifest.contributes.commands.map((c) => c.command).sort();
-    assert.deepEqual(contributed, [...commandIds].sort());
+    assert.deepEqual(contributed, [...commandIds, ...extraCommandIds].sort());
+    // An extra must not shadow a contract id, and a person must be able to read about it.
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    for (const extra of extraCommandIds) {
+      assert.ok(!(commandIds as readonly string[]).includes(extra), `${extra} is already a contract command`);
+      assert.ok(readme.includes(extra), `${extra} is not documented in README.md`);
+    }
     for (const command of manifest.contributes.commands) {
       assert.equal(command.category, 'SpanLens', `${command.command} has category ${command.category}`);
       assert.ok(command.title.length > 0);

@@ -4,6 +4,10 @@ import { spanKindName, type Span } from '../model/span';
 import type { Trace } from '../model/trace';
 import { TraceSetBuilder } from '../model/traceSetBuilder';
 import { LocalSource } from './localSource';
+import { MappingService, type FileIndexUpdate, type FrameLocation, type MappingConfiguration, type SpanMapping } from './mappingService';
+import { BackendError } from '../backends/backendError';
+import { BackendService } from './backendService';
+import type { RemoteSourcesSettings, SearchHit, TraceSearchQuery } from './traceServiceProtocol';
 import type { ChildrenPage, LocalSourceEvent, OpenedFile, OpenFilesResult, ReceiverSettings, ReceiverStatus, SpanRow, TraceQueries, TraceSummary } from './traceServiceProtocol';
 
 /** Attributes shown at a glance, old and new semantic-convention names side by side. */
@@ -52,6 +56,8 @@ export class TraceService implements TraceQueries {
   private readonly local = new LocalSource((event) => {
     for (const listener of this.listeners) listener(event);
   });
+  private readonly backends = new BackendService();
+  private readonly mapping = new MappingService((traceId, spanId) => this.trace(traceId)?.spans.find((span) => span.spanId === spanId));
 
   constructor(private readonly loadOptions: LoadOptions = {}) {}
 
@@ -81,7 +87,65 @@ export class TraceService implements TraceQueries {
     return settle(() => this.local.summaries());
   }
 
+  configureSources(settings: RemoteSourcesSettings): Promise<void> {
+    return this.backends.configure(settings);
+  }
+
+  remoteServices(source: string, signal?: AbortSignal): Promise<readonly string[]> {
+    return this.backends.listServices(source, signal);
+  }
+
+  remoteOperations(source: string, service: string, signal?: AbortSignal): Promise<readonly string[]> {
+    return this.backends.listOperations(source, service, signal);
+  }
+
+  searchRemote(source: string, query: TraceSearchQuery, signal?: AbortSignal): Promise<readonly SearchHit[]> {
+    return this.backends.search(source, query, signal);
+  }
+
+  remoteTagNames(source: string, signal?: AbortSignal): Promise<readonly string[]> {
+    return this.backends.tagNames(source, signal);
+  }
+
+  remoteTagValues(source: string, tag: string, signal?: AbortSignal): Promise<readonly string[]> {
+    return this.backends.tagValues(source, tag, signal);
+  }
+
+  async openRemoteTrace(source: string, traceId: string, signal?: AbortSignal): Promise<TraceSummary> {
+    const fetched = await this.backends.getTrace(source, traceId, signal);
+    const builder = new TraceSetBuilder();
+    for (const span of fetched.spans) builder.add(span);
+    const built = builder.build();
+    // A backend answers one trace; should it mix in another, the one asked for wins.
+    const trace = built.find((candidate) => candidate.traceId === fetched.traceId) ?? built[0];
+    if (!trace) throw new BackendError(source, { kind: 'traceNotFound', traceId: fetched.traceId });
+    // Cancelled while decoding: the caller has given up, so the trace is not kept either.
+    if (signal?.aborted) throw new BackendError(source, { kind: 'cancelled' });
+    const summary = summarize(trace, source, fetched.warnings);
+    this.traces.delete(trace.traceId);
+    this.traces.set(trace.traceId, { trace, origin: source, summary });
+    return summary;
+  }
+
+  configureMapping(configuration: MappingConfiguration): Promise<void> {
+    return this.mapping.configure(configuration);
+  }
+
+  updateFileIndex(update: FileIndexUpdate): Promise<number> {
+    return this.mapping.updateFileIndex(update);
+  }
+
+  mapSpan(traceId: string, spanId: string): Promise<SpanMapping> {
+    return this.mapping.mapSpan(traceId, spanId);
+  }
+
+  mapFrame(traceId: string, spanId: string, frame: FrameLocation): Promise<SpanMapping> {
+    return this.mapping.mapFrame(traceId, spanId, frame);
+  }
+
   async dispose(): Promise<void> {
+    this.mapping.dispose();
+    await this.backends.dispose();
     await this.local.dispose();
   }
 

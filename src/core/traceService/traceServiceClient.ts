@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { LoadOptions } from '../files/loadTraceFile';
+import type { FileIndexUpdate, FrameLocation, MappingConfiguration, SpanMapping } from './mappingService';
 import {
   ServiceError,
   type ChildrenPage,
@@ -14,6 +15,8 @@ import {
   type TraceServiceWorkerMessage,
   type TraceSummary,
 } from './traceServiceProtocol';
+import type { RemoteSourcesSettings, SearchHit, TraceSearchQuery, TraceServiceCancelMessage } from './traceServiceProtocol';
+import { BackendError } from '../backends/backendError';
 
 /**
  * The extension host's handle on the trace service worker. The worker starts on first use, not
@@ -26,6 +29,7 @@ export class TraceServiceClient implements TraceQueries {
   private readonly listeners = new Set<(event: LocalSourceEvent) => void>();
   /** While the receiver runs the worker must stay alive, or the endpoint would vanish. */
   private keepAlive = false;
+  private sourcesSettings: RemoteSourcesSettings | undefined;
 
   constructor(
     private readonly workerScript: string,
@@ -72,6 +76,52 @@ export class TraceServiceClient implements TraceQueries {
     return this.call('localTraces', []) as Promise<readonly TraceSummary[]>;
   }
 
+  async configureMapping(configuration: MappingConfiguration): Promise<void> {
+    await this.call('configureMapping', [configuration]);
+  }
+
+  updateFileIndex(update: FileIndexUpdate): Promise<number> {
+    return this.call('updateFileIndex', [update]) as Promise<number>;
+  }
+
+  mapSpan(traceId: string, spanId: string): Promise<SpanMapping> {
+    return this.call('mapSpan', [traceId, spanId]) as Promise<SpanMapping>;
+  }
+
+  mapFrame(traceId: string, spanId: string, frame: FrameLocation): Promise<SpanMapping> {
+    return this.call('mapFrame', [traceId, spanId, frame]) as Promise<SpanMapping>;
+  }
+
+  async configureSources(settings: RemoteSourcesSettings): Promise<void> {
+    // Kept so that a worker started after a crash knows the sources too (see ensureWorker).
+    this.sourcesSettings = settings;
+    await this.call('configureSources', [settings]);
+  }
+
+  remoteServices(source: string, signal?: AbortSignal): Promise<readonly string[]> {
+    return this.call('remoteServices', [source], signal) as Promise<readonly string[]>;
+  }
+
+  remoteOperations(source: string, service: string, signal?: AbortSignal): Promise<readonly string[]> {
+    return this.call('remoteOperations', [source, service], signal) as Promise<readonly string[]>;
+  }
+
+  searchRemote(source: string, query: TraceSearchQuery, signal?: AbortSignal): Promise<readonly SearchHit[]> {
+    return this.call('searchRemote', [source, query], signal) as Promise<readonly SearchHit[]>;
+  }
+
+  openRemoteTrace(source: string, traceId: string, signal?: AbortSignal): Promise<TraceSummary> {
+    return this.call('openRemoteTrace', [source, traceId], signal) as Promise<TraceSummary>;
+  }
+
+  remoteTagNames(source: string, signal?: AbortSignal): Promise<readonly string[]> {
+    return this.call('remoteTagNames', [source], signal) as Promise<readonly string[]>;
+  }
+
+  remoteTagValues(source: string, tag: string, signal?: AbortSignal): Promise<readonly string[]> {
+    return this.call('remoteTagValues', [source, tag], signal) as Promise<readonly string[]>;
+  }
+
   onLocalEvent(listener: (event: LocalSourceEvent) => void): { dispose(): void } {
     this.listeners.add(listener);
     return { dispose: () => this.listeners.delete(listener) };
@@ -84,7 +134,7 @@ export class TraceServiceClient implements TraceQueries {
     await worker?.terminate();
   }
 
-  private call(op: TraceServiceOp, args: readonly unknown[]): Promise<unknown> {
+  private call(op: TraceServiceOp, args: readonly unknown[], signal?: AbortSignal): Promise<unknown> {
     const worker = this.ensureWorker();
     const id = this.nextId++;
     // Referenced while calls are in flight, so a caller awaiting one keeps the process alive.
@@ -92,6 +142,11 @@ export class TraceServiceClient implements TraceQueries {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       worker.postMessage({ id, op, args } satisfies TraceServiceRequestMessage);
+      if (signal === undefined) return;
+      // AbortSignal cannot cross the thread boundary; the worker holds its own controller per request id.
+      const cancel = (): void => worker.postMessage({ cancel: id } satisfies TraceServiceCancelMessage);
+      if (signal.aborted) cancel();
+      else signal.addEventListener('abort', cancel, { once: true });
     });
   }
 
@@ -112,6 +167,7 @@ export class TraceServiceClient implements TraceQueries {
       this.pending.delete(message.id);
       if (this.pending.size === 0 && !this.keepAlive) worker.unref();
       if (message.ok) waiter.resolve(message.value);
+      else if (message.backendFailure) waiter.reject(new BackendError(message.backendFailure.sourceName, message.backendFailure.failure));
       else waiter.reject(new ServiceError(message.message, message.failure));
     });
     worker.on('error', (error) => {
@@ -130,6 +186,8 @@ export class TraceServiceClient implements TraceQueries {
     // Idle workers must not keep the extension host alive at shutdown.
     worker.unref();
     this.worker = worker;
+    // A replacement worker starts empty: it gets the sources first, ahead of any request (its answer has no waiter).
+    if (this.sourcesSettings) worker.postMessage({ id: this.nextId++, op: 'configureSources', args: [this.sourcesSettings] } satisfies TraceServiceRequestMessage);
     return worker;
   }
 

@@ -1,5 +1,11 @@
 import type { TraceFormat } from '../formats/traceFormat';
 import type { ReceiverStartFailure } from '../receiver/receiverStartError';
+import type { FileIndexUpdate, FrameLocation, MappingConfiguration, SpanMapping } from './mappingService';
+import type { BackendFailure } from '../backends/backendError';
+import type { TraceSearchQuery, TraceSummary as SearchHit } from '../backends/traceBackend';
+import type { RemoteSourcesSettings } from './backendService';
+
+export type { RemoteSourcesSettings, SearchHit, TraceSearchQuery };
 
 /**
  * What the trace service answers: small, clone-friendly records. The spans themselves stay in
@@ -101,6 +107,28 @@ export interface TraceQueries {
   stopReceiver(): Promise<ReceiverStatus>;
   clearLocal(): Promise<void>;
   localTraces(): Promise<readonly TraceSummary[]>;
+  /*
+   * Code mapping (issue 6). The file index and parsed source maps live in the worker, fed by the
+   * adapter's settings and file watcher; answers are plain data (see mappingService.ts).
+   */
+  configureMapping(configuration: MappingConfiguration): Promise<void>;
+  /** Resolves to the number of indexed files. */
+  updateFileIndex(update: FileIndexUpdate): Promise<number>;
+  mapSpan(traceId: string, spanId: string): Promise<SpanMapping>;
+  mapFrame(traceId: string, spanId: string, frame: FrameLocation): Promise<SpanMapping>;
+  /*
+   * Remote sources (issue 4). Requests and decoding run in the worker; a signal aborted on the
+   * extension host reaches the worker as a cancel message. Failures reject with BackendError.
+   */
+  /** Replaces the sources the worker knows, with their credentials and the proxy settings. */
+  configureSources(settings: RemoteSourcesSettings): Promise<void>;
+  remoteServices(source: string, signal?: AbortSignal): Promise<readonly string[]>;
+  remoteOperations(source: string, service: string, signal?: AbortSignal): Promise<readonly string[]>;
+  searchRemote(source: string, query: TraceSearchQuery, signal?: AbortSignal): Promise<readonly SearchHit[]>;
+  /** Fetches the trace and loads it like an opened file, with `origin` set to the source name. */
+  openRemoteTrace(source: string, traceId: string, signal?: AbortSignal): Promise<TraceSummary>;
+  remoteTagNames(source: string, signal?: AbortSignal): Promise<readonly string[]>;
+  remoteTagValues(source: string, tag: string, signal?: AbortSignal): Promise<readonly string[]>;
 }
 
 export type TraceServiceOp = keyof TraceQueries;
@@ -126,7 +154,18 @@ export class ServiceError extends Error {
 
 export type TraceServiceResponseMessage =
   | { readonly id: number; readonly ok: true; readonly value: unknown }
-  | { readonly id: number; readonly ok: false; readonly message: string; readonly failure?: ServiceFailure };
+  | { readonly id: number; readonly ok: false; readonly message: string; readonly failure?: ServiceFailure; readonly backendFailure?: RemoteFailure };
+
+/** A BackendError in transit: the client rebuilds it, so the adapter can offer to set credentials. */
+export interface RemoteFailure {
+  readonly sourceName: string;
+  readonly failure: BackendFailure;
+}
+
+/** Sent by the client when the caller's AbortSignal fires; the worker aborts that request. */
+export interface TraceServiceCancelMessage {
+  readonly cancel: number;
+}
 
 /** Request ids start at 1; id 0 marks an event nobody asked for. */
 export interface TraceServiceEventMessage {

@@ -1,8 +1,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { LoadOptions } from '../files/loadTraceFile';
 import { TraceService } from './traceService';
+import type { FileIndexUpdate, FrameLocation, MappingConfiguration } from './mappingService';
 import { ReceiverStartError } from '../receiver/receiverStartError';
 import type { ReceiverSettings, TraceServiceEventMessage, TraceServiceRequestMessage, TraceServiceResponseMessage } from './traceServiceProtocol';
+import type { RemoteSourcesSettings, TraceSearchQuery, TraceServiceCancelMessage } from './traceServiceProtocol';
+import { BackendError } from '../backends/backendError';
 
 /**
  * Worker-thread entry (bundled as dist/traceWorker.js): parsing and indexing run here so that
@@ -12,22 +15,36 @@ const port = parentPort;
 if (port) {
   const service = new TraceService((workerData ?? {}) as LoadOptions);
   service.onLocalEvent((event) => port.postMessage({ id: 0, event } satisfies TraceServiceEventMessage));
-  port.on('message', (request: TraceServiceRequestMessage) => {
-    dispatch(service, request)
+  // Requests that can be cancelled, by id, until they answer.
+  const inFlight = new Map<number, AbortController>();
+  port.on('message', (message: TraceServiceRequestMessage | TraceServiceCancelMessage) => {
+    if ('cancel' in message) {
+      inFlight.get(message.cancel)?.abort();
+      return;
+    }
+    const request = message;
+    const controller = new AbortController();
+    inFlight.set(request.id, controller);
+    dispatch(service, request, controller.signal)
+      .finally(() => inFlight.delete(request.id))
       .then((value) => {
         port.postMessage({ id: request.id, ok: true, value } satisfies TraceServiceResponseMessage);
       })
       .catch((error: unknown) => {
         const message = error instanceof Error ? error.message : String(error);
         const response: TraceServiceResponseMessage =
-          error instanceof ReceiverStartError ? { id: request.id, ok: false, message, failure: error.failure } : { id: request.id, ok: false, message };
+          error instanceof ReceiverStartError
+            ? { id: request.id, ok: false, message, failure: error.failure }
+            : error instanceof BackendError
+              ? { id: request.id, ok: false, message, backendFailure: { sourceName: error.sourceName, failure: error.failure } }
+              : { id: request.id, ok: false, message };
         port.postMessage(response);
       });
   });
 }
 
 /** Arguments arrive untyped across the thread boundary; the client sent them per TraceQueries. */
-function dispatch(service: TraceService, request: TraceServiceRequestMessage): Promise<unknown> {
+function dispatch(service: TraceService, request: TraceServiceRequestMessage, signal: AbortSignal): Promise<unknown> {
   const args = request.args;
   switch (request.op) {
     case 'openFiles':
@@ -50,5 +67,27 @@ function dispatch(service: TraceService, request: TraceServiceRequestMessage): P
       return service.clearLocal();
     case 'localTraces':
       return service.localTraces();
+    case 'configureMapping':
+      return service.configureMapping(args[0] as MappingConfiguration);
+    case 'updateFileIndex':
+      return service.updateFileIndex(args[0] as FileIndexUpdate);
+    case 'mapSpan':
+      return service.mapSpan(args[0] as string, args[1] as string);
+    case 'mapFrame':
+      return service.mapFrame(args[0] as string, args[1] as string, args[2] as FrameLocation);
+    case 'configureSources':
+      return service.configureSources(args[0] as RemoteSourcesSettings);
+    case 'remoteServices':
+      return service.remoteServices(args[0] as string, signal);
+    case 'remoteOperations':
+      return service.remoteOperations(args[0] as string, args[1] as string, signal);
+    case 'searchRemote':
+      return service.searchRemote(args[0] as string, args[1] as TraceSearchQuery, signal);
+    case 'openRemoteTrace':
+      return service.openRemoteTrace(args[0] as string, args[1] as string, signal);
+    case 'remoteTagNames':
+      return service.remoteTagNames(args[0] as string, signal);
+    case 'remoteTagValues':
+      return service.remoteTagValues(args[0] as string, args[1] as string, signal);
   }
 }

@@ -1,0 +1,127 @@
+import { realpath } from 'node:fs/promises';
+import type { Span } from '../model/span';
+import type { MappingContext, PathMappingRule, WorkspaceFolderInfo } from '../mapping/mappingContext';
+import { resolveSpanLocation, type SpanLocationResult } from '../mapping/resolveSpanLocation';
+import { SourceMapCache } from '../mapping/sourceMapCache';
+import { joinFolderPath } from '../mapping/tracePath';
+import { WorkspaceFileIndex, type WorkspaceFile } from '../mapping/workspaceFileIndex';
+
+/** The editor's mapping settings and folders, as the adapter reads them. */
+export interface MappingConfiguration {
+  readonly folders: readonly WorkspaceFolderInfo[];
+  readonly pathMappings: readonly PathMappingRule[];
+  readonly serviceFolders: Readonly<Record<string, string>>;
+  readonly caseInsensitive: boolean;
+}
+
+/**
+ * A batch of file-watcher news for the index. `removed` entries may be directories: watchers
+ * report a deleted directory only by its own path, so everything under it goes too.
+ */
+export interface FileIndexUpdate {
+  readonly added?: readonly WorkspaceFile[];
+  readonly removed?: readonly WorkspaceFile[];
+  /** Files whose content changed: they stay indexed, but a rebuilt `.js` or `.map` needs its map parsed again. */
+  readonly changed?: readonly WorkspaceFile[];
+  readonly removedFolders?: readonly string[];
+}
+
+/** A stack frame the trace view names (1-based, as printed). */
+export interface FrameLocation {
+  readonly file: string;
+  readonly line?: number;
+  readonly column?: number;
+}
+
+/** A mapping answer plus what the adapter needs to word it and to remember a choice. */
+export interface SpanMapping extends SpanLocationResult {
+  readonly service: string;
+  readonly spanName: string;
+  /**
+   * False when this worker was never told the folders: it restarted (a crash starts a fresh one),
+   * so the adapter sends the configuration and index again and retries.
+   */
+  readonly configured: boolean;
+}
+
+const generatedOrMap = /\.(?:js|mjs|cjs|jsx|map)$/i;
+
+/**
+ * The mapping half of the trace service: the workspace file index and the parsed source maps live
+ * here, in the worker, because resolution reads files and parses maps (issue 6: nothing slow on
+ * the extension host). The adapter feeds it the folder list, settings and watcher events.
+ */
+export class MappingService {
+  private readonly index = new WorkspaceFileIndex();
+  private readonly sourceMaps = new SourceMapCache();
+  private configuration: MappingConfiguration = { folders: [], pathMappings: [], serviceFolders: {}, caseInsensitive: false };
+  private configured = false;
+
+  constructor(private readonly findSpan: (traceId: string, spanId: string) => Span | undefined) {}
+
+  configure(configuration: MappingConfiguration): Promise<void> {
+    const kept = new Set(configuration.folders.map((f) => f.name));
+    for (const folder of this.configuration.folders) if (!kept.has(folder.name)) this.index.removeFolder(folder.name);
+    this.configuration = configuration;
+    this.configured = true;
+    return Promise.resolve();
+  }
+
+  /** Applies watcher news and answers with the index size (the adapter logs it). */
+  updateFileIndex(update: FileIndexUpdate): Promise<number> {
+    for (const folder of update.removedFolders ?? []) this.index.removeFolder(folder);
+    for (const file of update.removed ?? []) {
+      this.index.removeUnder(file.folder, file.relativePath);
+      this.invalidate(file);
+    }
+    for (const file of update.added ?? []) {
+      this.index.add(file.folder, file.relativePath);
+      this.invalidate(file);
+    }
+    for (const file of update.changed ?? []) this.invalidate(file);
+    return Promise.resolve(this.index.size);
+  }
+
+  async mapSpan(traceId: string, spanId: string): Promise<SpanMapping> {
+    const span = this.requireSpan(traceId, spanId);
+    return { ...(await resolveSpanLocation(span, this.context())), service: span.resource.serviceName, spanName: span.name, configured: this.configured };
+  }
+
+  /**
+   * Maps one frame of a span's stack trace. The frame stands in as the span's only location, so it
+   * goes through the same rules (the span's service folder included) and source maps as a span.
+   */
+  async mapFrame(traceId: string, spanId: string, frame: FrameLocation): Promise<SpanMapping> {
+    const span = this.requireSpan(traceId, spanId);
+    const attributes: Record<string, string | number> = { 'code.file.path': frame.file };
+    if (frame.line !== undefined) attributes['code.line.number'] = frame.line;
+    if (frame.column !== undefined) attributes['code.column.number'] = frame.column;
+    const stand: Span = { ...span, attributes, events: [] };
+    // A frame the user picked is tried even when it is library code.
+    return { ...(await resolveSpanLocation(stand, this.context(), { includeLibraryFrames: true })), service: span.resource.serviceName, spanName: span.name, configured: this.configured };
+  }
+
+  dispose(): void {
+    this.sourceMaps.dispose();
+  }
+
+  private context(): MappingContext {
+    const c = this.configuration;
+    return { folders: c.folders, index: this.index, pathMappings: c.pathMappings, serviceFolders: c.serviceFolders, caseInsensitive: c.caseInsensitive, realpath, sourceMaps: this.sourceMaps };
+  }
+
+  private requireSpan(traceId: string, spanId: string): Span {
+    const span = this.findSpan(traceId, spanId);
+    if (!span) throw new Error(`Span ${spanId} of trace ${traceId} is not loaded (the trace may have been closed or evicted). Open the trace again, then retry.`);
+    return span;
+  }
+
+  private invalidate(file: WorkspaceFile): void {
+    if (!generatedOrMap.test(file.relativePath)) return;
+    const folder = this.configuration.folders.find((f) => f.name === file.folder);
+    if (!folder) return;
+    const path = joinFolderPath(folder.path, file.relativePath.split('/'));
+    // The cache is keyed by the generated file; a `.map` change concerns the file it maps.
+    this.sourceMaps.invalidate(path.replace(/\.map$/i, ''));
+  }
+}

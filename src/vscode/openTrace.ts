@@ -1,0 +1,145 @@
+import * as vscode from 'vscode';
+import { canonicalTraceId } from '../core/backends/searchWindow';
+import { traceIdFromText } from '../core/backends/traceIdFromText';
+import type { TraceQueries } from '../core/traceService/traceServiceProtocol';
+import { ReportedError } from './commandRegistry';
+import { isCancellation, localSourceName, signalOf, type RemoteSources } from './remoteSources';
+import type { RemoteTraces } from './remoteTraces';
+import { readSourceSettings } from './sourceSettings';
+import type { TraceTreeNode, TracesTreeProvider } from './tracesTreeProvider';
+
+export interface RemoteCommandDeps {
+  readonly remote: RemoteSources;
+  readonly queries: TraceQueries;
+  readonly remoteTraces: RemoteTraces;
+  readonly tree: TracesTreeProvider;
+  readonly treeView: () => vscode.TreeView<TraceTreeNode> | undefined;
+  readonly log: vscode.LogOutputChannel;
+  /**
+   * Hook for the trace view webview (built separately): called with the id once the trace is
+   * loaded and listed in the tree. Until the lead wires it, opening shows the trace in the tree only.
+   */
+  readonly showTrace?: (traceId: string) => unknown;
+}
+
+export interface OpenTraceResult {
+  readonly traceId: string;
+  readonly spanCount: number;
+  readonly source: string;
+}
+
+interface OpenTraceArgument {
+  readonly traceId: string;
+  readonly source?: string;
+}
+
+function isOpenTraceArgument(argument: unknown): argument is OpenTraceArgument {
+  if (typeof argument !== 'object' || argument === null) return false;
+  const { traceId, source } = argument as { traceId?: unknown; source?: unknown };
+  return typeof traceId === 'string' && (source === undefined || typeof source === 'string');
+}
+
+/** A trace id as typed or pasted: hex of any case, a traceparent, or base64 as some UIs show it. */
+export function parseTraceIdInput(text: string): string | undefined {
+  return traceIdFromText(text) ?? canonicalTraceId(text);
+}
+
+const idHint = '32 or 16 hexadecimal characters, or a W3C traceparent';
+
+/**
+ * `spanlens.openTrace`: `{ traceId, source? }` from a script; from the palette an input box,
+ * prefilled when the clipboard holds an id, then the source when there are several.
+ */
+export async function openTrace(deps: RemoteCommandDeps, argument: unknown): Promise<OpenTraceResult | undefined> {
+  if (argument !== undefined && !isOpenTraceArgument(argument)) throw new Error(`spanlens.openTrace takes { traceId: string, source?: string }.`);
+  if (argument) {
+    const traceId = parseTraceIdInput(argument.traceId);
+    if (traceId === undefined) throw new Error(`"${argument.traceId}" is not a trace id (expected ${idHint}).`);
+    return await openById(deps, traceId, argument.source, false);
+  }
+  const clipboard = parseTraceIdInput(await vscode.env.clipboard.readText());
+  const typed = await vscode.window.showInputBox({
+    title: 'SpanLens: Open Trace',
+    prompt: `Trace id (${idHint})`,
+    value: clipboard ?? '',
+    placeHolder: '4bf92f3577b34da6a3ce929d0e0e4736',
+    ignoreFocusOut: true,
+    validateInput: (value) => (value.trim() === '' || parseTraceIdInput(value) !== undefined ? undefined : `Not a trace id: expected ${idHint}.`),
+  });
+  const traceId = typed === undefined ? undefined : parseTraceIdInput(typed);
+  if (traceId === undefined) return undefined;
+  return await openById(deps, traceId, undefined, true);
+}
+
+/** `spanlens.openTraceFromClipboard`: as openTrace, with the id taken from the clipboard. */
+export async function openTraceFromClipboard(deps: RemoteCommandDeps): Promise<OpenTraceResult | undefined> {
+  const text = await vscode.env.clipboard.readText();
+  const traceId = parseTraceIdInput(text);
+  if (traceId === undefined) {
+    throw new Error(`The clipboard does not hold a trace id (${idHint}). Copy one and try again, or run "SpanLens: Open Trace…" and type it.`);
+  }
+  // One step from the clipboard: a remote default source is used without asking.
+  const settings = readSourceSettings();
+  const preferred = settings.sources.some((source) => source.name === settings.defaultSource) ? settings.defaultSource : undefined;
+  return await openById(deps, traceId, preferred, true);
+}
+
+/** A trace the tree already lists from the local receiver or a file, when no source was named. */
+function alreadyListed(deps: RemoteCommandDeps, traceId: string): OpenTraceResult | undefined {
+  const listed = deps.tree.listedTraces().find((trace) => trace.traceId === traceId && trace.searchResult !== true);
+  return listed ? { traceId, spanCount: listed.spanCount, source: listed.source } : undefined;
+}
+
+export async function openById(deps: RemoteCommandDeps, traceId: string, requested: string | undefined, interactive: boolean): Promise<OpenTraceResult | undefined> {
+  if (requested === localSourceName || requested === 'files') {
+    const listed = alreadyListed(deps, traceId);
+    if (listed?.source !== requested) throw new Error(`Trace ${traceId} is not in ${requested === localSourceName ? 'the local receiver\'s store' : 'the opened files'}. Open it from a remote source, or send it to the local receiver first.`);
+    await present(deps, traceId);
+    return listed;
+  }
+  const settings = await deps.remote.prepare();
+  // No source named and the default is the built-in receiver: a trace it already holds needs no request.
+  if (requested === undefined && !settings.sources.some((source) => source.name === settings.defaultSource)) {
+    const listed = alreadyListed(deps, traceId);
+    if (listed) {
+      await present(deps, traceId);
+      return listed;
+    }
+  }
+  const source = await deps.remote.chooseSource(settings, requested, interactive, 'Open Trace');
+  if (!source) return undefined;
+  let summary;
+  try {
+    summary = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `SpanLens: opening trace ${traceId} from "${source.name}"`, cancellable: true },
+      (_progress, token) => deps.queries.openRemoteTrace(source.name, traceId, signalOf(token)),
+    );
+  } catch (error: unknown) {
+    if (isCancellation(error)) {
+      if (interactive) return undefined;
+      throw new ReportedError(error instanceof Error ? error.message : String(error), true);
+    }
+    throw deps.remote.failure(error);
+  }
+  deps.log.info(`Opened trace ${summary.traceId} from "${source.name}": ${summary.spanCount} spans.`);
+  for (const warning of summary.warnings) deps.log.warn(`${source.name} ${summary.traceId}: ${warning}`);
+  deps.remoteTraces.addOpened(source.name, summary);
+  await present(deps, summary.traceId);
+  return { traceId: summary.traceId, spanCount: summary.spanCount, source: source.name };
+}
+
+/** Selects the trace in the tree and hands it to the trace view hook; the trace is loaded either way. */
+async function present(deps: RemoteCommandDeps, traceId: string): Promise<void> {
+  const view = deps.treeView();
+  const node = deps.tree.traceNode(traceId);
+  try {
+    if (view && node) {
+      await vscode.commands.executeCommand('spanlens.traces.focus');
+      await view.reveal(node, { select: true, focus: false, expand: true });
+    }
+    await deps.showTrace?.(traceId);
+  } catch (error: unknown) {
+    // A view that fails to open must not turn a loaded, listed trace into a failed command.
+    deps.log.warn(`Could not show trace ${traceId}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
