@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-node esbuild.mjs --production
+# The production bundles packed into spanlens.vsix, which demo.ts installs into code-server.
+npm run --silent package
 # The sample service, compiled with source maps so its spans map back to its TypeScript.
 node_modules/.bin/tsc -p test/workspace/sample-service
 exec node out/test/host/demo.js

@@ -1,8 +1,13 @@
 import * as vscode from 'vscode';
 import { TraceServiceClient } from './core/traceService/traceServiceClient';
-import { tracesViewId } from './shared/contract';
+import { traceViewPanelType, tracesViewId } from './shared/contract';
 import { registerCommands } from './vscode/commandRegistry';
-import { notBuiltYet } from './vscode/notBuiltYet';
+import { AnnotationController } from './vscode/annotationController';
+import { ExceptionDiagnostics } from './vscode/exceptionDiagnostics';
+import { HotLineDecorations } from './vscode/hotLineDecorations';
+import { LatencyCodeLensProvider } from './vscode/latencyCodeLensProvider';
+import { LatencyHoverProvider } from './vscode/latencyHoverProvider';
+import { showSpansForFunction } from './vscode/showSpansForFunction';
 import { openTraceFiles, TraceFileDropController } from './vscode/openTraceFiles';
 import { TraceFileEditorProvider, traceFileEditorViewType } from './vscode/traceFileEditorProvider';
 import { LocalReceiver } from './vscode/localReceiver';
@@ -11,11 +16,14 @@ import { WorkspaceFileIndexer } from './vscode/workspaceFileIndexer';
 import { TraceList } from './vscode/traceList';
 import { showMoreCommandId, TracesTreeProvider, type ListedTrace, type TraceTreeNode } from './vscode/tracesTreeProvider';
 import { goToSpanFromTreeCommandId } from './vscode/tracesTreeProvider';
+import { showTraceViewFromTreeCommandId } from './vscode/tracesTreeProvider';
+import { TraceViewController } from './vscode/traceViewController';
 import { openTrace, openTraceFromClipboard, type RemoteCommandDeps } from './vscode/openTrace';
 import { RemoteSources } from './vscode/remoteSources';
 import { RemoteTraces } from './vscode/remoteTraces';
 import { searchTraces } from './vscode/searchTraces';
 import { registerSetSourceCredentials, SourceCredentialStore } from './vscode/sourceCredentials';
+import { registerTraceLinks } from './vscode/traceLinks';
 
 /** What the extension exposes to other extensions and to its own tests. */
 export interface SpanLensApi {
@@ -23,6 +31,8 @@ export interface SpanLensApi {
   readonly activationMs: number;
   /** The traces the SpanLens view lists, per source, newest local traces first. */
   listedTraces(): ListedTrace[];
+  /** The trace ids shown in open trace view panels, oldest first. */
+  openPanels(): string[];
 }
 
 export function activate(context: vscode.ExtensionContext): SpanLensApi {
@@ -36,10 +46,18 @@ export function activate(context: vscode.ExtensionContext): SpanLensApi {
   const view: { current?: vscode.TreeView<TraceTreeNode> } = {};
   const openFiles = (argument: unknown): ReturnType<typeof openTraceFiles> =>
     openTraceFiles({ queries: traceService, traces, tree, treeView: () => view.current, log }, argument);
+  const traceViews = new TraceViewController({ extensionUri: context.extensionUri, queries: traceService, tree, log, reopenFile: (path) => openFiles(path) });
+  // Every way of opening a file shows its first trace in the trace view (issue 8).
+  const openFilesAndShow = async (argument: unknown): ReturnType<typeof openTraceFiles> => {
+    const result = await openFiles(argument);
+    const first = result?.traces[0];
+    if (first) traceViews.show(first.traceId);
+    return result;
+  };
   const treeView = vscode.window.createTreeView(tracesViewId, {
     treeDataProvider: tree,
     showCollapseAll: true,
-    dragAndDropController: new TraceFileDropController((paths) => openFiles(paths)),
+    dragAndDropController: new TraceFileDropController((paths) => openFilesAndShow(paths)),
   });
   view.current = treeView;
   context.subscriptions.push(
@@ -48,8 +66,14 @@ export function activate(context: vscode.ExtensionContext): SpanLensApi {
     tree,
     treeView,
     { dispose: () => void traceService.dispose() },
-    vscode.window.registerCustomEditorProvider(traceFileEditorViewType, new TraceFileEditorProvider((uri) => openFiles(uri))),
-    vscode.commands.registerCommand(showMoreCommandId, (node: TraceTreeNode) => tree.showMore(node)),
+    vscode.window.registerCustomEditorProvider(traceFileEditorViewType, new TraceFileEditorProvider((uri) => openFilesAndShow(uri))),
+    vscode.commands.registerCommand(showMoreCommandId, (node?: TraceTreeNode) => {
+      const target = node ?? treeView.selection[0];
+      if (target) tree.showMore(target);
+    }),
+    traceViews,
+    vscode.window.registerWebviewPanelSerializer(traceViewPanelType, traceViews.panels),
+    vscode.commands.registerCommand(showTraceViewFromTreeCommandId, (node: unknown) => traceViews.showFromTree(node ?? treeView.selection[0])),
   );
   const receiver = new LocalReceiver({ service: traceService, tree, log, context });
   context.subscriptions.push(receiver);
@@ -60,13 +84,12 @@ export function activate(context: vscode.ExtensionContext): SpanLensApi {
   context.subscriptions.push(
     fileIndexer,
     navigation,
-    vscode.commands.registerCommand(goToSpanFromTreeCommandId, (node: unknown) => navigation.goToSpanFromTree(node)),
+    vscode.commands.registerCommand(goToSpanFromTreeCommandId, (node: unknown) => navigation.goToSpanFromTree(node ?? treeView.selection[0])),
     vscode.commands.registerCommand(goToFrameCommandId, (argument: unknown) => navigation.goToFrame(argument)),
   );
   // The workspace listing for code mapping is built in the background too.
   setTimeout(() => fileIndexer.start(), 0);
   const credentials = new SourceCredentialStore(context.secrets);
-  // showTrace: the hook for the trace view panel, for the lead to wire once it lands.
   const remote: RemoteCommandDeps = {
     remote: new RemoteSources({ queries: traceService, credentials, log }),
     queries: traceService,
@@ -74,28 +97,42 @@ export function activate(context: vscode.ExtensionContext): SpanLensApi {
     tree,
     treeView: () => view.current,
     log,
+    showTrace: (traceId) => traceViews.showAndWait(traceId),
   };
   context.subscriptions.push(remoteTraces);
   registerSetSourceCredentials(context, credentials);
+  registerTraceLinks(context, remote);
+  // Editor annotations (issue 7): figures come from the worker, providers answer from a host cache.
+  const annotations = new AnnotationController(traceService, log);
+  const exceptionDiagnostics = new ExceptionDiagnostics(annotations);
+  context.subscriptions.push(
+    annotations,
+    exceptionDiagnostics,
+    new HotLineDecorations(annotations),
+    vscode.languages.registerCodeLensProvider({ scheme: 'file' }, new LatencyCodeLensProvider(annotations)),
+    vscode.languages.registerHoverProvider({ scheme: 'file' }, new LatencyHoverProvider(annotations)),
+    vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, exceptionDiagnostics, { providedCodeActionKinds: ExceptionDiagnostics.providedCodeActionKinds }),
+  );
+  setTimeout(() => void annotations.start().catch((error: unknown) => log.warn(`Editor annotations did not start: ${String(error)}`)), 0);
 
   registerCommands(context, {
     'spanlens.openTrace': (argument) => openTrace(remote, argument),
     // From the explorer's context menu the second argument is the whole multi-selection.
-    'spanlens.openTraceFile': (argument, selection) => openFiles(Array.isArray(selection) && selection.length > 0 ? selection : argument),
+    'spanlens.openTraceFile': (argument, selection) => openFilesAndShow(Array.isArray(selection) && selection.length > 0 ? selection : argument),
     'spanlens.openTraceFromClipboard': () => openTraceFromClipboard(remote),
     'spanlens.searchTraces': (argument) => searchTraces(remote, argument),
     'spanlens.goToSpanCode': (argument) => navigation.goToSpanCode(argument),
     'spanlens.explainMapping': (argument) => navigation.explainMapping(argument),
-    'spanlens.showSpansForFunction': notBuiltYet('Show Spans for Function at Cursor'),
-    'spanlens.compareTraces': notBuiltYet('Compare Traces…'),
-    'spanlens.exportTrace': notBuiltYet('Save Trace as OTLP JSON…'),
+    'spanlens.showSpansForFunction': (argument) => showSpansForFunction(annotations, argument),
+    'spanlens.compareTraces': (argument) => traceViews.compareTraces(argument),
+    'spanlens.exportTrace': (argument) => traceViews.exportTrace(argument),
     'spanlens.receiver.start': () => receiver.start({ interactive: true }),
     'spanlens.receiver.stop': () => receiver.stop(),
     'spanlens.receiver.clear': () => receiver.clear(),
-    'spanlens.refreshAnnotations': notBuiltYet('Refresh Code Annotations'),
+    'spanlens.refreshAnnotations': () => annotations.refreshAll(),
   });
 
-  return { activationMs: performance.now() - started, listedTraces: () => tree.listedTraces() };
+  return { activationMs: performance.now() - started, listedTraces: () => tree.listedTraces(), openPanels: () => traceViews.openTraceIds() };
 }
 
 export function deactivate(): void {

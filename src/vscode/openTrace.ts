@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { isBackendError } from '../core/backends/backendError';
 import { canonicalTraceId } from '../core/backends/searchWindow';
 import { traceIdFromText } from '../core/backends/traceIdFromText';
 import type { TraceQueries } from '../core/traceService/traceServiceProtocol';
@@ -90,7 +91,8 @@ function alreadyListed(deps: RemoteCommandDeps, traceId: string): OpenTraceResul
   return listed ? { traceId, spanCount: listed.spanCount, source: listed.source } : undefined;
 }
 
-export async function openById(deps: RemoteCommandDeps, traceId: string, requested: string | undefined, interactive: boolean): Promise<OpenTraceResult | undefined> {
+/** `searchedBefore`: places the caller already looked in, named too when no source holds the trace. */
+export async function openById(deps: RemoteCommandDeps, traceId: string, requested: string | undefined, interactive: boolean, searchedBefore: readonly string[] = []): Promise<OpenTraceResult | undefined> {
   if (requested === localSourceName || requested === 'files') {
     const listed = alreadyListed(deps, traceId);
     if (listed?.source !== requested) throw new Error(`Trace ${traceId} is not in ${requested === localSourceName ? 'the local receiver\'s store' : 'the opened files'}. Open it from a remote source, or send it to the local receiver first.`);
@@ -99,11 +101,15 @@ export async function openById(deps: RemoteCommandDeps, traceId: string, request
   }
   const settings = await deps.remote.prepare();
   // No source named and the default is the built-in receiver: a trace it already holds needs no request.
-  if (requested === undefined && !settings.sources.some((source) => source.name === settings.defaultSource)) {
+  const checkedLocal = requested === undefined && !settings.sources.some((source) => source.name === settings.defaultSource);
+  if (checkedLocal) {
     const listed = alreadyListed(deps, traceId);
     if (listed) {
       await present(deps, traceId);
       return listed;
+    }
+    if (settings.sources.length === 0) {
+      throw new Error(`${notFoundIn(traceId, [localSourceName])} (the receiver's store and opened files). Send it to the local receiver, open its trace file, or add the backend that holds it to spanlens.sources.`);
     }
   }
   const source = await deps.remote.chooseSource(settings, requested, interactive, 'Open Trace');
@@ -119,6 +125,10 @@ export async function openById(deps: RemoteCommandDeps, traceId: string, request
       if (interactive) return undefined;
       throw new ReportedError(error instanceof Error ? error.message : String(error), true);
     }
+    // Every place looked in is named, so a person knows where else the trace might be.
+    if (isBackendError(error, 'traceNotFound')) {
+      throw new Error(`${notFoundIn(traceId, [...searchedBefore, ...(checkedLocal ? [localSourceName] : []), source.name])}. It may be outside the backend's retention, not yet ingested, or stored in another source.`, { cause: error });
+    }
     throw deps.remote.failure(error);
   }
   deps.log.info(`Opened trace ${summary.traceId} from "${source.name}": ${summary.spanCount} spans.`);
@@ -128,8 +138,13 @@ export async function openById(deps: RemoteCommandDeps, traceId: string, request
   return { traceId: summary.traceId, spanCount: summary.spanCount, source: source.name };
 }
 
+/** "Trace … was not found in local, "jaeger"": the built-in receiver bare, remote sources quoted. */
+export function notFoundIn(traceId: string, sources: readonly string[]): string {
+  return `Trace ${traceId} was not found in ${sources.map((name) => (name === localSourceName ? name : `"${name}"`)).join(', ')}`;
+}
+
 /** Selects the trace in the tree and hands it to the trace view hook; the trace is loaded either way. */
-async function present(deps: RemoteCommandDeps, traceId: string): Promise<void> {
+export async function present(deps: RemoteCommandDeps, traceId: string): Promise<void> {
   const view = deps.treeView();
   const node = deps.tree.traceNode(traceId);
   try {

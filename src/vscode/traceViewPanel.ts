@@ -6,6 +6,7 @@ import { assertNever, isTraceViewState, isWebviewMessage, type HostMessage, type
 import type { SpanDetails, StackFrame } from '../shared/spanDetails';
 import type { TraceViewData } from '../shared/traceViewData';
 import { traceViewHtml } from '../shared/traceViewHtml';
+import { goToFrameCommandId } from './codeNavigation';
 
 /** Where the panel gets its data: the trace service, which holds the spans (in its worker). */
 export interface TraceViewBackend {
@@ -30,20 +31,16 @@ export interface ShowTraceOptions {
   readonly title?: string;
 }
 
-/** The commands of the contract, and opening a frame's file when it names one. */
+/**
+ * The contract's Go to Code and the internal frame command, so a span's or a frame's location goes
+ * through code mapping (path rules, source maps, the outside-the-workspace confirmation) exactly
+ * as from the tree, never opened here as a raw path from production data.
+ */
 export function defaultTraceViewActions(): TraceViewActions {
   return {
     goToSpanCode: (traceId, spanId) => Promise.resolve(vscode.commands.executeCommand('spanlens.goToSpanCode', { traceId, spanId })),
     openTrace: (traceId, spanId) => Promise.resolve(vscode.commands.executeCommand('spanlens.openTrace', spanId === undefined ? { traceId } : { traceId, spanId })),
-    goToFrame: async (frame) => {
-      if (frame.file === undefined) return undefined;
-      // Frames are 1-based as printed; VS Code positions are 0-based.
-      const line = Math.max(0, (frame.line ?? 1) - 1);
-      const column = Math.max(0, (frame.column ?? 1) - 1);
-      const uri = frame.file.startsWith('file:') ? vscode.Uri.parse(frame.file) : vscode.Uri.file(frame.file);
-      const position = new vscode.Position(line, column);
-      return vscode.window.showTextDocument(uri, { selection: new vscode.Range(position, position), preview: true });
-    },
+    goToFrame: (frame, traceId, spanId) => Promise.resolve(vscode.commands.executeCommand(goToFrameCommandId, { traceId, spanId, frame })),
   };
 }
 
@@ -235,6 +232,11 @@ export class TraceViewPanels implements vscode.WebviewPanelSerializer, vscode.Di
       retainContextWhenHidden: true,
     });
     return this.attach(panel, traceId, options);
+  }
+
+  /** The trace ids of the open panels, oldest first (the extension's API and tests read it). */
+  traceIds(): string[] {
+    return [...this.panels].map((panel) => panel.currentTraceId);
   }
 
   /** Shows a comparison in the current trace's panel (opening it if needed). */

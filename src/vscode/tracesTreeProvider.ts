@@ -22,7 +22,15 @@ export type TraceTreeNode =
 export const childPageSize = 500;
 export const showMoreCommandId = 'spanlens.internal.showMoreChildren';
 /** A click on a span row: Go to Code, quiet when the span has no code location. */
+/*
+ * Row commands carry no arguments: their handlers read the tree's selection, which a click sets
+ * first. VS Code keeps a row command's arguments only until the row is rendered again, and the
+ * local source re-renders several times a second while spans stream in, so a click on a row
+ * rendered a moment earlier would otherwise fail with "Actual command not found".
+ */
 export const goToSpanFromTreeCommandId = 'spanlens.internal.goToSpanCodeFromTree';
+/** A click on a trace row: the trace view panel. */
+export const showTraceViewFromTreeCommandId = 'spanlens.internal.showTraceViewFromTree';
 
 const filesSource: TraceTreeNode = { kind: 'source', source: 'files' };
 const localSource: TraceTreeNode = { kind: 'source', source: 'local' };
@@ -75,9 +83,15 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
 
   /** New local state; the adapter calls this at most a few times a second, however fast spans arrive. */
   setLocal(view: LocalSourceView): void {
+    const wasShown = this.localShown();
     this.local = view;
     this.localById = new Map(view.traces.map((summary) => [summary.traceId, summary]));
-    this.changed.fire(undefined);
+    // Only the local subtree changes while spans stream in; the rest of the view keeps its rows.
+    this.changed.fire(wasShown && this.localShown() ? localSource : undefined);
+  }
+
+  private localShown(): boolean {
+    return this.local.running || this.local.traces.length > 0;
   }
 
   traceNode(traceId: string): TraceTreeNode | undefined {
@@ -122,19 +136,23 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
         item.iconPath = new vscode.ThemeIcon('info');
         return item;
       }
-      case 'trace':
-        return traceItem(node.summary);
+      case 'trace': {
+        const item = traceItem(node.summary);
+        // Clicking a trace opens its waterfall (issue 8); the twistie still expands its spans here.
+        item.command = { command: showTraceViewFromTreeCommandId, title: 'Open Trace View' };
+        return item;
+      }
       case 'span': {
         const item = spanItem(node.row);
         // Clicking a span goes to its code (issue 6); the node names the span.
-        item.command = { command: goToSpanFromTreeCommandId, title: 'Go to Code', arguments: [node] };
+        item.command = { command: goToSpanFromTreeCommandId, title: 'Go to Code' };
         return item;
       }
       case 'more': {
         const item = new vscode.TreeItem(`Show ${Math.min(childPageSize, node.total - node.shown)} more (${node.total - node.shown} not shown)`);
         item.id = `more:${node.traceId}/${node.parentIndex}/${node.shown}`;
         item.iconPath = new vscode.ThemeIcon('ellipsis');
-        item.command = { command: showMoreCommandId, title: 'Show more', arguments: [node] };
+        item.command = { command: showMoreCommandId, title: 'Show more' };
         return item;
       }
       case 'remote':
@@ -147,7 +165,7 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
   async getChildren(node?: TraceTreeNode): Promise<TraceTreeNode[]> {
     if (!node) {
       const roots: TraceTreeNode[] = [];
-      if (this.local.running || this.local.traces.length > 0) roots.push(localSource);
+      if (this.localShown()) roots.push(localSource);
       if (this.traces.all().length > 0) roots.push(filesSource);
       for (const name of this.remote?.sources() ?? []) roots.push(this.remoteNode(name));
       return roots;

@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, portIsFree, repoRoot, startCodeServer } from './codeServerSession';
 import { startSampleService } from './sampleService';
+import { installVsix } from './vsix';
 
 async function choosePort(wanted: number, what: string): Promise<number> {
   if (await portIsFree(wanted)) return wanted;
@@ -23,15 +24,16 @@ function portFromEnv(name: string, fallback: number): number {
  * interrupted.
  */
 async function main(): Promise<void> {
-  const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
   const stateDir = join(repoRoot, '.vscode-test', 'demo');
-  // code-server loads extensions found in its extensions folder; a link to the built checkout
-  // means what the demo runs is exactly what `npm run build` produced.
+  // SpanLens goes into code-server the way a user installs it: the VSIX `npm run package` built
+  // (scripts/demo.sh runs it), through --install-extension into a fresh extensions folder, so
+  // what the demo shows is what a user gets.
+  const vsix = join(repoRoot, 'spanlens.vsix');
+  if (!existsSync(vsix)) throw new Error(`${vsix} is missing: run "npm run package" first (scripts/demo.sh does).`);
   const extensionsDir = join(stateDir, 'extensions');
-  mkdirSync(extensionsDir, { recursive: true });
-  const linkPath = join(extensionsDir, `${manifest.publisher}.${manifest.name}-${manifest.version}`);
-  rmSync(linkPath, { force: true, recursive: true });
-  symlinkSync(repoRoot, linkPath);
+  rmSync(extensionsDir, { force: true, recursive: true });
+  const installed = await installVsix(vsix, extensionsDir);
+  console.log(`Installed ${vsix} into ${installed}.`);
 
   const port = await choosePort(portFromEnv('SPANLENS_DEMO_PORT', 8765), 'VS Code; set SPANLENS_DEMO_PORT to choose');
   const receiverPort = await choosePort(portFromEnv('SPANLENS_DEMO_RECEIVER_PORT', 4318), 'OTLP/HTTP receiver; set SPANLENS_DEMO_RECEIVER_PORT to choose');

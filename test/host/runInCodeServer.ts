@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchChromium, repoRoot, startCodeServer } from './codeServerSession';
@@ -24,18 +24,26 @@ export async function runInHost(options: {
   testsIndex: string;
   timeoutMs?: number;
   env?: Record<string, string>;
+  /**
+   * Test SpanLens as installed from its VSIX into this extensions folder instead of the checkout.
+   * VS Code runs extension tests only with a development path, so an empty folder stands in for it.
+   */
+  installedExtensionsDir?: string;
 }): Promise<unknown> {
   const resultDir = mkdtempSync(join(tmpdir(), 'spanlens-result-'));
   const resultFile = join(resultDir, 'summary.json');
+  const developmentPath = options.installedExtensionsDir === undefined ? repoRoot : join(resultDir, 'no-extension-under-development');
+  mkdirSync(developmentPath, { recursive: true });
   const session = await startCodeServer({
     env: { SPANLENS_SUMMARY_FILE: resultFile, SPANLENS_SUITE: options.suite, ...options.env },
+    ...(options.installedExtensionsDir === undefined ? {} : { extensionsDir: options.installedExtensionsDir }),
   });
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(session.url({ extensionDevelopmentPath: repoRoot, extensionTestsPath: options.testsIndex }));
+    await page.goto(session.url({ extensionDevelopmentPath: developmentPath, extensionTestsPath: options.testsIndex }));
     const deadline = Date.now() + (options.timeoutMs ?? 300_000);
     while (!existsSync(resultFile)) {
       if (Date.now() > deadline) {

@@ -158,16 +158,19 @@ describe('SpanLens: Go to Code and Explain Code Mapping', () => {
     }
     const [spanId] = await openSpans(dir, [{ 'code.file.path': '/srv/lib/format.ts', 'code.line.number': 2 }]);
     assert.ok(spanId);
-    const before = vscode.window.activeTextEditor?.document.uri.fsPath;
-    const error = await eventually('both files in the index', async () => {
-      try {
-        await goTo(spanId);
-      } catch (e: unknown) {
-        if (e instanceof Error && /matches 2 workspace files/.test(e.message)) return e;
-        throw e;
-      }
-      throw new Error('resolved instead of rejecting');
+    // The watcher indexes the two new files one at a time; until both are in, the first is a
+    // unique match that Go to Code would open. Explain opens nothing, so wait with it.
+    await eventually('both files in the index', async () => {
+      const explained = await vscode.commands.executeCommand<{ steps: { outcome?: string }[]; location?: unknown }>('spanlens.explainMapping', { traceId, spanId });
+      if (explained.location === undefined && explained.steps.some((step) => step.outcome === 'ambiguous')) return true;
+      throw new Error(`not ambiguous yet: ${JSON.stringify(explained.steps)}`);
     });
+    const before = vscode.window.activeTextEditor?.document.uri.fsPath;
+    const error = await goTo(spanId).then(
+      () => assert.fail('resolved instead of rejecting'),
+      (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+    );
+    assert.match(error.message, /matches 2 workspace files/);
     assert.match(error.message, /amb\/one\/lib\/format\.ts/);
     assert.match(error.message, /amb\/two\/lib\/format\.ts/);
     assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, before, 'nothing was opened');

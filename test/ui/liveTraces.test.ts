@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { freePort, launchChromium, repoRoot, startCodeServer, type CodeServerSession } from '../host/codeServerSession';
 import { buildSampleService, startSampleService } from '../host/sampleService';
 
@@ -65,26 +65,43 @@ describe('live traces from the sample service, as a person sees them', function 
     assert.doesNotMatch((await status.textContent()) ?? '', / 0 spans/);
     await page.screenshot({ path: join(artifactsDir, 'live-traces.png') });
 
+    // Traffic stops so rows hold still while we expand them (the list is newest first).
+    const stopped = new Promise((resolve) => sample?.once('exit', resolve));
+    sample.kill('SIGTERM');
+    await stopped;
+    sample = undefined;
     // Expanding a checkout shows the work it did, including the inventory service's spans that
-    // joined the trace through W3C trace context.
-    await checkout.click();
-    await page.keyboard.press('ArrowRight');
+    // joined the trace through W3C trace context. The twisties expand without opening anything
+    // (a click on a row opens its trace or its code).
+    const expand = async (row: Locator): Promise<void> => {
+      await row.locator('.monaco-tl-twistie').click();
+    };
+    await expand(checkout);
     const root = page.locator('.monaco-list-row[aria-level="3"]', { hasText: 'GET /checkout' }).first();
     await root.waitFor({ timeout: 10_000 });
-    await root.click();
-    await page.keyboard.press('ArrowRight');
+    await expand(root);
     const checkoutSpan = page.locator('.monaco-list-row[aria-level="4"]', { hasText: 'checkout' }).first();
     await checkoutSpan.waitFor({ timeout: 10_000 });
-    await checkoutSpan.click();
-    await page.keyboard.press('ArrowRight');
+    await expand(checkoutSpan);
     const call = page.locator('.monaco-list-row[aria-level="5"]', { hasText: 'GET /reserve' }).first();
     await call.waitFor({ timeout: 10_000 });
     assert.match((await call.textContent()) ?? '', /shop-frontend/);
-    await call.click();
-    await page.keyboard.press('ArrowRight');
+    await expand(call);
     const served = page.locator('.monaco-list-row[aria-level="6"]', { hasText: 'GET /reserve' }).first();
     await served.waitFor({ timeout: 10_000 });
     assert.match((await served.textContent()) ?? '', /inventory/);
     await page.screenshot({ path: join(artifactsDir, 'live-trace-expanded.png') });
+
+    // Clicking a span jumps to its code: the span recorded its call site in the compiled
+    // dist/checkout.js, and the source map leads back to the TypeScript line.
+    const source = readFileSync(join(repoRoot, 'test', 'workspace', 'sample-service', 'src', 'checkout.ts'), 'utf8').split('\n');
+    const expectedLine = source.findIndex((line) => line.includes("traced(tracer, 'checkout'")) + 1;
+    assert.ok(expectedLine > 0);
+    await checkoutSpan.click();
+    await page.locator('.tabs-container .tab.active', { hasText: 'checkout.ts' }).waitFor({ timeout: 30_000 });
+    const cursor = page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+/ }).first();
+    await cursor.waitFor({ timeout: 10_000 });
+    assert.match((await cursor.textContent()) ?? '', new RegExp(`Ln ${expectedLine},`));
+    await page.screenshot({ path: join(artifactsDir, 'span-to-code.png') });
   });
 });

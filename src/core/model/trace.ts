@@ -125,7 +125,17 @@ export class Trace {
  */
 function computeCriticalPath(trace: Trace): CriticalSegment[] {
   const segments: CriticalSegment[] = [];
-  const endOf = (i: number): number => trace.offsetNs(i) + trace.spanDurationNs(i);
+  // Offsets once per span: each offsetNs is bigint arithmetic, and the sorts below would repeat
+  // it O(n log n) times (1–3 s at a million spans; issue 8).
+  const n = trace.spanCount;
+  const starts = new Float64Array(n);
+  const ends = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    starts[i] = trace.offsetNs(i);
+    ends[i] = (starts[i] ?? 0) + trace.spanDurationNs(i);
+  }
+  const startOf = (i: number): number => starts[i] ?? 0;
+  const endOf = (i: number): number => ends[i] ?? 0;
   interface Frame {
     readonly span: number;
     readonly start: number;
@@ -134,8 +144,13 @@ function computeCriticalPath(trace: Trace): CriticalSegment[] {
     next: number;
   }
   const open = (span: number, limit: number): Frame => {
-    const kids = [...trace.children(span)].sort((a, b) => endOf(b) - endOf(a));
-    return { span, start: trace.offsetNs(span), cursor: Math.min(endOf(span), limit), kids, next: 0 };
+    // Direct subtree walk rather than the children() generator: one generator per span is a
+    // measurable share of the time on a million-span trace.
+    const kids: number[] = [];
+    const end = trace.subtreeEnd[span] ?? span + 1;
+    for (let child = span + 1; child < end; child = trace.subtreeEnd[child] ?? end) kids.push(child);
+    if (kids.length > 1) kids.sort((a, b) => endOf(b) - endOf(a));
+    return { span, start: startOf(span), cursor: Math.min(endOf(span), limit), kids, next: 0 };
   };
   const topLevel = [...trace.roots].sort((a, b) => endOf(b) - endOf(a));
   const first = topLevel[0];
@@ -149,9 +164,9 @@ function computeCriticalPath(trace: Trace): CriticalSegment[] {
       const kid = frame.kids[frame.next++];
       if (kid === undefined) break;
       const kidEnd = Math.min(endOf(kid), endOf(frame.span));
-      if (kidEnd > frame.cursor || trace.offsetNs(kid) >= frame.cursor) continue;
+      if (kidEnd > frame.cursor || startOf(kid) >= frame.cursor) continue;
       if (kidEnd < frame.cursor) segments.push({ spanIndex: frame.span, startOffsetNs: kidEnd, endOffsetNs: frame.cursor });
-      frame.cursor = Math.max(frame.start, trace.offsetNs(kid));
+      frame.cursor = Math.max(frame.start, startOf(kid));
       stack.push(open(kid, kidEnd));
       descended = true;
       break;
@@ -160,5 +175,15 @@ function computeCriticalPath(trace: Trace): CriticalSegment[] {
     if (frame.cursor > frame.start) segments.push({ spanIndex: frame.span, startOffsetNs: frame.start, endOffsetNs: frame.cursor });
     stack.pop();
   }
-  return segments.sort((a, b) => a.startOffsetNs - b.startOffsetNs || a.endOffsetNs - b.endOffsetNs);
+  // The walk goes back in time, so reversed the segments are almost always in order already;
+  // sorting two million of them would cost more than the walk.
+  segments.reverse();
+  for (let i = 1; i < segments.length; i++) {
+    const a = segments[i - 1] as CriticalSegment;
+    const b = segments[i] as CriticalSegment;
+    if (a.startOffsetNs > b.startOffsetNs || (a.startOffsetNs === b.startOffsetNs && a.endOffsetNs > b.endOffsetNs)) {
+      return segments.sort((x, y) => x.startOffsetNs - y.startOffsetNs || x.endOffsetNs - y.endOffsetNs);
+    }
+  }
+  return segments;
 }

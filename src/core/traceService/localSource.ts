@@ -2,6 +2,7 @@ import { OtlpReceiver, type ReceiverAddress } from '../receiver/otlpReceiver';
 import { ReceiverStartError } from '../receiver/receiverStartError';
 import { LocalTraceStore, type TraceSummary as StoreSummary } from '../store/localTraceStore';
 import type { Trace } from '../model/trace';
+import type { Span } from '../model/span';
 import type { LocalSourceEvent, ReceiverSettings, ReceiverStatus, TraceSummary } from './traceServiceProtocol';
 
 /** How many traces the tree's `local` source lists; the store keeps many more. */
@@ -20,7 +21,11 @@ export class LocalSource {
   /** Built traces by id, reused while the trace has not grown. */
   private readonly built = new Map<string, { spanCount: number; trace: Trace }>();
 
-  constructor(private readonly emit: (event: LocalSourceEvent) => void) {}
+  constructor(
+    private readonly emit: (event: LocalSourceEvent) => void,
+    /** Each received batch once it is stored: editor annotations aggregate them (issue 7). */
+    private readonly onStored: (spans: readonly Span[]) => void = () => undefined,
+  ) {}
 
   /** Opens the store (once) without starting the receiver, so persisted traces are listed. */
   async open(settings: ReceiverSettings): Promise<ReceiverStatus> {
@@ -32,7 +37,15 @@ export class LocalSource {
     const store = await this.ensureStore(settings);
     if (this.receiver) await this.stop();
     const receiver = new OtlpReceiver({
-      sink: store,
+      sink: {
+        ingest: async (batch) => {
+          await store.ingest(batch);
+          this.onStored(batch.spans);
+        },
+        get isBackedUp() {
+          return store.isBackedUp;
+        },
+      },
       host: settings.host,
       port: settings.httpPort,
       grpcPort: settings.grpcPort,

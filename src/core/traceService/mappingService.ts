@@ -1,7 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import type { Span } from '../model/span';
 import type { MappingContext, PathMappingRule, WorkspaceFolderInfo } from '../mapping/mappingContext';
-import { resolveSpanLocation, type SpanLocationResult } from '../mapping/resolveSpanLocation';
+import { resolveSpanLocation, type ResolveSpanOptions, type SpanLocationResult } from '../mapping/resolveSpanLocation';
 import { SourceMapCache } from '../mapping/sourceMapCache';
 import { joinFolderPath } from '../mapping/tracePath';
 import { WorkspaceFileIndex, type WorkspaceFile } from '../mapping/workspaceFileIndex';
@@ -99,6 +99,15 @@ export class MappingService {
     const stand: Span = { ...span, attributes, events: [] };
     // A frame the user picked is tried even when it is library code.
     return { ...(await resolveSpanLocation(stand, this.context(), { includeLibraryFrames: true })), service: span.resource.serviceName, spanName: span.name, configured: this.configured };
+  }
+
+  /** Resolution for the annotation service, which builds its own stand-in spans (issue 7). */
+  resolve(span: Span, options: ResolveSpanOptions = {}): Promise<SpanLocationResult> {
+    return resolveSpanLocation(span, this.context(), options);
+  }
+
+  get isConfigured(): boolean {
+    return this.configured;
   }
 
   dispose(): void {

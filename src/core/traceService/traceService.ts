@@ -5,8 +5,14 @@ import type { Trace } from '../model/trace';
 import { TraceSetBuilder } from '../model/traceSetBuilder';
 import { LocalSource } from './localSource';
 import { MappingService, type FileIndexUpdate, type FrameLocation, type MappingConfiguration, type SpanMapping } from './mappingService';
+import { AnnotationService, type AnnotationSettings, type AnnotationsChangedEvent, type DocumentAnnotations, type ExceptionAnnotation, type FunctionTarget, type SpanChoice } from './annotationService';
+import { CheckoutIdentityReader } from './checkoutIdentity';
 import { BackendError } from '../backends/backendError';
 import { BackendService } from './backendService';
+import { TraceViewService } from './traceViewService';
+import type { CompareResult } from '../traceView/compareResult';
+import type { SpanDetails } from '../traceView/spanDetails';
+import type { TraceViewData } from '../traceView/traceViewData';
 import type { RemoteSourcesSettings, SearchHit, TraceSearchQuery } from './traceServiceProtocol';
 import type { ChildrenPage, LocalSourceEvent, OpenedFile, OpenFilesResult, ReceiverSettings, ReceiverStatus, SpanRow, TraceQueries, TraceSummary } from './traceServiceProtocol';
 
@@ -53,11 +59,26 @@ function clip(text: string): string {
 export class TraceService implements TraceQueries {
   private readonly traces = new Map<string, { trace: Trace; origin: string; summary: TraceSummary }>();
   private readonly listeners = new Set<(event: LocalSourceEvent) => void>();
-  private readonly local = new LocalSource((event) => {
-    for (const listener of this.listeners) listener(event);
-  });
+  private readonly local = new LocalSource(
+    (event) => {
+      for (const listener of this.listeners) listener(event);
+    },
+    (spans) => void this.annotations.add(spans, 'local', 'spanEnd'),
+  );
   private readonly backends = new BackendService();
   private readonly mapping = new MappingService((traceId, spanId) => this.trace(traceId)?.spans.find((span) => span.spanId === spanId));
+  private readonly annotationListeners = new Set<(event: AnnotationsChangedEvent) => void>();
+  private readonly checkoutIdentity = new CheckoutIdentityReader();
+  /** Editor annotations (issue 7), fed by the receiver, opened files and remote traces. */
+  private readonly annotations = new AnnotationService({
+    resolve: (span, options) => this.mapping.resolve(span, options),
+    mappingReady: () => this.mapping.isConfigured,
+    emit: (event) => {
+      for (const listener of this.annotationListeners) listener(event);
+    },
+    checkout: (fsPath) => this.checkoutIdentity.read(fsPath),
+  });
+  private readonly views = new TraceViewService((traceId) => this.trace(traceId));
 
   constructor(private readonly loadOptions: LoadOptions = {}) {}
 
@@ -111,6 +132,26 @@ export class TraceService implements TraceQueries {
     return this.backends.tagValues(source, tag, signal);
   }
 
+  traceView(traceId: string): Promise<TraceViewData> {
+    return this.views.traceView(traceId);
+  }
+
+  spanDetails(traceId: string, row: number): Promise<SpanDetails | undefined> {
+    return this.views.spanDetails(traceId, row);
+  }
+
+  attributeMatches(traceId: string, key: string, value: string): Promise<Uint32Array> {
+    return this.views.attributeMatches(traceId, key, value);
+  }
+
+  compareTraces(baselineTraceId: string, traceId: string): Promise<CompareResult> {
+    return this.views.compareTraces(baselineTraceId, traceId);
+  }
+
+  exportTrace(traceId: string, path: string): Promise<string> {
+    return this.views.exportTrace(traceId, path);
+  }
+
   async openRemoteTrace(source: string, traceId: string, signal?: AbortSignal): Promise<TraceSummary> {
     const fetched = await this.backends.getTrace(source, traceId, signal);
     const builder = new TraceSetBuilder();
@@ -124,15 +165,41 @@ export class TraceService implements TraceQueries {
     const summary = summarize(trace, source, fetched.warnings);
     this.traces.delete(trace.traceId);
     this.traces.set(trace.traceId, { trace, origin: source, summary });
+    // Arrival time: a trace fetched on demand may be older than the window and should still show.
+    void this.annotations.add(trace.spans, source, 'arrival');
     return summary;
   }
 
   configureMapping(configuration: MappingConfiguration): Promise<void> {
+    this.annotations.mappingChanged();
     return this.mapping.configure(configuration);
   }
 
   updateFileIndex(update: FileIndexUpdate): Promise<number> {
+    this.annotations.mappingChanged();
     return this.mapping.updateFileIndex(update);
+  }
+
+  /** Annotation data of documents changed, coalesced (issue 7). */
+  onAnnotationsChanged(listener: (event: AnnotationsChangedEvent) => void): { dispose(): void } {
+    this.annotationListeners.add(listener);
+    return { dispose: () => this.annotationListeners.delete(listener) };
+  }
+
+  configureAnnotations(settings: AnnotationSettings): Promise<void> {
+    return this.annotations.configure(settings);
+  }
+
+  statsForDocument(fsPath: string): Promise<DocumentAnnotations> {
+    return this.annotations.statsForDocument(fsPath);
+  }
+
+  spansForFunction(fsPath: string, target: FunctionTarget): Promise<readonly SpanChoice[]> {
+    return this.annotations.spansForFunction(fsPath, target);
+  }
+
+  exceptionsForDocument(fsPath: string): Promise<readonly ExceptionAnnotation[]> {
+    return this.annotations.exceptionsForDocument(fsPath);
   }
 
   mapSpan(traceId: string, spanId: string): Promise<SpanMapping> {
@@ -144,6 +211,7 @@ export class TraceService implements TraceQueries {
   }
 
   async dispose(): Promise<void> {
+    this.annotations.dispose();
     this.mapping.dispose();
     await this.backends.dispose();
     await this.local.dispose();
@@ -177,6 +245,8 @@ export class TraceService implements TraceQueries {
       this.traces.delete(trace.traceId);
       this.traces.set(trace.traceId, { trace, origin, summary });
       summaries.push(summary);
+      // Arrival time, so last month's file still shows its figures; the aggregator ignores spans fed twice.
+      void this.annotations.add(trace.spans, 'files', 'arrival');
     }
     return { files, traces: summaries };
   }

@@ -17,6 +17,10 @@ import {
 } from './traceServiceProtocol';
 import type { RemoteSourcesSettings, SearchHit, TraceSearchQuery, TraceServiceCancelMessage } from './traceServiceProtocol';
 import { BackendError } from '../backends/backendError';
+import type { AnnotationSettings, AnnotationsChangedEvent, DocumentAnnotations, ExceptionAnnotation, FunctionTarget, SpanChoice } from './annotationService';
+import type { CompareResult } from '../traceView/compareResult';
+import type { SpanDetails } from '../traceView/spanDetails';
+import type { TraceViewData } from '../traceView/traceViewData';
 
 /**
  * The extension host's handle on the trace service worker. The worker starts on first use, not
@@ -27,6 +31,8 @@ export class TraceServiceClient implements TraceQueries {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   private readonly listeners = new Set<(event: LocalSourceEvent) => void>();
+  private readonly annotationListeners = new Set<(event: AnnotationsChangedEvent) => void>();
+  private annotationSettings: AnnotationSettings | undefined;
   /** While the receiver runs the worker must stay alive, or the endpoint would vanish. */
   private keepAlive = false;
   private sourcesSettings: RemoteSourcesSettings | undefined;
@@ -122,6 +128,49 @@ export class TraceServiceClient implements TraceQueries {
     return this.call('remoteTagValues', [source, tag], signal) as Promise<readonly string[]>;
   }
 
+  traceView(traceId: string): Promise<TraceViewData> {
+    return this.call('traceView', [traceId]) as Promise<TraceViewData>;
+  }
+
+  spanDetails(traceId: string, row: number): Promise<SpanDetails | undefined> {
+    return this.call('spanDetails', [traceId, row]) as Promise<SpanDetails | undefined>;
+  }
+
+  attributeMatches(traceId: string, key: string, value: string): Promise<Uint32Array> {
+    return this.call('attributeMatches', [traceId, key, value]) as Promise<Uint32Array>;
+  }
+
+  compareTraces(baselineTraceId: string, traceId: string): Promise<CompareResult> {
+    return this.call('compareTraces', [baselineTraceId, traceId]) as Promise<CompareResult>;
+  }
+
+  exportTrace(traceId: string, path: string): Promise<string> {
+    return this.call('exportTrace', [traceId, path]) as Promise<string>;
+  }
+
+  async configureAnnotations(settings: AnnotationSettings): Promise<void> {
+    // Kept so that a worker started after a crash aggregates with the same window.
+    this.annotationSettings = settings;
+    await this.call('configureAnnotations', [settings]);
+  }
+
+  statsForDocument(fsPath: string): Promise<DocumentAnnotations> {
+    return this.call('statsForDocument', [fsPath]) as Promise<DocumentAnnotations>;
+  }
+
+  spansForFunction(fsPath: string, target: FunctionTarget): Promise<readonly SpanChoice[]> {
+    return this.call('spansForFunction', [fsPath, target]) as Promise<readonly SpanChoice[]>;
+  }
+
+  exceptionsForDocument(fsPath: string): Promise<readonly ExceptionAnnotation[]> {
+    return this.call('exceptionsForDocument', [fsPath]) as Promise<readonly ExceptionAnnotation[]>;
+  }
+
+  onAnnotationsChanged(listener: (event: AnnotationsChangedEvent) => void): { dispose(): void } {
+    this.annotationListeners.add(listener);
+    return { dispose: () => this.annotationListeners.delete(listener) };
+  }
+
   onLocalEvent(listener: (event: LocalSourceEvent) => void): { dispose(): void } {
     this.listeners.add(listener);
     return { dispose: () => this.listeners.delete(listener) };
@@ -154,6 +203,10 @@ export class TraceServiceClient implements TraceQueries {
     if (this.worker) return this.worker;
     const worker = new Worker(this.workerScript, { workerData: this.loadOptions });
     worker.on('message', (message: TraceServiceWorkerMessage) => {
+      if ('annotations' in message) {
+        for (const listener of this.annotationListeners) listener(message.annotations);
+        return;
+      }
       if ('event' in message) {
         const event = message.event;
         this.keepAlive = event.status.running;
@@ -188,6 +241,7 @@ export class TraceServiceClient implements TraceQueries {
     this.worker = worker;
     // A replacement worker starts empty: it gets the sources first, ahead of any request (its answer has no waiter).
     if (this.sourcesSettings) worker.postMessage({ id: this.nextId++, op: 'configureSources', args: [this.sourcesSettings] } satisfies TraceServiceRequestMessage);
+    if (this.annotationSettings) worker.postMessage({ id: this.nextId++, op: 'configureAnnotations', args: [this.annotationSettings] } satisfies TraceServiceRequestMessage);
     return worker;
   }
 

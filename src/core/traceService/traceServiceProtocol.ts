@@ -4,6 +4,10 @@ import type { FileIndexUpdate, FrameLocation, MappingConfiguration, SpanMapping 
 import type { BackendFailure } from '../backends/backendError';
 import type { TraceSearchQuery, TraceSummary as SearchHit } from '../backends/traceBackend';
 import type { RemoteSourcesSettings } from './backendService';
+import type { AnnotationSettings, AnnotationsChangedEvent, DocumentAnnotations, ExceptionAnnotation, FunctionTarget, SpanChoice } from './annotationService';
+import type { CompareResult } from '../traceView/compareResult';
+import type { SpanDetails } from '../traceView/spanDetails';
+import type { TraceViewData } from '../traceView/traceViewData';
 
 export type { RemoteSourcesSettings, SearchHit, TraceSearchQuery };
 
@@ -129,6 +133,24 @@ export interface TraceQueries {
   openRemoteTrace(source: string, traceId: string, signal?: AbortSignal): Promise<TraceSummary>;
   remoteTagNames(source: string, signal?: AbortSignal): Promise<readonly string[]>;
   remoteTagValues(source: string, tag: string, signal?: AbortSignal): Promise<readonly string[]>;
+  /*
+   * Editor annotations (issue 7): the aggregator lives in the worker, fed by every source; the
+   * host asks per document and is told which documents changed (AnnotationsEventMessage).
+   */
+  configureAnnotations(settings: AnnotationSettings): Promise<void>;
+  statsForDocument(fsPath: string): Promise<DocumentAnnotations>;
+  spansForFunction(fsPath: string, target: FunctionTarget): Promise<readonly SpanChoice[]>;
+  exceptionsForDocument(fsPath: string): Promise<readonly ExceptionAnnotation[]>;
+  /*
+   * The trace view (issue 8), computed where the spans are (see traceViewService.ts). The
+   * encoding's buffers are transferred to the host, not copied.
+   */
+  traceView(traceId: string): Promise<TraceViewData>;
+  spanDetails(traceId: string, row: number): Promise<SpanDetails | undefined>;
+  attributeMatches(traceId: string, key: string, value: string): Promise<Uint32Array>;
+  compareTraces(baselineTraceId: string, traceId: string): Promise<CompareResult>;
+  /** Writes the trace as OTLP JSON to an absolute path and resolves to it. */
+  exportTrace(traceId: string, path: string): Promise<string>;
 }
 
 export type TraceServiceOp = keyof TraceQueries;
@@ -173,4 +195,10 @@ export interface TraceServiceEventMessage {
   readonly event: LocalSourceEvent;
 }
 
-export type TraceServiceWorkerMessage = TraceServiceResponseMessage | TraceServiceEventMessage;
+/** Also unasked: annotation data of these documents changed (issue 7). */
+export interface AnnotationsEventMessage {
+  readonly id: 0;
+  readonly annotations: AnnotationsChangedEvent;
+}
+
+export type TraceServiceWorkerMessage = TraceServiceResponseMessage | TraceServiceEventMessage | AnnotationsEventMessage;

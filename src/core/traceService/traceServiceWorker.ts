@@ -6,6 +6,10 @@ import { ReceiverStartError } from '../receiver/receiverStartError';
 import type { ReceiverSettings, TraceServiceEventMessage, TraceServiceRequestMessage, TraceServiceResponseMessage } from './traceServiceProtocol';
 import type { RemoteSourcesSettings, TraceSearchQuery, TraceServiceCancelMessage } from './traceServiceProtocol';
 import { BackendError } from '../backends/backendError';
+import type { AnnotationSettings, FunctionTarget } from './annotationService';
+import type { AnnotationsEventMessage } from './traceServiceProtocol';
+import { transferablesOf } from '../traceView/encodeTraceView';
+import type { TraceViewData } from '../traceView/traceViewData';
 
 /**
  * Worker-thread entry (bundled as dist/traceWorker.js): parsing and indexing run here so that
@@ -15,6 +19,7 @@ const port = parentPort;
 if (port) {
   const service = new TraceService((workerData ?? {}) as LoadOptions);
   service.onLocalEvent((event) => port.postMessage({ id: 0, event } satisfies TraceServiceEventMessage));
+  service.onAnnotationsChanged((annotations) => port.postMessage({ id: 0, annotations } satisfies AnnotationsEventMessage));
   // Requests that can be cancelled, by id, until they answer.
   const inFlight = new Map<number, AbortController>();
   port.on('message', (message: TraceServiceRequestMessage | TraceServiceCancelMessage) => {
@@ -28,7 +33,9 @@ if (port) {
     dispatch(service, request, controller.signal)
       .finally(() => inFlight.delete(request.id))
       .then((value) => {
-        port.postMessage({ id: request.id, ok: true, value } satisfies TraceServiceResponseMessage);
+        // A trace view encoding is moved, not copied: at 1M spans its buffers are ~40 MB.
+        const transfer = request.op === 'traceView' ? transferablesOf(value as TraceViewData) : [];
+        port.postMessage({ id: request.id, ok: true, value } satisfies TraceServiceResponseMessage, transfer);
       })
       .catch((error: unknown) => {
         const message = error instanceof Error ? error.message : String(error);
@@ -89,5 +96,23 @@ function dispatch(service: TraceService, request: TraceServiceRequestMessage, si
       return service.remoteTagNames(args[0] as string, signal);
     case 'remoteTagValues':
       return service.remoteTagValues(args[0] as string, args[1] as string, signal);
+    case 'configureAnnotations':
+      return service.configureAnnotations(args[0] as AnnotationSettings);
+    case 'statsForDocument':
+      return service.statsForDocument(args[0] as string);
+    case 'spansForFunction':
+      return service.spansForFunction(args[0] as string, args[1] as FunctionTarget);
+    case 'exceptionsForDocument':
+      return service.exceptionsForDocument(args[0] as string);
+    case 'traceView':
+      return service.traceView(args[0] as string);
+    case 'spanDetails':
+      return service.spanDetails(args[0] as string, args[1] as number);
+    case 'attributeMatches':
+      return service.attributeMatches(args[0] as string, args[1] as string, args[2] as string);
+    case 'compareTraces':
+      return service.compareTraces(args[0] as string, args[1] as string);
+    case 'exportTrace':
+      return service.exportTrace(args[0] as string, args[1] as string);
   }
 }

@@ -1,0 +1,424 @@
+import type { AggregateStats, AggregationChange, SpanRef } from '../aggregation/aggregateStats';
+import type { AggregationWindow } from '../aggregation/aggregationWindow';
+import { locateAttributes, type CodeLocation } from '../aggregation/codeLocation';
+import { formatCount, formatLatency, formatLensTitle } from '../aggregation/formatLensTitle';
+import { buildHoverModel, windowLabel, type HoverModel } from '../aggregation/hoverModel';
+import { SpanAggregator, type AddOptions } from '../aggregation/spanAggregator';
+import type { CandidateLocation } from '../mapping/codeLocation';
+import { extractSpanLocations } from '../mapping/extractSpanLocations';
+import type { ResolveSpanOptions, SpanLocationResult } from '../mapping/resolveSpanLocation';
+import type { Attributes } from '../model/attributes';
+import { createResource, createSpan, type Span, type SpanEvent } from '../model/span';
+import type { CheckoutIdentity } from './checkoutIdentity';
+
+/** `spanlens.annotations.window` and `.percentiles`, already validated by the adapter. */
+export interface AnnotationSettings {
+  readonly window: AggregationWindow;
+  readonly percentiles: readonly number[];
+}
+
+/** How the host names a function back to the worker when it asks for its spans. */
+export type FunctionTarget = { readonly function: string } | { readonly line: number };
+
+/** A link of the hover, with the source that can open its trace. */
+export interface AnnotationLink {
+  readonly kind: 'slowest' | 'latestError';
+  readonly label: string;
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly source: string | undefined;
+}
+
+/** Figures for one function (or one line without a function name) of a document. */
+export interface FunctionAnnotation {
+  readonly target: FunctionTarget;
+  /** As the spans name it, possibly qualified (`Checkout.pay`). */
+  readonly function: string | undefined;
+  /** 1-based mapped lines of the locations merged here, ascending; may be empty. */
+  readonly lines: readonly number[];
+  /** `p50 12 ms · p95 48 ms · p99 120 ms · 1.2k calls · 0.4% errors` */
+  readonly title: string;
+  /** `last hour · local`: the window and the sources the figures came from. */
+  readonly context: string;
+  readonly hover: HoverModel;
+  readonly links: readonly AnnotationLink[];
+  readonly count: number;
+  readonly errorCount: number;
+  /** Set on the lines worth an end-of-line decoration, by share of the time the file spends. */
+  readonly heat: 'hot' | 'warm' | undefined;
+  readonly lineText: string;
+}
+
+export interface DocumentAnnotations {
+  readonly fsPath: string;
+  readonly window: AggregationWindow;
+  readonly functions: readonly FunctionAnnotation[];
+}
+
+export interface RelatedFrame {
+  readonly path: string;
+  readonly line: number | undefined;
+  readonly column: number | undefined;
+  readonly function: string | undefined;
+}
+
+/** One group of recorded exceptions at a mapped line of a document. */
+export interface ExceptionAnnotation {
+  readonly id: string;
+  readonly type: string;
+  /** Normalized: variable parts replaced, so one bug is one diagnostic. */
+  readonly message: string;
+  readonly count: number;
+  readonly services: readonly string[];
+  readonly lastSeenMs: number;
+  /** 1-based; undefined when only the file is known. */
+  readonly line: number | undefined;
+  readonly column: number | undefined;
+  readonly traceId: string | undefined;
+  readonly spanId: string | undefined;
+  readonly source: string | undefined;
+  /** The other application frames of the latest stack that map into the workspace. */
+  readonly related: readonly RelatedFrame[];
+}
+
+/** A span the CodeLens click lists, slowest first. */
+export interface SpanChoice {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly durationMs: number;
+  readonly error: boolean;
+  readonly name: string;
+  readonly service: string;
+  readonly endTimeMs: number;
+  readonly source: string | undefined;
+}
+
+/** Pushed to the host, coalesced: which documents to refresh (all of them when `all`). */
+export interface AnnotationsChangedEvent {
+  readonly files: readonly string[];
+  readonly all: boolean;
+}
+
+export interface AnnotationServiceDeps {
+  /** The mapping service's resolution (path rules, suffix index, source maps). */
+  readonly resolve: (span: Span, options: ResolveSpanOptions) => Promise<SpanLocationResult>;
+  /** False until the worker has been told the folders; unmapped answers are not remembered before. */
+  readonly mappingReady: () => boolean;
+  readonly emit: (event: AnnotationsChangedEvent) => void;
+  readonly checkout?: (fsPath: string) => Promise<CheckoutIdentity>;
+  readonly now?: () => number;
+  /** How often data leaving the window is dropped when no spans arrive; 0 turns the timer off. */
+  readonly expiryIntervalMs?: number;
+  /** Delay that coalesces the aggregator's change notifications into one event. */
+  readonly notifyDelayMs?: number;
+}
+
+type Mapped = { readonly path: string; readonly line: number | undefined; readonly column: number | undefined } | null;
+
+const maxResolutions = 50_000;
+const maxTraceSources = 100_000;
+const maxFramesPerException = 8;
+
+/**
+ * The worker half of editor annotations (issue 7): one SpanAggregator fed by every source, whose
+ * `locate` puts spans on WORKSPACE files through the mapping service. Resolution is async (it reads
+ * files and source maps) and the aggregator's `locate` is not, so each batch is resolved first,
+ * one raw path and line at a time however many spans share it, and then added.
+ */
+export class AnnotationService {
+  private readonly aggregator: SpanAggregator;
+  private readonly resolved = new Map<string, Mapped>();
+  private readonly resolving = new Map<string, Promise<Mapped>>();
+  /** Exception events of the batch being added → where they threw, in the workspace. */
+  private eventLocations = new WeakMap<SpanEvent, CodeLocation | undefined>();
+  private readonly traceSources = new Map<string, string>();
+  private readonly fileSources = new Map<string, Map<string, number>>();
+  private currentSource = '';
+  private queue: Promise<void> = Promise.resolve();
+  private readonly timer: ReturnType<typeof setInterval> | undefined;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: AnnotationServiceDeps) {
+    this.now = deps.now ?? Date.now;
+    const delay = deps.notifyDelayMs ?? 100;
+    this.aggregator = new SpanAggregator({
+      now: this.now,
+      locate: (span) => this.locate(span),
+      locateException: (span, event) => (this.eventLocations.has(event) ? this.eventLocations.get(event) : undefined) ?? this.locate(span),
+      schedule: (flush) => void setTimeout(flush, delay),
+    });
+    this.aggregator.onDidChange((change) => this.notify(change));
+    const every = deps.expiryIntervalMs ?? 30_000;
+    if (every > 0) {
+      this.timer = setInterval(() => this.aggregator.expire(), every);
+      // The expiry timer must not keep a worker (or a test process) alive.
+      this.timer.unref();
+    }
+  }
+
+  /** Adds a batch from `source` (`local`, `files` or a backend's name); batches are added in order. */
+  add(spans: readonly Span[], source: string, time: NonNullable<AddOptions['time']>): Promise<void> {
+    if (spans.length === 0) return this.queue;
+    const next = this.queue.then(() => this.ingest(spans, source, time)).catch(() => undefined);
+    this.queue = next;
+    return next;
+  }
+
+  /** Settles once every batch handed to `add` so far is in the aggregator (tests, queries). */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
+  configure(settings: AnnotationSettings): Promise<void> {
+    this.aggregator.setWindow(settings.window);
+    const current = this.aggregator.percentiles;
+    if (current.length !== settings.percentiles.length || current.some((p, i) => p !== settings.percentiles[i])) this.aggregator.setPercentiles(settings.percentiles);
+    return Promise.resolve();
+  }
+
+  /** The mapping configuration or file index changed: remembered resolutions may now be wrong. */
+  mappingChanged(): void {
+    this.resolved.clear();
+  }
+
+  async statsForDocument(fsPath: string): Promise<DocumentAnnotations> {
+    await this.queue;
+    const checkout = (await this.deps.checkout?.(fsPath)) ?? { version: undefined, commit: undefined };
+    const groups = new Map<string, { target: FunctionTarget; function: string | undefined; lines: Set<number> }>();
+    for (const { location } of this.aggregator.locations(fsPath)) {
+      const fn = location.function;
+      const id = fn !== undefined ? `f\n${fn}` : `l\n${String(location.line ?? -1)}`;
+      let group = groups.get(id);
+      if (group === undefined) {
+        const target: FunctionTarget = fn !== undefined ? { function: fn } : { line: location.line ?? -1 };
+        groups.set(id, (group = { target, function: fn, lines: new Set() }));
+      }
+      if (location.line !== undefined) group.lines.add(location.line);
+    }
+    const sourceList = [...(this.fileSources.get(fsPath)?.entries() ?? [])].sort((a, b) => b[1] - a[1]).map(([s]) => s);
+    const sourceLabel = sourceList.join(', ');
+    const built: { group: { target: FunctionTarget; function: string | undefined; lines: Set<number> }; stats: AggregateStats }[] = [];
+    for (const group of groups.values()) {
+      const stats = this.statsOf(fsPath, group.target);
+      if (stats !== undefined) built.push({ group, stats });
+    }
+    const heat = heatOf(built.map((b) => b.stats));
+    const functions = built.map(({ group, stats }, i): FunctionAnnotation => {
+      const hover = buildHoverModel(stats, {
+        ...(sourceLabel === '' ? {} : { source: sourceLabel }),
+        ...(checkout.version === undefined ? {} : { checkoutVersion: checkout.version }),
+        ...(checkout.commit === undefined ? {} : { checkoutCommit: checkout.commit }),
+      });
+      const links = hover.links.map((link): AnnotationLink => ({ ...link, source: this.traceSources.get(link.traceId) }));
+      const high = stats.latency.quantiles[stats.latency.quantiles.length - 1];
+      return {
+        target: group.target,
+        function: group.function,
+        lines: [...group.lines].sort((a, b) => a - b),
+        title: formatLensTitle(stats),
+        context: [windowLabel(stats.window), sourceLabel].filter((part) => part !== '').join(' · '),
+        hover,
+        links,
+        count: stats.count,
+        errorCount: stats.errorCount,
+        heat: heat[i],
+        lineText: `${high === undefined ? '' : `p${String(high.percentile)} ${formatLatency(high.valueNs)} · `}${formatCount(stats.count)} ${stats.count === 1 ? 'call' : 'calls'}`,
+      };
+    });
+    functions.sort((a, b) => (a.lines[0] ?? 0) - (b.lines[0] ?? 0));
+    return { fsPath, window: this.aggregator.window, functions };
+  }
+
+  async spansForFunction(fsPath: string, target: FunctionTarget, limit = 50): Promise<readonly SpanChoice[]> {
+    await this.queue;
+    const refs: SpanRef[] =
+      'function' in target ? this.aggregator.spansFor({ kind: 'function', file: fsPath, function: target.function }, limit) : this.aggregator.spansFor({ kind: 'location', file: fsPath, line: target.line }, limit);
+    return refs.map((ref) => ({ traceId: ref.traceId, spanId: ref.spanId, durationMs: ref.durationMs, error: ref.error, name: ref.name, service: ref.service, endTimeMs: ref.endTimeMs, source: this.traceSources.get(ref.traceId) }));
+  }
+
+  async exceptionsForDocument(fsPath: string): Promise<readonly ExceptionAnnotation[]> {
+    await this.queue;
+    const out: ExceptionAnnotation[] = [];
+    for (const group of this.aggregator.exceptionsFor(fsPath)) {
+      const related: RelatedFrame[] = [];
+      if (group.latestStacktrace !== undefined) {
+        const frames = applicationFrames(stackSpan(group.latestStacktrace, group.services[0] ?? ''));
+        for (const frame of frames) {
+          const mapped = await this.resolveFrame(frame, group.services[0] ?? '');
+          if (mapped === null) continue;
+          if (mapped.path === group.location?.file && mapped.line === group.location.line) continue;
+          related.push({ path: mapped.path, line: mapped.line, column: mapped.column, function: frame.function });
+        }
+      }
+      out.push({
+        id: group.id,
+        type: group.type,
+        message: group.message,
+        count: group.count,
+        services: group.services,
+        lastSeenMs: group.lastSeenMs,
+        line: group.location?.line,
+        column: undefined,
+        traceId: group.sampleTraceId,
+        spanId: group.sampleSpanId,
+        source: group.sampleTraceId === undefined ? undefined : this.traceSources.get(group.sampleTraceId),
+        related,
+      });
+    }
+    return out;
+  }
+
+  filesWithData(): string[] {
+    return this.aggregator.filesWithData();
+  }
+
+  dispose(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+  }
+
+  // ---- ingest ----------------------------------------------------------------------------
+
+  private async ingest(spans: readonly Span[], source: string, time: NonNullable<AddOptions['time']>): Promise<void> {
+    const pending: Promise<unknown>[] = [];
+    const events = new WeakMap<SpanEvent, CodeLocation | undefined>();
+    for (const span of spans) {
+      this.noteSource(span.traceId, source);
+      const raw = locateAttributes(span.attributes);
+      if (raw !== undefined) pending.push(this.resolveRaw(span.resource.serviceName, raw.file, raw.line));
+      for (const event of span.events) {
+        const text = event.attributes['exception.stacktrace'];
+        if (typeof text !== 'string' || text === '') continue;
+        pending.push(this.locateThrow(span, event).then((location) => events.set(event, location)));
+      }
+    }
+    await Promise.all(pending);
+    this.eventLocations = events;
+    this.currentSource = source;
+    try {
+      this.aggregator.add(spans, { time });
+    } finally {
+      this.eventLocations = new WeakMap();
+    }
+  }
+
+  /** Called by the aggregator during `add`, after the batch's paths were resolved. */
+  private locate(span: Span): CodeLocation | undefined {
+    const raw = locateAttributes(span.attributes);
+    if (raw === undefined) return undefined;
+    const mapped = this.resolved.get(resolutionKey(span.resource.serviceName, raw.file, raw.line));
+    if (mapped === undefined || mapped === null) return undefined;
+    const line = mapped.line ?? raw.line;
+    const location: CodeLocation = { file: mapped.path, ...(line === undefined ? {} : { line }), ...(raw.function === undefined ? {} : { function: raw.function }) };
+    this.noteFileSource(mapped.path);
+    return location;
+  }
+
+  /** The innermost application frame of the event's stack that maps into the workspace. */
+  private async locateThrow(span: Span, event: SpanEvent): Promise<CodeLocation | undefined> {
+    const frames = applicationFrames({ ...span, attributes: {}, events: [event] });
+    for (const frame of frames) {
+      const mapped = await this.resolveFrame(frame, span.resource.serviceName);
+      if (mapped === null) continue;
+      const line = mapped.line;
+      return { file: mapped.path, ...(line === undefined ? {} : { line }), ...(frame.function === undefined ? {} : { function: frame.function }) };
+    }
+    return undefined;
+  }
+
+  private resolveFrame(frame: Extract<CandidateLocation, { kind: 'file' }>, service: string): Promise<Mapped> {
+    return this.resolveRaw(service, frame.path, frame.line, frame.column);
+  }
+
+  /** At most one resolution per service, path and line, in flight or remembered. */
+  private resolveRaw(service: string, path: string, line: number | undefined, column?: number): Promise<Mapped> {
+    const key = resolutionKey(service, path, line);
+    const known = this.resolved.get(key);
+    if (known !== undefined) return Promise.resolve(known);
+    const inFlight = this.resolving.get(key);
+    if (inFlight !== undefined) return inFlight;
+    const attributes: Attributes = { 'code.file.path': path, ...(line === undefined ? {} : { 'code.line.number': line }), ...(column === undefined ? {} : { 'code.column.number': column }) };
+    const stand = createSpan({ traceId: '', spanId: '', name: '', startNs: 0n, endNs: 0n, resource: createResource({ 'service.name': service }), attributes });
+    const ready = this.deps.mappingReady();
+    const promise = this.deps
+      .resolve(stand, { includeLibraryFrames: true })
+      .then((result): Mapped => (result.location === undefined ? null : { path: result.location.path, line: result.location.line, column: result.location.column }))
+      .catch((): Mapped => null)
+      .then((mapped) => {
+        this.resolving.delete(key);
+        // Before the folders are known every path is "not found"; that must not stick.
+        if (mapped !== null || ready) {
+          if (this.resolved.size >= maxResolutions) this.resolved.clear();
+          this.resolved.set(key, mapped);
+        }
+        return mapped;
+      });
+    this.resolving.set(key, promise);
+    return promise;
+  }
+
+  private noteSource(traceId: string, source: string): void {
+    if (this.traceSources.get(traceId) === source) return;
+    this.traceSources.delete(traceId);
+    this.traceSources.set(traceId, source);
+    if (this.traceSources.size > maxTraceSources) {
+      const oldest = this.traceSources.keys().next();
+      if (oldest.done !== true) this.traceSources.delete(oldest.value);
+    }
+  }
+
+  private noteFileSource(file: string): void {
+    let sources = this.fileSources.get(file);
+    if (sources === undefined) this.fileSources.set(file, (sources = new Map<string, number>()));
+    sources.set(this.currentSource, this.now());
+  }
+
+  private statsOf(fsPath: string, target: FunctionTarget): AggregateStats | undefined {
+    return 'function' in target ? this.aggregator.statsForFunction(fsPath, target.function) : this.aggregator.statsForLocation(fsPath, target.line);
+  }
+
+  private notify(change: AggregationChange): void {
+    if (change.all) {
+      this.deps.emit({ files: [], all: true });
+      return;
+    }
+    if (change.files.size > 0) this.deps.emit({ files: [...change.files], all: false });
+  }
+}
+
+function resolutionKey(service: string, path: string, line: number | undefined): string {
+  return `${service}\n${path}\n${line === undefined ? '' : String(line)}`;
+}
+
+function applicationFrames(span: Span): Extract<CandidateLocation, { kind: 'file' }>[] {
+  const out: Extract<CandidateLocation, { kind: 'file' }>[] = [];
+  for (const candidate of extractSpanLocations(span)) {
+    if (candidate.kind !== 'file' || candidate.provenance.source === 'attributes' || candidate.provenance.library) continue;
+    out.push(candidate);
+    if (out.length >= maxFramesPerException) break;
+  }
+  return out;
+}
+
+/** A stand-in span carrying only a stack, so the mapping layer's stack parsers read it. */
+function stackSpan(stacktrace: string, service: string): Span {
+  return createSpan({
+    traceId: '',
+    spanId: '',
+    name: '',
+    startNs: 0n,
+    endNs: 0n,
+    resource: createResource({ 'service.name': service }),
+    events: [{ name: 'exception', timeNs: 0n, attributes: { 'exception.stacktrace': stacktrace } }],
+  });
+}
+
+/**
+ * Which figures deserve an end-of-line decoration: the share of the file's time each one spends
+ * (calls × median), the top one `hot` and the others above a fifth of it `warm`.
+ */
+export function heatOf(stats: readonly AggregateStats[]): ('hot' | 'warm' | undefined)[] {
+  const weights = stats.map((s) => s.count * (s.latency.quantiles[0]?.valueNs ?? 0));
+  const peak = Math.max(0, ...weights);
+  if (peak <= 0) return weights.map(() => undefined);
+  return weights.map((w) => (w >= peak * 0.6 ? 'hot' : w >= peak * 0.2 ? 'warm' : undefined));
+}

@@ -1,0 +1,82 @@
+import type { ExceptionAnnotation } from '../core/traceService/annotationService';
+
+/*
+ * The vscode-free half of editor annotations: where a lens goes, and the text of hovers and
+ * diagnostics. Tested under plain mocha; the providers only wrap these in VS Code types.
+ */
+
+/** A function-like document symbol, 1-based lines. */
+export interface SymbolSpan {
+  readonly name: string;
+  readonly startLine: number;
+  readonly endLine: number;
+  /** The line of the symbol's name, where the lens and hover sit. */
+  readonly selectionLine: number;
+}
+
+export interface Placement {
+  readonly line: number;
+  readonly symbol: SymbolSpan | undefined;
+}
+
+const qualifier = /[.:/\\#$]/;
+
+/** `com.acme.Checkout.pay` → `pay`; `(*Server).Handle` → `Handle`. */
+export function shortName(qualified: string): string {
+  const parts = qualified.split(qualifier);
+  return (parts[parts.length - 1] ?? qualified).replace(/[()*]/g, '');
+}
+
+/**
+ * Where a function's figures belong: the innermost symbol around its first mapped line, else the
+ * symbol named like the function, else the mapped line itself (no symbols: a plain-text file, or a
+ * language server not ready). Nothing when neither a line nor a matching symbol is known.
+ */
+export function placeFunction(entry: { readonly function: string | undefined; readonly lines: readonly number[] }, symbols: readonly SymbolSpan[]): Placement | undefined {
+  const first = entry.lines[0];
+  if (first !== undefined) {
+    let best: SymbolSpan | undefined;
+    for (const symbol of symbols) {
+      if (symbol.startLine > first || symbol.endLine < first) continue;
+      if (best === undefined || symbol.endLine - symbol.startLine < best.endLine - best.startLine) best = symbol;
+    }
+    if (best !== undefined) return { line: best.selectionLine, symbol: best };
+  }
+  if (entry.function !== undefined) {
+    const wanted = shortName(entry.function);
+    const named = symbols.find((symbol) => symbol.name === wanted || shortName(symbol.name) === wanted);
+    if (named !== undefined) return { line: named.selectionLine, symbol: named };
+  }
+  return first === undefined ? undefined : { line: first, symbol: undefined };
+}
+
+/**
+ * Span data rendered as markdown must stay text: every character markdown or the renderer's HTML
+ * could read as syntax is escaped (a service named `[x](command:…)` must not become a link).
+ */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~&]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+}
+
+/** A command URI whose argument list is encoded JSON, as MarkdownString links need. */
+export function commandUri(command: string, args: readonly unknown[]): string {
+  return `command:${command}?${encodeURIComponent(JSON.stringify(args))}`;
+}
+
+/** `just now`, `3 min ago`, `2 h ago`, `4 days ago`. */
+export function timeAgo(thenMs: number, nowMs: number): string {
+  const seconds = Math.max(0, Math.round((nowMs - thenMs) / 1000));
+  if (seconds < 60) return 'just now';
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${String(minutes)} min ago`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return `${String(hours)} h ago`;
+  return `${String(Math.round(hours / 24))} days ago`;
+}
+
+/** `PaymentDeclinedError: Card ending <n> was declined (3× in checkout, api; last seen 2 min ago)` */
+export function diagnosticMessage(exception: Pick<ExceptionAnnotation, 'type' | 'message' | 'count' | 'services' | 'lastSeenMs'>, nowMs: number): string {
+  const head = exception.message === '' ? exception.type : `${exception.type}: ${exception.message}`;
+  const services = exception.services.length === 0 ? '' : ` in ${exception.services.join(', ')}`;
+  return `${head} (${String(exception.count)}×${services}; last seen ${timeAgo(exception.lastSeenMs, nowMs)})`;
+}
