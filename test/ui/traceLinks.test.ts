@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { freePort, launchChromium, repoRoot, startCodeServer, type CodeServerSession } from '../host/codeServerSession';
 import { otlpJsonOf, recordSdkSpans } from '../unit/sdkTraces';
+import { runWorkbenchCommand } from './runWorkbenchCommand';
 
 const artifactsDir = join(repoRoot, 'artifacts', 'ui');
 
@@ -48,14 +49,7 @@ describe('trace id links and the walkthrough, as a person sees them', function (
     await (session as CodeServerSession | undefined)?.stop();
   });
 
-  const runCommand = async (title: string): Promise<void> => {
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor();
-    await input.fill(`>${title}`);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 15_000 });
-    await page.keyboard.press('Enter');
-  };
+  const runCommand = (title: string): Promise<void> => runWorkbenchCommand(page, title);
 
   it('opens the trace of an id printed in the terminal when its link is clicked', async () => {
     await page.locator('.statusbar-item', { hasText: `OTLP :${receiverPort}` }).waitFor({ timeout: 60_000 });
