@@ -16,7 +16,8 @@ export function missedTarget(figure: Figure): boolean {
 export function formatFigure(figure: Figure): string {
   const value = `${round(figure.value)} ${figure.unit}`;
   if (!Number.isFinite(figure.target)) return `${figure.name.padEnd(60)} ${value.padStart(14)}   (reported, no target)`;
-  const ratio = figure.value / figure.target;
+  // A zero target (no wrong mappings, say) is met only by zero; dividing by it would print NaN.
+  const ratio = figure.target === 0 ? (figure.value === 0 ? 0 : Number.POSITIVE_INFINITY) : figure.value / figure.target;
   const verdict = ratio <= 1 ? 'ok' : figure.aim ? 'above aim' : 'MISSED';
   const target = `${figure.aim ? 'aim' : 'target'} ≤ ${round(figure.target)} ${figure.unit}`;
   return `${figure.name.padEnd(60)} ${value.padStart(14)}   ${target.padEnd(22)} ${ratio.toFixed(2).padStart(6)}× of target  ${verdict}`;

@@ -57,7 +57,10 @@ function parseJavaFrame(qualified: string, location: string, raw: string): Stack
 }
 
 function splitThrowable(header: string): { type: string | undefined; message: string | undefined } {
-  const match = /^([\w$.]+)(?::\s?([\s\S]*))?$/.exec(header);
+  // The JVM's default handler prefixes uncaught exceptions with the thread's name:
+  // https://docs.oracle.com/en/java/javase/17/docs/api/java.base/java/lang/ThreadGroup.html#uncaughtException(java.lang.Thread,java.lang.Throwable)
+  const throwable = header.replace(/^Exception in thread ".*?"\s+(?=[\w$.]+(?::|\n|$))/, '');
+  const match = /^([\w$.]+)(?::\s?([\s\S]*))?$/.exec(throwable);
   if (match) return { type: match[1], message: match[2] };
   return { type: undefined, message: header };
 }

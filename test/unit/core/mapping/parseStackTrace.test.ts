@@ -132,6 +132,16 @@ describe('parseStackTrace', () => {
       assert.equal(first?.frame.file, 'com/shop/repo/OrderRepo.kt');
       assert.equal(first.frame.line, 17);
     });
+
+    it('reads the type behind the default handler’s `Exception in thread "…"` prefix', () => {
+      const uncaught = ['Exception in thread "pool-1 \\"worker\\"" com.shop.PayException: card: declined', '\tat com.shop.Checkout.pay(Checkout.java:42)'].join('\n');
+      assert.deepEqual(
+        parseStackTrace(uncaught).sections.map((s) => [s.type, s.message]),
+        [['com.shop.PayException', 'card: declined']],
+      );
+      const unnamed = parseStackTrace('Exception in thread "main" java.lang.Error\n\tat com.shop.Main.main(Main.java:3)');
+      assert.deepEqual(unnamed.sections.map((s) => [s.type, s.message]), [['java.lang.Error', undefined]]);
+    });
   });
 
   describe('.NET', () => {
