@@ -58,7 +58,7 @@ export async function openTrace(deps: RemoteCommandDeps, argument: unknown): Pro
     if (traceId === undefined) throw new Error(`"${argument.traceId}" is not a trace id (expected ${idHint}).`);
     return await openById(deps, traceId, argument.source, false);
   }
-  const clipboard = parseTraceIdInput(await vscode.env.clipboard.readText());
+  const clipboard = parseTraceIdInput((await readClipboard(clipboardPrefillWaitMs)) ?? '');
   const typed = await vscode.window.showInputBox({
     title: 'SpanLens: Open Trace',
     prompt: `Trace id (${idHint})`,
@@ -74,7 +74,10 @@ export async function openTrace(deps: RemoteCommandDeps, argument: unknown): Pro
 
 /** `spanlens.openTraceFromClipboard`: as openTrace, with the id taken from the clipboard. */
 export async function openTraceFromClipboard(deps: RemoteCommandDeps): Promise<OpenTraceResult | undefined> {
-  const text = await vscode.env.clipboard.readText();
+  const text = await readClipboard(clipboardCommandWaitMs);
+  if (text === undefined) {
+    throw new Error('SpanLens could not read the clipboard (the browser may not allow it). Run "SpanLens: Open Trace…" and paste or type the id.');
+  }
   const traceId = parseTraceIdInput(text);
   if (traceId === undefined) {
     throw new Error(`The clipboard does not hold a trace id (${idHint}). Copy one and try again, or run "SpanLens: Open Trace…" and type it.`);
@@ -156,5 +159,26 @@ export async function present(deps: RemoteCommandDeps, traceId: string): Promise
   } catch (error: unknown) {
     // A view that fails to open must not turn a loaded, listed trace into a failed command.
     deps.log.warn(`Could not show trace ${traceId}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** How long the Open Trace prompt waits for the clipboard before opening empty. */
+const clipboardPrefillWaitMs = 500;
+const clipboardCommandWaitMs = 5_000;
+
+/**
+ * The clipboard's text, or undefined when it cannot be had in time. In a browser (code-server,
+ * vscode.dev) the read waits on a permission the user may never grant, and a prefill must not
+ * keep the input box from opening.
+ */
+async function readClipboard(waitMs: number): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), waitMs);
+  });
+  try {
+    return await Promise.race([Promise.resolve(vscode.env.clipboard.readText()).catch(() => undefined), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

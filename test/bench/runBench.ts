@@ -7,6 +7,7 @@ import { benchAggregation } from './aggregationBench';
 import { benchMapping } from './mappingBench';
 import { benchOtlpProtobuf } from './otlpProtobufBench';
 import { benchReceiver } from './receiverBench';
+import { benchRemoteTrace } from './remoteTraceBench';
 import { benchTraceFiles } from './traceFileBench';
 import { benchTraceView } from './traceViewBench';
 
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
     ['protobuf', benchOtlpProtobuf],
     ['files', benchTraceFiles],
     ['receiver', benchReceiver],
+    ['remote', benchRemoteTrace],
     ['mapping', benchMapping],
     ['aggregation', benchAggregation],
     ['traceView', benchTraceView],

@@ -1,0 +1,159 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { decodeOtlpJson } from '../../src/core/formats/otlpJson';
+import { TraceSetBuilder } from '../../src/core/model/traceSetBuilder';
+import { TraceService } from '../../src/core/traceService/traceService';
+import { formatFigure, type Figure } from './benchReport';
+
+const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+const targetBytes = 50 * 1024 * 1024;
+const chunkBytes = 64 * 1024;
+
+/**
+ * A Jaeger api_v3 `GET /api/v3/traces/{id}` answer (OTLP JSON under "result") of about 50 MB:
+ * one root and a fan of services below it, every span with a few attributes as a real
+ * instrumented server records them. One resourceSpans entry per 1,000 spans, so a streaming
+ * decoder has elements to work on while the rest of the body is still in flight.
+ */
+export function largeJaegerV3Trace(): { body: Buffer; spans: number } {
+  const startNs = 1_760_000_000_000_000_000n;
+  const resources: string[] = [];
+  let spans = 0;
+  let size = 0;
+  for (let r = 0; size < targetBytes; r++) {
+    const spanTexts: string[] = [];
+    for (let i = 0; i < 1000; i++, spans++) {
+      const spanId = (spans + 1).toString(16).padStart(16, '0');
+      const parent = spans === 0 ? '' : (Math.floor((spans - 1) / 8) + 1).toString(16).padStart(16, '0');
+      const start = startNs + BigInt(spans) * 1000n;
+      spanTexts.push(
+        JSON.stringify({
+          traceId,
+          spanId,
+          parentSpanId: parent,
+          name: `GET /api/items/${spans % 97}`,
+          kind: 2,
+          startTimeUnixNano: start.toString(),
+          endTimeUnixNano: (start + 50_000n).toString(),
+          attributes: [
+            { key: 'http.request.method', value: { stringValue: 'GET' } },
+            { key: 'http.response.status_code', value: { intValue: '200' } },
+          ],
+          status: spans % 501 === 0 ? { code: 2, message: 'upstream failed' } : {},
+        }),
+      );
+    }
+    const resource = `{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"service-${r % 20}"}}]},"scopeSpans":[{"scope":{"name":"bench"},"spans":[${spanTexts.join(',')}]}]}`;
+    resources.push(resource);
+    size += resource.length + 1;
+  }
+  return { body: Buffer.from(`{"result":{"resourceSpans":[${resources.join(',')}]}}`), spans };
+}
+
+interface Timings {
+  firstByteAt: number;
+  lastByteAt: number;
+}
+
+/**
+ * A Jaeger query service that answers `/api/v3/services` and streams the big trace in 64 KiB
+ * writes, honouring backpressure, and notes when the first and the last body byte left.
+ */
+async function startStreamingJaeger(body: Buffer, timings: Timings): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    if (req.url === '/api/v3/services') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"services":["service-0"]}');
+      return;
+    }
+    if (req.url !== `/api/v3/traces/${traceId}`) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('404 page not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    void stream(res, body, timings);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+async function stream(res: ServerResponse, body: Buffer, timings: Timings): Promise<void> {
+  timings.firstByteAt = performance.now();
+  for (let offset = 0; offset < body.length; offset += chunkBytes) {
+    if (!res.write(body.subarray(offset, offset + chunkBytes))) await new Promise((resolve) => res.once('drain', resolve));
+  }
+  await new Promise<void>((resolve) => res.end(resolve));
+  timings.lastByteAt = performance.now();
+}
+
+interface Run {
+  readonly firstRowsMs: number;
+  readonly afterLastByteMs: number;
+  readonly transferMs: number;
+  readonly spans: number;
+}
+
+async function once(service: TraceService, url: string, timings: Timings, name: string): Promise<Run> {
+  await service.configureSources({ sources: [{ config: { name, type: 'jaeger', url } }], proxy: {} });
+  const summary = await service.openRemoteTrace(name, traceId);
+  const page = await service.children(summary.traceId, -1, 0, 100);
+  const rowsAt = performance.now();
+  if (page.rows.length === 0) throw new Error('the trace has no root rows');
+  return { firstRowsMs: rowsAt - timings.firstByteAt, afterLastByteMs: rowsAt - timings.lastByteAt, transferMs: timings.lastByteAt - timings.firstByteAt, spans: summary.spanCount };
+}
+
+/** Where the time after the last byte goes today, each step on its own (reported, no target). */
+function phases(body: Buffer): Figure[] {
+  const started = performance.now();
+  const doc = JSON.parse(body.toString('utf8')) as unknown;
+  const parsed = performance.now();
+  const decoded = decodeOtlpJson(doc);
+  const decodedAt = performance.now();
+  const builder = new TraceSetBuilder();
+  for (const span of decoded.spans) builder.add(span);
+  builder.build();
+  const built = performance.now();
+  return [
+    { name: 'remote trace: phase JSON.parse of the whole body', value: parsed - started, unit: 'ms', target: Number.POSITIVE_INFINITY },
+    { name: 'remote trace: phase decode OTLP JSON to spans', value: decodedAt - parsed, unit: 'ms', target: Number.POSITIVE_INFINITY },
+    { name: 'remote trace: phase index (TraceSetBuilder)', value: built - decodedAt, unit: 'ms', target: Number.POSITIVE_INFINITY },
+  ];
+}
+
+/**
+ * Issue 4's figures for a 50 MB trace response, server and client in this one process (the
+ * worker's side: request, decode, index, first page of the tree). Rows are available when
+ * openRemoteTrace has resolved and the first children page of the roots came back.
+ */
+export async function benchRemoteTrace(): Promise<Figure[]> {
+  const { body, spans } = largeJaegerV3Trace();
+  const timings: Timings = { firstByteAt: 0, lastByteAt: 0 };
+  const { url, server } = await startStreamingJaeger(body, timings);
+  const service = new TraceService();
+  try {
+    // The first run warms the JIT and the connection; the figures are the median of three more.
+    await once(service, url, timings, 'warm-up');
+    const runs: Run[] = [];
+    for (let i = 0; i < 3; i++) runs.push(await once(service, url, timings, `bench-${i}`));
+    const median = (pick: (run: Run) => number): number => runs.map(pick).sort((a, b) => a - b)[1] ?? Number.NaN;
+    const mb = (body.length / 1024 / 1024).toFixed(0);
+    const count = runs[0]?.spans ?? spans;
+    return [
+      { name: `remote trace: ${mb} MB, ${count} spans: first byte → first tree rows`, value: median((r) => r.firstRowsMs), unit: 'ms', target: 300 },
+      { name: `remote trace: ${mb} MB: last byte → fully indexed`, value: median((r) => r.afterLastByteMs), unit: 'ms', target: 1000 },
+      { name: `remote trace: ${mb} MB: transfer, first → last byte (loopback)`, value: median((r) => r.transferMs), unit: 'ms', target: Number.POSITIVE_INFINITY },
+      ...phases(body),
+    ];
+  } finally {
+    await service.configureSources({ sources: [], proxy: {} });
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+if (require.main === module) {
+  void benchRemoteTrace().then((figures) => {
+    for (const figure of figures) console.log(formatFigure(figure));
+  });
+}
