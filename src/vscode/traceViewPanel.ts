@@ -44,6 +44,9 @@ export function defaultTraceViewActions(): TraceViewActions {
   };
 }
 
+/** Waits between asking again for a restored panel's trace: about 7 s in all. */
+const restoreRetryDelaysMs = [0, 500, 1000, 2000, 4000];
+
 function nonce(): string {
   return randomBytes(18).toString('base64url');
 }
@@ -119,16 +122,8 @@ export class TraceViewPanel implements vscode.Disposable {
 
   private async sendTrace(): Promise<void> {
     const traceId = this.traceId;
-    let data: TraceViewData;
-    try {
-      data = await this.backend.traceView(traceId);
-    } catch (first: unknown) {
-      if (!this.backend.reload) throw first;
-      // A restored panel outlives the worker that held its trace: load it again, once.
-      await this.backend.reload(traceId, this.options.origin);
-      data = await this.backend.traceView(traceId);
-    }
-    if (this.disposed || traceId !== this.traceId) return;
+    const data = await this.fetchTrace(traceId);
+    if (data === undefined || this.disposed || traceId !== this.traceId) return;
     const message: HostMessage = {
       type: 'loadTrace',
       data,
@@ -137,6 +132,34 @@ export class TraceViewPanel implements vscode.Disposable {
     };
     await this.panel.webview.postMessage(message);
     this.markShown();
+  }
+
+  /**
+   * The trace's encoding. A panel restored after a reload outlives the worker that held its
+   * trace: it is loaded again from its origin, once, and then asked for a few times more, since
+   * the service may come up (or the local store finish replaying) a moment after the panel.
+   * Undefined when the panel moved on to another trace or closed meanwhile.
+   */
+  private async fetchTrace(traceId: string): Promise<TraceViewData | undefined> {
+    try {
+      return await this.backend.traceView(traceId);
+    } catch (first: unknown) {
+      if (!this.backend.reload) throw first;
+    }
+    const origin = this.options.origin;
+    this.post({ type: 'showMessage', text: `Loading trace ${traceId}${origin === undefined ? '' : ` from ${origin}`}…` });
+    await this.backend.reload(traceId, origin);
+    let last: unknown;
+    for (const delayMs of restoreRetryDelaysMs) {
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      if (this.disposed || traceId !== this.traceId) return undefined;
+      try {
+        return await this.backend.traceView(traceId);
+      } catch (error: unknown) {
+        last = error;
+      }
+    }
+    throw last instanceof Error ? last : new Error(String(last));
   }
 
   private async receive(raw: unknown): Promise<void> {

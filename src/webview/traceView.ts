@@ -89,6 +89,8 @@ export class TraceView {
   private axisLeft = 0;
   private viewportHeight = 0;
   private axisVersion = -1;
+  /** The position (index into `rows`) the first pooled row showed at the last render. */
+  private poolFirst = 0;
 
   private readonly root: HTMLElement;
   private readonly scroller: HTMLElement;
@@ -104,6 +106,8 @@ export class TraceView {
   private readonly minDuration: HTMLInputElement;
   private readonly criticalButton: HTMLButtonElement;
   private readonly status: HTMLElement;
+  /** Says why there are no rows (loading, or the trace could not be shown): never a blank panel. */
+  private readonly emptyMessage: HTMLElement;
   private readonly overview: Overview;
   private readonly details: DetailsPane;
   private readonly compare: ComparePane;
@@ -153,7 +157,8 @@ export class TraceView {
     this.spacer = h('div', { className: 'spacer' });
     this.layer = h('div', { className: 'rows' });
     this.scroller = h('div', { className: 'scroller', attrs: { role: 'tree', tabindex: '0', 'aria-label': 'Spans', 'aria-multiselectable': 'false' } }, [this.layer, this.spacer]);
-    const waterfall = h('div', { className: 'waterfall' }, [this.header, this.scroller]);
+    this.emptyMessage = h('div', { className: 'empty-message', text: 'Loading trace…', attrs: { role: 'status' } });
+    const waterfall = h('div', { className: 'waterfall' }, [this.header, this.emptyMessage, this.scroller]);
     const main = h('div', { className: 'main' }, [waterfall, this.details.element]);
     this.root = h('div', { className: 'trace-view' }, [toolbar, this.overview.element, this.compare.element, main]);
     container.replaceChildren(this.root);
@@ -165,6 +170,7 @@ export class TraceView {
   load(data: TraceViewData, origin?: string, revealSpanId?: string): void {
     this.data = data;
     this.origin = origin;
+    this.emptyMessage.hidden = true;
     this.collapsed = new Uint8Array(data.spanCount);
     this.scratch = new Uint32Array(data.spanCount);
     this.filter = noFilter;
@@ -206,6 +212,8 @@ export class TraceView {
     this.scroller.scrollTop = scrollTopForPosition(Math.max(0, positionOfRow(this.rows, scrollRow)), this.viewportHeight, this.rows.length, rowHeight);
     const reveal = revealSpanId === undefined ? -1 : rowOfSpanId(data, revealSpanId);
     if (reveal >= 0) this.selectRow(reveal, { reveal: true, details: true });
+    // A restored panel shows the span that was selected before the reload, details and all.
+    else if (this.selected >= 0) this.selectRow(this.selected, { reveal: true, details: true });
     this.version++;
     this.renderNow();
   }
@@ -237,6 +245,9 @@ export class TraceView {
 
   showMessage(text: string): void {
     this.status.textContent = text;
+    if (this.data) return;
+    this.emptyMessage.textContent = text;
+    this.emptyMessage.hidden = false;
   }
 
   clear(): void {
@@ -244,6 +255,8 @@ export class TraceView {
     this.rows = new Uint32Array(0);
     this.details.hide();
     this.status.textContent = '';
+    this.emptyMessage.textContent = 'No trace.';
+    this.emptyMessage.hidden = false;
     this.version++;
     this.renderNow();
   }
@@ -636,6 +649,7 @@ export class TraceView {
     const { first, count, shiftPx } = scrollWindow(scrollTop, this.viewportHeight, data ? this.rows.length : 0, rowHeight);
     this.layer.style.transform = `translateY(${-shiftPx}px)`;
     while (this.pool.length < count) this.pool.push(this.createRow());
+    this.rotatePool(first);
     for (let k = 0; k < this.pool.length; k++) {
       const view = this.pool[k] as RowView;
       const row = k < count ? this.rows[first + k] : undefined;
@@ -651,6 +665,28 @@ export class TraceView {
     if (this.axisVersion !== this.geometry) {
       this.axisVersion = this.geometry;
       this.drawAxis();
+    }
+  }
+
+  /**
+   * After a scroll of fewer rows than the pool holds, moves the rows that left one end of the
+   * viewport to the other end (in the DOM too, so reading order stays the visual order). The
+   * rows still in view keep their content and are neither refilled nor restyled: a scroll of
+   * d rows fills d rows, not the whole viewport.
+   */
+  private rotatePool(first: number): void {
+    const delta = first - this.poolFirst;
+    this.poolFirst = first;
+    const size = this.pool.length;
+    if (delta === 0 || Math.abs(delta) >= size) return;
+    if (delta > 0) {
+      const moved = this.pool.splice(0, delta);
+      this.pool.push(...moved);
+      this.layer.append(...moved.map((view) => view.root));
+    } else {
+      const moved = this.pool.splice(size + delta, -delta);
+      this.pool.unshift(...moved);
+      this.layer.prepend(...moved.map((view) => view.root));
     }
   }
 
@@ -753,12 +789,13 @@ export class TraceView {
   private drawAxis(): void {
     const ticks = timeTicks(this.viewStart, this.viewEnd, this.timelineWidth);
     const scale = this.timelineWidth / (this.viewEnd - this.viewStart || 1);
-    const children = ticks.map((tick) => {
-      const element = h('span', { className: 'tick', text: tick.label });
-      element.style.left = `${(tick.offsetNs - this.viewStart) * scale}px`;
-      return element;
+    // Zooming redraws the axis every frame: its tick elements are reused, not rebuilt.
+    while (this.axis.childElementCount > ticks.length) this.axis.lastElementChild?.remove();
+    ticks.forEach((tick, i) => {
+      const element = (this.axis.children[i] as HTMLElement | undefined) ?? this.axis.appendChild(h('span', { className: 'tick' }));
+      if (element.textContent !== tick.label) element.textContent = tick.label;
+      element.style.transform = `translateX(${((tick.offsetNs - this.viewStart) * scale).toFixed(1)}px)`;
     });
-    this.axis.replaceChildren(...children);
   }
 
   /** For tests and the bench: how many row elements exist. */

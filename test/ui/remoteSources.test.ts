@@ -6,6 +6,7 @@ import { launchChromium, repoRoot, startCodeServer, type CodeServerSession } fro
 import { startFakeJaeger } from '../unit/core/backends/fakeBackends';
 import type { TestServer } from '../unit/core/backends/testServer';
 import { haveSharedFixtures, readFixtureJson, sharedFixturesDir } from '../unit/sharedFixtures';
+import { openCommandPalette } from './runWorkbenchCommand';
 
 const artifactsDir = join(repoRoot, 'artifacts', 'ui');
 /** The one trace ../shared/fixtures/jaeger/GetTrace.json holds: a single span "foobar". */
@@ -74,7 +75,7 @@ describe('remote sources in the workbench, as a person sees them', function () {
   const quickInput = (): ReturnType<Page['locator']> => page.locator('.quick-input-widget input');
 
   async function runCommand(title: string): Promise<void> {
-    await page.keyboard.press('F1');
+    await openCommandPalette(page);
     await quickInput().waitFor();
     await quickInput().fill(`>${title}`);
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();

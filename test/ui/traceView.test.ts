@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import { launchChromium, repoRoot, startCodeServer, type CodeServerSession } from '../host/codeServerSession';
+import { openCommandPalette } from './runWorkbenchCommand';
 
 const artifactsDir = join(repoRoot, 'artifacts', 'ui');
 
@@ -106,7 +107,7 @@ describe('the trace view, as a person sees it', function () {
 
   /** Runs a palette command and answers code-server's path picker with `path`. */
   async function openTraceFileFromPalette(path: string): Promise<void> {
-    await page.keyboard.press('F1');
+    await openCommandPalette(page);
     const input = page.locator('.quick-input-widget input');
     await input.fill('>SpanLens: Open Trace File');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Open Trace File' }).first().click();
@@ -189,7 +190,7 @@ describe('the trace view, as a person sees it', function () {
   it('compares two traces from the palette and shows what got slower, appeared and disappeared', async () => {
     await openTraceFileFromPalette(join(session.workspace, 'traces', 'baseline.json'));
     await traceViewFrame('chargeCard');
-    await page.keyboard.press('F1');
+    await openCommandPalette(page);
     const input = page.locator('.quick-input-widget input');
     await input.fill('>SpanLens: Compare Traces');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Compare Traces' }).first().click();

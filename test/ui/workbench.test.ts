@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { otlpJsonOf, recordSdkSpans } from '../unit/sdkTraces';
 import { launchChromium, repoRoot, startCodeServer, type CodeServerSession } from '../host/codeServerSession';
+import { openCommandPalette } from './runWorkbenchCommand';
 
 export const artifactsDir = join(repoRoot, 'artifacts', 'ui');
 
@@ -53,7 +54,7 @@ describe('the workbench, as a person sees it', function () {
   });
 
   it('lists the SpanLens commands in the command palette under their category', async () => {
-    await page.keyboard.press('F1');
+    await openCommandPalette(page);
     const input = page.locator('.quick-input-widget input');
     await input.waitFor();
     await input.fill('>SpanLens: Open Trace');
@@ -66,7 +67,7 @@ describe('the workbench, as a person sees it', function () {
   });
 
   it('opens a trace file from the command palette and shows its spans in the Traces view', async () => {
-    await page.keyboard.press('F1');
+    await openCommandPalette(page);
     const input = page.locator('.quick-input-widget input');
     await input.fill('>SpanLens: Open Trace File');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Open Trace File' }).first().click();

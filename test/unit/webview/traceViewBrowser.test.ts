@@ -139,6 +139,36 @@ describe('trace view webview in Chromium', function () {
     await view.page.close();
   });
 
+  it('a scroll by one row refills one row element, not the whole viewport', async () => {
+    const view = await open();
+    await loadSyntheticTrace(view.page, 10_000);
+    const refilled = await view.page.evaluate(async () => {
+      const w = globalThis as unknown as PageWindow & {
+        MutationObserver: new (callback: (records: { target: unknown }[]) => void) => { observe(target: unknown, options: Record<string, unknown>): void; disconnect(): void };
+      };
+      const frame = (): Promise<void> => new Promise((done) => w.requestAnimationFrame(() => done()));
+      const scroller = w.document.querySelector('.scroller') as { scrollTop: number };
+      const changed = new Set<unknown>();
+      // fillRow sets each row's id: an id write marks a row element whose content was redrawn.
+      const observer = new w.MutationObserver((records) => {
+        for (const record of records) changed.add(record.target);
+      });
+      observer.observe(w.document.querySelector('.rows'), { subtree: true, attributes: true, attributeFilter: ['id'] });
+      const counts: number[] = [];
+      for (let step = 0; step < 5; step++) {
+        changed.clear();
+        scroller.scrollTop += 22;
+        await frame();
+        await frame();
+        counts.push(changed.size);
+      }
+      observer.disconnect();
+      return counts;
+    });
+    for (const count of refilled) assert.ok(count >= 1 && count <= 2, `rows refilled per one-row scroll: ${refilled.join(', ')}`);
+    await view.page.close();
+  });
+
   it('loads a million spans and scrolls them with a bounded number of DOM rows', async () => {
     const view = await open();
     const firstFrameMs = await loadSyntheticTrace(view.page, 1_000_000);

@@ -114,9 +114,12 @@ export async function openTraceViewPage(browser: Browser, bundleDir: string, vie
           if (value === null || typeof value !== 'object') return value;
           const record = value as Record<string, unknown>;
           if (typeof record['__typed'] === 'string') {
-            const ctor = (globalThis as unknown as Record<string, new (values: number[]) => unknown>)[record['__typed']];
+            const ctor = (globalThis as unknown as Record<string, new (buffer: ArrayBuffer) => unknown>)[record['__typed']];
             if (!ctor) throw new Error(`unknown typed array ${record['__typed']}`);
-            return new ctor(record['values'] as number[]);
+            const binary = atob(record['base64'] as string);
+            const bytes = new Uint8Array(binary.length);
+            for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+            return new ctor(bytes.buffer);
           }
           return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, revive(v)]));
         };
@@ -126,10 +129,11 @@ export async function openTraceViewPage(browser: Browser, bundleDir: string, vie
   };
 }
 
-/** Typed arrays as tagged plain arrays, since page.evaluate arguments are JSON-like. */
+/** Typed arrays as tagged base64 strings, since page.evaluate arguments are JSON-like. */
 function toWire(value: unknown): unknown {
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
-    return { __typed: value.constructor.name, values: Array.from(value as unknown as ArrayLike<number>) };
+    // Base64 of the bytes: a 100k-span trace as JSON number arrays takes Playwright seconds.
+    return { __typed: value.constructor.name, base64: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
   }
   if (Array.isArray(value)) return value.map(toWire);
   if (value === null || typeof value !== 'object') return value;
