@@ -28,26 +28,39 @@ export function shortName(qualified: string): string {
 }
 
 /**
- * Where a function's figures belong: the innermost symbol around its first mapped line, else the
- * symbol named like the function, else the mapped line itself (no symbols: a plain-text file, or a
- * language server not ready). Nothing when neither a line nor a matching symbol is known.
+ * Where a function's figures belong: the innermost symbol around its first mapped line that is
+ * named like the function, else the symbol named like it anywhere (nearest the line), else the
+ * innermost symbol around the line, else the mapped line itself (no symbols: a plain-text file,
+ * or a language server not ready). Nothing when neither a line nor a matching symbol is known.
+ *
+ * The name comes first because the mapped line is usually a call inside the function, and
+ * language servers report the callbacks there as functions too (TypeScript names the arrow in
+ * `traced(tracer, 'pay', async () => …)` "traced('pay') callback").
  */
 export function placeFunction(entry: { readonly function: string | undefined; readonly lines: readonly number[] }, symbols: readonly SymbolSpan[]): Placement | undefined {
   const first = entry.lines[0];
-  if (first !== undefined) {
+  const wanted = entry.function === undefined ? undefined : shortName(entry.function);
+  const named = (symbol: SymbolSpan): boolean => wanted !== undefined && (symbol.name === wanted || shortName(symbol.name) === wanted);
+  const contains = (symbol: SymbolSpan): boolean => first !== undefined && symbol.startLine <= first && first <= symbol.endLine;
+  const innermost = (candidates: readonly SymbolSpan[]): SymbolSpan | undefined => {
     let best: SymbolSpan | undefined;
-    for (const symbol of symbols) {
-      if (symbol.startLine > first || symbol.endLine < first) continue;
-      if (best === undefined || symbol.endLine - symbol.startLine < best.endLine - best.startLine) best = symbol;
-    }
-    if (best !== undefined) return { line: best.selectionLine, symbol: best };
-  }
-  if (entry.function !== undefined) {
-    const wanted = shortName(entry.function);
-    const named = symbols.find((symbol) => symbol.name === wanted || shortName(symbol.name) === wanted);
-    if (named !== undefined) return { line: named.selectionLine, symbol: named };
-  }
+    for (const symbol of candidates) if (best === undefined || symbol.endLine - symbol.startLine < best.endLine - best.startLine) best = symbol;
+    return best;
+  };
+  const around = symbols.filter(contains);
+  const choice =
+    innermost(around.filter(named)) ??
+    nearest(symbols.filter(named), first) ??
+    innermost(around);
+  if (choice !== undefined) return { line: choice.selectionLine, symbol: choice };
   return first === undefined ? undefined : { line: first, symbol: undefined };
+}
+
+function nearest(candidates: readonly SymbolSpan[], line: number | undefined): SymbolSpan | undefined {
+  if (line === undefined) return candidates[0];
+  let best: SymbolSpan | undefined;
+  for (const symbol of candidates) if (best === undefined || Math.abs(symbol.selectionLine - line) < Math.abs(best.selectionLine - line)) best = symbol;
+  return best;
 }
 
 /**

@@ -1,6 +1,30 @@
+import type { DDSketch } from '@datadog/sketches-js';
 import type { SpanRef } from './aggregateStats';
 import type { CodeLocation } from './codeLocation';
 import { LatencyDigest } from './latencyDigest';
+import type { MergedLatency } from './summarizeLatency';
+
+/**
+ * A key's settled buckets (all but the newest two), merged: what a query would otherwise add up
+ * again and again while spans keep arriving in the newest bucket and, late or across a bucket
+ * boundary, the one before it.
+ */
+export interface ColdSummary {
+  /** `KeyAggregate.coldVersion` when this was built. */
+  readonly version: number;
+  /** Buckets from this index on were left out (+∞: none was). */
+  readonly settledBelow: number;
+  readonly latency: MergedLatency | undefined;
+  readonly errors: number;
+  readonly sampled: number;
+  readonly notSampled: number;
+  readonly minProbability: number;
+  readonly firstMs: number;
+  readonly lastMs: number;
+  readonly slowest: readonly SpanRef[];
+  /** The settled durations as a sketch, built the first time a query needs to merge them with one. */
+  sketch: DDSketch | undefined;
+}
 
 /** One time bucket of one key. */
 export class TimeBucket {
@@ -53,13 +77,17 @@ export class KeyAggregate {
   hot: TimeBucket | undefined;
   /** Bumped on every change, so cached query results know when they are stale. */
   version = 0;
+  /** Bumped when a settled bucket changes, appears or goes, or the newest bucket moves (see ColdSummary). */
+  coldVersion = 0;
+  cold: ColdSummary | undefined;
   /** Value → last seen (ms); bounded, pruned as the window moves. */
   readonly services = new Map<string, number>();
   readonly versions = new Map<string, number>();
   readonly commits = new Map<string, number>();
   latestError: SpanRef | undefined;
-  /** The newest bucket index at which the key moved to the young end of the LRU order. */
-  touchedIndex = Number.NEGATIVE_INFINITY;
+  /** Ingest sequence number of the key's latest span, and of its latest move to the young end of the LRU order. */
+  seenSeq = 0;
+  placedSeq = 0;
   /** The resource whose service/version/commit were last noted, and in which bucket. */
   lastInfo: object | undefined;
   lastInfoIndex = Number.NEGATIVE_INFINITY;
@@ -75,6 +103,8 @@ export class KeyAggregate {
 
   bucket(index: number, exactLimit: number): TimeBucket {
     if (index === this.hotIndex && this.hot !== undefined) return this.hot;
+    // Only the bucket just before the newest stays unsettled; anything else changes what is settled.
+    if (!(index === this.hotIndex - 1 && this.hot !== undefined)) this.coldVersion++;
     let bucket = this.buckets.get(index);
     if (bucket === undefined) {
       bucket = new TimeBucket(exactLimit);
@@ -86,6 +116,11 @@ export class KeyAggregate {
       this.hot = bucket;
     }
     return bucket;
+  }
+
+  /** Buckets from this index on are merged per query; older ones are summarized once (ColdSummary). */
+  get settledBelow(): number {
+    return this.hot === undefined ? Number.POSITIVE_INFINITY : this.hotIndex - 1;
   }
 
   /** Drops buckets before `cutoffIndex` and values last seen before `cutoffMs`; true if anything went. */
@@ -105,7 +140,10 @@ export class KeyAggregate {
     pruneSeen(this.versions, cutoffMs);
     pruneSeen(this.commits, cutoffMs);
     if (this.latestError !== undefined && this.latestError.endTimeMs < cutoffMs) this.latestError = undefined;
-    if (changed) this.version++;
+    if (changed) {
+      this.version++;
+      this.coldVersion++;
+    }
     return changed;
   }
 }

@@ -1,3 +1,4 @@
+import { DDSketch } from '@datadog/sketches-js';
 import { stringAttribute, type Attributes } from '../model/attributes';
 import { StatusCode, type Resource, type Span, type SpanEvent } from '../model/span';
 import type {
@@ -14,11 +15,11 @@ import type {
 import { defaultPercentiles, windowSpec, type AggregationWindow, type WindowSpec } from './aggregationWindow';
 import { locateAttributes, locateSpan, locationKey, type CodeLocation, type LocateSpan } from './codeLocation';
 import { ExceptionIndex, type ExceptionOccurrence } from './exceptionIndex';
-import { KeyAggregate, noteSeen } from './keyAggregate';
-import { defaultExactLimit, type LatencyDigest } from './latencyDigest';
+import { KeyAggregate, noteSeen, type ColdSummary } from './keyAggregate';
+import { defaultExactLimit, sketchRelativeAccuracy, type LatencyDigest } from './latencyDigest';
 import { readSampling, type SpanSampling } from './readSampling';
 import { RecentSpanIds } from './recentSpanIds';
-import { summarizeLatency } from './summarizeLatency';
+import { mergeDigests, mergeSorted, summarizeMerged, type MergedLatency } from './summarizeLatency';
 
 export type LocateException = (span: Span, event: SpanEvent) => CodeLocation | undefined;
 
@@ -69,6 +70,9 @@ interface FileEntry {
   readonly byLine: Map<number, Map<string, KeyAggregate>>;
   /** Bumped when keys join or leave, so cached queries over the file know to re-match. */
   membership: number;
+  /** Function name asked for → the keys it matches, valid for `matchedAt` membership. */
+  readonly matched: Map<string, KeyAggregate[]>;
+  matchedAt: number;
 }
 
 interface CachedStats {
@@ -81,6 +85,7 @@ interface CachedStats {
 
 const nsPerMs = 1e6;
 const maxCachedQueries = 20_000;
+const maxMatchedNames = 1_000;
 
 /**
  * Production timing and exceptions per code location and per service + span name, over a
@@ -108,8 +113,17 @@ export class SpanAggregator {
   private readonly resources = new WeakMap<Resource, ResourceInfo>();
   private readonly cache = new Map<string, CachedStats>();
   private generation = 0;
+  /**
+   * Stamps membership changes (keys joining or leaving a file, or the operations), unique across
+   * the aggregator's life so a file that empties and fills again never repeats a stamp.
+   */
+  private keysClock = 0;
+  private operationsMembership = 0;
   private cutoffIndex = Number.NEGATIVE_INFINITY;
-  private lastEvictionMs = Number.NEGATIVE_INFINITY;
+  /** Time (ms) of the last eviction of a location key and of an operation key. */
+  private readonly lastEvictionMs = new Map<Map<string, KeyAggregate>, number>();
+  /** Counts spans into keys; orders keys for eviction. */
+  private seq = 0;
   private readonly recentIds: RecentSpanIds | undefined;
   private readonly health = {
     accepted: 0,
@@ -213,11 +227,11 @@ export class SpanAggregator {
     const sampling = readSampling(span);
     const location = this.locate(span);
     if (location !== undefined) {
-      const key = this.locationKeyFor(location, info.service, span.name, bucketIndex);
+      const key = this.locationKeyFor(location, info.service, span.name);
       this.record(key, span, info, sampling, durationNs, timeMs, bucketIndex);
       this.pendingFiles.add(location.file);
     }
-    this.record(this.operationKeyFor(info.service, span.name, bucketIndex), span, info, sampling, durationNs, timeMs, bucketIndex);
+    this.record(this.operationKeyFor(info.service, span.name), span, info, sampling, durationNs, timeMs, bucketIndex);
     this.pendingOperations = true;
     if (span.events.length > 0) this.ingestExceptions(span, info, timeMs);
   }
@@ -275,63 +289,69 @@ export class SpanAggregator {
    * Keys are found through nested maps (file → line → function, service → name) so the hot
    * path hashes strings the span already holds instead of building a compound key per span.
    */
-  private locationKeyFor(location: CodeLocation, service: string, name: string, bucketIndex: number): KeyAggregate {
+  private locationKeyFor(location: CodeLocation, service: string, name: string): KeyAggregate {
     let entry = this.files.get(location.file);
-    if (entry === undefined) this.files.set(location.file, (entry = { keys: new Set(), byLine: new Map(), membership: 0 }));
+    if (entry === undefined) this.files.set(location.file, (entry = { keys: new Set(), byLine: new Map(), membership: ++this.keysClock, matched: new Map(), matchedAt: -1 }));
     const line = location.line ?? -1;
     let byFunction = entry.byLine.get(line);
     if (byFunction === undefined) entry.byLine.set(line, (byFunction = new Map<string, KeyAggregate>()));
     const fn = location.function ?? '';
     const existing = byFunction.get(fn);
     if (existing !== undefined) {
-      this.touch(this.locationKeys, existing, bucketIndex);
+      existing.seenSeq = ++this.seq;
       return existing;
     }
     const id = locationKey(location);
-    const key = new KeyAggregate(id, location, service, name, this.lastEvictionMs);
-    key.touchedIndex = bucketIndex;
+    const key = new KeyAggregate(id, location, service, name, this.lastEvictionMs.get(this.locationKeys) ?? Number.NEGATIVE_INFINITY);
+    key.seenSeq = key.placedSeq = ++this.seq;
     this.locationKeys.set(id, key);
     byFunction.set(fn, key);
     entry.keys.add(key);
-    entry.membership++;
+    entry.membership = ++this.keysClock;
     if (this.locationKeys.size > this.maxKeys) this.evictOldest(this.locationKeys);
     return key;
   }
 
-  private operationKeyFor(service: string, name: string, bucketIndex: number): KeyAggregate {
+  private operationKeyFor(service: string, name: string): KeyAggregate {
     let byName = this.operationIndex.get(service);
     if (byName === undefined) this.operationIndex.set(service, (byName = new Map<string, KeyAggregate>()));
     const existing = byName.get(name);
     if (existing !== undefined) {
-      this.touch(this.operationKeys, existing, bucketIndex);
+      existing.seenSeq = ++this.seq;
       return existing;
     }
     const id = `${service}\n${name}`;
-    const key = new KeyAggregate(id, undefined, service, name, this.lastEvictionMs);
-    key.touchedIndex = bucketIndex;
+    const key = new KeyAggregate(id, undefined, service, name, this.lastEvictionMs.get(this.operationKeys) ?? Number.NEGATIVE_INFINITY);
+    key.seenSeq = key.placedSeq = ++this.seq;
     this.operationKeys.set(id, key);
     byName.set(name, key);
+    this.operationsMembership = ++this.keysClock;
     if (this.operationKeys.size > this.maxKeys) this.evictOldest(this.operationKeys);
     return key;
   }
 
   /**
-   * Approximate LRU: a key moves to the young end of the Map's order when it first gets data
-   * in a newer time bucket, which costs one re-insertion per key per bucket rather than per span.
+   * LRU by second chance (CLOCK): a span only stamps its key with a sequence number, and a key
+   * that was seen since it was last placed moves to the young end when eviction reaches it. The
+   * hot path costs one store per span, and a key fed all along is never dropped for a flood of
+   * new ones, even within one time bucket.
    */
-  private touch(map: Map<string, KeyAggregate>, key: KeyAggregate, bucketIndex: number): void {
-    if (bucketIndex <= key.touchedIndex) return;
-    key.touchedIndex = bucketIndex;
-    map.delete(key.id);
-    map.set(key.id, key);
-  }
-
   private evictOldest(map: Map<string, KeyAggregate>): void {
-    const oldest = map.values().next();
-    if (oldest.done === true) return;
-    this.removeKey(map, oldest.value);
-    this.health.evictedKeys++;
-    this.lastEvictionMs = this.now();
+    for (;;) {
+      const oldest = map.values().next();
+      if (oldest.done === true) return;
+      const key = oldest.value;
+      if (key.seenSeq > key.placedSeq) {
+        map.delete(key.id);
+        key.placedSeq = this.seq;
+        map.set(key.id, key);
+        continue;
+      }
+      this.removeKey(map, key);
+      this.health.evictedKeys++;
+      this.lastEvictionMs.set(map, this.now());
+      return;
+    }
   }
 
   private removeKey(map: Map<string, KeyAggregate>, key: KeyAggregate): void {
@@ -340,6 +360,7 @@ export class SpanAggregator {
       const byName = this.operationIndex.get(key.service);
       byName?.delete(key.name);
       if (byName?.size === 0) this.operationIndex.delete(key.service);
+      this.operationsMembership = ++this.keysClock;
       this.pendingOperations = true;
       return;
     }
@@ -351,7 +372,7 @@ export class SpanAggregator {
       const byFunction = entry.byLine.get(line);
       byFunction?.delete(key.location.function ?? '');
       if (byFunction?.size === 0) entry.byLine.delete(line);
-      entry.membership++;
+      entry.membership = ++this.keysClock;
       if (entry.keys.size === 0) this.files.delete(file);
     }
     this.pendingFiles.add(file);
@@ -417,8 +438,8 @@ export class SpanAggregator {
         key.buckets.clear();
         key.hot = undefined;
         key.hotIndex = Number.NaN;
-        key.touchedIndex = Number.NEGATIVE_INFINITY;
         key.lastInfo = undefined;
+        key.coldVersion++;
         for (const [, bucket] of old) {
           const target = reindex(bucket.lastMs);
           const into = key.buckets.get(target);
@@ -446,7 +467,7 @@ export class SpanAggregator {
     this.files.clear();
     this.exceptions.clear();
     this.recentIds?.clear();
-    this.lastEvictionMs = Number.NEGATIVE_INFINITY;
+    this.lastEvictionMs.clear();
     this.invalidateAll();
   }
 
@@ -473,7 +494,7 @@ export class SpanAggregator {
   statsFor(query: StatsKey): AggregateStats | undefined {
     this.expireIfDue(this.now());
     const cacheKey = queryCacheKey(query);
-    const membership = query.kind === 'operation' ? 0 : (this.files.get(query.file)?.membership ?? -1);
+    const membership = query.kind === 'operation' ? this.operationsMembership : (this.files.get(query.file)?.membership ?? -1);
     const cached = this.cache.get(cacheKey);
     if (cached !== undefined && cached.generation === this.generation && cached.membership === membership && cached.keys.every((k, i) => k.version === cached.versions[i])) {
       return cached.stats;
@@ -598,17 +619,36 @@ export class SpanAggregator {
     }
     const entry = this.files.get(query.file);
     if (entry === undefined) return [];
+    if (query.kind === 'function') {
+      // A CodeLens pass asks for every function of the file; matching names is per key, so
+      // the answer is kept until keys join or leave the file.
+      if (entry.matchedAt !== entry.membership) {
+        entry.matched.clear();
+        entry.matchedAt = entry.membership;
+      }
+      const known = entry.matched.get(query.function);
+      if (known !== undefined) return known;
+      const matched: KeyAggregate[] = [];
+      for (const key of entry.keys) if (matchesFunction(key.location?.function, query.function)) matched.push(key);
+      if (entry.matched.size >= maxMatchedNames) entry.matched.clear();
+      entry.matched.set(query.function, matched);
+      return matched;
+    }
     const out: KeyAggregate[] = [];
     for (const key of entry.keys) {
       const location = key.location;
       if (location === undefined) continue;
-      if (query.kind === 'location' ? query.line === undefined || location.line === query.line : matchesFunction(location.function, query.function)) out.push(key);
+      if (query.line === undefined || location.line === query.line) out.push(key);
     }
     return out;
   }
 
+  /**
+   * Each key contributes its cold summary (rebuilt only when a bucket other than the newest
+   * changed) and its hot bucket, so a query over fresh data merges one small bucket per key
+   * instead of the whole window. The result is what merging every bucket would give.
+   */
   private compute(keys: readonly KeyAggregate[]): AggregateStats | undefined {
-    const digests: LatencyDigest[] = [];
     let errorCount = 0;
     let sampled = 0;
     let notSampled = 0;
@@ -622,16 +662,29 @@ export class SpanAggregator {
     const commits = new Map<string, number>();
     let possiblyIncomplete = false;
     const windowStartMs = this.cutoffIndex * this.spec.bucketMs;
+    const parts: LatencyPart[] = [];
     for (const key of keys) {
-      for (const bucket of key.buckets.values()) {
-        digests.push(bucket.digest);
-        errorCount += bucket.errors;
-        sampled += bucket.sampled;
-        notSampled += bucket.notSampled;
-        if (bucket.minProbability < minProbability) minProbability = bucket.minProbability;
-        if (bucket.firstMs < firstSeenMs) firstSeenMs = bucket.firstMs;
-        if (bucket.lastMs > lastSeenMs) lastSeenMs = bucket.lastMs;
-        mergeSlowest(slowest, bucket.slowest, this.slowestLimit);
+      const cold = this.coldOf(key);
+      if (cold.latency !== undefined) parts.push({ latency: cold.latency, cold });
+      errorCount += cold.errors;
+      sampled += cold.sampled;
+      notSampled += cold.notSampled;
+      if (cold.minProbability < minProbability) minProbability = cold.minProbability;
+      if (cold.firstMs < firstSeenMs) firstSeenMs = cold.firstMs;
+      if (cold.lastMs > lastSeenMs) lastSeenMs = cold.lastMs;
+      mergeSlowest(slowest, cold.slowest, this.slowestLimit);
+      for (let index = cold.settledBelow; index <= key.hotIndex; index++) {
+        const hot = key.buckets.get(index);
+        if (hot === undefined) continue;
+        const latency = mergeDigests([hot.digest]);
+        if (latency !== undefined) parts.push({ latency, cold: undefined });
+        errorCount += hot.errors;
+        sampled += hot.sampled;
+        notSampled += hot.notSampled;
+        if (hot.minProbability < minProbability) minProbability = hot.minProbability;
+        if (hot.firstMs < firstSeenMs) firstSeenMs = hot.firstMs;
+        if (hot.lastMs > lastSeenMs) lastSeenMs = hot.lastMs;
+        mergeSlowest(slowest, hot.slowest, this.slowestLimit);
       }
       if (key.latestError !== undefined && (latestError === undefined || key.latestError.endTimeMs > latestError.endTimeMs)) latestError = key.latestError;
       mergeSeen(services, key.services);
@@ -639,8 +692,9 @@ export class SpanAggregator {
       mergeSeen(commits, key.commits);
       if (key.createdAfterEvictionMs >= windowStartMs) possiblyIncomplete = true;
     }
-    const latency = summarizeLatency(digests, this.percentileList);
-    if (latency === undefined) return undefined;
+    const merged = mergeParts(parts);
+    if (merged === undefined) return undefined;
+    const latency = summarizeMerged(merged, this.percentileList);
     const count = latency.count;
     return {
       window: this.spec.window,
@@ -660,6 +714,82 @@ export class SpanAggregator {
       possiblyIncomplete,
     };
   }
+
+  /** The key's settled buckets, merged; cached until one of them changes or the newest bucket moves. */
+  private coldOf(key: KeyAggregate): ColdSummary {
+    const settledBelow = key.settledBelow;
+    const known = key.cold;
+    if (known !== undefined && known.version === key.coldVersion && known.settledBelow === settledBelow) return known;
+    const digests: LatencyDigest[] = [];
+    let errors = 0;
+    let sampled = 0;
+    let notSampled = 0;
+    let minProbability = 2;
+    let firstMs = Number.POSITIVE_INFINITY;
+    let lastMs = Number.NEGATIVE_INFINITY;
+    const slowest: SpanRef[] = [];
+    for (const [index, bucket] of key.buckets) {
+      if (index >= settledBelow) continue;
+      digests.push(bucket.digest);
+      errors += bucket.errors;
+      sampled += bucket.sampled;
+      notSampled += bucket.notSampled;
+      if (bucket.minProbability < minProbability) minProbability = bucket.minProbability;
+      if (bucket.firstMs < firstMs) firstMs = bucket.firstMs;
+      if (bucket.lastMs > lastMs) lastMs = bucket.lastMs;
+      mergeSlowest(slowest, bucket.slowest, this.slowestLimit);
+    }
+    const cold: ColdSummary = { version: key.coldVersion, settledBelow, latency: mergeDigests(digests), errors, sampled, notSampled, minProbability, firstMs, lastMs, slowest, sketch: undefined };
+    key.cold = cold;
+    return cold;
+  }
+}
+
+interface LatencyPart {
+  readonly latency: MergedLatency;
+  /** Set for a key's settled buckets, which keep their sketch for the next query. */
+  readonly cold: ColdSummary | undefined;
+}
+
+/**
+ * Folds merged parts together as `mergeDigests` would fold their digests (a sketch's bins are
+ * counts, so merging a sketch of some values equals accepting them); parts are not modified.
+ */
+function mergeParts(list: readonly LatencyPart[]): MergedLatency | undefined {
+  const parts = list.map((part) => part.latency);
+  const first = parts[0];
+  if (first === undefined) return undefined;
+  if (parts.length === 1) return first;
+  let count = 0;
+  let sum = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let exact = true;
+  for (const part of parts) {
+    count += part.count;
+    sum += part.sum;
+    if (part.min < min) min = part.min;
+    if (part.max > max) max = part.max;
+    if (!part.exact) exact = false;
+  }
+  if (exact) {
+    let sorted: Float64Array = new Float64Array(0);
+    for (const part of parts) if (part.exact) sorted = mergeSorted(sorted, part.sorted);
+    return { count, sum, min, max, exact: true, sorted };
+  }
+  const sketch = new DDSketch({ relativeAccuracy: sketchRelativeAccuracy });
+  for (const { latency, cold } of list) {
+    if (!latency.exact) sketch.merge(latency.sketch);
+    else if (cold !== undefined) sketch.merge((cold.sketch ??= sketchOf(latency.sorted)));
+    else for (const v of latency.sorted) sketch.accept(v);
+  }
+  return { count, sum, min, max, exact: false, sketch };
+}
+
+function sketchOf(values: Float64Array): DDSketch {
+  const sketch = new DDSketch({ relativeAccuracy: sketchRelativeAccuracy });
+  for (const v of values) sketch.accept(v);
+  return sketch;
 }
 
 /** Keeps `into` the `limit` slowest of itself and `from`; both are sorted slowest first. */

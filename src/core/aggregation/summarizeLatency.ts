@@ -39,12 +39,26 @@ export function nearestRankIndex(percentile: number, count: number): number {
 }
 
 /**
+ * Durations already merged: sorted raw values while every part was exact, else one DDSketch
+ * holding the sketches and the raw values. The aggregator keeps these per key for the buckets
+ * that no longer change, so a query merges only the newest bucket into them.
+ */
+export type MergedLatency =
+  | { readonly count: number; readonly sum: number; readonly min: number; readonly max: number; readonly exact: true; readonly sorted: Float64Array }
+  | { readonly count: number; readonly sum: number; readonly min: number; readonly max: number; readonly exact: false; readonly sketch: DDSketch };
+
+/**
  * Merges the digests of the buckets (and keys) a query covers. Exact when every digest is
  * still raw, which is always so when the total is within the exact limit; otherwise one DDSketch receives the sketches
  * and the few raw values, and each quantile is read at the nearest rank, which the sketch's
  * bucket answers within its relative accuracy.
  */
 export function summarizeLatency(digests: readonly LatencyDigest[], percentiles: readonly number[], histogramBins: number = defaultHistogramBins): LatencySummary | undefined {
+  const merged = mergeDigests(digests);
+  return merged === undefined ? undefined : summarizeMerged(merged, percentiles, histogramBins);
+}
+
+export function mergeDigests(digests: readonly LatencyDigest[]): MergedLatency | undefined {
   let count = 0;
   let sum = 0;
   let min = Number.POSITIVE_INFINITY;
@@ -59,12 +73,9 @@ export function summarizeLatency(digests: readonly LatencyDigest[], percentiles:
     if (digest.sketch !== undefined) allExact = false;
   }
   if (count === 0) return undefined;
-  const histogram = new Histogram(min, max, histogramBins);
-  let quantiles: QuantileValue[];
   // Raw values are kept only while a bucket is below the exact limit, so whenever every
   // bucket is still raw the exact answer costs a sort of at most (buckets × limit) values.
-  const exact = allExact;
-  if (exact) {
+  if (allExact) {
     const values = new Float64Array(count);
     let at = 0;
     for (const digest of digests) {
@@ -74,27 +85,63 @@ export function summarizeLatency(digests: readonly LatencyDigest[], percentiles:
       at += raw.length;
     }
     values.sort();
+    return { count, sum, min, max, exact: true, sorted: values };
+  }
+  const sketch = new DDSketch({ relativeAccuracy: sketchRelativeAccuracy });
+  for (const digest of digests) {
+    const own = digest.sketch;
+    if (own !== undefined) sketch.merge(own);
+    else for (const v of digest.exactValues ?? []) sketch.accept(v);
+  }
+  return { count, sum, min, max, exact: false, sketch };
+}
+
+export function summarizeMerged(merged: MergedLatency, percentiles: readonly number[], histogramBins: number = defaultHistogramBins): LatencySummary {
+  const { count, sum, min, max } = merged;
+  const histogram = new Histogram(min, max, histogramBins);
+  let quantiles: QuantileValue[];
+  if (merged.exact) {
+    const values = merged.sorted;
     histogram.addSorted(values);
     quantiles = percentiles.map((percentile) => ({ percentile, valueNs: durationNs(values[nearestRankIndex(percentile, count)] as number) }));
   } else {
-    const merged = new DDSketch({ relativeAccuracy: sketchRelativeAccuracy });
-    for (const digest of digests) {
-      const sketch = digest.sketch;
-      if (sketch !== undefined) merged.merge(sketch);
-      else for (const v of digest.exactValues ?? []) merged.accept(v);
-    }
-    quantiles = percentiles.map((percentile) => ({ percentile, valueNs: durationNs(sketchQuantile(merged, percentile, count, min, max)) }));
-    histogram.addSketch(merged);
+    const sketch = merged.sketch;
+    quantiles = percentiles.map((percentile) => ({ percentile, valueNs: durationNs(sketchQuantile(sketch, percentile, count, min, max)) }));
+    histogram.addSketch(sketch);
   }
   return {
     count,
-    exact,
+    exact: merged.exact,
     minNs: durationNs(min),
     maxNs: durationNs(max),
     meanNs: durationNs(sum / count),
     quantiles,
     histogram: histogram.result(),
   };
+}
+
+/** Merges two ascending arrays into a new ascending one. */
+export function mergeSorted(a: Float64Array, b: Float64Array): Float64Array {
+  if (b.length === 0) return a;
+  if (a.length === 0) return b;
+  const out = new Float64Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i] as number;
+    const y = b[j] as number;
+    if (y < x) {
+      out[k++] = y;
+      j++;
+    } else {
+      out[k++] = x;
+      i++;
+    }
+  }
+  if (i < a.length) out.set(a.subarray(i), k);
+  else if (j < b.length) out.set(b.subarray(j), k);
+  return out;
 }
 
 function sketchQuantile(sketch: DDSketch, percentile: number, count: number, min: number, max: number): number {

@@ -111,13 +111,25 @@ export interface AnnotationServiceDeps {
   readonly expiryIntervalMs?: number;
   /** Delay that coalesces the aggregator's change notifications into one event. */
   readonly notifyDelayMs?: number;
+  /** How long batches wait for the mapping to be configured before they are added anyway. */
+  readonly maxMappingWaitMs?: number;
+}
+
+interface HeldBatch {
+  readonly spans: readonly Span[];
+  readonly source: string;
+  readonly time: NonNullable<AddOptions['time']>;
 }
 
 type Mapped = { readonly path: string; readonly line: number | undefined; readonly column: number | undefined } | null;
 
 const maxResolutions = 50_000;
 const maxTraceSources = 100_000;
+const maxFileSources = 50_000;
 const maxFramesPerException = 8;
+/** Spans held while the mapping is not configured; past this they are added unmapped. */
+const maxHeldSpans = 1_000_000;
+const heldPollMs = 50;
 
 /**
  * The worker half of editor annotations (issue 7): one SpanAggregator fed by every source, whose
@@ -137,6 +149,10 @@ export class AnnotationService {
   private queue: Promise<void> = Promise.resolve();
   private readonly timer: ReturnType<typeof setInterval> | undefined;
   private readonly now: () => number;
+  private held: HeldBatch[] = [];
+  private heldSpans = 0;
+  private heldSinceMs = 0;
+  private heldTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly deps: AnnotationServiceDeps) {
     this.now = deps.now ?? Date.now;
@@ -159,6 +175,17 @@ export class AnnotationService {
   /** Adds a batch from `source` (`local`, `files` or a backend's name); batches are added in order. */
   add(spans: readonly Span[], source: string, time: NonNullable<AddOptions['time']>): Promise<void> {
     if (spans.length === 0) return this.queue;
+    // Spans arriving before the worker knows the folders (the store's replay at start-up races
+    // the file index) would be refused by every path lookup and counted nowhere; they wait.
+    if (!this.deps.mappingReady() || this.held.length > 0) {
+      this.hold({ spans, source, time });
+      this.releaseHeld();
+      return this.queue;
+    }
+    return this.enqueue(spans, source, time);
+  }
+
+  private enqueue(spans: readonly Span[], source: string, time: NonNullable<AddOptions['time']>): Promise<void> {
     const next = this.queue.then(() => this.ingest(spans, source, time)).catch(() => undefined);
     this.queue = next;
     return next;
@@ -166,7 +193,31 @@ export class AnnotationService {
 
   /** Settles once every batch handed to `add` so far is in the aggregator (tests, queries). */
   idle(): Promise<void> {
+    this.releaseHeld();
     return this.queue;
+  }
+
+  private hold(batch: HeldBatch): void {
+    if (this.held.length === 0) this.heldSinceMs = Date.now();
+    this.held.push(batch);
+    this.heldSpans += batch.spans.length;
+    if (this.heldTimer === undefined) {
+      this.heldTimer = setInterval(() => this.releaseHeld(), heldPollMs);
+      this.heldTimer.unref();
+    }
+  }
+
+  /** Adds what was held once the mapping is ready, or when waiting longer would cost too much. */
+  private releaseHeld(): void {
+    if (this.held.length === 0) return;
+    const waitedTooLong = Date.now() - this.heldSinceMs >= (this.deps.maxMappingWaitMs ?? 15_000);
+    if (!this.deps.mappingReady() && !waitedTooLong && this.heldSpans <= maxHeldSpans) return;
+    const batches = this.held;
+    this.held = [];
+    this.heldSpans = 0;
+    if (this.heldTimer !== undefined) clearInterval(this.heldTimer);
+    this.heldTimer = undefined;
+    for (const batch of batches) void this.enqueue(batch.spans, batch.source, batch.time);
   }
 
   configure(settings: AnnotationSettings): Promise<void> {
@@ -179,10 +230,11 @@ export class AnnotationService {
   /** The mapping configuration or file index changed: remembered resolutions may now be wrong. */
   mappingChanged(): void {
     this.resolved.clear();
+    this.releaseHeld();
   }
 
   async statsForDocument(fsPath: string): Promise<DocumentAnnotations> {
-    await this.queue;
+    await this.idle();
     const checkout = (await this.deps.checkout?.(fsPath)) ?? { version: undefined, commit: undefined };
     const groups = new Map<string, { target: FunctionTarget; function: string | undefined; lines: Set<number> }>();
     for (const { location } of this.aggregator.locations(fsPath)) {
@@ -230,14 +282,14 @@ export class AnnotationService {
   }
 
   async spansForFunction(fsPath: string, target: FunctionTarget, limit = 50): Promise<readonly SpanChoice[]> {
-    await this.queue;
+    await this.idle();
     const refs: SpanRef[] =
       'function' in target ? this.aggregator.spansFor({ kind: 'function', file: fsPath, function: target.function }, limit) : this.aggregator.spansFor({ kind: 'location', file: fsPath, line: target.line }, limit);
     return refs.map((ref) => ({ traceId: ref.traceId, spanId: ref.spanId, durationMs: ref.durationMs, error: ref.error, name: ref.name, service: ref.service, endTimeMs: ref.endTimeMs, source: this.traceSources.get(ref.traceId) }));
   }
 
   async exceptionsForDocument(fsPath: string): Promise<readonly ExceptionAnnotation[]> {
-    await this.queue;
+    await this.idle();
     const out: ExceptionAnnotation[] = [];
     for (const group of this.aggregator.exceptionsFor(fsPath)) {
       const related: RelatedFrame[] = [];
@@ -274,6 +326,7 @@ export class AnnotationService {
 
   dispose(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
+    if (this.heldTimer !== undefined) clearInterval(this.heldTimer);
   }
 
   // ---- ingest ----------------------------------------------------------------------------
@@ -368,7 +421,18 @@ export class AnnotationService {
 
   private noteFileSource(file: string): void {
     let sources = this.fileSources.get(file);
-    if (sources === undefined) this.fileSources.set(file, (sources = new Map<string, number>()));
+    if (sources === undefined) {
+      this.fileSources.set(file, (sources = new Map<string, number>()));
+      // Bounded like the aggregator's keys: a flood of distinct paths must not grow this forever.
+      if (this.fileSources.size > maxFileSources) {
+        const oldest = this.fileSources.keys().next();
+        if (oldest.done !== true) this.fileSources.delete(oldest.value);
+      }
+    } else if (this.fileSources.size > maxFileSources / 2) {
+      // Keep recently fed files at the young end once the bound is in sight.
+      this.fileSources.delete(file);
+      this.fileSources.set(file, sources);
+    }
     sources.set(this.currentSource, this.now());
   }
 

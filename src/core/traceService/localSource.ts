@@ -123,6 +123,7 @@ export class LocalSource {
         if (change.cleared) this.built.clear();
         this.emit({ type: 'traces', traces: this.summaries(), status: this.status(), cleared: change.cleared, evictedTraceIds: change.evictedTraceIds });
       });
+      replayStored(store, this.onStored);
       return store;
     });
     try {
@@ -131,6 +132,26 @@ export class LocalSource {
       this.opening = undefined;
     }
   }
+}
+
+/**
+ * Persisted spans feed the annotations like received ones (issue 7): after a reload the editor
+ * shows what the store still holds, and spans older than the window are refused by the window.
+ */
+function replayStored(store: LocalTraceStore, onStored: (spans: readonly Span[]) => void): void {
+  const batchSize = 5_000;
+  let batch: Span[] = [];
+  // Oldest first, as they were received, so the least recently seen keys are the ones bounded out.
+  for (const summary of store.listTraces().reverse()) {
+    for (const span of store.getSpans(summary.traceId) ?? []) {
+      batch.push(span);
+      if (batch.length >= batchSize) {
+        onStored(batch);
+        batch = [];
+      }
+    }
+  }
+  if (batch.length > 0) onStored(batch);
 }
 
 function toProtocolSummary(summary: StoreSummary): TraceSummary {

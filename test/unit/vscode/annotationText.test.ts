@@ -13,6 +13,17 @@ describe('annotationText (placement and text of editor annotations)', () => {
     assert.deepEqual(placeFunction({ function: undefined, lines: [35] }, symbols), { line: 1, symbol: symbols[0] });
   });
 
+  it('prefers the function named by the spans to a callback around the mapped line', () => {
+    // TypeScript reports `traced(tracer, 'chargeCard', async () => …)` as a function of its own.
+    const withCallback: SymbolSpan[] = [
+      { name: 'chargeCard', startLine: 31, endLine: 38, selectionLine: 31 },
+      { name: "traced('chargeCard') callback", startLine: 32, endLine: 37, selectionLine: 32 },
+    ];
+    assert.deepEqual(placeFunction({ function: 'chargeCard', lines: [32] }, withCallback), { line: 31, symbol: withCallback[0] });
+    assert.deepEqual(placeFunction({ function: 'checkout.chargeCard', lines: [32] }, withCallback), { line: 31, symbol: withCallback[0] });
+    assert.deepEqual(placeFunction({ function: undefined, lines: [32] }, withCallback), { line: 32, symbol: withCallback[1] });
+  });
+
   it('falls back to the symbol named like the function, then to the mapped line, else nothing', () => {
     assert.deepEqual(placeFunction({ function: 'com.acme.Checkout.refund', lines: [] }, symbols), { line: 22, symbol: symbols[2] });
     assert.deepEqual(placeFunction({ function: 'pay', lines: [50] }, []), { line: 50, symbol: undefined });

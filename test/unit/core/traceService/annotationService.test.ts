@@ -82,7 +82,7 @@ describe('AnnotationService (the worker side of editor annotations)', () => {
 
   it('does not remember "not found" before the mapping is configured', async () => {
     let ready = false;
-    const local = new AnnotationService({ resolve: fakeResolver(calls), mappingReady: () => ready, emit: () => undefined, now: () => t0Ms, expiryIntervalMs: 0 });
+    const local = new AnnotationService({ resolve: fakeResolver(calls), mappingReady: () => ready, emit: () => undefined, now: () => t0Ms, expiryIntervalMs: 0, maxMappingWaitMs: 0 });
     await local.add([span(1, { 'code.file.path': '/elsewhere/a.ts', 'code.line.number': 1 })], 'local', 'spanEnd');
     ready = true;
     await local.add([span(1, { 'code.file.path': '/elsewhere/a.ts', 'code.line.number': 1 })], 'local', 'spanEnd');
