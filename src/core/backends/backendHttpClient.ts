@@ -68,7 +68,22 @@ export interface HttpResponse {
   readonly url: URL;
   /** Whether this (final) request carried the source's credentials. */
   readonly sentCredentials: boolean;
+  /** The 2xx body went to a sink as it arrived (see `getStream`); `body` is then empty. */
+  readonly streamed?: boolean;
 }
+
+/** A 2xx response before its body: what a sink needs to decide how to read it. */
+export interface ResponseHead {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly url: URL;
+}
+
+/**
+ * Takes a 2xx body chunk by chunk as it arrives. A throw stops the transfer and becomes the
+ * request's failure (a BackendError as it is; anything else as an undecodable body).
+ */
+export type BodySink = (chunk: Buffer) => void;
 
 export interface RequestOptions {
   readonly signal?: AbortSignal | undefined;
@@ -131,12 +146,27 @@ export class BackendHttpClient {
 
   /** A GET that resolves with whatever final status the server gave; throws only when no usable answer came. */
   async get(path: string, params: QueryParams, options: RequestOptions = {}): Promise<HttpResponse> {
+    return this.request(path, params, options, undefined);
+  }
+
+  /**
+   * Like `get`, but a final 2xx body is handed to the sink `openSink` returns as it arrives
+   * instead of being collected, so the caller can decode while the rest is in flight. The
+   * same size bound, timeouts, redirects and retries apply: retries and redirects only ever
+   * follow a non-2xx answer, so no sink sees a byte before the response it reads is final.
+   * Non-2xx bodies are read as by `get`, and `openSink` is not called for them.
+   */
+  async getStream(path: string, params: QueryParams, openSink: (head: ResponseHead) => BodySink, options: RequestOptions = {}): Promise<HttpResponse> {
+    return this.request(path, params, options, openSink);
+  }
+
+  private async request(path: string, params: QueryParams, options: RequestOptions, openSink: ((head: ResponseHead) => BodySink) | undefined): Promise<HttpResponse> {
     const signal = options.signal;
     if (signal?.aborted) this.fail({ kind: 'cancelled' });
     let url = this.urlFor(path, params);
     let redirects = 0;
     for (let attempt = 1; ; attempt++) {
-      const response = await this.once(url, options.accept ?? 'application/json', signal);
+      const response = await this.once(url, options.accept ?? 'application/json', signal, openSink);
       if (redirectStatuses.has(response.status)) {
         const location = header(response.headers, 'location');
         if (location === undefined || redirects >= this.maxRedirects) {
@@ -217,7 +247,7 @@ export class BackendHttpClient {
     return this.redact(oneLine.length > 300 ? `${oneLine.slice(0, 300)}…` : oneLine);
   }
 
-  private async once(url: URL, accept: string, signal: AbortSignal | undefined): Promise<HttpResponse> {
+  private async once(url: URL, accept: string, signal: AbortSignal | undefined, openSink: ((head: ResponseHead) => BodySink) | undefined): Promise<HttpResponse> {
     const sameOrigin = url.origin === this.baseUrl.origin;
     const headers: Record<string, string> = { accept, 'user-agent': 'SpanLens' };
     if (sameOrigin) {
@@ -251,6 +281,12 @@ export class BackendHttpClient {
       state.phase = 'body';
       timer.refresh();
       const ok = response.statusCode >= 200 && response.statusCode <= 299;
+      if (ok && openSink !== undefined) {
+        const sink = openSink({ status: response.statusCode, headers: response.headers, url });
+        const size = await this.streamBody(response, sink, timer);
+        this.log?.(`GET ${shownUrl} → ${response.statusCode} (${size} bytes streamed, ${this.clock.now() - started} ms)`);
+        return { status: response.statusCode, headers: response.headers, body: Buffer.alloc(0), url, sentCredentials, streamed: true };
+      }
       const body = await this.readBody(response, ok ? this.maxResponseBytes : errorBodyBytes, ok, timer);
       this.log?.(`GET ${shownUrl} → ${response.statusCode} (${body.length} bytes, ${this.clock.now() - started} ms)`);
       return { status: response.statusCode, headers: response.headers, body, url, sentCredentials };
@@ -270,6 +306,46 @@ export class BackendHttpClient {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onCallerAbort);
     }
+  }
+
+  /** Feeds a 2xx body to `sink` under the same bound as `readBody`; returns the bytes read. */
+  private async streamBody(response: Dispatcher.ResponseData, sink: BodySink, timer: NodeJS.Timeout): Promise<number> {
+    const limit = this.maxResponseBytes;
+    const declared = Number(header(response.headers, 'content-length') ?? NaN);
+    if (Number.isFinite(declared) && declared > limit) {
+      response.body.destroy();
+      this.fail({ kind: 'tooLarge', limit });
+    }
+    let size = 0;
+    try {
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+        timer.refresh();
+        size += chunk.length;
+        if (size > limit) {
+          response.body.destroy();
+          this.fail({ kind: 'tooLarge', limit });
+        }
+        try {
+          sink(chunk);
+        } catch (error: unknown) {
+          response.body.destroy();
+          if (error instanceof BackendError) throw error;
+          this.fail({ kind: 'undecodable', detail: this.redact(`the response body could not be read: ${error instanceof Error ? error.message : String(error)}`) });
+        }
+        // Decoding a large element may take a while; that is not the server being silent.
+        timer.refresh();
+      }
+    } catch (error: unknown) {
+      if (error instanceof BackendError) throw error;
+      // Part of the answer was already decoded, so a connection that drops now cut the data short.
+      const failure = classifyTransportError(error, '', this.timeoutMs, (text) => this.redact(text));
+      if (failure.kind === 'unreachable' && failure.reason === 'reset') {
+        const of = Number.isFinite(declared) ? ` of the ${declared} it announced` : '';
+        this.fail({ kind: 'undecodable', detail: `the connection closed after ${size} bytes${of}, so the response is truncated (${failure.detail})` });
+      }
+      throw error;
+    }
+    return size;
   }
 
   /** Streams the body, stopping at `limit`: past it a success is an error, an error body is just cut. */

@@ -1,10 +1,13 @@
 import { decodeJaegerJson } from '../formats/jaegerJson';
-import { decodeOtlpJson } from '../formats/otlpJson';
-import { TraceDecodeError, type DecodedSpans } from '../formats/traceFormat';
+import type { JsonPath } from '../formats/jsonArraySplitter';
+import { decodeOtlpJson, OtlpJsonSpanCollector } from '../formats/otlpJson';
+import { TraceDecodeError, type DecodedSpans, type TraceFormat } from '../formats/traceFormat';
+import type { Span } from '../model/span';
 import { normalizeTraceId } from '../model/ids';
 import { BackendError } from './backendError';
 import type { BackendClock, BackendHttpClient, HttpResponse, QueryParams } from './backendHttpClient';
 import { canonicalTraceId, goDuration, groupByTrace, newestFirst, nsToEpochMs, resolveSearch, summarizeSpans, type SearchWindow } from './searchWindow';
+import { getJsonStream, wrapElement } from './traceBodyStream';
 import type { BackendProbe, FetchedTrace, TraceBackend, TraceSearchQuery, TraceSummary } from './traceBackend';
 
 export type JaegerApi = 'api_v3' | 'v1';
@@ -73,8 +76,7 @@ export class JaegerBackend implements TraceBackend {
     if (id === undefined) this.http.fail({ kind: 'invalidQuery', detail: `${JSON.stringify(traceId)} is not a trace id (expected 16 or 32 hex characters)` });
     const api = await this.detect(signal);
     const path = api === 'api_v3' ? `/api/v3/traces/${id}` : `/api/traces/${id}`;
-    const doc = await this.http.getJson(path, [], { signal, onStatus: (r) => (r.status === 404 ? { kind: 'traceNotFound', traceId: id } : undefined) });
-    const decoded = this.decode(doc, api);
+    const decoded = await this.fetchDecoded(path, api, id, signal);
     const spans = decoded.spans.filter((s) => s.traceId === id);
     if (spans.length === 0) this.http.fail({ kind: 'traceNotFound', traceId: id });
     return { traceId: id, spans, format: decoded.format, warnings: decoded.warnings };
@@ -169,6 +171,47 @@ export class JaegerBackend implements TraceBackend {
       if (summary) out.push(summary);
     }
     return newestFirst(out).slice(0, limit);
+  }
+
+  /**
+   * The trace, decoded while it downloads: api_v3 one `result.resourceSpans` entry at a time,
+   * v1 one `data` element (a whole trace with its processes) at a time. A body without those
+   * arrays (an empty trace, an error page) is read whole, as before.
+   */
+  private async fetchDecoded(path: string, api: JaegerApi, id: string, signal: AbortSignal | undefined): Promise<DecodedSpans> {
+    const collector = new OtlpJsonSpanCollector();
+    let format: TraceFormat = api === 'api_v3' ? 'jaeger-api-v3' : 'jaeger-json';
+    const spans: Span[] = [];
+    const warnings = new Set<string>();
+    const onElement = (value: unknown, at: JsonPath, where: string): void => {
+      // The OTLP collector names the entry itself; the Jaeger decoder is handed one trace at a time.
+      this.decodeStep(api === 'api_v3' ? '' : where, () => {
+        if (api === 'api_v3') {
+          format = collector.addDocument(wrapElement(at, value), where);
+          return;
+        }
+        const decoded = decodeJaegerJson(wrapElement(at, value));
+        for (const span of decoded.spans) spans.push(span);
+        for (const warning of decoded.warnings) warnings.add(warning);
+      });
+    };
+    const streamed = await getJsonStream(this.http, path, [], api === 'api_v3' ? [['result', 'resourceSpans']] : [['data']], onElement, {
+      signal,
+      onStatus: (r) => (r.status === 404 ? { kind: 'traceNotFound', traceId: id } : undefined),
+    });
+    if (streamed.kind === 'whole') return this.decode(this.http.parseJson(streamed.response), api);
+    if (api === 'api_v3') return { format, spans: collector.spans, warnings: collector.warnings() };
+    return { format, spans, warnings: [...warnings] };
+  }
+
+  private decodeStep(prefix: string, step: () => void): void {
+    try {
+      step();
+    } catch (error: unknown) {
+      if (error instanceof BackendError) throw error;
+      const detail = error instanceof TraceDecodeError ? error.message : String(error);
+      this.http.fail({ kind: 'undecodable', detail: `the trace data could not be decoded: ${prefix}${detail}` });
+    }
   }
 
   private decode(doc: unknown, api: JaegerApi): DecodedSpans {

@@ -1,9 +1,14 @@
-import { decodeOtlpJson } from '../formats/otlpJson';
-import { TraceDecodeError, type DecodedSpans } from '../formats/traceFormat';
+import type { JsonPath } from '../formats/jsonArraySplitter';
+import { decodeOtlpJson, OtlpJsonSpanCollector } from '../formats/otlpJson';
+import { TraceDecodeError, type DecodedSpans, type TraceFormat } from '../formats/traceFormat';
 import { normalizeTraceId } from '../model/ids';
 import type { BackendClock, BackendHttpClient, HttpResponse, QueryParams } from './backendHttpClient';
 import { canonicalTraceId, goDuration, newestFirst, nsToEpochMs, resolveSearch } from './searchWindow';
+import { TraceBodyStream, wrapElement } from './traceBodyStream';
 import type { BackendProbe, FetchedTrace, TraceBackend, TraceSearchQuery, TraceSummary } from './traceBackend';
+
+/** Where Tempo puts a trace's spans: /api/v2/traces under `trace`, /api/traces at the top (backends.md §2.1). */
+const tempoTracePaths = [['trace', 'resourceSpans'], ['trace', 'batches'], ['batches'], ['resourceSpans']] as const;
 
 /**
  * Grafana Tempo's query frontend, or Grafana Cloud Traces (../shared/reference/backends.md §2).
@@ -81,22 +86,49 @@ export class TempoBackend implements TraceBackend {
     if (id === undefined) this.http.fail({ kind: 'invalidQuery', detail: `${JSON.stringify(traceId)} is not a trace id (expected 16 or 32 hex characters)` });
     const notFound = { kind: 'traceNotFound', traceId: id } as const;
     const accept = 'application/json';
-    let response: HttpResponse | undefined;
+    // Each attempt decodes into its own collector; only a 2xx body ever reaches one.
+    let collector = new OtlpJsonSpanCollector();
+    let format: TraceFormat = 'tempo-json';
+    const open = (at: string): Promise<{ response: HttpResponse; stream: TraceBodyStream | undefined }> => {
+      collector = new OtlpJsonSpanCollector();
+      let stream: TraceBodyStream | undefined;
+      const onElement = (value: unknown, path: JsonPath, where: string): void => {
+        try {
+          format = collector.addDocument(wrapElement(path, value), where);
+        } catch (error: unknown) {
+          const detail = error instanceof TraceDecodeError ? error.message : String(error);
+          this.http.fail({ kind: 'undecodable', detail: `the trace data could not be decoded: ${detail}` });
+        }
+      };
+      return this.http
+        .getStream(at, [], (head) => (stream = new TraceBodyStream(this.http, head, tempoTracePaths, onElement)).write, { signal, accept })
+        .then((response) => ({ response, stream }));
+    };
+    let attempt: { response: HttpResponse; stream: TraceBodyStream | undefined } | undefined;
     if (!this.v2Missing) {
-      response = await this.http.get(`/api/v2/traces/${id}`, [], { signal, accept });
-      if (!isOk(response) && response.status !== 404) this.http.fail(this.http.failureFor(response));
+      attempt = await open(`/api/v2/traces/${id}`);
+      if (!isOk(attempt.response) && attempt.response.status !== 404) this.http.fail(this.http.failureFor(attempt.response));
     }
-    if (response === undefined || response.status === 404) {
-      const v1 = await this.http.get(`/api/traces/${id}`, [], { signal, accept });
-      if (v1.status === 404) this.http.fail(notFound);
-      if (!isOk(v1)) this.http.fail(this.http.failureFor(v1));
+    if (attempt === undefined || attempt.response.status === 404) {
+      const v1 = await open(`/api/traces/${id}`);
+      if (v1.response.status === 404) this.http.fail(notFound);
+      if (!isOk(v1.response)) this.http.fail(this.http.failureFor(v1.response));
       // A v2 404 followed by a v1 hit means this Tempo predates /api/v2.
-      if (response !== undefined) this.v2Missing = true;
-      response = v1;
+      if (attempt !== undefined) this.v2Missing = true;
+      attempt = v1;
     }
-    const doc = this.http.parseJson(response);
-    if (isObject(doc) && isEmptyTrace(doc)) this.http.fail(notFound);
-    const decoded = this.decode(doc);
+    if (attempt.stream === undefined) this.http.fail(this.http.failureFor(attempt.response));
+    const streamed = attempt.stream.finish(attempt.response);
+    let doc: unknown;
+    let decoded: DecodedSpans;
+    if (streamed.kind === 'whole') {
+      doc = this.http.parseJson(streamed.response);
+      if (isObject(doc) && isEmptyTrace(doc)) this.http.fail(notFound);
+      decoded = this.decode(doc);
+    } else {
+      doc = streamed.skeleton;
+      decoded = { format, spans: collector.spans, warnings: collector.warnings() };
+    }
     const spans = decoded.spans.filter((s) => s.traceId === id);
     if (spans.length === 0) this.http.fail(notFound);
     const warnings = [...decoded.warnings];

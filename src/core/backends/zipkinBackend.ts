@@ -2,6 +2,7 @@ import { TraceDecodeError, type DecodedSpans } from '../formats/traceFormat';
 import { decodeZipkinJson } from '../formats/zipkinJson';
 import type { BackendClock, BackendHttpClient } from './backendHttpClient';
 import { canonicalTraceId, groupByTrace, newestFirst, resolveSearch, summarizeSpans } from './searchWindow';
+import { getJsonStream } from './traceBodyStream';
 import type { BackendProbe, FetchedTrace, TraceBackend, TraceSearchQuery, TraceSummary } from './traceBackend';
 
 /** Zipkin's v2 API (openzipkin/zipkin-api zipkin2-api.yaml; ../shared/reference/backends.md §3). */
@@ -66,7 +67,14 @@ export class ZipkinBackend implements TraceBackend {
     if (id === undefined) this.http.fail({ kind: 'invalidQuery', detail: `${JSON.stringify(traceId)} is not a trace id (expected 16 or 32 hex characters)` });
     // Zipkin stores a 128-bit id whose high half is zero as 16 characters (Span.normalizeTraceId).
     const wireId = id.startsWith('0000000000000000') ? id.slice(16) : id;
-    const doc = await this.http.getJson(`/api/v2/trace/${wireId}`, [], { signal, onStatus: (r) => (r.status === 404 ? { kind: 'traceNotFound', traceId: id } : undefined) });
+    // Spans are parsed while the list downloads and decoded together at the end: the decoder
+    // settles shared (client + server) span ids across the whole trace.
+    const parsed: unknown[] = [];
+    const streamed = await getJsonStream(this.http, `/api/v2/trace/${wireId}`, [], [[]], (value) => parsed.push(value), {
+      signal,
+      onStatus: (r) => (r.status === 404 ? { kind: 'traceNotFound', traceId: id } : undefined),
+    });
+    const doc = streamed.kind === 'whole' ? this.http.parseJson(streamed.response) : parsed;
     if (!Array.isArray(doc) || doc.length === 0) this.http.fail({ kind: 'traceNotFound', traceId: id });
     const decoded = this.decode(doc);
     const spans = decoded.spans.filter((s) => s.traceId === id);
