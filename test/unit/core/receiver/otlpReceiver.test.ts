@@ -272,6 +272,36 @@ describe('OtlpReceiver', () => {
       assert.match(outcome, /status 408|closed/);
       assert.equal(harness.store.spanCount, 0);
     });
+    it('survives a flood of tiny requests: each is acknowledged or turned away with Retry-After, and every acknowledged span is kept', async function () {
+      this.timeout(60_000);
+      harness = await startHarness({ maxInFlightRequests: 16 });
+      const port = harness.address.httpPort;
+      const total = 1500;
+      const concurrency = 150;
+      const statuses = new Map<number, number>();
+      let missingRetryAfter = 0;
+      let next = 0;
+      // Each request carries one span of its own trace, so the store's count says exactly what was kept.
+      const body = (): string => otlpJsonOf(recordSdkSpans(1, 'flood').slice(0, 1));
+      const worker = async (): Promise<void> => {
+        while (next < total) {
+          next++;
+          const res = await post(port, '/v1/traces', body(), { 'Content-Type': 'application/json' });
+          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+          if (res.status === 429 && res.headers['retry-after'] === undefined) missingRetryAfter++;
+        }
+      };
+      await Promise.all(Array.from({ length: concurrency }, () => worker()));
+      const accepted = statuses.get(200) ?? 0;
+      const turnedAway = statuses.get(429) ?? 0;
+      assert.equal(accepted + turnedAway, total, `unexpected answers: ${JSON.stringify([...statuses])}`);
+      assert.equal(missingRetryAfter, 0);
+      assert.ok(accepted > 0);
+      await until(() => harness.store.spanCount === accepted);
+      assert.equal(harness.store.traceCount, accepted);
+      // Still serving normally afterwards.
+      assert.equal((await post(port, '/v1/traces', otlpJsonOf(recordSdkSpans(1)), { 'Content-Type': 'application/json' })).status, 200);
+    });
   });
 
   describe('starting', () => {
