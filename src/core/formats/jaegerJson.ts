@@ -3,6 +3,7 @@ import { isZeroId, normalizeSpanId, normalizeTraceId } from '../model/ids';
 import { createResource, createSpan, SpanKind, StatusCode, type Resource, type Scope, type Span, type SpanEvent, type SpanLink } from '../model/span';
 import { microsToNs } from '../model/units';
 import { TraceDecodeError, type DecodedSpans } from './traceFormat';
+import { at, isObject, plural, Problem, show, type JsonObject } from './jsonProblem';
 
 /**
  * Jaeger v1 JSON, the shape of the query service's `/api/traces` responses and of the Jaeger UI's
@@ -25,48 +26,6 @@ import { TraceDecodeError, type DecodedSpans } from './traceFormat';
 
 const format = 'jaeger-json';
 
-type JsonObject = { readonly [key: string]: unknown };
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/**
- * A fault at a place relative to the value that found it. Each enclosing level prefixes its own
- * segment as the error unwinds, so paths are only built when something is wrong.
- */
-class Problem extends Error {
-  constructor(
-    public where: string,
-    readonly what: string,
-  ) {
-    super(what);
-    this.name = 'Problem';
-  }
-}
-
-function at(error: unknown, segment: string): unknown {
-  if (error instanceof Problem) {
-    const where = error.where;
-    error.where = where === '' ? segment : where.startsWith('[') ? segment + where : `${segment}.${where}`;
-  }
-  return error;
-}
-
-/** A value as a message shows it: short, never the whole of a large object. */
-function show(value: unknown): string {
-  if (value === undefined) return 'missing';
-  if (value === null) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  return typeof value;
-}
-
-function plural(count: number, one: string, many: string): string {
-  return count === 1 ? one : many;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Shape detection

@@ -2,6 +2,7 @@ import { noAttributes, setAttribute, type AttributeValue, type Attributes } from
 import { isZeroId, normalizeSpanId, normalizeSpanIdPreferBase64, normalizeTraceId, normalizeTraceIdPreferBase64 } from '../model/ids';
 import { createResource, createSpan, SpanKind, StatusCode, type Resource, type Scope, type Span, type SpanEvent, type SpanLink } from '../model/span';
 import { TraceDecodeError, type DecodedSpans, type TraceFormat } from './traceFormat';
+import { at, isObject, plural, Problem, show, type JsonObject } from './jsonProblem';
 
 /**
  * OTLP trace JSON in every shape real tools write (../shared/reference/backends.md §1.5, §2.1,
@@ -12,12 +13,6 @@ import { TraceDecodeError, type DecodedSpans, type TraceFormat } from './traceFo
  * it once, allocating little more than the spans themselves.
  */
 
-type JsonObject = { readonly [key: string]: unknown };
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** A proto3 JSON value read under either its lowerCamelCase or its original snake_case name. */
 function get(object: JsonObject, camel: string, snake: string): unknown {
   const value = object[camel];
@@ -27,43 +22,6 @@ function get(object: JsonObject, camel: string, snake: string): unknown {
 /** Which of the two names the document used, for messages. */
 function keyOf(object: JsonObject, camel: string, snake: string): string {
   return object[camel] !== undefined ? camel : snake;
-}
-
-/**
- * A problem at a place in the document. It is thrown with the place relative to the value that
- * found it, and each enclosing level prefixes its own part as the error unwinds, so the happy
- * path never builds a path string.
- */
-class FieldError extends Error {
-  constructor(
-    public path: string,
-    readonly problem: string,
-  ) {
-    super(problem);
-    this.name = 'FieldError';
-  }
-}
-
-function within(error: unknown, segment: string): unknown {
-  if (error instanceof FieldError) {
-    const path = error.path;
-    error.path = path === '' ? segment : path.charCodeAt(0) === 0x5b /* [ */ ? segment + path : `${segment}.${path}`;
-  }
-  return error;
-}
-
-/** A value as a message shows it: short, and never the whole of a large object. */
-function show(value: unknown): string {
-  if (value === undefined) return 'missing';
-  if (value === null) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return 'an array';
-  return 'an object';
-}
-
-function plural(count: number, one: string, many: string): string {
-  return count === 1 ? one : many;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -319,9 +277,9 @@ export class OtlpJsonSpanCollector {
         this.addResourceSpans(list[index]);
       }
     } catch (error: unknown) {
-      if (error instanceof FieldError) {
-        within(error, `${arrayPath}[${index}]`);
-        throw this.malformed(this.formatOf(format), where, error.path, error.problem);
+      if (error instanceof Problem) {
+        at(error, `${arrayPath}[${index}]`);
+        throw this.malformed(this.formatOf(format), where, error.where, error.what);
       }
       throw error;
     }
@@ -372,15 +330,15 @@ export class OtlpJsonSpanCollector {
   }
 
   private addResourceSpans(entry: unknown): void {
-    if (!isObject(entry)) throw new FieldError('', `is ${show(entry)}, not an object`);
+    if (!isObject(entry)) throw new Problem('', `is ${show(entry)}, not an object`);
     let attributes: Attributes = noAttributes;
     const rawResource = entry['resource'];
     if (rawResource !== undefined && rawResource !== null) {
-      if (!isObject(rawResource)) throw new FieldError('resource', `is ${show(rawResource)}, not an object`);
+      if (!isObject(rawResource)) throw new Problem('resource', `is ${show(rawResource)}, not an object`);
       try {
         attributes = this.attributes(rawResource['attributes']);
       } catch (error: unknown) {
-        throw within(error, 'resource.attributes');
+        throw at(error, 'resource.attributes');
       }
     }
     const resource = createResource(attributes);
@@ -395,7 +353,7 @@ export class OtlpJsonSpanCollector {
       }
     }
     if (list === undefined || list === null) return;
-    if (!Array.isArray(list)) throw new FieldError(key, `is ${show(list)}, not an array`);
+    if (!Array.isArray(list)) throw new Problem(key, `is ${show(list)}, not an array`);
     this.scopeSpansKey = key;
     const before = this.spans.length;
     let index = 0;
@@ -405,14 +363,14 @@ export class OtlpJsonSpanCollector {
         this.addScopeSpans(list[index], resource);
       }
     } catch (error: unknown) {
-      throw within(error, `${key}[${index}]`);
+      throw at(error, `${key}[${index}]`);
     }
     const serviceName = attributes['service.name'];
     if (this.spans.length > before && (typeof serviceName !== 'string' || serviceName === '')) this.resourcesWithoutService++;
   }
 
   private addScopeSpans(entry: unknown, resource: Resource): void {
-    if (!isObject(entry)) throw new FieldError('', `is ${show(entry)}, not an object`);
+    if (!isObject(entry)) throw new Problem('', `is ${show(entry)}, not an object`);
     let scope: Scope | undefined;
     for (const key of scopeKeys) {
       const raw = entry[key];
@@ -420,13 +378,13 @@ export class OtlpJsonSpanCollector {
       try {
         scope = this.scope(raw);
       } catch (error: unknown) {
-        throw within(error, key);
+        throw at(error, key);
       }
       break;
     }
     const list = entry['spans'];
     if (list === undefined || list === null) return;
-    if (!Array.isArray(list)) throw new FieldError('spans', `is ${show(list)}, not an array`);
+    if (!Array.isArray(list)) throw new Problem('spans', `is ${show(list)}, not an array`);
     const spans = this.spans;
     let index = 0;
     try {
@@ -438,22 +396,22 @@ export class OtlpJsonSpanCollector {
         }
       }
     } catch (error: unknown) {
-      throw within(error, `spans[${index}]`);
+      throw at(error, `spans[${index}]`);
     }
   }
 
   private scope(raw: unknown): Scope | undefined {
     if (raw === null) return undefined;
-    if (!isObject(raw)) throw new FieldError('', `is ${show(raw)}, not an object`);
+    if (!isObject(raw)) throw new Problem('', `is ${show(raw)}, not an object`);
     const name = raw['name'];
     const version = raw['version'];
-    if (name !== undefined && name !== null && typeof name !== 'string') throw new FieldError('name', `is ${show(name)}, not a string`);
-    if (version !== undefined && version !== null && typeof version !== 'string') throw new FieldError('version', `is ${show(version)}, not a string`);
+    if (name !== undefined && name !== null && typeof name !== 'string') throw new Problem('name', `is ${show(name)}, not a string`);
+    if (version !== undefined && version !== null && typeof version !== 'string') throw new Problem('version', `is ${show(version)}, not a string`);
     let attributes: Attributes;
     try {
       attributes = this.attributes(raw['attributes']);
     } catch (error: unknown) {
-      throw within(error, 'attributes');
+      throw at(error, 'attributes');
     }
     const hasName = typeof name === 'string' && name !== '';
     const hasVersion = typeof version === 'string' && version !== '';
@@ -464,7 +422,7 @@ export class OtlpJsonSpanCollector {
 
   /** One span, or undefined when it has no ids to be placed by (counted, not fatal). */
   private span(raw: unknown, resource: Resource, scope: Scope | undefined): Span | undefined {
-    if (!isObject(raw)) throw new FieldError('', `is ${show(raw)}, not an object`);
+    if (!isObject(raw)) throw new Problem('', `is ${show(raw)}, not an object`);
     const traceId = this.id(get(raw, 'traceId', 'trace_id'), true);
     if (traceId === undefined) throw this.idProblem(raw, 'traceId', 'trace_id');
     const spanId = this.id(get(raw, 'spanId', 'span_id'), false);
@@ -481,14 +439,14 @@ export class OtlpJsonSpanCollector {
     if (rawStart === undefined || rawStart === null) this.spansWithoutStart++;
     else {
       const parsed = parseNanos(rawStart);
-      if (parsed === undefined) throw new FieldError(keyOf(raw, 'startTimeUnixNano', 'start_time_unix_nano'), timeProblem(rawStart));
+      if (parsed === undefined) throw new Problem(keyOf(raw, 'startTimeUnixNano', 'start_time_unix_nano'), timeProblem(rawStart));
       startNs = parsed;
     }
     const rawEnd = get(raw, 'endTimeUnixNano', 'end_time_unix_nano');
     let endNs = startNs;
     if (rawEnd !== undefined && rawEnd !== null) {
       const parsed = parseNanos(rawEnd);
-      if (parsed === undefined) throw new FieldError(keyOf(raw, 'endTimeUnixNano', 'end_time_unix_nano'), timeProblem(rawEnd));
+      if (parsed === undefined) throw new Problem(keyOf(raw, 'endTimeUnixNano', 'end_time_unix_nano'), timeProblem(rawEnd));
       endNs = parsed;
     }
 
@@ -496,7 +454,7 @@ export class OtlpJsonSpanCollector {
     try {
       attributes = this.attributes(raw['attributes']);
     } catch (error: unknown) {
-      throw within(error, 'attributes');
+      throw at(error, 'attributes');
     }
     const rawEvents = raw['events'];
     const events = rawEvents === undefined || rawEvents === null ? noEvents : this.events(rawEvents);
@@ -507,18 +465,18 @@ export class OtlpJsonSpanCollector {
     let statusMessage: string | undefined;
     const status = raw['status'];
     if (status !== undefined && status !== null) {
-      if (!isObject(status)) throw new FieldError('status', `is ${show(status)}, not an object`);
+      if (!isObject(status)) throw new Problem('status', `is ${show(status)}, not an object`);
       statusCode = this.statusCode(status['code']);
       const message = status['message'];
       if (typeof message === 'string') statusMessage = message;
-      else if (message !== undefined && message !== null) throw new FieldError('status.message', `is ${show(message)}, not a string`);
+      else if (message !== undefined && message !== null) throw new Problem('status.message', `is ${show(message)}, not a string`);
     }
 
     const rawTraceState = get(raw, 'traceState', 'trace_state');
     let traceState: string | undefined;
     if (typeof rawTraceState === 'string') traceState = rawTraceState;
     else if (rawTraceState !== undefined && rawTraceState !== null) {
-      throw new FieldError(keyOf(raw, 'traceState', 'trace_state'), `is ${show(rawTraceState)}, not a string`);
+      throw new Problem(keyOf(raw, 'traceState', 'trace_state'), `is ${show(rawTraceState)}, not a string`);
     }
 
     const rawFlags = raw['flags'];
@@ -526,7 +484,7 @@ export class OtlpJsonSpanCollector {
     if (rawFlags !== undefined && rawFlags !== null) {
       const value = typeof rawFlags === 'string' && isDigits(rawFlags, 0) ? Number(rawFlags) : rawFlags;
       if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffff_ffff) {
-        throw new FieldError('flags', `is ${show(rawFlags)}, not a 32-bit unsigned integer`);
+        throw new Problem('flags', `is ${show(rawFlags)}, not a 32-bit unsigned integer`);
       }
       flags = value;
     }
@@ -551,9 +509,9 @@ export class OtlpJsonSpanCollector {
     });
   }
 
-  private idProblem(raw: JsonObject, camel: string, snake: string): FieldError {
+  private idProblem(raw: JsonObject, camel: string, snake: string): Problem {
     const key = keyOf(raw, camel, snake);
-    return new FieldError(key, `is ${show(raw[key])}, not a hex or base64 id string`);
+    return new Problem(key, `is ${show(raw[key])}, not a hex or base64 id string`);
   }
 
   /** A canonical id; '' when absent, empty or all zeros (OTLP's "no id"); undefined when not a string. */
@@ -584,7 +542,7 @@ export class OtlpJsonSpanCollector {
         return kind;
       }
     }
-    throw new FieldError('kind', `is ${show(raw)}, not a span kind (0–5 or a name such as "SPAN_KIND_SERVER")`);
+    throw new Problem('kind', `is ${show(raw)}, not a span kind (0–5 or a name such as "SPAN_KIND_SERVER")`);
   }
 
   private statusCode(raw: unknown): StatusCode {
@@ -601,23 +559,23 @@ export class OtlpJsonSpanCollector {
         return code;
       }
     }
-    throw new FieldError('status.code', `is ${show(raw)}, not a status code (0–2 or a name such as "STATUS_CODE_ERROR")`);
+    throw new Problem('status.code', `is ${show(raw)}, not a status code (0–2 or a name such as "STATUS_CODE_ERROR")`);
   }
 
   private events(list: unknown): readonly SpanEvent[] {
-    if (!Array.isArray(list)) throw new FieldError('events', `is ${show(list)}, not an array`);
+    if (!Array.isArray(list)) throw new Problem('events', `is ${show(list)}, not an array`);
     if (list.length === 0) return noEvents;
     const events: SpanEvent[] = new Array<SpanEvent>(list.length);
     let index = 0;
     try {
       for (; index < list.length; index++) {
         const raw: unknown = list[index];
-        if (!isObject(raw)) throw new FieldError('', `is ${show(raw)}, not an object`);
+        if (!isObject(raw)) throw new Problem('', `is ${show(raw)}, not an object`);
         const rawTime = get(raw, 'timeUnixNano', 'time_unix_nano');
         let timeNs = 0n;
         if (rawTime !== undefined && rawTime !== null) {
           const parsed = parseNanos(rawTime);
-          if (parsed === undefined) throw new FieldError(keyOf(raw, 'timeUnixNano', 'time_unix_nano'), timeProblem(rawTime));
+          if (parsed === undefined) throw new Problem(keyOf(raw, 'timeUnixNano', 'time_unix_nano'), timeProblem(rawTime));
           timeNs = parsed;
         }
         const name = nameOf(raw);
@@ -625,25 +583,25 @@ export class OtlpJsonSpanCollector {
         try {
           attributes = this.attributes(raw['attributes']);
         } catch (error: unknown) {
-          throw within(error, 'attributes');
+          throw at(error, 'attributes');
         }
         events[index] = { timeNs, name, attributes };
       }
     } catch (error: unknown) {
-      throw within(error, `events[${index}]`);
+      throw at(error, `events[${index}]`);
     }
     return events;
   }
 
   private links(list: unknown): readonly SpanLink[] {
-    if (!Array.isArray(list)) throw new FieldError('links', `is ${show(list)}, not an array`);
+    if (!Array.isArray(list)) throw new Problem('links', `is ${show(list)}, not an array`);
     if (list.length === 0) return noLinks;
     const links: SpanLink[] = [];
     let index = 0;
     try {
       for (; index < list.length; index++) {
         const raw: unknown = list[index];
-        if (!isObject(raw)) throw new FieldError('', `is ${show(raw)}, not an object`);
+        if (!isObject(raw)) throw new Problem('', `is ${show(raw)}, not an object`);
         const traceId = this.id(get(raw, 'traceId', 'trace_id'), true);
         if (traceId === undefined) throw this.idProblem(raw, 'traceId', 'trace_id');
         const spanId = this.id(get(raw, 'spanId', 'span_id'), false);
@@ -652,13 +610,13 @@ export class OtlpJsonSpanCollector {
         let traceState: string | undefined;
         if (typeof rawTraceState === 'string') traceState = rawTraceState === '' ? undefined : rawTraceState;
         else if (rawTraceState !== undefined && rawTraceState !== null) {
-          throw new FieldError(keyOf(raw, 'traceState', 'trace_state'), `is ${show(rawTraceState)}, not a string`);
+          throw new Problem(keyOf(raw, 'traceState', 'trace_state'), `is ${show(rawTraceState)}, not a string`);
         }
         let attributes: Attributes;
         try {
           attributes = this.attributes(raw['attributes']);
         } catch (error: unknown) {
-          throw within(error, 'attributes');
+          throw at(error, 'attributes');
         }
         if (traceId === '' || spanId === '') {
           this.droppedLinks++;
@@ -667,7 +625,7 @@ export class OtlpJsonSpanCollector {
         links.push({ traceId, spanId, traceState, attributes });
       }
     } catch (error: unknown) {
-      throw within(error, `links[${index}]`);
+      throw at(error, `links[${index}]`);
     }
     return links;
   }
@@ -675,7 +633,7 @@ export class OtlpJsonSpanCollector {
   /** A KeyValue list as a plain object; `__proto__` and friends stay ordinary keys. */
   private attributes(list: unknown): Attributes {
     if (list === undefined || list === null) return noAttributes;
-    if (!Array.isArray(list)) throw new FieldError('', `is ${show(list)}, not an array of {key, value} pairs`);
+    if (!Array.isArray(list)) throw new Problem('', `is ${show(list)}, not an array of {key, value} pairs`);
     if (list.length === 0) return noAttributes;
     return keyValuesToObject(list, 0);
   }
@@ -685,7 +643,7 @@ function nameOf(raw: JsonObject): string {
   const name = raw['name'];
   if (typeof name === 'string') return name;
   if (name === undefined || name === null) return '';
-  throw new FieldError('name', `is ${show(name)}, not a string`);
+  throw new Problem('name', `is ${show(name)}, not a string`);
 }
 
 function keyValuesToObject(list: readonly unknown[], depth: number): Record<string, AttributeValue> {
@@ -694,19 +652,19 @@ function keyValuesToObject(list: readonly unknown[], depth: number): Record<stri
   try {
     for (; index < list.length; index++) {
       const pair = list[index];
-      if (!isObject(pair)) throw new FieldError('', `is ${show(pair)}, not a {key, value} pair`);
+      if (!isObject(pair)) throw new Problem('', `is ${show(pair)}, not a {key, value} pair`);
       const key = pair['key'];
-      if (typeof key !== 'string') throw new FieldError('key', `is ${show(key)}, not a string`);
+      if (typeof key !== 'string') throw new Problem('key', `is ${show(key)}, not a string`);
       let value: AttributeValue;
       try {
         value = anyValue(pair['value'], depth);
       } catch (error: unknown) {
-        throw within(error, 'value');
+        throw at(error, 'value');
       }
       setAttribute(out, key, value);
     }
   } catch (error: unknown) {
-    throw within(error, `[${index}]`);
+    throw at(error, `[${index}]`);
   }
   return out;
 }
@@ -714,8 +672,8 @@ function keyValuesToObject(list: readonly unknown[], depth: number): Record<stri
 /** An OTLP AnyValue; the empty one (`{}`, no variant set) is null. */
 function anyValue(raw: unknown, depth: number): AttributeValue {
   if (raw === undefined || raw === null) return null;
-  if (!isObject(raw)) throw new FieldError('', `is ${show(raw)}, not an AnyValue object such as {"stringValue": "…"}`);
-  if (depth > maxValueDepth) throw new FieldError('', `nests arrays or kvlists more than ${maxValueDepth} levels deep`);
+  if (!isObject(raw)) throw new Problem('', `is ${show(raw)}, not an AnyValue object such as {"stringValue": "…"}`);
+  if (depth > maxValueDepth) throw new Problem('', `nests arrays or kvlists more than ${maxValueDepth} levels deep`);
   for (const key in raw) {
     const value = raw[key];
     if (value === null || value === undefined) continue;
@@ -723,27 +681,27 @@ function anyValue(raw: unknown, depth: number): AttributeValue {
       case 'stringValue':
       case 'string_value':
         if (typeof value === 'string') return value;
-        throw new FieldError(key, `is ${show(value)}, not a string`);
+        throw new Problem(key, `is ${show(value)}, not a string`);
       case 'boolValue':
       case 'bool_value':
         if (typeof value === 'boolean') return value;
-        throw new FieldError(key, `is ${show(value)}, not true or false`);
+        throw new Problem(key, `is ${show(value)}, not true or false`);
       case 'intValue':
       case 'int_value': {
         const n = parseInt64(value);
         if (n !== undefined) return n;
-        throw new FieldError(key, `is ${show(value)}, not a 64-bit integer`);
+        throw new Problem(key, `is ${show(value)}, not a 64-bit integer`);
       }
       case 'doubleValue':
       case 'double_value': {
         const n = parseDouble(value);
         if (n !== undefined) return n;
-        throw new FieldError(key, `is ${show(value)}, not a number`);
+        throw new Problem(key, `is ${show(value)}, not a number`);
       }
       case 'bytesValue':
       case 'bytes_value':
         if (typeof value === 'string' && isBase64(value)) return new Uint8Array(Buffer.from(value, 'base64'));
-        throw new FieldError(key, `is ${show(value)}, not base64 text`);
+        throw new Problem(key, `is ${show(value)}, not base64 text`);
       case 'arrayValue':
       case 'array_value':
         return arrayValue(value, key, depth);
@@ -759,10 +717,10 @@ function anyValue(raw: unknown, depth: number): AttributeValue {
 }
 
 function valuesOf(value: unknown, key: string): readonly unknown[] {
-  if (!isObject(value)) throw new FieldError(key, `is ${show(value)}, not an object with "values"`);
+  if (!isObject(value)) throw new Problem(key, `is ${show(value)}, not an object with "values"`);
   const values = value['values'];
   if (values === undefined || values === null) return [];
-  if (!Array.isArray(values)) throw new FieldError(`${key}.values`, `is ${show(values)}, not an array`);
+  if (!Array.isArray(values)) throw new Problem(`${key}.values`, `is ${show(values)}, not an array`);
   return values;
 }
 
@@ -773,7 +731,7 @@ function arrayValue(value: unknown, key: string, depth: number): AttributeValue[
   try {
     for (; index < values.length; index++) out[index] = anyValue(values[index], depth + 1);
   } catch (error: unknown) {
-    throw within(error, `${key}.values[${index}]`);
+    throw at(error, `${key}.values[${index}]`);
   }
   return out;
 }
@@ -783,7 +741,7 @@ function kvlistValue(value: unknown, key: string, depth: number): Record<string,
   try {
     return keyValuesToObject(values, depth + 1);
   } catch (error: unknown) {
-    throw within(error, `${key}.values`);
+    throw at(error, `${key}.values`);
   }
 }
 

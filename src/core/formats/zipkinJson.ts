@@ -3,6 +3,7 @@ import { isZeroId, normalizeSpanId, normalizeTraceId } from '../model/ids';
 import { createResource, createSpan, SpanKind, StatusCode, type Resource, type Scope, type Span, type SpanEvent } from '../model/span';
 import { microsToNs } from '../model/units';
 import { TraceDecodeError, type DecodedSpans } from './traceFormat';
+import { at, isObject, plural, Problem, show, type JsonObject } from './jsonProblem';
 
 /**
  * Zipkin v2 JSON (../shared/reference/backends.md §3): an array of spans (`/api/v2/trace/{id}`),
@@ -29,47 +30,6 @@ import { TraceDecodeError, type DecodedSpans } from './traceFormat';
 
 const format = 'zipkin-json';
 
-type JsonObject = { readonly [key: string]: unknown };
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/**
- * A fault at a place relative to the value that found it. Each enclosing level prefixes its own
- * segment as the error unwinds, so paths are only built when something is wrong.
- */
-class Problem extends Error {
-  constructor(
-    public where: string,
-    readonly what: string,
-  ) {
-    super(what);
-    this.name = 'Problem';
-  }
-}
-
-function at(error: unknown, segment: string): unknown {
-  if (error instanceof Problem) {
-    const where = error.where;
-    error.where = where === '' ? segment : where.startsWith('[') ? segment + where : `${segment}.${where}`;
-  }
-  return error;
-}
-
-function show(value: unknown): string {
-  if (value === undefined) return 'missing';
-  if (value === null) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  return typeof value;
-}
-
-function plural(count: number, one: string, many: string): string {
-  return count === 1 ? one : many;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Shape detection
