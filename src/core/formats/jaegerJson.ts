@@ -1,8 +1,8 @@
 import { formatAttributeValue, noAttributes, setAttribute, type AttributeValue, type Attributes } from '../model/attributes';
-import { isZeroId, normalizeSpanId, normalizeTraceId } from '../model/ids';
+import { isZeroId } from '../model/ids';
 import { createResource, createSpan, SpanKind, StatusCode, type Resource, type Scope, type Span, type SpanEvent, type SpanLink } from '../model/span';
-import { microsToNs } from '../model/units';
 import { TraceDecodeError, type DecodedSpans } from './traceFormat';
+import { hexSpanIdOf, hexTraceIdOf, integerText, micros } from './hexIdsAndMicros';
 import { at, isObject, plural, Problem, show, type JsonObject } from './jsonProblem';
 
 /**
@@ -83,29 +83,9 @@ export function looksLikeJaegerJson(doc: unknown): boolean {
 // ---------------------------------------------------------------------------------------------
 // Scalars
 
-const hexDigits = /^[0-9a-fA-F]+$/;
 const evenHex = /^(?:[0-9a-fA-F]{2})*$/;
 const base64Text = /^[A-Za-z0-9+/_-]*={0,2}$/;
-const integerText = /^-?\d{1,20}$/;
 
-/**
- * Jaeger ids are hex: canonical form per ids.ts. Anything else (test data such as "span-1") is
- * kept verbatim rather than guessed at as base64, which Jaeger v1 JSON never uses.
- */
-function traceIdOf(raw: string): string {
-  return raw.length <= 32 && hexDigits.test(raw) ? normalizeTraceId(raw) : raw;
-}
-
-function spanIdOf(raw: string): string {
-  return raw.length <= 16 && hexDigits.test(raw) ? normalizeSpanId(raw) : raw;
-}
-
-/** µs since the epoch (or a duration in µs) as epoch ns; undefined when the value is not one. */
-function micros(value: unknown): bigint | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? microsToNs(value) : undefined;
-  if (typeof value === 'string' && integerText.test(value)) return microsToNs(value);
-  return undefined;
-}
 
 /** int64 as Jaeger writes it: a number, or a string when beyond ±(2^53−1). */
 function int64Of(text: string): number | bigint {
@@ -364,8 +344,8 @@ class JaegerDecoder {
     if (rawTraceId === undefined || rawTraceId === '') throw new Problem('traceID', 'is missing');
     const rawSpanId = optionalString(raw, 'spanID');
     if (rawSpanId === undefined || rawSpanId === '') throw new Problem('spanID', 'is missing');
-    const traceId = traceIdOf(rawTraceId);
-    const spanId = spanIdOf(rawSpanId);
+    const traceId = hexTraceIdOf(rawTraceId);
+    const spanId = hexSpanIdOf(rawSpanId);
     const name = optionalString(raw, 'operationName') ?? '';
 
     const rawStart = raw['startTime'];
@@ -566,7 +546,7 @@ function relations(raw: JsonObject, traceId: string): { parentSpanId: string | u
   let parentRef = refs.find((ref) => ref.type === 'CHILD_OF' && sameTrace(ref));
   let parentSpanId = parentRef?.spanId;
   if (parentSpanId === undefined && deprecatedParent !== undefined && deprecatedParent !== '') {
-    const id = spanIdOf(deprecatedParent);
+    const id = hexSpanIdOf(deprecatedParent);
     if (!isZeroId(id)) parentSpanId = id;
   }
   if (parentSpanId === undefined) {
@@ -600,8 +580,8 @@ function references(list: unknown, traceId: string): Reference[] {
     return {
       // CHILD_OF is the proto enum's zero value, so an absent refType means it.
       type: typeof type === 'string' && type !== '' ? type.toUpperCase() : 'CHILD_OF',
-      traceId: typeof refTraceId === 'string' && refTraceId !== '' ? traceIdOf(refTraceId) : traceId,
-      spanId: spanIdOf(spanId),
+      traceId: typeof refTraceId === 'string' && refTraceId !== '' ? hexTraceIdOf(refTraceId) : traceId,
+      spanId: hexSpanIdOf(spanId),
     };
   });
 }

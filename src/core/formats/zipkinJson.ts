@@ -1,8 +1,8 @@
 import { noAttributes, setAttribute, type AttributeValue, type Attributes } from '../model/attributes';
-import { isZeroId, normalizeSpanId, normalizeTraceId } from '../model/ids';
+import { isZeroId } from '../model/ids';
 import { createResource, createSpan, SpanKind, StatusCode, type Resource, type Scope, type Span, type SpanEvent } from '../model/span';
-import { microsToNs } from '../model/units';
 import { TraceDecodeError, type DecodedSpans } from './traceFormat';
+import { hexSpanIdOf, hexTraceIdOf, micros } from './hexIdsAndMicros';
 import { at, isObject, plural, Problem, show, type JsonObject } from './jsonProblem';
 
 /**
@@ -62,23 +62,7 @@ export function looksLikeZipkinJson(doc: unknown): boolean {
 // ---------------------------------------------------------------------------------------------
 // Scalars
 
-const hexDigits = /^[0-9a-fA-F]+$/;
-const integerText = /^-?\d{1,20}$/;
 
-/** Zipkin ids are 16 or 32 hex characters; canonical per ids.ts, anything else kept verbatim. */
-function traceIdOf(raw: string): string {
-  return raw.length <= 32 && hexDigits.test(raw) ? normalizeTraceId(raw) : raw;
-}
-
-function spanIdOf(raw: string): string {
-  return raw.length <= 16 && hexDigits.test(raw) ? normalizeSpanId(raw) : raw;
-}
-
-function micros(value: unknown): bigint | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? microsToNs(value) : undefined;
-  if (typeof value === 'string' && integerText.test(value)) return microsToNs(value);
-  return undefined;
-}
 
 const maxValueDepth = 32;
 
@@ -286,7 +270,7 @@ class ZipkinDecoder {
     const rawId = raw['id'];
     if (typeof rawId !== 'string' || rawId === '') throw new Problem('id', rawId === undefined ? 'is missing' : `is ${show(rawId)}, not a hex id`);
     const rawParent = optionalString(raw, 'parentId');
-    const parent = rawParent === undefined || rawParent === '' ? undefined : spanIdOf(rawParent);
+    const parent = rawParent === undefined || rawParent === '' ? undefined : hexSpanIdOf(rawParent);
     const name = optionalString(raw, 'name') ?? '';
 
     const events = annotations(raw['annotations']);
@@ -322,8 +306,8 @@ class ZipkinDecoder {
     remoteEndpointAttributes(raw['remoteEndpoint'], tags);
 
     this.drafts.push({
-      traceId: traceIdOf(rawTraceId),
-      spanId: spanIdOf(rawId),
+      traceId: hexTraceIdOf(rawTraceId),
+      spanId: hexSpanIdOf(rawId),
       parentSpanId: parent === undefined || isZeroId(parent) ? undefined : parent,
       name,
       kind,

@@ -93,27 +93,33 @@ export class Trace {
     return this.critical;
   }
 
+  /**
+   * Self time of one span, computed on its own without filling the cache: a single details
+   * request on a million-span trace must not pay for every span's.
+   */
+  selfTimeOfOne(index: number): number {
+    const start = this.offsetNs(index);
+    const end = start + this.spanDurationNs(index);
+    const intervals: [number, number][] = [];
+    for (const child of this.children(index)) {
+      const cs = Math.max(start, this.offsetNs(child));
+      const ce = Math.min(end, this.offsetNs(child) + this.spanDurationNs(child));
+      if (ce > cs) intervals.push([cs, ce]);
+    }
+    intervals.sort((a, b) => a[0] - b[0]);
+    let covered = 0;
+    let reach = start;
+    for (const [cs, ce] of intervals) {
+      if (ce <= reach) continue;
+      covered += ce - Math.max(cs, reach);
+      reach = ce;
+    }
+    return end - start - covered;
+  }
+
   private computeSelfTimes(): Float64Array {
     const result = new Float64Array(this.spans.length);
-    for (let i = 0; i < this.spans.length; i++) {
-      const start = this.offsetNs(i);
-      const end = start + this.spanDurationNs(i);
-      const intervals: [number, number][] = [];
-      for (const child of this.children(i)) {
-        const cs = Math.max(start, this.offsetNs(child));
-        const ce = Math.min(end, this.offsetNs(child) + this.spanDurationNs(child));
-        if (ce > cs) intervals.push([cs, ce]);
-      }
-      intervals.sort((a, b) => a[0] - b[0]);
-      let covered = 0;
-      let reach = start;
-      for (const [cs, ce] of intervals) {
-        if (ce <= reach) continue;
-        covered += ce - Math.max(cs, reach);
-        reach = ce;
-      }
-      result[i] = end - start - covered;
-    }
+    for (let i = 0; i < this.spans.length; i++) result[i] = this.selfTimeOfOne(i);
     return result;
   }
 }

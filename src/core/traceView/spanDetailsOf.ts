@@ -47,7 +47,7 @@ export function spanDetailsOf(trace: Trace, row: number): SpanDetails | undefine
     kind: spanKindName(span.kind),
     startNs: span.startNs.toString(),
     durationNs: trace.spanDurationNs(row),
-    selfTimeNs: selfTimeNs(trace, row),
+    selfTimeNs: trace.selfTimeOfOne(row),
     status: span.statusCode === StatusCode.Error ? 'error' : span.statusCode === StatusCode.Ok ? 'ok' : 'unset',
     statusMessage: span.statusMessage,
     attributes: pairs(span.attributes),
@@ -60,26 +60,3 @@ export function spanDetailsOf(trace: Trace, row: number): SpanDetails | undefine
   };
 }
 
-/**
- * Self time of one span only; Trace.selfTimeNs computes every span's at once, which a single
- * details request on a million-span trace must not pay for.
- */
-function selfTimeNs(trace: Trace, row: number): number {
-  const start = trace.offsetNs(row);
-  const end = start + trace.spanDurationNs(row);
-  const intervals: [number, number][] = [];
-  for (const child of trace.children(row)) {
-    const cs = Math.max(start, trace.offsetNs(child));
-    const ce = Math.min(end, trace.offsetNs(child) + trace.spanDurationNs(child));
-    if (ce > cs) intervals.push([cs, ce]);
-  }
-  intervals.sort((a, b) => a[0] - b[0]);
-  let covered = 0;
-  let reach = start;
-  for (const [cs, ce] of intervals) {
-    if (ce <= reach) continue;
-    covered += ce - Math.max(cs, reach);
-    reach = ce;
-  }
-  return end - start - covered;
-}
