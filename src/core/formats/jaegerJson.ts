@@ -1,8 +1,9 @@
 import { formatAttributeValue, noAttributes, setAttribute, type AttributeValue, type Attributes } from '../model/attributes';
 import { isZeroId } from '../model/ids';
-import { createResource, createSpan, SpanKind, StatusCode, type Resource, type Scope, type Span, type SpanEvent, type SpanLink } from '../model/span';
+import { createResource, createSpan, SpanKind, StatusCode, type Resource, type Span, type SpanEvent, type SpanLink } from '../model/span';
 import { TraceDecodeError, type DecodedSpans } from './traceFormat';
 import { hexSpanIdOf, hexTraceIdOf, integerText, micros } from './hexIdsAndMicros';
+import { TagScopes, takeStringTag } from './tagScopes';
 import { at, isObject, plural, Problem, show, type JsonObject } from './jsonProblem';
 
 /**
@@ -165,12 +166,6 @@ function toAttributes(map: ReadonlyMap<string, AttributeValue>): Attributes {
 }
 
 /** Removes and returns a string tag; a tag of another type stays an attribute. */
-function takeString(tags: Map<string, AttributeValue>, key: string): string | undefined {
-  const value = tags.get(key);
-  if (typeof value !== 'string') return undefined;
-  tags.delete(key);
-  return value;
-}
 
 const spanKindByTag: ReadonlyMap<string, SpanKind> = new Map<string, SpanKind>([
   ['internal', SpanKind.Internal],
@@ -225,7 +220,7 @@ class JaegerDecoder {
   private readonly notes = new Set<string>();
   /** Resources by content, shared across the traces of a document and by embedded processes. */
   private readonly resources = new Map<string, Resource>();
-  private readonly scopes = new Map<string, Scope>();
+  private readonly scopes = new TagScopes();
   private unknownResource: Resource | undefined;
   private spansWithoutStart = 0;
   private spansWithoutProcess = 0;
@@ -379,8 +374,8 @@ class JaegerDecoder {
       }
     }
     const { statusCode, statusMessage } = takeStatus(tags);
-    const scope = this.takeScope(tags);
-    const traceState = takeString(tags, 'w3c.tracestate');
+    const scope = this.scopes.take(tags);
+    const traceState = takeStringTag(tags, 'w3c.tracestate');
 
     const { parentSpanId, links } = relations(raw, traceId);
     const events = logsToEvents(raw['logs'], startNs, embedded);
@@ -451,22 +446,6 @@ class JaegerDecoder {
     return resource;
   }
 
-  private takeScope(tags: Map<string, AttributeValue>): Scope | undefined {
-    const scopeName = takeString(tags, 'otel.scope.name');
-    const scopeVersion = takeString(tags, 'otel.scope.version');
-    const libraryName = takeString(tags, 'otel.library.name');
-    const libraryVersion = takeString(tags, 'otel.library.version');
-    const name = scopeName ?? libraryName ?? '';
-    const version = scopeVersion ?? libraryVersion;
-    if (name === '' && (version === undefined || version === '')) return undefined;
-    const key = `${name}\u0000${version ?? '\u0001'}`;
-    let scope = this.scopes.get(key);
-    if (scope === undefined) {
-      scope = { name, version: version === '' ? undefined : version, attributes: noAttributes };
-      this.scopes.set(key, scope);
-    }
-    return scope;
-  }
 }
 
 function optionalString(raw: JsonObject, key: string): string | undefined {
@@ -511,7 +490,7 @@ function takeStatus(tags: Map<string, AttributeValue>): { statusCode: StatusCode
     explicit = statusCodeByTag.get(codeTag.toUpperCase());
     if (explicit !== undefined) tags.delete('otel.status_code');
   }
-  let statusMessage = takeString(tags, 'otel.status_description');
+  let statusMessage = takeStringTag(tags, 'otel.status_description');
   let failed = false;
   const error = tags.get('error');
   if (error === true || error === false) {

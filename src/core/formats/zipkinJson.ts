@@ -3,6 +3,7 @@ import { isZeroId } from '../model/ids';
 import { createResource, createSpan, SpanKind, StatusCode, type Resource, type Scope, type Span, type SpanEvent } from '../model/span';
 import { TraceDecodeError, type DecodedSpans } from './traceFormat';
 import { hexSpanIdOf, hexTraceIdOf, micros } from './hexIdsAndMicros';
+import { TagScopes, takeStringTag } from './tagScopes';
 import { at, isObject, plural, Problem, show, type JsonObject } from './jsonProblem';
 
 /**
@@ -188,7 +189,7 @@ interface Draft {
 class ZipkinDecoder {
   private readonly drafts: Draft[] = [];
   private readonly resources = new Map<string, Resource>();
-  private readonly scopes = new Map<string, Scope>();
+  private readonly scopes = new TagScopes();
   private readonly notes: string[] = [];
   private spansWithoutTime = 0;
   private unknownKinds = 0;
@@ -302,7 +303,7 @@ class ZipkinDecoder {
     const tags = tagMap(raw['tags']);
     const kind = this.kind(raw['kind'], tags);
     const { statusCode, statusMessage } = takeStatus(tags);
-    const scope = this.takeScope(tags);
+    const scope = this.scopes.take(tags);
     remoteEndpointAttributes(raw['remoteEndpoint'], tags);
 
     this.drafts.push({
@@ -338,22 +339,6 @@ class ZipkinDecoder {
     return SpanKind.Unspecified;
   }
 
-  private takeScope(tags: Map<string, AttributeValue>): Scope | undefined {
-    const scopeName = take(tags, 'otel.scope.name');
-    const scopeVersion = take(tags, 'otel.scope.version');
-    const libraryName = take(tags, 'otel.library.name');
-    const libraryVersion = take(tags, 'otel.library.version');
-    const name = scopeName ?? libraryName ?? '';
-    const version = scopeVersion ?? libraryVersion;
-    if (name === '' && (version === undefined || version === '')) return undefined;
-    const key = `${name}\u0000${version ?? '\u0001'}`;
-    let scope = this.scopes.get(key);
-    if (scope === undefined) {
-      scope = { name, version: version === '' ? undefined : version, attributes: noAttributes };
-      this.scopes.set(key, scope);
-    }
-    return scope;
-  }
 
   /** One Resource per distinct local endpoint. */
   private resourceOf(raw: unknown): Resource {
@@ -386,12 +371,6 @@ function optionalString(raw: JsonObject, key: string): string | undefined {
 }
 
 /** Removes and returns a tag (tags are text; remote endpoint attributes are added only later). */
-function take(tags: Map<string, AttributeValue>, key: string): string | undefined {
-  const value = tags.get(key);
-  if (typeof value !== 'string') return undefined;
-  tags.delete(key);
-  return value;
-}
 
 function tagMap(raw: unknown): Map<string, AttributeValue> {
   const out = new Map<string, AttributeValue>();
@@ -415,8 +394,8 @@ function takeStatus(tags: Map<string, AttributeValue>): { statusCode: StatusCode
     explicit = statusCodeByTag.get(codeTag.toUpperCase());
     if (explicit !== undefined) tags.delete('otel.status_code');
   }
-  let statusMessage = take(tags, 'otel.status_description');
-  const error = take(tags, 'error');
+  let statusMessage = takeStringTag(tags, 'otel.status_description');
+  const error = takeStringTag(tags, 'error');
   if (error !== undefined) {
     if (error !== '' && error.toLowerCase() !== 'true') statusMessage ??= error;
     // Zipkin: the presence of `error` means the span failed, whatever else it says.
