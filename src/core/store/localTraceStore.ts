@@ -2,7 +2,8 @@ import { buildTrace } from '../model/buildTrace';
 import { isErrorSpan, type Span } from '../model/span';
 import type { Trace } from '../model/trace';
 import { spanLength, type DurationNs } from '../model/units';
-import { SegmentLog } from './segmentLog';
+import { SegmentLog, type LogSnapshot, type RecordLocation } from './segmentLog';
+import { selectFirst } from './selectFirst';
 import { encodeSpanRecord } from './spanRecordCodec';
 import { decodeTracePayload, payloadKindCodes, payloadKindOfCode, type TracePayload } from './tracePayload';
 import type { IngestBatch, TraceSink } from './traceSink';
@@ -63,23 +64,70 @@ interface TraceEntry {
   root: Span | undefined;
   readonly services: Set<string>;
   lastReceivedMs: number;
+  /** The arrival number (see StoredRecord) of each span, in step with `spans`. */
+  readonly arrivals: number[];
+  /** Neighbours in the eviction order, least recently received first (an intrusive list, so moving or evicting a trace is O(1)). */
+  older: TraceEntry | undefined;
+  newer: TraceEntry | undefined;
 }
 
-const spansPerCompactedRecord = 2000;
+/**
+ * A logged record, as compaction needs to know it. Every span the store applies gets the next
+ * arrival number, so a record's spans have the numbers from its `firstArrival` up to (not
+ * including) the next record's; after a compaction a rewritten record holds only some of the
+ * numbers in its range, the rest being spans that were evicted.
+ */
+interface StoredRecord {
+  readonly firstArrival: number;
+  readonly spanCount: number;
+  /** Where its frame can be copied from; undefined when its segment was damaged and set aside. */
+  readonly location: RecordLocation | undefined;
+}
+
+/**
+ * Compaction encodes at most this many spans per record, then waits for their write; each such
+ * slice takes a millisecond or so of the receiver's thread, which is what a request can be
+ * delayed by. Only records that are partly evicted are encoded at all (see writeSnapshot).
+ */
+const spansPerCompactedRecord = 128;
+/** Copied records are written in runs of up to this many bytes (the log splits them further). */
+const bytesPerCopy = 4 << 20;
+/** Compaction's bookkeeping yields to the event loop after this many spans. */
+const spansPerSlice = 16_384;
+
+interface ArrivedSpan {
+  readonly arrival: number;
+  readonly span: Span;
+}
+
+interface CutEntry {
+  readonly entry: TraceEntry;
+  /** How many of its spans it had at the cut; later ones are logged after the cut. */
+  readonly length: number;
+}
 
 /**
  * The receiver's store: spans grouped by trace id in memory, every acknowledged batch in an
  * append-only log on disk (segmentLog.ts), replayed on open. Bounded by maxSpans: whole traces
  * are evicted, the one that received a span least recently first, so a trace that is still
  * growing is not cut while older ones remain.
+ *
+ * Replay applies the same eviction in the same order, so the log may hold evicted spans; once
+ * they outnumber the live ones the log is compacted in the background, a slice at a time, while
+ * batches keep being written and acknowledged (see compact()).
  */
 export class LocalTraceStore implements TraceSink {
   private readonly traces = new Map<string, TraceEntry>();
+  private oldest: TraceEntry | undefined;
+  private newest: TraceEntry | undefined;
   private totalSpans = 0;
   /** Spans the log holds records for, live or evicted; drives compaction. */
   private loggedSpans = 0;
-  private compactionQueued = false;
-  private compacting = false;
+  /** The log's records in log order, live or not; compaction drops the dead ones. */
+  private records: StoredRecord[] = [];
+  private nextArrival = 0;
+  private compaction: Promise<void> | undefined;
+  private closing = false;
   private readonly listeners = new Set<(change: TraceStoreChange) => void>();
   private pendingUpdated = new Set<string>();
   private pendingEvicted = new Set<string>();
@@ -116,7 +164,7 @@ export class LocalTraceStore implements TraceSink {
       }
       try {
         const { spans } = decodeTracePayload({ kind, bytes: record.payload });
-        store.apply(spans, false);
+        store.apply(spans, false, record.location);
       } catch (error: unknown) {
         undecodable.push(`${record.segment} at byte ${record.offset}: ${error instanceof Error ? error.message : String(error)}`);
       }
@@ -150,7 +198,7 @@ export class LocalTraceStore implements TraceSink {
   }
 
   get isBackedUp(): boolean {
-    return this.compacting || this.log.pendingBytes > this.maxPendingWriteBytes;
+    return this.log.pendingBytes > this.maxPendingWriteBytes;
   }
 
   get logBytes(): number {
@@ -160,8 +208,8 @@ export class LocalTraceStore implements TraceSink {
   /** Logs a received batch and then adds its spans; resolves once the batch is written. */
   ingest(batch: IngestBatch): Promise<void> {
     if (batch.spans.length === 0) return Promise.resolve();
-    return this.log.append(payloadKindCodes[batch.payload.kind], batch.payload.bytes, () => {
-      this.apply(batch.spans, true);
+    return this.log.append(payloadKindCodes[batch.payload.kind], batch.payload.bytes, (location) => {
+      this.apply(batch.spans, true, location);
       this.maybeCompact();
     });
   }
@@ -174,8 +222,8 @@ export class LocalTraceStore implements TraceSink {
 
   /** Summaries of the held traces, the latest-starting first. */
   listTraces(limit = Number.POSITIVE_INFINITY): TraceSummary[] {
-    const entries = [...this.traces.values()].sort((a, b) => (a.startNs > b.startNs ? -1 : a.startNs < b.startNs ? 1 : b.lastReceivedMs - a.lastReceivedMs));
-    return entries.slice(0, limit).map(summarize);
+    const entries = limit >= this.traces.size ? [...this.inEvictionOrder()].sort(newestFirst) : selectFirst(this.inEvictionOrder(), limit, newestFirst);
+    return entries.map(summarize);
   }
 
   getSummary(traceId: string): TraceSummary | undefined {
@@ -195,12 +243,16 @@ export class LocalTraceStore implements TraceSink {
 
   /** Forgets every trace, in memory and on disk; ordered after writes already queued. */
   async clear(): Promise<void> {
+    await this.settleCompaction();
     await this.log.exclusive(async () => {
       await this.log.rewrite(() => Promise.resolve());
       const evicted = [...this.traces.keys()];
       this.traces.clear();
+      this.oldest = undefined;
+      this.newest = undefined;
       this.totalSpans = 0;
       this.loggedSpans = 0;
+      this.records = [];
       this.pendingUpdated.clear();
       this.pendingEvicted.clear();
       this.pendingCleared = evicted.length > 0 || this.pendingCleared;
@@ -208,29 +260,187 @@ export class LocalTraceStore implements TraceSink {
     });
   }
 
-  /** Rewrites the log to hold only live spans. Runs by itself when evicted data dominates. */
+  /**
+   * Rewrites the log to hold only live spans; runs by itself when evicted data dominates. Any
+   * compaction already running finishes first, so when this resolves the log holds nothing that
+   * was evicted before the call.
+   */
   async compact(): Promise<void> {
-    await this.log.exclusive(async () => {
-      this.compacting = true;
-      try {
-        await this.log.rewrite(async (appendRecord) => {
-          let chunk: Span[] = [];
-          for (const entry of this.traces.values()) {
-            for (const span of entry.spans) {
-              chunk.push(span);
-              if (chunk.length >= spansPerCompactedRecord) {
-                await appendRecord(payloadKindCodes.spans, encodeSpanRecord(chunk));
-                chunk = [];
-              }
-            }
-          }
-          if (chunk.length > 0) await appendRecord(payloadKindCodes.spans, encodeSpanRecord(chunk));
-        });
-        this.loggedSpans = this.totalSpans;
-      } finally {
-        this.compacting = false;
-      }
+    await this.settleCompaction();
+    await this.startCompaction();
+  }
+
+  /** Waits for a running compaction, whatever its outcome. */
+  private async settleCompaction(): Promise<void> {
+    while (this.compaction) await this.compaction.catch(() => undefined);
+  }
+
+  private startCompaction(): Promise<void> {
+    this.compaction ??= this.writeSnapshot().finally(() => (this.compaction = undefined));
+    return this.compaction;
+  }
+
+  /**
+   * The snapshot holds, in log order, every span that was live at the cut; batches written after
+   * the cut follow it in the log. Replaying the live spans in the order they were first applied
+   * touches the live traces in the same order as before, so it rebuilds the same traces, spans
+   * and eviction order, and evicts nothing (the live spans fit in maxSpans); the batches after the
+   * cut then evict exactly as they did. A record whose spans are all live is copied byte for byte;
+   * only one that is partly evicted (or unreadable where it lies) has its live spans encoded
+   * again. Spans are only ever appended to an entry, so the prefix taken at the cut stays valid
+   * however long the snapshot takes, even for a trace evicted meanwhile.
+   */
+  private async writeSnapshot(): Promise<void> {
+    let cut: CutEntry[] = [];
+    let logged: StoredRecord[] = [];
+    let recordsAtCut = 0;
+    let loggedAtCut = 0;
+    const snapshot = await this.log.beginSnapshot(() => {
+      for (let entry = this.oldest; entry; entry = entry.newer) cut.push({ entry, length: entry.spans.length });
+      logged = this.records;
+      recordsAtCut = logged.length;
+      loggedAtCut = this.loggedSpans;
     });
+    let written: StoredRecord[];
+    try {
+      written = await this.copyLiveRecords(snapshot, cut, logged.slice(0, recordsAtCut));
+    } catch (error: unknown) {
+      await snapshot.abort();
+      throw error;
+    }
+    // The cut holds on to traces evicted since; they need not outlive the sync in commit().
+    cut = [];
+    const writtenSpans = written.reduce((sum, record) => sum + record.spanCount, 0);
+    await snapshot.commit(() => {
+      this.records = written.concat(this.records.slice(recordsAtCut));
+      this.loggedSpans += writtenSpans - loggedAtCut;
+    });
+  }
+
+  /** Writes the snapshot's records (see writeSnapshot) and returns them, located in the snapshot. */
+  private async copyLiveRecords(snapshot: LogSnapshot, cut: readonly CutEntry[], records: readonly StoredRecord[]): Promise<StoredRecord[]> {
+    const live = new Uint32Array(records.length);
+    await this.forEachLiveSpan(cut, records, undefined, (record) => {
+      live[record] = (live[record] ?? 0) + 1;
+    });
+    const rewrite = new Uint8Array(records.length);
+    for (let r = 0; r < records.length; r++) {
+      const count = live[r] as number;
+      if (count > 0 && (count !== (records[r] as StoredRecord).spanCount || (records[r] as StoredRecord).location === undefined)) rewrite[r] = 1;
+    }
+    const spansOf = await this.collectSpans(cut, records, rewrite);
+
+    const written: StoredRecord[] = [];
+    let chunk: ArrivedSpan[] = [];
+    const flushChunk = async (): Promise<void> => {
+      if (chunk.length === 0) return;
+      const spans = chunk.map((c) => c.span);
+      const firstArrival = (chunk[0] as ArrivedSpan).arrival;
+      chunk = [];
+      this.throwIfClosing();
+      const location = await snapshot.append(payloadKindCodes.spans, encodeSpanRecord(spans));
+      written.push({ firstArrival, spanCount: spans.length, location });
+    };
+    const encode = async (record: number): Promise<void> => {
+      for (const arrived of spansOf.get(record) ?? []) {
+        chunk.push(arrived);
+        if (chunk.length >= spansPerCompactedRecord) await flushChunk();
+      }
+    };
+    let copies: number[] = [];
+    let copyBytes = 0;
+    const flushCopies = async (): Promise<void> => {
+      let batch = copies;
+      copies = [];
+      copyBytes = 0;
+      while (batch.length > 0) {
+        this.throwIfClosing();
+        const { copied, damage } = await snapshot.copy(batch.map((r) => (records[r] as StoredRecord).location as RecordLocation));
+        copied.forEach((location, i) => {
+          const { firstArrival, spanCount } = records[batch[i] as number] as StoredRecord;
+          written.push({ firstArrival, spanCount, location });
+        });
+        batch = batch.slice(copied.length);
+        if (damage === undefined) break;
+        // Memory holds the same spans. What follows the damage in its segment is likely damaged
+        // too, so all of that is written from memory, after one more pass over the live spans.
+        this.backgroundErrors.push(`compacting the trace store: ${damage}; its spans were written again from what the store holds.`);
+        const segment = (records[batch[0] as number] as StoredRecord).location?.segment;
+        const more = new Uint8Array(records.length);
+        for (let r = batch[0] as number; r < records.length; r++) {
+          if (rewrite[r] === 1 || live[r] === 0 || (records[r] as StoredRecord).location?.segment !== segment) continue;
+          rewrite[r] = 1;
+          more[r] = 1;
+        }
+        for (const [record, spans] of await this.collectSpans(cut, records, more)) spansOf.set(record, spans);
+        while (batch.length > 0 && rewrite[batch[0] as number] === 1) await encode(batch.shift() as number);
+        await flushChunk();
+      }
+    };
+    for (let r = 0; r < records.length; r++) {
+      if (live[r] === 0) continue;
+      if (rewrite[r] === 1) {
+        await flushCopies();
+        await encode(r);
+        continue;
+      }
+      await flushChunk();
+      copies.push(r);
+      copyBytes += ((records[r] as StoredRecord).location as RecordLocation).bytes;
+      if (copyBytes >= bytesPerCopy) await flushCopies();
+    }
+    await flushCopies();
+    await flushChunk();
+    return written;
+  }
+
+  /** The live spans of each record marked in `selected`, in the order they arrived. */
+  private async collectSpans(cut: readonly CutEntry[], records: readonly StoredRecord[], selected: Uint8Array): Promise<Map<number, ArrivedSpan[]>> {
+    const selectedBefore = new Uint32Array(records.length + 1);
+    for (let r = 0; r < records.length; r++) selectedBefore[r + 1] = (selectedBefore[r] as number) + (selected[r] as number);
+    const spansOf = new Map<number, ArrivedSpan[]>();
+    if (selectedBefore[records.length] === 0) return spansOf;
+    await this.forEachLiveSpan(cut, records, selectedBefore, (record, arrival, span) => {
+      if (selected[record] !== 1) return;
+      let spans = spansOf.get(record);
+      if (!spans) spansOf.set(record, (spans = []));
+      spans.push({ arrival, span });
+    });
+    for (const spans of spansOf.values()) spans.sort((a, b) => a.arrival - b.arrival);
+    return spansOf;
+  }
+
+  /**
+   * Calls `visit` with every span in the cut, its arrival number and the index of its record in
+   * `records`, a slice at a time. With `selectedBefore` (how many records before each index are
+   * of interest), skips the traces whose spans all lie in records of no interest.
+   */
+  private async forEachLiveSpan(cut: readonly CutEntry[], records: readonly StoredRecord[], selectedBefore: Uint32Array | undefined, visit: (record: number, arrival: number, span: Span) => void): Promise<void> {
+    let record = 0;
+    let sinceYield = 0;
+    for (const { entry, length } of cut) {
+      if (length === 0) continue;
+      if (selectedBefore) {
+        const first = recordOf(records, entry.arrivals[0] as number, record);
+        const last = recordOf(records, entry.arrivals[length - 1] as number, first);
+        if (selectedBefore[last + 1] === selectedBefore[first]) continue;
+      }
+      for (let i = 0; i < length; i++) {
+        const arrival = entry.arrivals[i] as number;
+        record = recordOf(records, arrival, record);
+        visit(record, arrival, entry.spans[i] as Span);
+      }
+      sinceYield += length;
+      if (sinceYield >= spansPerSlice) {
+        sinceYield = 0;
+        this.throwIfClosing();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+  }
+
+  private throwIfClosing(): void {
+    if (this.closing) throw new Error('the trace store was closed');
   }
 
   /** Subscribes to coalesced changes. */
@@ -239,8 +449,10 @@ export class LocalTraceStore implements TraceSink {
     return { dispose: () => this.listeners.delete(listener) };
   }
 
-  /** Waits for queued writes and closes the log. Pending change events are delivered first. */
+  /** Waits for queued writes and closes the log; a compaction in progress is abandoned. Pending change events are delivered first. */
   async close(): Promise<void> {
+    this.closing = true;
+    await this.settleCompaction();
     await this.log.close();
     if (this.changeTimer) {
       clearTimeout(this.changeTimer);
@@ -249,24 +461,24 @@ export class LocalTraceStore implements TraceSink {
     }
   }
 
-  private apply(spans: readonly Span[], live: boolean): void {
+  private apply(spans: readonly Span[], live: boolean, location: RecordLocation | undefined): void {
+    if (spans.length === 0) return;
     const now = Date.now();
-    const touched = new Set<TraceEntry>();
+    this.records.push({ firstArrival: this.nextArrival, spanCount: spans.length, location });
     for (const span of spans) {
       let entry = this.traces.get(span.traceId);
       if (entry) {
-        // Re-inserting moves the trace to the end: eviction order is least recently received.
-        if (!touched.has(entry)) {
-          touched.add(entry);
-          this.traces.delete(span.traceId);
-          this.traces.set(span.traceId, entry);
+        if (entry !== this.newest) {
+          this.unlink(entry);
+          this.linkNewest(entry);
         }
       } else {
-        entry = { traceId: span.traceId, spans: [], errorCount: 0, startNs: span.startNs, endNs: span.endNs, root: undefined, services: new Set(), lastReceivedMs: now };
+        entry = { traceId: span.traceId, spans: [], arrivals: [], errorCount: 0, startNs: span.startNs, endNs: span.endNs, root: undefined, services: new Set(), lastReceivedMs: now, older: undefined, newer: undefined };
         this.traces.set(span.traceId, entry);
-        touched.add(entry);
+        this.linkNewest(entry);
       }
       entry.spans.push(span);
+      entry.arrivals.push(this.nextArrival++);
       entry.lastReceivedMs = now;
       if (isErrorSpan(span)) entry.errorCount++;
       if (span.startNs < entry.startNs) entry.startNs = span.startNs;
@@ -281,11 +493,37 @@ export class LocalTraceStore implements TraceSink {
     if (live) this.scheduleChange();
   }
 
+  private *inEvictionOrder(): Generator<TraceEntry> {
+    for (let entry = this.oldest; entry; entry = entry.newer) yield entry;
+  }
+
+  private linkNewest(entry: TraceEntry): void {
+    entry.older = this.newest;
+    entry.newer = undefined;
+    if (this.newest) this.newest.newer = entry;
+    else this.oldest = entry;
+    this.newest = entry;
+  }
+
+  private unlink(entry: TraceEntry): void {
+    if (entry.older) entry.older.newer = entry.newer;
+    else this.oldest = entry.newer;
+    if (entry.newer) entry.newer.older = entry.older;
+    else this.newest = entry.older;
+    entry.older = undefined;
+    entry.newer = undefined;
+  }
+
+  /**
+   * Not Map insertion order: taking a Map's first entry skips every deleted slot before it, and
+   * eviction deletes from the front, so each eviction paid for all the ones before it until V8
+   * rehashed the table.
+   */
   private evict(live: boolean): void {
     while (this.totalSpans > this.maxSpans) {
-      const oldest = this.traces.values().next();
-      if (oldest.done === true) break;
-      const entry = oldest.value;
+      const entry = this.oldest;
+      if (!entry) break;
+      this.unlink(entry);
       this.traces.delete(entry.traceId);
       this.totalSpans -= entry.spans.length;
       if (live) {
@@ -296,12 +534,11 @@ export class LocalTraceStore implements TraceSink {
   }
 
   private maybeCompact(): void {
-    if (this.compactionQueued || this.log.sizeBytes < this.compactMinBytes) return;
+    if (this.compaction || this.closing || this.log.sizeBytes < this.compactMinBytes) return;
     if (this.loggedSpans - this.totalSpans <= this.totalSpans) return;
-    this.compactionQueued = true;
-    this.compact()
-      .catch((error: unknown) => this.backgroundErrors.push(`compacting the trace store failed: ${error instanceof Error ? error.message : String(error)}`))
-      .finally(() => (this.compactionQueued = false));
+    this.startCompaction().catch((error: unknown) => {
+      if (!this.closing) this.backgroundErrors.push(`compacting the trace store failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
   }
 
   private scheduleChange(): void {
@@ -339,6 +576,27 @@ export class LocalTraceStore implements TraceSink {
       }
     }
   }
+}
+
+/**
+ * The index of the record in `records` (ascending firstArrival) that holds `arrival`; tries
+ * `hint` first, as consecutive lookups mostly land in the same record.
+ */
+function recordOf(records: readonly StoredRecord[], arrival: number, hint: number): number {
+  const holds = (i: number): boolean => (records[i] as StoredRecord).firstArrival <= arrival && (i + 1 === records.length || (records[i + 1] as StoredRecord).firstArrival > arrival);
+  if (hint < records.length && holds(hint)) return hint;
+  let low = 0;
+  let high = records.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >>> 1;
+    if ((records[middle] as StoredRecord).firstArrival <= arrival) low = middle;
+    else high = middle - 1;
+  }
+  return low;
+}
+
+function newestFirst(a: TraceEntry, b: TraceEntry): number {
+  return a.startNs > b.startNs ? -1 : a.startNs < b.startNs ? 1 : b.lastReceivedMs - a.lastReceivedMs;
 }
 
 function summarize(entry: TraceEntry): TraceSummary {

@@ -8,9 +8,17 @@ import { crc32 } from 'node:zlib';
  * File: a 16-byte header (magic "SPLNSEG1", u32 flags, u32 reserved), then records, each
  * `u32 length | u32 crc32 | u8 kind | payload` (little-endian; length and crc cover kind and
  * payload). A segment with the `snapshot` flag was written by compaction and holds everything
- * that was live, so every older segment is stale: compaction renames the snapshot into place
- * before deleting its predecessors, and replay ignores (and deletes) segments older than the
- * newest snapshot, so a crash between the two steps neither loses nor duplicates spans.
+ * that was live in the segments before it, so every older segment is stale: compaction renames
+ * the snapshot into place before deleting its predecessors, and replay ignores (and deletes)
+ * segments older than the newest snapshot, so a crash between the two steps neither loses nor
+ * duplicates spans.
+ *
+ * Compaction does not stop the log (see beginSnapshot): at a cut, appends move on to a new
+ * segment numbered after a slot reserved for the snapshot, and the snapshot is written beside
+ * them as `*.tmp`, which replay deletes. Until the rename the old segments plus the new ones
+ * replay to everything; after it the snapshot plus the new ones do. Every record's place in its
+ * segment is handed to the caller (RecordLocation), so a snapshot can copy the records that are
+ * still wholly needed frame by frame, checksum and all, instead of encoding their contents again.
  *
  * Durability: a record counts as written when write(2) has returned for all of its bytes. That
  * puts it in the kernel's page cache, which survives the death of the process (SIGKILL, a crash
@@ -31,12 +39,23 @@ const flagSnapshot = 1;
 /** Larger records are not plausible for one batch; a length beyond it means the bytes are garbage. */
 const maxRecordBytes = 1 << 30;
 const segmentPattern = /^segment-(\d{8})\.log$/;
+/** A snapshot copies at most this many bytes per read and write, so no single step holds much memory. */
+const copyChunkBytes = 1 << 20;
+
+/** Where one record's frame (header and payload) lies: segment number, byte offset, byte length. */
+export interface RecordLocation {
+  readonly segment: number;
+  readonly offset: number;
+  readonly bytes: number;
+}
 
 export interface LogRecordRef {
   readonly kind: number;
   readonly payload: Uint8Array;
   readonly segment: string;
   readonly offset: number;
+  /** Undefined when the segment was damaged and set aside, so the frame cannot be copied from it. */
+  readonly location: RecordLocation | undefined;
 }
 
 export interface SegmentLogOptions {
@@ -46,6 +65,36 @@ export interface SegmentLogOptions {
   readonly syncWrites?: boolean;
 }
 
+/**
+ * A snapshot being written beside the live log. Exactly one of commit() and abort() must be
+ * called; until commit() has renamed it into place, the snapshot is invisible to replay.
+ */
+export interface LogSnapshot {
+  /** Writes one record to the snapshot (not to the live log); resolves to where it now lies. */
+  append(kind: number, payload: Uint8Array): Promise<RecordLocation>;
+  /**
+   * Copies records of segments from before the cut into the snapshot unchanged, in the order
+   * given. Stops before the first one whose frame is not where it was said to be or fails its
+   * checksum, so damage is never carried over: `copied` then holds fewer locations than asked.
+   */
+  copy(records: readonly RecordLocation[]): Promise<CopyOutcome>;
+  /**
+   * Makes the snapshot durable and puts it in place of every segment from before the cut.
+   * `onInPlace` runs as soon as the rename has happened, before the old segments are deleted:
+   * from then on only the snapshot's locations are valid, even if a later step fails.
+   */
+  commit(onInPlace: () => void): Promise<void>;
+  /** Deletes the partial snapshot; the live log is unaffected. */
+  abort(): Promise<void>;
+}
+
+export interface CopyOutcome {
+  /** The new locations of the records copied, a prefix of those asked for. */
+  readonly copied: RecordLocation[];
+  /** Why the record after them was not copied, worded for a person. */
+  readonly damage?: string;
+}
+
 export interface ReplayResult {
   readonly warnings: string[];
   /** Some bytes could not be read (not merely a torn tail); the caller should compact soon. */
@@ -53,7 +102,7 @@ export interface ReplayResult {
 }
 
 type QueueItem =
-  | { readonly type: 'append'; readonly frame: Buffer; readonly onWritten: () => void; readonly resolve: () => void; readonly reject: (error: unknown) => void }
+  | { readonly type: 'append'; readonly frame: Buffer; readonly onWritten: (location: RecordLocation) => void; readonly resolve: () => void; readonly reject: (error: unknown) => void }
   | { readonly type: 'exclusive'; readonly run: () => Promise<void>; readonly resolve: () => void; readonly reject: (error: unknown) => void };
 
 function segmentName(index: number): string {
@@ -142,7 +191,12 @@ export class SegmentLog {
       const path = join(this.directory, name);
       const bytes = contents.get(index) ?? (await fs.readFile(path));
       const isLast = position === live.length - 1;
-      const outcome = this.scan(bytes, name, isLast, onRecord);
+      const outcome = this.scan(bytes, isLast);
+      const kept = outcome.problem !== 'damaged';
+      for (const record of outcome.records) {
+        const location = kept ? { segment: index, offset: record.offset, bytes: record.bytes } : undefined;
+        onRecord({ kind: record.kind, payload: record.payload, segment: name, offset: record.offset, location });
+      }
       if (outcome.problem === undefined) {
         this.totalBytes += bytes.length;
         if (isLast) {
@@ -178,43 +232,39 @@ export class SegmentLog {
     return { warnings, corrupted };
   }
 
-  private scan(
-    bytes: Buffer,
-    name: string,
-    isLast: boolean,
-    onRecord: (record: LogRecordRef) => void,
-  ): { readonly problem: undefined | 'torn' | 'damaged'; readonly goodBytes: number; readonly detail: string } {
+  /** The readable records of one segment, and what stopped the reading if it stopped early. */
+  private scan(bytes: Buffer, isLast: boolean): ScanOutcome {
+    const records: ScannedRecord[] = [];
+    const stop = (problem: 'torn' | 'damaged', goodBytes: number, detail: string): ScanOutcome => ({ problem, goodBytes, detail, records });
     if (bytes.length < headerBytes) {
       // A segment is created with its header in one write, so a shorter one is a torn creation.
-      return isLast && magic.subarray(0, Math.min(8, bytes.length)).equals(bytes.subarray(0, 8))
-        ? { problem: 'torn', goodBytes: 0, detail: '' }
-        : { problem: 'damaged', goodBytes: 0, detail: 'the file is shorter than its header' };
+      return isLast && magic.subarray(0, Math.min(8, bytes.length)).equals(bytes.subarray(0, 8)) ? stop('torn', 0, '') : stop('damaged', 0, 'the file is shorter than its header');
     }
-    if (!bytes.subarray(0, 8).equals(magic)) return { problem: 'damaged', goodBytes: 0, detail: 'it does not start with the SpanLens segment header' };
+    if (!bytes.subarray(0, 8).equals(magic)) return stop('damaged', 0, 'it does not start with the SpanLens segment header');
     let pos = headerBytes;
     while (pos < bytes.length) {
-      if (bytes.length - pos < recordHeaderBytes) return { problem: 'torn', goodBytes: pos, detail: 'a record header is incomplete' };
+      if (bytes.length - pos < recordHeaderBytes) return stop('torn', pos, 'a record header is incomplete');
       const length = bytes.readUInt32LE(pos);
-      if (length === 0 || length > maxRecordBytes) return { problem: 'damaged', goodBytes: pos, detail: `a record claims ${length} bytes` };
+      if (length === 0 || length > maxRecordBytes) return stop('damaged', pos, `a record claims ${length} bytes`);
       const end = pos + 8 + length;
-      if (end > bytes.length) return { problem: 'torn', goodBytes: pos, detail: 'a record is incomplete' };
+      if (end > bytes.length) return stop('torn', pos, 'a record is incomplete');
       const body = bytes.subarray(pos + 8, end);
       if (crc32(body) !== bytes.readUInt32LE(pos + 4)) {
         // A torn write can leave a complete-looking last record with garbage in it, too.
-        return end === bytes.length ? { problem: 'torn', goodBytes: pos, detail: 'the last record fails its checksum' } : { problem: 'damaged', goodBytes: pos, detail: 'a record fails its checksum' };
+        return end === bytes.length ? stop('torn', pos, 'the last record fails its checksum') : stop('damaged', pos, 'a record fails its checksum');
       }
-      onRecord({ kind: body[0] as number, payload: body.subarray(1), segment: name, offset: pos });
+      records.push({ kind: body[0] as number, payload: body.subarray(1), offset: pos, bytes: end - pos });
       pos = end;
     }
-    return { problem: undefined, goodBytes: pos, detail: '' };
+    return { problem: undefined, goodBytes: pos, detail: '', records };
   }
 
   /**
    * Appends one record; resolves once it is written (see the file comment). `onWritten` runs
    * right after the write and before any later queued operation, so the caller's in-memory state
-   * follows the log's order exactly.
+   * follows the log's order exactly; it is told where the record lies.
    */
-  append(kind: number, payload: Uint8Array, onWritten: () => void = () => undefined): Promise<void> {
+  append(kind: number, payload: Uint8Array, onWritten: (location: RecordLocation) => void = () => undefined): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the trace store is closed'));
     const frame = frameRecord(kind, payload);
     return new Promise<void>((resolve, reject) => {
@@ -257,9 +307,14 @@ export class SegmentLog {
       const frames = group.map((g) => g.frame);
       const bytes = frames.reduce((sum, f) => sum + f.length, 0);
       try {
+        const segment = this.activeIndex;
+        let offset = this.activeBytes;
         await this.writeAll(frames, bytes);
         this.queuedBytes -= bytes;
-        for (const g of group) g.onWritten();
+        for (const g of group) {
+          g.onWritten({ segment, offset, bytes: g.frame.length });
+          offset += g.frame.length;
+        }
         for (const g of group) g.resolve();
         if (this.activeBytes >= this.segmentBytes) await this.rotate();
       } catch (error: unknown) {
@@ -285,18 +340,144 @@ export class SegmentLog {
   }
 
   private async rotate(): Promise<void> {
+    await this.startSegment(this.activeIndex + 1);
+  }
+
+  /** Closes the active segment and appends to a new, empty one numbered `index` from now on. */
+  private async startSegment(index: number): Promise<void> {
     await this.active?.close();
-    this.activeIndex++;
-    const path = join(this.directory, segmentName(this.activeIndex));
+    this.active = undefined;
+    const path = join(this.directory, segmentName(index));
     await fs.writeFile(path, header(0));
     this.active = await fs.open(path, 'a');
+    this.activeIndex = index;
     this.activeBytes = headerBytes;
     this.totalBytes += headerBytes;
   }
 
   /**
-   * Replaces the whole log with the records `write` produces (compaction, or clear with none).
-   * Must run inside exclusive(). `write` is called with an appender and may await between records.
+   * Starts compaction without stopping appends. At the cut (with no write in flight) `atCut`
+   * runs, so the caller can take exactly the state that the segments written so far replay to;
+   * appends then go on in a new segment, and the snapshot of that state is written, at the
+   * caller's pace, to a temporary file numbered between the two. Nothing about the live log
+   * depends on the snapshot until commit() renames it into place, so a kill at any moment leaves
+   * a log that replays to every acknowledged record.
+   */
+  async beginSnapshot(atCut: () => void): Promise<LogSnapshot> {
+    let snapshot: LogSnapshot | undefined;
+    await this.exclusive(async () => {
+      if (this.closed) throw new Error('the trace store is closed');
+      const index = this.activeIndex + 1;
+      const finalPath = join(this.directory, segmentName(index));
+      const tmpPath = `${finalPath}.tmp`;
+      const bytesAtCut = this.totalBytes;
+      const handle = await fs.open(tmpPath, 'w');
+      try {
+        await handle.write(header(flagSnapshot));
+        await this.startSegment(index + 1);
+      } catch (error: unknown) {
+        await handle.close().catch(() => undefined);
+        await fs.rm(tmpPath, { force: true });
+        throw error;
+      }
+      atCut();
+      let size = headerBytes;
+      let done = false;
+      const finish = (): void => {
+        if (done) throw new Error('the snapshot was already committed or aborted');
+        done = true;
+      };
+      const sources = new SegmentReaders(this.directory);
+      const write = async (bytes: Buffer): Promise<number> => {
+        const offset = size;
+        await writeFully(handle, bytes);
+        size += bytes.length;
+        return offset;
+      };
+      snapshot = {
+        append: async (kind, payload) => {
+          const frame = frameRecord(kind, payload);
+          return { segment: index, offset: await write(frame), bytes: frame.length };
+        },
+        copy: async (records) => {
+          const copied: RecordLocation[] = [];
+          for (let first = 0; first < records.length; ) {
+            // Records that lie end to end in one segment are copied in one read and one write.
+            const start = records[first] as RecordLocation;
+            let end = start.offset + start.bytes;
+            let next = first + 1;
+            for (let r = records[next]; r && r.segment === start.segment && r.offset === end && end - start.offset < copyChunkBytes; r = records[++next]) end += r.bytes;
+            if (start.segment >= index) throw new Error(`segment ${start.segment} is not from before the snapshot`);
+            const bytes = await sources.read(start.segment, start.offset, end - start.offset);
+            let damage: string | undefined;
+            let good = first;
+            for (; good < next && damage === undefined; good++) damage = frameDamage(bytes, (records[good] as RecordLocation).offset - start.offset, records[good] as RecordLocation);
+            if (damage !== undefined) good--;
+            const goodBytes = good === next ? bytes.length : (records[good] as RecordLocation).offset - start.offset;
+            const offset = goodBytes > 0 ? await write(bytes.subarray(0, goodBytes)) : size;
+            for (let r = first; r < good; r++) {
+              const from = records[r] as RecordLocation;
+              copied.push({ segment: index, offset: offset + from.offset - start.offset, bytes: from.bytes });
+            }
+            if (damage !== undefined) return { copied, damage };
+            first = next;
+          }
+          return { copied };
+        },
+        commit: async (onInPlace) => {
+          finish();
+          await sources.close();
+          try {
+            // A lost snapshot write would lose old data, so this one is always synced (file comment).
+            await handle.datasync();
+          } finally {
+            await handle.close();
+          }
+          await fs.rename(tmpPath, finalPath);
+          onInPlace();
+          await this.deleteSegmentsBefore(index);
+          this.totalBytes += size - bytesAtCut;
+          await this.exclusive(() => this.continueInSnapshot(index, size));
+        },
+        abort: async () => {
+          finish();
+          await sources.close();
+          await handle.close().catch(() => undefined);
+          await fs.rm(tmpPath, { force: true });
+        },
+      };
+    });
+    if (!snapshot) throw new Error('the snapshot was not started');
+    return snapshot;
+  }
+
+  private async deleteSegmentsBefore(index: number): Promise<void> {
+    for (const name of await fs.readdir(this.directory)) {
+      const n = segmentPattern.exec(name)?.[1];
+      if (n !== undefined && Number(n) < index) await fs.rm(join(this.directory, name), { force: true });
+    }
+  }
+
+  /**
+   * When nothing was appended since the cut, appends go on in the snapshot itself and the empty
+   * segment after it is dropped, so a quiet log ends up as one file. Opening the snapshot first
+   * keeps the log writable if a later step fails.
+   */
+  private async continueInSnapshot(index: number, size: number): Promise<void> {
+    if (this.closed || this.activeIndex !== index + 1 || this.activeBytes !== headerBytes) return;
+    const snapshot = await fs.open(join(this.directory, segmentName(index)), 'a');
+    await this.active?.close();
+    this.active = snapshot;
+    this.activeIndex = index;
+    this.activeBytes = size;
+    this.totalBytes -= headerBytes;
+    await fs.rm(join(this.directory, segmentName(index + 1)), { force: true });
+  }
+
+  /**
+   * Replaces the whole log with the records `write` produces (clear() passes none). Must run
+   * inside exclusive(), so appends wait for it; compaction uses beginSnapshot(), which does not
+   * stop them. `write` is called with an appender and may await between records.
    */
   async rewrite(write: (appendRecord: (kind: number, payload: Uint8Array) => Promise<void>) => Promise<void>): Promise<void> {
     const index = this.activeIndex + 1;
@@ -318,11 +499,7 @@ export class SegmentLog {
     await fs.rename(tmpPath, finalPath);
     await this.active?.close();
     this.active = undefined;
-    const names = await fs.readdir(this.directory);
-    for (const name of names) {
-      const n = segmentPattern.exec(name)?.[1];
-      if (n !== undefined && Number(n) < index) await fs.rm(join(this.directory, name), { force: true });
-    }
+    await this.deleteSegmentsBefore(index);
     this.activeIndex = index;
     this.activeBytes = size;
     this.totalBytes = size;
@@ -338,6 +515,66 @@ export class SegmentLog {
       this.active = undefined;
     });
   }
+}
+
+interface ScannedRecord {
+  readonly kind: number;
+  readonly payload: Uint8Array;
+  readonly offset: number;
+  readonly bytes: number;
+}
+
+interface ScanOutcome {
+  readonly problem: undefined | 'torn' | 'damaged';
+  readonly goodBytes: number;
+  readonly detail: string;
+  readonly records: readonly ScannedRecord[];
+}
+
+/** Read handles on the segments a snapshot copies from, each opened once. */
+class SegmentReaders {
+  private readonly handles = new Map<number, Promise<fs.FileHandle>>();
+
+  constructor(private readonly directory: string) {}
+
+  async read(segment: number, offset: number, length: number): Promise<Buffer> {
+    let handle = this.handles.get(segment);
+    if (!handle) {
+      handle = fs.open(join(this.directory, segmentName(segment)), 'r');
+      this.handles.set(segment, handle);
+    }
+    const file = await handle;
+    const out = Buffer.alloc(length);
+    // A file cut short reads as zeros past its end, which the frame check reports as damage.
+    for (let done = 0; done < length; ) {
+      const { bytesRead } = await file.read(out, done, length - done, offset + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    const handles = [...this.handles.values()];
+    this.handles.clear();
+    for (const handle of handles) await (await handle.catch(() => undefined))?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Why `bytes` does not hold, at `at`, the intact frame expected at `expected`; undefined when it
+ * does. The checksum is checked again because the file may have been damaged since it was read.
+ */
+function frameDamage(bytes: Buffer, at: number, expected: RecordLocation): string | undefined {
+  const where = `${segmentName(expected.segment)} at byte ${expected.offset}`;
+  if (bytes.readUInt32LE(at) + 8 !== expected.bytes) return `${where} no longer holds the ${expected.bytes}-byte record that was written there`;
+  if (crc32(bytes.subarray(at + 8, at + expected.bytes)) !== bytes.readUInt32LE(at + 4)) return `the record in ${where} fails its checksum`;
+  return undefined;
+}
+
+/** Writes all of `bytes` at the end of the file; a short write only happens when the disk is full. */
+async function writeFully(handle: fs.FileHandle, bytes: Buffer): Promise<void> {
+  for (let done = 0; done < bytes.length; ) done += (await handle.write(bytes, done)).bytesWritten;
 }
 
 /** For tests and diagnostics: the segment files now in a directory, oldest first. */

@@ -2,8 +2,9 @@ import { setAttribute, type AttributeValue, type Attributes } from '../model/att
 import { createSpan, type Resource, type Scope, type Span, type SpanEvent, type SpanKind, type SpanLink, type StatusCode } from '../model/span';
 
 /**
- * The store's own encoding of model spans, used when compaction rewrites the spans that are still
- * live (received batches are logged as the bytes they arrived in, see tracePayload.ts). It is
+ * The store's own encoding of model spans, used when compaction rewrites the live spans of a
+ * partly evicted batch and for spans that have no wire bytes (received batches are logged as the
+ * bytes they arrived in, see tracePayload.ts). It is
  * JSON because the model has values JSON lacks, and those are tagged: every JSON object in the
  * encoding is a tag, never a plain map, so an attribute named "$b" cannot be misread.
  *   {"b":"123"} bigint · {"x":"base64"} bytes · {"m":[[k,v],…]} kvlist · {"n":"NaN"} non-finite

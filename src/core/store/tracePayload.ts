@@ -9,7 +9,8 @@ import { decodeSpanRecord } from './spanRecordCodec';
  * A batch as the store logs it. Received batches are logged as the (decompressed) bytes they
  * arrived in, so the hot path writes what it already holds instead of re-encoding every span;
  * the decoders are pure, so replaying the bytes gives back exactly the spans that were
- * acknowledged. Compaction writes 'spans' records (spanRecordCodec.ts).
+ * acknowledged. Compaction copies these records as they are, and writes 'spans' records
+ * (spanRecordCodec.ts) only for the live spans of records it finds partly evicted.
  */
 export type TracePayloadKind = 'otlp-protobuf' | 'otlp-json' | 'zipkin-json' | 'spans';
 

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { createServer } from 'node:net';
+import { connect as netConnect, createServer } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { connect, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
 import { gzipSync } from 'node:zlib';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
@@ -90,6 +91,29 @@ function grpcFramed(message: Uint8Array, compressed = false): Buffer {
 }
 
 const exportPath = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+
+/**
+ * One of this machine's own non-loopback IPv4 addresses. A client socket bound to it can still
+ * connect to 127.0.0.1 (Linux routes it over lo), and the server then sees it as the peer: the
+ * one way a unit test can make a connection that is not from loopback.
+ */
+function nonLoopbackIpv4(): string | undefined {
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const address of addresses ?? []) if (address.family === 'IPv4' && !address.internal && !address.address.startsWith('127.')) return address.address;
+  }
+  return undefined;
+}
+
+function skipWithoutNetworkAddress(context: Mocha.Context): string {
+  const address = nonLoopbackIpv4();
+  if (address !== undefined) return address;
+  console.log('      (skipped: this machine has no non-loopback IPv4 address to connect from)');
+  context.skip();
+}
+
+function heldSpanIds(store: LocalTraceStore): Set<string> {
+  return new Set(store.listTraces().flatMap((t) => (store.getSpans(t.traceId) ?? []).map((s) => s.spanId)));
+}
 
 describe('OtlpReceiver', () => {
   let harness: Harness;
@@ -329,6 +353,54 @@ describe('OtlpReceiver', () => {
       harness = await startHarness({ grpcPort: 0 });
       assert.equal(harness.address.grpcPort, undefined);
       assert.match(harness.address.httpEndpoint, /^http:\/\/127\.0\.0\.1:\d+$/);
+    });
+  });
+
+  describe('who may connect', () => {
+    it('bound to loopback, refuses a connection from another address with 403 and stores nothing, while serving loopback', async function () {
+      const local = skipWithoutNetworkAddress(this);
+      harness = await startHarness();
+      const port = harness.address.httpPort;
+      const remoteSpans = recordSdkSpans(2);
+      const loopbackSpans = recordSdkSpans(1);
+      const [remote, loopback] = await Promise.all([
+        post(port, '/v1/traces', otlpJsonOf(remoteSpans), { 'Content-Type': 'application/json' }, 'POST', { localAddress: local }),
+        post(port, '/v1/traces', otlpJsonOf(loopbackSpans), { 'Content-Type': 'application/json' }),
+      ]);
+      assert.equal(remote.status, 403);
+      const status = JSON.parse(remote.body.toString()) as { code: number; message: string };
+      assert.equal(status.code, 7, 'google.rpc.Code PERMISSION_DENIED');
+      assert.match(status.message, /accepts connections from this machine only/);
+      assert.equal(loopback.status, 200);
+      const held = heldSpanIds(harness.store);
+      assert.equal(harness.store.spanCount, loopbackSpans.length);
+      for (const span of loopbackSpans) assert.ok(held.has(span.spanContext().spanId));
+      for (const span of remoteSpans) assert.ok(!held.has(span.spanContext().spanId), `the refused span ${span.name} was not stored`);
+    });
+
+    it('bound to loopback, refuses an OTLP/gRPC export from another address with PERMISSION_DENIED', async function () {
+      const local = skipWithoutNetworkAddress(this);
+      harness = await startHarness();
+      const port = harness.address.grpcPort ?? 0;
+      const session = connect(harness.address.grpcEndpoint ?? '', { createConnection: () => netConnect({ host: '127.0.0.1', port, localAddress: local }) });
+      try {
+        const answer = await grpcCall(session, exportPath, grpcFramed(otlpProtobufOf(recordSdkSpans(1))));
+        assert.equal(answer.headers['grpc-status'], '7');
+        assert.match(decodeURIComponent(String(answer.headers['grpc-message'])), /this machine only/);
+        assert.equal(harness.store.spanCount, 0);
+      } finally {
+        session.close();
+      }
+    });
+
+    it('bound to a network address on purpose, accepts a connection from the network', async function () {
+      const local = skipWithoutNetworkAddress(this);
+      harness = await startHarness({ host: local });
+      assert.equal(harness.address.httpEndpoint, `http://${local}:${harness.address.httpPort}`);
+      const spans = recordSdkSpans(1);
+      const res = await post(harness.address.httpPort, '/v1/traces', otlpJsonOf(spans), { 'Content-Type': 'application/json' }, 'POST', { host: local, localAddress: local });
+      assert.equal(res.status, 200);
+      assertStoreHolds(harness.store, spans);
     });
   });
 

@@ -38,10 +38,18 @@ export interface RawResponse {
   readonly body: Buffer;
 }
 
+export interface PostOptions {
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** The client side of the connection; another of this machine's addresses makes it look remote. */
+  readonly localAddress?: string;
+}
+
 /** One HTTP request with full control over headers; resolves with whatever the server answered. */
-export function post(port: number, path: string, body: Uint8Array | string, headers: Readonly<Record<string, string>> = {}, method = 'POST'): Promise<RawResponse> {
+export function post(port: number, path: string, body: Uint8Array | string, headers: Readonly<Record<string, string>> = {}, method = 'POST', options: PostOptions = {}): Promise<RawResponse> {
   return new Promise<RawResponse>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method, headers: { ...('Transfer-Encoding' in headers ? {} : { 'Content-Length': String(Buffer.byteLength(body)) }), ...headers } }, (res) => {
+    const target = { host: options.host ?? '127.0.0.1', port, path, method, ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }) };
+    const req = request({ ...target, headers: { ...('Transfer-Encoding' in headers ? {} : { 'Content-Length': String(Buffer.byteLength(body)) }), ...headers } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
