@@ -3,6 +3,7 @@ import { defaultPercentiles, parseAggregationWindow, parsePercentiles, type Aggr
 import type { AnnotationsChangedEvent, DocumentAnnotations, ExceptionAnnotation, FunctionAnnotation, SpanChoice } from '../core/traceService/annotationService';
 import type { TraceQueries } from '../core/traceService/traceServiceProtocol';
 import { placeFunction, type Placement, type SymbolSpan } from './annotationText';
+import { fromPosition } from './convert';
 
 export type AnnotationQueries = Pick<TraceQueries, 'configureAnnotations' | 'statsForDocument' | 'spansForFunction' | 'exceptionsForDocument'> & {
   onAnnotationsChanged(listener: (event: AnnotationsChangedEvent) => void): { dispose(): void };
@@ -15,10 +16,20 @@ export interface AnnotationKinds {
   readonly diagnostics: boolean;
 }
 
+/** Where a function is declared, as the symbol provider reported it (the hover's hit area). */
+export interface Declaration {
+  /** The whole function, body included. */
+  readonly range: vscode.Range;
+  /** Its name; empty when the provider gave none (SymbolInformation) and the line did not show it. */
+  readonly nameRange: vscode.Range;
+}
+
 /** A function's figures with where they sit in this version of the document. */
 export interface PlacedFunction {
   readonly annotation: FunctionAnnotation;
   readonly placement: Placement;
+  /** Set when placed on a document symbol. */
+  readonly declaration: Declaration | undefined;
 }
 
 /** One document reloaded; `undefined` instead means every document may have changed. */
@@ -148,9 +159,9 @@ export class AnnotationController implements vscode.Disposable {
     const version = document.version;
     const fsPath = document.uri.fsPath;
     const [stats, exceptions] = await Promise.all([this.queries.statsForDocument(fsPath), this.queries.exceptionsForDocument(fsPath)]);
-    const symbols = stats.functions.length === 0 ? [] : await documentSymbols(document);
+    const symbols: Symbols = stats.functions.length === 0 ? new Map() : await documentSymbols(document);
     // A language server still starting answers nothing: place by mapped lines now, retry soon.
-    if (symbols.length === 0 && stats.functions.length > 0) {
+    if (symbols.size === 0 && stats.functions.length > 0) {
       setTimeout(() => {
         this.stale.add(document.uri.toString());
         this.schedule();
@@ -254,31 +265,41 @@ export function isAnnotatable(document: vscode.TextDocument): boolean {
   return document.uri.scheme === 'file';
 }
 
-function place(stats: DocumentAnnotations, symbols: readonly SymbolSpan[]): PlacedFunction[] {
+/** The placing core works on 1-based SymbolSpans; each remembers the editor ranges it came from. */
+type Symbols = ReadonlyMap<SymbolSpan, Declaration>;
+
+function place(stats: DocumentAnnotations, symbols: Symbols): PlacedFunction[] {
+  const spans = [...symbols.keys()];
   const out: PlacedFunction[] = [];
   for (const annotation of stats.functions) {
-    const placement = placeFunction(annotation, symbols);
-    if (placement !== undefined) out.push({ annotation, placement });
+    const placement = placeFunction(annotation, spans);
+    if (placement !== undefined) out.push({ annotation, placement, declaration: placement.symbol === undefined ? undefined : symbols.get(placement.symbol) });
   }
   return out;
 }
 
 /** Function-like symbols, flattened; none when the language has no provider or it is not ready in time. */
-async function documentSymbols(document: vscode.TextDocument): Promise<SymbolSpan[]> {
+async function documentSymbols(document: vscode.TextDocument): Promise<Map<SymbolSpan, Declaration>> {
   let timeout: ReturnType<typeof setTimeout> | undefined;
   const symbols = await Promise.race([
     Promise.resolve(vscode.commands.executeCommand<(vscode.DocumentSymbol | vscode.SymbolInformation)[] | undefined>('vscode.executeDocumentSymbolProvider', document.uri)).catch(() => undefined),
     new Promise<undefined>((resolve) => (timeout = setTimeout(() => resolve(undefined), symbolTimeoutMs))),
   ]);
   if (timeout !== undefined) clearTimeout(timeout);
-  const out: SymbolSpan[] = [];
+  const out = new Map<SymbolSpan, Declaration>();
+  const add = (name: string, range: vscode.Range, nameRange: vscode.Range): void => {
+    out.set({ name, startLine: fromPosition(range.start).line, endLine: fromPosition(range.end).line, selectionLine: fromPosition(nameRange.start).line }, { range, nameRange });
+  };
   const visit = (symbol: vscode.DocumentSymbol | vscode.SymbolInformation): void => {
     if ('selectionRange' in symbol) {
-      if (functionKinds.has(symbol.kind)) out.push({ name: symbol.name, startLine: symbol.range.start.line + 1, endLine: symbol.range.end.line + 1, selectionLine: symbol.selectionRange.start.line + 1 });
+      if (functionKinds.has(symbol.kind)) add(symbol.name, symbol.range, symbol.selectionRange);
       for (const child of symbol.children) visit(child);
     } else if (functionKinds.has(symbol.kind)) {
+      // Flat providers give no name range: find the name on the symbol's first line.
       const range = symbol.location.range;
-      out.push({ name: symbol.name, startLine: range.start.line + 1, endLine: range.end.line + 1, selectionLine: range.start.line + 1 });
+      const column = range.start.line < document.lineCount ? document.lineAt(range.start.line).text.indexOf(symbol.name, range.start.character) : -1;
+      const nameStart = column < 0 ? range.start : new vscode.Position(range.start.line, column);
+      add(symbol.name, range, new vscode.Range(nameStart, column < 0 ? nameStart : nameStart.translate(0, symbol.name.length)));
     }
   };
   for (const symbol of symbols ?? []) visit(symbol);

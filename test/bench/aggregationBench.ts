@@ -2,8 +2,10 @@ import { performance } from 'node:perf_hooks';
 import { LatencyDigest } from '../../src/core/aggregation/latencyDigest';
 import { SpanAggregator } from '../../src/core/aggregation/spanAggregator';
 import { summarizeLatency } from '../../src/core/aggregation/summarizeLatency';
+import type { SpanLocationResult } from '../../src/core/mapping/resolveSpanLocation';
 import type { Attributes } from '../../src/core/model/attributes';
 import { createResource, createSpan, StatusCode, type Resource, type Span } from '../../src/core/model/span';
+import { AnnotationService } from '../../src/core/traceService/annotationService';
 import type { Figure } from './benchReport';
 
 /**
@@ -171,6 +173,52 @@ function queryFigures(aggregator: SpanAggregator, all: readonly FunctionSite[]):
   ];
 }
 
+/**
+ * What a CodeLens request really costs in the worker: `statsForDocument` groups the file's
+ * locations, asks the aggregator for each function and builds titles and hover models. Same
+ * traffic as above, fed through the service (paths map to themselves), fresh data before each run.
+ */
+async function serviceFigures(all: readonly FunctionSite[]): Promise<Figure[]> {
+  const identity = (stand: Span): Promise<SpanLocationResult> => {
+    const path = stand.attributes['code.file.path'] as string;
+    const line = stand.attributes['code.line.number'] as number | undefined;
+    return Promise.resolve({ location: { folder: 'srv', relativePath: path, path, line, column: undefined }, steps: [] });
+  };
+  const service = new AnnotationService({ resolve: identity, mappingReady: () => true, emit: () => undefined, now: () => nowMs, expiryIntervalMs: 0, notifyDelayMs: 0 });
+  await service.configure({ window: '24h', percentiles: [50, 95, 99] });
+  const next = random(13);
+  const startMs = nowMs - windowMs + 60_000;
+  const stepMs = (nowMs - startMs) / (spanTotal / batchSize);
+  for (let done = 0; done < spanTotal; done += batchSize) {
+    const fromMs = startMs + (done / batchSize) * stepMs;
+    await service.add(makeBatch(next, all, batchSize, fromMs, fromMs + stepMs), 'local', 'spanEnd');
+  }
+  const file = (all[0] as FunctionSite).file;
+  const inFile = all.filter((s) => s.file === file);
+  const wallMs: number[] = [];
+  const cpuMs: number[] = [];
+  await service.add(makeBatch(next, inFile, inFile.length * 2), 'local', 'spanEnd');
+  const answered = (await service.statsForDocument(file)).functions.length;
+  for (let run = 0; run < 100; run++) {
+    await service.add(makeBatch(next, inFile, inFile.length * 2), 'local', 'spanEnd');
+    await service.idle();
+    const cpu = process.cpuUsage();
+    const start = performance.now();
+    await service.statsForDocument(file);
+    wallMs.push(performance.now() - start);
+    const used = process.cpuUsage(cpu);
+    cpuMs.push((used.user + used.system) / 1000);
+  }
+  service.dispose();
+  wallMs.sort((a, b) => a - b);
+  cpuMs.sort((a, b) => a - b);
+  return [
+    { name: `aggregation: worker answer for a ${String(answered)}-function file (statsForDocument), p99`, value: percentile(wallMs, 99), unit: 'ms', target: Number.POSITIVE_INFINITY },
+    { name: 'aggregation: same, CPU time, p99', value: percentile(cpuMs, 99), unit: 'ms', target: Number.POSITIVE_INFINITY },
+    { name: 'aggregation: same, median', value: percentile(wallMs, 50), unit: 'ms', target: Number.POSITIVE_INFINITY },
+  ];
+}
+
 function digestFigures(): Figure[] {
   const next = random(5);
   const values = Float64Array.from({ length: 1_000_000 }, () => 20e6 * Math.exp(gaussian(next)));
@@ -229,8 +277,8 @@ export async function benchAggregation(): Promise<Figure[]> {
     aim: true,
   });
   figures.push(...queryFigures(aggregator, all));
+  figures.push(...(await serviceFigures(all)));
   figures.push(...digestFigures());
   figures.push(...accuracyFigures());
-  await Promise.resolve();
   return figures;
 }

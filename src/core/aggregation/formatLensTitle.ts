@@ -6,16 +6,23 @@ import type { QuantileValue } from './summarizeLatency';
  * move to src/shared if the webview ever shows the same figures.
  */
 
+// Module constants: a CodeLens pass formats a thousand figures, and literals in the functions were rebuilt per call.
+const latencyUnits: readonly (readonly [number, string])[] = [
+  [1e3, 'µs'],
+  [1e6, 'ms'],
+  [1e9, 's'],
+];
+const countUnits: readonly (readonly [number, string])[] = [
+  [1e3, 'k'],
+  [1e6, 'M'],
+  [1e9, 'B'],
+];
+
 /** 850 ns, 12.3 µs, 48 ms, 120 ms, 2.4 s, 3.5 min: three significant digits at most, shortest unit. */
 export function formatLatency(ns: number): string {
   if (!Number.isFinite(ns) || ns < 0) return '–';
   if (ns < 1_000) return `${Math.round(ns)} ns`;
-  const units: readonly (readonly [number, string])[] = [
-    [1e3, 'µs'],
-    [1e6, 'ms'],
-    [1e9, 's'],
-  ];
-  for (const [scale, unit] of units) {
+  for (const [scale, unit] of latencyUnits) {
     const text = significant(ns / scale);
     // 999.7 ms rounds to "1000 ms": show it in the next unit instead.
     if (Number(text) < 1000) return `${text} ${unit}`;
@@ -38,12 +45,7 @@ function significant(value: number): string {
 export function formatCount(count: number): string {
   if (!Number.isFinite(count) || count < 0) return '–';
   if (count < 1000) return String(Math.round(count));
-  const units: readonly (readonly [number, string])[] = [
-    [1e3, 'k'],
-    [1e6, 'M'],
-    [1e9, 'B'],
-  ];
-  for (const [scale, unit] of units) {
+  for (const [scale, unit] of countUnits) {
     const text = significant(count / scale);
     if (Number(text) < 1000 || unit === 'B') return `${text}${unit}`;
   }

@@ -1,8 +1,8 @@
-import type { DDSketch } from '@datadog/sketches-js';
 import type { SpanRef } from './aggregateStats';
+import type { BucketCounters, BucketTotals } from './bucketTotals';
 import type { CodeLocation } from './codeLocation';
 import { LatencyDigest } from './latencyDigest';
-import type { MergedLatency } from './summarizeLatency';
+import type { LatencyMerger, SettledLatency } from './latencyMerger';
 
 /**
  * A key's settled buckets (all but the newest two), merged: what a query would otherwise add up
@@ -14,20 +14,20 @@ export interface ColdSummary {
   readonly version: number;
   /** Buckets from this index on were left out (+∞: none was). */
   readonly settledBelow: number;
-  readonly latency: MergedLatency | undefined;
-  readonly errors: number;
-  readonly sampled: number;
-  readonly notSampled: number;
-  readonly minProbability: number;
-  readonly firstMs: number;
-  readonly lastMs: number;
-  readonly slowest: readonly SpanRef[];
-  /** The settled durations as a sketch, built the first time a query needs to merge them with one. */
-  sketch: DDSketch | undefined;
+  readonly latency: SettledLatency | undefined;
+  readonly totals: BucketCounters;
+}
+
+/** A key's services, versions and commits, most recent first, as of `version`. */
+export interface SeenLists {
+  readonly version: number;
+  readonly services: readonly string[];
+  readonly versions: readonly string[];
+  readonly commits: readonly string[];
 }
 
 /** One time bucket of one key. */
-export class TimeBucket {
+export class TimeBucket implements BucketCounters {
   readonly digest: LatencyDigest;
   errors = 0;
   sampled = 0;
@@ -84,6 +84,9 @@ export class KeyAggregate {
   readonly services = new Map<string, number>();
   readonly versions = new Map<string, number>();
   readonly commits = new Map<string, number>();
+  /** Bumped whenever the three maps above may have changed. */
+  seenVersion = 0;
+  private seen: SeenLists | undefined;
   latestError: SpanRef | undefined;
   /** Ingest sequence number of the key's latest span, and of its latest move to the young end of the LRU order. */
   seenSeq = 0;
@@ -118,6 +121,36 @@ export class KeyAggregate {
     return bucket;
   }
 
+  /**
+   * Adds the buckets from index `from` up to, not including, `to`: one walk serves a query's
+   * open buckets (two at most, looked up by index) and a settled summary's (all the older ones).
+   */
+  fold(from: number, to: number, totals: BucketTotals, latency: LatencyMerger): void {
+    if (to - from <= 4) {
+      for (let index = from; index < to; index++) {
+        const bucket = this.buckets.get(index);
+        if (bucket === undefined) continue;
+        totals.add(bucket);
+        latency.addDigest(bucket.digest);
+      }
+      return;
+    }
+    for (const [index, bucket] of this.buckets) {
+      if (index < from || index >= to) continue;
+      totals.add(bucket);
+      latency.addDigest(bucket.digest);
+    }
+  }
+
+  /** Most recent first; sorted again only after the values changed, so steady queries share the lists. */
+  seenLists(): SeenLists {
+    const known = this.seen;
+    if (known !== undefined && known.version === this.seenVersion) return known;
+    const lists: SeenLists = { version: this.seenVersion, services: byRecency(this.services), versions: byRecency(this.versions), commits: byRecency(this.commits) };
+    this.seen = lists;
+    return lists;
+  }
+
   /** Buckets from this index on are merged per query; older ones are summarized once (ColdSummary). */
   get settledBelow(): number {
     return this.hot === undefined ? Number.POSITIVE_INFINITY : this.hotIndex - 1;
@@ -139,6 +172,7 @@ export class KeyAggregate {
     pruneSeen(this.services, cutoffMs);
     pruneSeen(this.versions, cutoffMs);
     pruneSeen(this.commits, cutoffMs);
+    this.seenVersion++;
     if (this.latestError !== undefined && this.latestError.endTimeMs < cutoffMs) this.latestError = undefined;
     if (changed) {
       this.version++;
@@ -168,4 +202,8 @@ export function noteSeen(seen: Map<string, number>, value: string, timeMs: numbe
 
 function pruneSeen(seen: Map<string, number>, cutoffMs: number): void {
   for (const [value, ms] of seen) if (ms < cutoffMs) seen.delete(value);
+}
+
+export function byRecency(seen: ReadonlyMap<string, number>): string[] {
+  return [...seen.entries()].sort((a, b) => b[1] - a[1]).map(([value]) => value);
 }

@@ -11,12 +11,16 @@ export const defaultExactLimit = 256;
  * values, so the percentiles a person checks by hand for a handful of requests come out exact;
  * past `exactLimit` values they move into a DDSketch, whose memory no longer grows with traffic.
  */
+const emptyValues = new Float64Array(0);
+
 export class LatencyDigest {
   count = 0;
   sum = 0;
   min = Number.POSITIVE_INFINITY;
   max = Number.NEGATIVE_INFINITY;
   private values: Float64Array | undefined;
+  /** How many of `values` (from the start) are known to be in ascending order. */
+  private sortedCount = 0;
   private sketchValue: DDSketch | undefined;
 
   constructor(readonly exactLimit: number = defaultExactLimit) {}
@@ -60,6 +64,35 @@ export class LatencyDigest {
     if (other.max > this.max) this.max = other.max;
   }
 
+  /**
+   * The raw values while the digest is exact, sorted in place (their order means nothing else),
+   * else undefined; only the first `count` entries are values. A query reads the open bucket
+   * this way without copying it, and between two queries usually only a few values arrived, so
+   * they are inserted into the sorted run rather than sorting it all again.
+   */
+  sortedRaw(): Float64Array | undefined {
+    if (this.sketchValue !== undefined) return undefined;
+    const values = this.values;
+    if (values === undefined) return emptyValues;
+    const count = this.count;
+    let sorted = this.sortedCount;
+    if (sorted < count) {
+      if (count - sorted > 8) values.subarray(0, count).sort();
+      else
+        for (; sorted < count; sorted++) {
+          const v = values[sorted] as number;
+          let at = sorted;
+          while (at > 0 && (values[at - 1] as number) > v) {
+            values[at] = values[at - 1] as number;
+            at--;
+          }
+          values[at] = v;
+        }
+      this.sortedCount = count;
+    }
+    return values;
+  }
+
   /** The raw values while the digest is exact, else undefined. */
   get exactValues(): Float64Array | undefined {
     return this.sketchValue === undefined ? (this.values?.subarray(0, this.count) ?? new Float64Array(0)) : undefined;
@@ -90,6 +123,7 @@ export class LatencyDigest {
     const values = this.values;
     if (values !== undefined) for (let i = 0; i < rawCount; i++) sketch.accept(values[i] as number);
     this.values = undefined;
+    this.sortedCount = 0;
     this.sketchValue = sketch;
     return sketch;
   }

@@ -1,4 +1,3 @@
-import { DDSketch } from '@datadog/sketches-js';
 import { stringAttribute, type Attributes } from '../model/attributes';
 import { StatusCode, type Resource, type Span, type SpanEvent } from '../model/span';
 import type {
@@ -15,11 +14,12 @@ import type {
 import { defaultPercentiles, windowSpec, type AggregationWindow, type WindowSpec } from './aggregationWindow';
 import { locateAttributes, locateSpan, locationKey, type CodeLocation, type LocateSpan } from './codeLocation';
 import { ExceptionIndex, type ExceptionOccurrence } from './exceptionIndex';
-import { KeyAggregate, noteSeen, type ColdSummary } from './keyAggregate';
-import { defaultExactLimit, sketchRelativeAccuracy, type LatencyDigest } from './latencyDigest';
+import { BucketTotals } from './bucketTotals';
+import { byRecency, KeyAggregate, noteSeen, type ColdSummary } from './keyAggregate';
+import { defaultExactLimit } from './latencyDigest';
+import { LatencyMerger } from './latencyMerger';
 import { readSampling, type SpanSampling } from './readSampling';
 import { RecentSpanIds } from './recentSpanIds';
-import { mergeDigests, mergeSorted, summarizeMerged, type MergedLatency } from './summarizeLatency';
 
 export type LocateException = (span: Span, event: SpanEvent) => CodeLocation | undefined;
 
@@ -75,12 +75,17 @@ interface FileEntry {
   matchedAt: number;
 }
 
+/** Updated in place when a query is answered again: a CodeLens pass should allocate little but its answers. */
 interface CachedStats {
-  readonly generation: number;
-  readonly membership: number;
-  readonly keys: readonly KeyAggregate[];
-  readonly versions: readonly number[];
-  readonly stats: AggregateStats | undefined;
+  generation: number;
+  membership: number;
+  keys: readonly KeyAggregate[];
+  /**
+   * The keys' versions added up. Every version only grows and the membership stamp pins the set
+   * of keys, so the sum changes exactly when one of them does.
+   */
+  versionSum: number;
+  stats: AggregateStats | undefined;
 }
 
 const nsPerMs = 1e6;
@@ -112,6 +117,9 @@ export class SpanAggregator {
   private readonly exceptions: ExceptionIndex;
   private readonly resources = new WeakMap<Resource, ResourceInfo>();
   private readonly cache = new Map<string, CachedStats>();
+  /** Reused by every query, and apart from it by every settled-summary rebuild a query triggers. */
+  private readonly merger = new LatencyMerger();
+  private readonly settler = new LatencyMerger();
   private generation = 0;
   /**
    * Stamps membership changes (keys joining or leaving a file, or the operations), unique across
@@ -259,6 +267,7 @@ export class SpanAggregator {
       noteSeen(key.services, info.service, timeMs);
       if (info.version !== undefined) noteSeen(key.versions, info.version, timeMs);
       if (info.commit !== undefined) noteSeen(key.commits, info.commit, timeMs);
+      key.seenVersion++;
     }
     key.version++;
   }
@@ -496,13 +505,21 @@ export class SpanAggregator {
     const cacheKey = queryCacheKey(query);
     const membership = query.kind === 'operation' ? this.operationsMembership : (this.files.get(query.file)?.membership ?? -1);
     const cached = this.cache.get(cacheKey);
-    if (cached !== undefined && cached.generation === this.generation && cached.membership === membership && cached.keys.every((k, i) => k.version === cached.versions[i])) {
+    if (cached !== undefined && cached.generation === this.generation && cached.membership === membership && cached.versionSum === versionSum(cached.keys)) {
       return cached.stats;
     }
     const keys = this.keysFor(query);
     const stats = this.compute(keys);
+    if (cached !== undefined) {
+      cached.generation = this.generation;
+      cached.membership = membership;
+      cached.keys = keys;
+      cached.versionSum = versionSum(keys);
+      cached.stats = stats;
+      return stats;
+    }
     if (this.cache.size >= maxCachedQueries) this.cache.clear();
-    this.cache.set(cacheKey, { generation: this.generation, membership, keys, versions: keys.map((k) => k.version), stats });
+    this.cache.set(cacheKey, { generation: this.generation, membership, keys, versionSum: versionSum(keys), stats });
     return stats;
   }
 
@@ -645,71 +662,44 @@ export class SpanAggregator {
 
   /**
    * Each key contributes its cold summary (rebuilt only when a bucket other than the newest
-   * changed) and its hot bucket, so a query over fresh data merges one small bucket per key
-   * instead of the whole window. The result is what merging every bucket would give.
+   * changed) and its open buckets, read in place, so a query over fresh data adds one small
+   * bucket per key to what was settled instead of the whole window, and builds no sketch. The
+   * result is what merging every bucket would give.
    */
   private compute(keys: readonly KeyAggregate[]): AggregateStats | undefined {
-    let errorCount = 0;
-    let sampled = 0;
-    let notSampled = 0;
-    let minProbability = 2;
-    let firstSeenMs = Number.POSITIVE_INFINITY;
-    let lastSeenMs = Number.NEGATIVE_INFINITY;
-    const slowest: SpanRef[] = [];
+    const totals = new BucketTotals(this.slowestLimit);
+    const merger = this.merger;
+    merger.reset();
     let latestError: SpanRef | undefined;
-    const services = new Map<string, number>();
-    const versions = new Map<string, number>();
-    const commits = new Map<string, number>();
     let possiblyIncomplete = false;
     const windowStartMs = this.cutoffIndex * this.spec.bucketMs;
-    const parts: LatencyPart[] = [];
     for (const key of keys) {
       const cold = this.coldOf(key);
-      if (cold.latency !== undefined) parts.push({ latency: cold.latency, cold });
-      errorCount += cold.errors;
-      sampled += cold.sampled;
-      notSampled += cold.notSampled;
-      if (cold.minProbability < minProbability) minProbability = cold.minProbability;
-      if (cold.firstMs < firstSeenMs) firstSeenMs = cold.firstMs;
-      if (cold.lastMs > lastSeenMs) lastSeenMs = cold.lastMs;
-      mergeSlowest(slowest, cold.slowest, this.slowestLimit);
-      for (let index = cold.settledBelow; index <= key.hotIndex; index++) {
-        const hot = key.buckets.get(index);
-        if (hot === undefined) continue;
-        const latency = mergeDigests([hot.digest]);
-        if (latency !== undefined) parts.push({ latency, cold: undefined });
-        errorCount += hot.errors;
-        sampled += hot.sampled;
-        notSampled += hot.notSampled;
-        if (hot.minProbability < minProbability) minProbability = hot.minProbability;
-        if (hot.firstMs < firstSeenMs) firstSeenMs = hot.firstMs;
-        if (hot.lastMs > lastSeenMs) lastSeenMs = hot.lastMs;
-        mergeSlowest(slowest, hot.slowest, this.slowestLimit);
-      }
+      if (cold.latency !== undefined) merger.addSettled(cold.latency);
+      totals.add(cold.totals);
+      key.fold(cold.settledBelow, key.hotIndex + 1, totals, merger);
       if (key.latestError !== undefined && (latestError === undefined || key.latestError.endTimeMs > latestError.endTimeMs)) latestError = key.latestError;
-      mergeSeen(services, key.services);
-      mergeSeen(versions, key.versions);
-      mergeSeen(commits, key.commits);
       if (key.createdAfterEvictionMs >= windowStartMs) possiblyIncomplete = true;
     }
-    const merged = mergeParts(parts);
-    if (merged === undefined) return undefined;
-    const latency = summarizeMerged(merged, this.percentileList);
+    const latency = merger.summarize(this.percentileList);
+    merger.reset();
+    if (latency === undefined) return undefined;
+    const seen = seenListsOf(keys);
     const count = latency.count;
     return {
       window: this.spec.window,
       count,
-      errorCount,
-      errorRate: errorCount / count,
+      errorCount: totals.errors,
+      errorRate: totals.errors / count,
       latency,
-      sampling: samplingSummary(sampled, notSampled, minProbability),
-      services: byRecency(services),
-      versions: byRecency(versions),
-      commits: byRecency(commits),
-      slowest,
+      sampling: samplingSummary(totals.sampled, totals.notSampled, totals.minProbability),
+      services: seen.services,
+      versions: seen.versions,
+      commits: seen.commits,
+      slowest: totals.slowest,
       latestError,
-      firstSeenMs,
-      lastSeenMs,
+      firstSeenMs: totals.firstMs,
+      lastSeenMs: totals.lastMs,
       keyCount: keys.length,
       possiblyIncomplete,
     };
@@ -720,87 +710,35 @@ export class SpanAggregator {
     const settledBelow = key.settledBelow;
     const known = key.cold;
     if (known !== undefined && known.version === key.coldVersion && known.settledBelow === settledBelow) return known;
-    const digests: LatencyDigest[] = [];
-    let errors = 0;
-    let sampled = 0;
-    let notSampled = 0;
-    let minProbability = 2;
-    let firstMs = Number.POSITIVE_INFINITY;
-    let lastMs = Number.NEGATIVE_INFINITY;
-    const slowest: SpanRef[] = [];
-    for (const [index, bucket] of key.buckets) {
-      if (index >= settledBelow) continue;
-      digests.push(bucket.digest);
-      errors += bucket.errors;
-      sampled += bucket.sampled;
-      notSampled += bucket.notSampled;
-      if (bucket.minProbability < minProbability) minProbability = bucket.minProbability;
-      if (bucket.firstMs < firstMs) firstMs = bucket.firstMs;
-      if (bucket.lastMs > lastMs) lastMs = bucket.lastMs;
-      mergeSlowest(slowest, bucket.slowest, this.slowestLimit);
-    }
-    const cold: ColdSummary = { version: key.coldVersion, settledBelow, latency: mergeDigests(digests), errors, sampled, notSampled, minProbability, firstMs, lastMs, slowest, sketch: undefined };
+    const totals = new BucketTotals(this.slowestLimit);
+    const settler = this.settler;
+    settler.reset();
+    key.fold(Number.NEGATIVE_INFINITY, settledBelow, totals, settler);
+    const cold: ColdSummary = { version: key.coldVersion, settledBelow, latency: settler.settle(), totals };
+    settler.reset();
     key.cold = cold;
     return cold;
   }
 }
 
-interface LatencyPart {
-  readonly latency: MergedLatency;
-  /** Set for a key's settled buckets, which keep their sketch for the next query. */
-  readonly cold: ColdSummary | undefined;
-}
-
-/**
- * Folds merged parts together as `mergeDigests` would fold their digests (a sketch's bins are
- * counts, so merging a sketch of some values equals accepting them); parts are not modified.
- */
-function mergeParts(list: readonly LatencyPart[]): MergedLatency | undefined {
-  const parts = list.map((part) => part.latency);
-  const first = parts[0];
-  if (first === undefined) return undefined;
-  if (parts.length === 1) return first;
-  let count = 0;
+function versionSum(keys: readonly KeyAggregate[]): number {
   let sum = 0;
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  let exact = true;
-  for (const part of parts) {
-    count += part.count;
-    sum += part.sum;
-    if (part.min < min) min = part.min;
-    if (part.max > max) max = part.max;
-    if (!part.exact) exact = false;
-  }
-  if (exact) {
-    let sorted: Float64Array = new Float64Array(0);
-    for (const part of parts) if (part.exact) sorted = mergeSorted(sorted, part.sorted);
-    return { count, sum, min, max, exact: true, sorted };
-  }
-  const sketch = new DDSketch({ relativeAccuracy: sketchRelativeAccuracy });
-  for (const { latency, cold } of list) {
-    if (!latency.exact) sketch.merge(latency.sketch);
-    else if (cold !== undefined) sketch.merge((cold.sketch ??= sketchOf(latency.sorted)));
-    else for (const v of latency.sorted) sketch.accept(v);
-  }
-  return { count, sum, min, max, exact: false, sketch };
+  for (const key of keys) sum += key.version;
+  return sum;
 }
 
-function sketchOf(values: Float64Array): DDSketch {
-  const sketch = new DDSketch({ relativeAccuracy: sketchRelativeAccuracy });
-  for (const v of values) sketch.accept(v);
-  return sketch;
-}
-
-/** Keeps `into` the `limit` slowest of itself and `from`; both are sorted slowest first. */
-function mergeSlowest(into: SpanRef[], from: readonly SpanRef[], limit: number): void {
-  for (const ref of from) {
-    if (into.length >= limit && ref.durationMs <= (into[into.length - 1] as SpanRef).durationMs) return;
-    let at = into.length;
-    while (at > 0 && (into[at - 1] as SpanRef).durationMs < ref.durationMs) at--;
-    into.splice(at, 0, ref);
-    if (into.length > limit) into.length = limit;
+/** One key's lists as they are (the common CodeLens case); several keys' merged by recency. */
+function seenListsOf(keys: readonly KeyAggregate[]): { readonly services: readonly string[]; readonly versions: readonly string[]; readonly commits: readonly string[] } {
+  if (keys.length === 1) return (keys[0] as KeyAggregate).seenLists();
+  const services = new Map<string, number>();
+  const versions = new Map<string, number>();
+  const commits = new Map<string, number>();
+  for (const key of keys) {
+    mergeSeen(services, key.services);
+    mergeSeen(versions, key.versions);
+    mergeSeen(commits, key.commits);
   }
+  return { services: byRecency(services), versions: byRecency(versions), commits: byRecency(commits) };
 }
 
 function spanRef(span: Span, info: ResourceInfo, durationMs: number, timeMs: number): SpanRef {
@@ -858,8 +796,3 @@ function mergeSeen(into: Map<string, number>, from: ReadonlyMap<string, number>)
     if (known === undefined || ms > known) into.set(value, ms);
   }
 }
-
-function byRecency(seen: ReadonlyMap<string, number>): string[] {
-  return [...seen.entries()].sort((a, b) => b[1] - a[1]).map(([value]) => value);
-}
-

@@ -119,6 +119,7 @@ interface HeldBatch {
   readonly spans: readonly Span[];
   readonly source: string;
   readonly time: NonNullable<AddOptions['time']>;
+  readonly pinned: ReadonlyMap<Span, CodeLocation> | undefined;
 }
 
 type Mapped = { readonly path: string; readonly line: number | undefined; readonly column: number | undefined } | null;
@@ -143,9 +144,18 @@ export class AnnotationService {
   private readonly resolving = new Map<string, Promise<Mapped>>();
   /** Exception events of the batch being added → where they threw, in the workspace. */
   private eventLocations = new WeakMap<SpanEvent, CodeLocation | undefined>();
-  private readonly traceSources = new Map<string, string>();
+  /**
+   * Trace id → the source it came from, in two generations: when the young map is full it
+   * becomes the old one and the previous old one is forgotten. Evicting the oldest entry of one
+   * Map instead (`keys().next()` after deletes at the front) walks every deleted slot V8 keeps
+   * until its next rehash, which made each span cost ~100 µs once 100k traces had been seen.
+   */
+  private traceSources = new Map<string, string>();
+  private oldTraceSources = new Map<string, string>();
   private readonly fileSources = new Map<string, Map<string, number>>();
   private currentSource = '';
+  /** Locations of the batch being added that were settled before it came (remote function spans). */
+  private pinned: ReadonlyMap<Span, CodeLocation> | undefined;
   private queue: Promise<void> = Promise.resolve();
   private readonly timer: ReturnType<typeof setInterval> | undefined;
   private readonly now: () => number;
@@ -172,21 +182,25 @@ export class AnnotationService {
     }
   }
 
-  /** Adds a batch from `source` (`local`, `files` or a backend's name); batches are added in order. */
-  add(spans: readonly Span[], source: string, time: NonNullable<AddOptions['time']>): Promise<void> {
+  /**
+   * Adds a batch from `source` (`local`, `files` or a backend's name); batches are added in order.
+   * `pinned` places spans whose file is already known (the remote search for a file's functions
+   * matched them to it) without path resolution; the others of the batch resolve as usual.
+   */
+  add(spans: readonly Span[], source: string, time: NonNullable<AddOptions['time']>, pinned?: ReadonlyMap<Span, CodeLocation>): Promise<void> {
     if (spans.length === 0) return this.queue;
     // Spans arriving before the worker knows the folders (the store's replay at start-up races
     // the file index) would be refused by every path lookup and counted nowhere; they wait.
     if (!this.deps.mappingReady() || this.held.length > 0) {
-      this.hold({ spans, source, time });
+      this.hold({ spans, source, time, pinned });
       this.releaseHeld();
       return this.queue;
     }
-    return this.enqueue(spans, source, time);
+    return this.enqueue(spans, source, time, pinned);
   }
 
-  private enqueue(spans: readonly Span[], source: string, time: NonNullable<AddOptions['time']>): Promise<void> {
-    const next = this.queue.then(() => this.ingest(spans, source, time)).catch(() => undefined);
+  private enqueue(spans: readonly Span[], source: string, time: NonNullable<AddOptions['time']>, pinned?: ReadonlyMap<Span, CodeLocation>): Promise<void> {
+    const next = this.queue.then(() => this.ingest(spans, source, time, pinned)).catch(() => undefined);
     this.queue = next;
     return next;
   }
@@ -217,7 +231,7 @@ export class AnnotationService {
     this.heldSpans = 0;
     if (this.heldTimer !== undefined) clearInterval(this.heldTimer);
     this.heldTimer = undefined;
-    for (const batch of batches) void this.enqueue(batch.spans, batch.source, batch.time);
+    for (const batch of batches) void this.enqueue(batch.spans, batch.source, batch.time, batch.pinned);
   }
 
   configure(settings: AnnotationSettings): Promise<void> {
@@ -261,7 +275,7 @@ export class AnnotationService {
         ...(checkout.version === undefined ? {} : { checkoutVersion: checkout.version }),
         ...(checkout.commit === undefined ? {} : { checkoutCommit: checkout.commit }),
       });
-      const links = hover.links.map((link): AnnotationLink => ({ ...link, source: this.traceSources.get(link.traceId) }));
+      const links = hover.links.map((link): AnnotationLink => ({ ...link, source: this.sourceOf(link.traceId) }));
       const high = stats.latency.quantiles[stats.latency.quantiles.length - 1];
       return {
         target: group.target,
@@ -285,7 +299,7 @@ export class AnnotationService {
     await this.idle();
     const refs: SpanRef[] =
       'function' in target ? this.aggregator.spansFor({ kind: 'function', file: fsPath, function: target.function }, limit) : this.aggregator.spansFor({ kind: 'location', file: fsPath, line: target.line }, limit);
-    return refs.map((ref) => ({ traceId: ref.traceId, spanId: ref.spanId, durationMs: ref.durationMs, error: ref.error, name: ref.name, service: ref.service, endTimeMs: ref.endTimeMs, source: this.traceSources.get(ref.traceId) }));
+    return refs.map((ref) => ({ traceId: ref.traceId, spanId: ref.spanId, durationMs: ref.durationMs, error: ref.error, name: ref.name, service: ref.service, endTimeMs: ref.endTimeMs, source: this.sourceOf(ref.traceId) }));
   }
 
   async exceptionsForDocument(fsPath: string): Promise<readonly ExceptionAnnotation[]> {
@@ -313,7 +327,7 @@ export class AnnotationService {
         column: undefined,
         traceId: group.sampleTraceId,
         spanId: group.sampleSpanId,
-        source: group.sampleTraceId === undefined ? undefined : this.traceSources.get(group.sampleTraceId),
+        source: group.sampleTraceId === undefined ? undefined : this.sourceOf(group.sampleTraceId),
         related,
       });
     }
@@ -331,7 +345,7 @@ export class AnnotationService {
 
   // ---- ingest ----------------------------------------------------------------------------
 
-  private async ingest(spans: readonly Span[], source: string, time: NonNullable<AddOptions['time']>): Promise<void> {
+  private async ingest(spans: readonly Span[], source: string, time: NonNullable<AddOptions['time']>, pinned?: ReadonlyMap<Span, CodeLocation>): Promise<void> {
     const pending: Promise<unknown>[] = [];
     const events = new WeakMap<SpanEvent, CodeLocation | undefined>();
     for (const span of spans) {
@@ -347,15 +361,22 @@ export class AnnotationService {
     await Promise.all(pending);
     this.eventLocations = events;
     this.currentSource = source;
+    this.pinned = pinned;
     try {
       this.aggregator.add(spans, { time });
     } finally {
       this.eventLocations = new WeakMap();
+      this.pinned = undefined;
     }
   }
 
   /** Called by the aggregator during `add`, after the batch's paths were resolved. */
   private locate(span: Span): CodeLocation | undefined {
+    const pinned = this.pinned?.get(span);
+    if (pinned !== undefined) {
+      this.noteFileSource(pinned.file);
+      return pinned;
+    }
     const raw = locateAttributes(span.attributes);
     if (raw === undefined) return undefined;
     const mapped = this.resolved.get(resolutionKey(span.resource.serviceName, raw.file, raw.line));
@@ -411,12 +432,15 @@ export class AnnotationService {
 
   private noteSource(traceId: string, source: string): void {
     if (this.traceSources.get(traceId) === source) return;
-    this.traceSources.delete(traceId);
     this.traceSources.set(traceId, source);
-    if (this.traceSources.size > maxTraceSources) {
-      const oldest = this.traceSources.keys().next();
-      if (oldest.done !== true) this.traceSources.delete(oldest.value);
+    if (this.traceSources.size >= maxTraceSources / 2) {
+      this.oldTraceSources = this.traceSources;
+      this.traceSources = new Map();
     }
+  }
+
+  private sourceOf(traceId: string): string | undefined {
+    return this.traceSources.get(traceId) ?? this.oldTraceSources.get(traceId);
   }
 
   private noteFileSource(file: string): void {
