@@ -24,6 +24,7 @@ import { RemoteTraces } from './vscode/remoteTraces';
 import { searchTraces } from './vscode/searchTraces';
 import { registerSetSourceCredentials, SourceCredentialStore } from './vscode/sourceCredentials';
 import { registerTraceLinks } from './vscode/traceLinks';
+import { registerShowRemoteLatency } from './vscode/remoteFunctionLatency';
 
 /** What the extension exposes to other extensions and to its own tests. */
 export interface SpanLensApi {
@@ -41,7 +42,7 @@ export function activate(context: vscode.ExtensionContext): SpanLensApi {
   // Parsing and indexing run in a worker that starts on first use, not here.
   const traceService = new TraceServiceClient(context.asAbsolutePath('dist/traceWorker.js'));
   const traces = new TraceList();
-  const remoteTraces = new RemoteTraces();
+  const remoteTraces = new RemoteTraces(traceService);
   const tree = new TracesTreeProvider(traceService, traces, remoteTraces);
   const view: { current?: vscode.TreeView<TraceTreeNode> } = {};
   const openFiles = (argument: unknown): ReturnType<typeof openTraceFiles> =>
@@ -102,6 +103,7 @@ export function activate(context: vscode.ExtensionContext): SpanLensApi {
   context.subscriptions.push(remoteTraces);
   registerSetSourceCredentials(context, credentials);
   registerTraceLinks(context, remote);
+  registerShowRemoteLatency(context, remote);
   // Editor annotations (issue 7): figures come from the worker, providers answer from a host cache.
   const annotations = new AnnotationController(traceService, log);
   const exceptionDiagnostics = new ExceptionDiagnostics(annotations);

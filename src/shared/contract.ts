@@ -29,6 +29,8 @@ export type CommandId = (typeof commandIds)[number];
 export const extraCommandIds = [
   /** Issue 4: credentials of a `spanlens.sources` backend go to SecretStorage through this. */
   'spanlens.setSourceCredentials',
+  /** Issue 7: production latency of the open file's functions, asked of a remote source. */
+  'spanlens.showRemoteLatencyForFile',
 ] as const;
 
 export type ExtraCommandId = (typeof extraCommandIds)[number];

@@ -90,7 +90,8 @@ export async function openTraceFromClipboard(deps: RemoteCommandDeps): Promise<O
 
 /** A trace the tree already lists from the local receiver or a file, when no source was named. */
 function alreadyListed(deps: RemoteCommandDeps, traceId: string): OpenTraceResult | undefined {
-  const listed = deps.tree.listedTraces().find((trace) => trace.traceId === traceId && trace.searchResult !== true);
+  // A remote trace still loading, or cut off, is not "already there": opening it again fetches it.
+  const listed = deps.tree.listedTraces().find((trace) => trace.traceId === traceId && trace.searchResult !== true && trace.incomplete === undefined);
   return listed ? { traceId, spanCount: listed.spanCount, source: listed.source } : undefined;
 }
 
@@ -118,12 +119,25 @@ export async function openById(deps: RemoteCommandDeps, traceId: string, request
   const source = await deps.remote.chooseSource(settings, requested, interactive, 'Open Trace');
   if (!source) return undefined;
   let summary;
+  // A large trace is listed, with the rows decoded so far, long before its last byte (issue 4): show it then.
+  const partialShown = deps.remoteTraces.onDidShowPartial((shown) => {
+    if (shown.source === source.name && shown.traceId === traceId) void reveal(deps, traceId);
+  });
   try {
     summary = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `SpanLens: opening trace ${traceId} from "${source.name}"`, cancellable: true },
       (_progress, token) => deps.queries.openRemoteTrace(source.name, traceId, signalOf(token)),
     );
   } catch (error: unknown) {
+    deps.remoteTraces.forgetLoading(source.name, traceId);
+    const kept = deps.remoteTraces.get(traceId);
+    if (kept?.origin === source.name && kept.incomplete?.state === 'failed') {
+      // Nothing lost silently: the failure is reported, and so is the part that is kept.
+      const message = `${error instanceof Error ? error.message : String(error)} The ${kept.spanCount.toLocaleString('en-US')} spans that arrived before are kept in the SpanLens view, marked incomplete; open the trace again to retry.`;
+      deps.log.error(message);
+      void vscode.window.showErrorMessage(message);
+      throw new ReportedError(message, true, { cause: error });
+    }
     if (isCancellation(error)) {
       if (interactive) return undefined;
       throw new ReportedError(error instanceof Error ? error.message : String(error), true);
@@ -133,6 +147,8 @@ export async function openById(deps: RemoteCommandDeps, traceId: string, request
       throw new Error(`${notFoundIn(traceId, [...searchedBefore, ...(checkedLocal ? [localSourceName] : []), source.name])}. It may be outside the backend's retention, not yet ingested, or stored in another source.`, { cause: error });
     }
     throw deps.remote.failure(error);
+  } finally {
+    partialShown.dispose();
   }
   deps.log.info(`Opened trace ${summary.traceId} from "${source.name}": ${summary.spanCount} spans.`);
   for (const warning of summary.warnings) deps.log.warn(`${source.name} ${summary.traceId}: ${warning}`);
@@ -148,17 +164,29 @@ export function notFoundIn(traceId: string, sources: readonly string[]): string 
 
 /** Selects the trace in the tree and hands it to the trace view hook; the trace is loaded either way. */
 export async function present(deps: RemoteCommandDeps, traceId: string): Promise<void> {
-  const view = deps.treeView();
-  const node = deps.tree.traceNode(traceId);
   try {
-    if (view && node) {
-      await vscode.commands.executeCommand('spanlens.traces.focus');
-      await view.reveal(node, { select: true, focus: false, expand: true });
-    }
+    await revealInTree(deps, traceId);
     await deps.showTrace?.(traceId);
   } catch (error: unknown) {
     // A view that fails to open must not turn a loaded, listed trace into a failed command.
     deps.log.warn(`Could not show trace ${traceId}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+async function revealInTree(deps: RemoteCommandDeps, traceId: string): Promise<void> {
+  const view = deps.treeView();
+  const node = deps.tree.traceNode(traceId);
+  if (!view || !node) return;
+  await vscode.commands.executeCommand('spanlens.traces.focus');
+  await view.reveal(node, { select: true, focus: false, expand: true });
+}
+
+/** Reveals a trace still loading; the trace view waits for the whole trace (present). */
+async function reveal(deps: RemoteCommandDeps, traceId: string): Promise<void> {
+  try {
+    await revealInTree(deps, traceId);
+  } catch (error: unknown) {
+    deps.log.warn(`Could not show trace ${traceId} while it loads: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 

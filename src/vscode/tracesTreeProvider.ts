@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { SpanRow, TraceQueries, TraceSummary } from '../core/traceService/traceServiceProtocol';
 import type { SearchHit } from '../core/traceService/traceServiceProtocol';
-import type { RemoteTraces } from './remoteTraces';
+import type { RemoteTraces, RemoteTracesChange } from './remoteTraces';
 import { durationNs, formatDuration } from '../core/model/units';
 import type { TraceList } from './traceList';
 
@@ -11,8 +11,9 @@ export type TraceTreeNode =
   | { readonly kind: 'source'; readonly source: SourceId }
   | { readonly kind: 'hint'; readonly label: string; readonly detail: string; readonly parent: TraceTreeNode }
   | { readonly kind: 'trace'; readonly summary: TraceSummary }
-  | { readonly kind: 'span'; readonly row: SpanRow; readonly parent: TraceTreeNode }
-  | { readonly kind: 'more'; readonly traceId: string; readonly parentIndex: number; readonly shown: number; readonly total: number; readonly parent: TraceTreeNode }
+  /** `key` names the span's place in the tree by span ids, not row indices (see spanKey). */
+  | { readonly kind: 'span'; readonly row: SpanRow; readonly key: string; readonly parent: TraceTreeNode }
+  | { readonly kind: 'more'; readonly traceId: string; readonly parentIndex: number; readonly parentKey: string; readonly shown: number; readonly total: number; readonly parent: TraceTreeNode }
   /** A `spanlens.sources` backend, shown once something was opened or found there. */
   | { readonly kind: 'remote'; readonly name: string }
   /** A search result not opened yet; clicking it opens the trace. */
@@ -20,6 +21,12 @@ export type TraceTreeNode =
 
 /** Rows fetched per expansion; a span with 100k children shows a page and a "show more" row. */
 export const childPageSize = 500;
+/**
+ * Least time between two refreshes for remote traces. The worker sends a loading trace's new
+ * build at most every 250 ms; this bounds the total when several load at once, so VS Code is
+ * never flooded with refreshes (each re-fetches the expanded pages).
+ */
+const remoteRefreshIntervalMs = 200;
 export const showMoreCommandId = 'spanlens.internal.showMoreChildren';
 /** A click on a span row: Go to Code, quiet when the span has no code location. */
 /*
@@ -53,7 +60,7 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
   private readonly changed = new vscode.EventEmitter<TraceTreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly traceNodes = new Map<string, TraceTreeNode>();
-  /** How many children each expanded parent shows, keyed by `traceId/parentIndex`. */
+  /** How many children each expanded parent shows, keyed by the parent's tree key. */
   private readonly shown = new Map<string, number>();
   private readonly subscription: vscode.Disposable;
   private local: LocalSourceView = { running: false, endpoint: undefined, spanCount: 0, traces: [] };
@@ -65,7 +72,37 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
     private readonly remote?: RemoteTraces,
   ) {
     this.subscription = traces.onDidChange(() => this.changed.fire(undefined));
-    this.remoteSubscription = remote?.onDidChange(() => this.changed.fire(undefined));
+    this.remoteSubscription = remote?.onDidChange((change) => this.remoteChanged(change));
+  }
+
+  private readonly pendingRemote = new Set<string>();
+  private pendingRemoteListing = false;
+  private remoteTimer: NodeJS.Timeout | undefined;
+  private lastRemoteRefresh = Number.NEGATIVE_INFINITY;
+
+  /** Coalesces remote changes: the first goes out at once, later ones at most every remoteRefreshIntervalMs. */
+  private remoteChanged(change: RemoteTracesChange): void {
+    if (change.traceId === undefined) this.pendingRemoteListing = true;
+    else this.pendingRemote.add(change.traceId);
+    if (this.remoteTimer !== undefined) return;
+    const wait = Math.max(0, this.lastRemoteRefresh + remoteRefreshIntervalMs - performance.now());
+    this.remoteTimer = setTimeout(() => this.flushRemote(), wait);
+  }
+
+  private flushRemote(): void {
+    this.remoteTimer = undefined;
+    this.lastRemoteRefresh = performance.now();
+    const listing = this.pendingRemoteListing;
+    const traceIds = [...this.pendingRemote];
+    this.pendingRemoteListing = false;
+    this.pendingRemote.clear();
+    // The node VS Code was handed: a new object with the same id would be ignored by a refresh.
+    const nodes = traceIds.map((traceId) => this.traceNodes.get(traceId));
+    if (listing || nodes.some((node) => node === undefined)) {
+      this.changed.fire(undefined);
+      return;
+    }
+    for (const node of nodes) this.changed.fire(node);
   }
 
   private readonly remoteSubscription: vscode.Disposable | undefined;
@@ -98,7 +135,9 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
     const summary = this.traces.get(traceId) ?? this.localById.get(traceId) ?? this.remote?.get(traceId);
     if (!summary) return undefined;
     let node = this.traceNodes.get(traceId);
-    if (node?.kind !== 'trace' || node.summary !== summary) {
+    // A loading trace keeps one node across its builds (getTreeItem reads the latest summary), so the coalesced refreshes name a node VS Code knows.
+    const sameLoading = node?.kind === 'trace' && node.summary.incomplete?.state === 'loading' && summary.incomplete?.state === 'loading';
+    if (node?.kind !== 'trace' || (node.summary !== summary && !sameLoading)) {
       node = { kind: 'trace', summary };
       this.traceNodes.set(traceId, node);
     }
@@ -121,7 +160,7 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
 
   showMore(node: TraceTreeNode): void {
     if (node.kind !== 'more') return;
-    this.shown.set(`${node.traceId}/${node.parentIndex}`, node.shown + childPageSize);
+    this.shown.set(node.parentKey, node.shown + childPageSize);
     this.changed.fire(node.parent);
   }
 
@@ -137,20 +176,23 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
         return item;
       }
       case 'trace': {
-        const item = traceItem(node.summary);
+        // A refreshed remote row keeps its node object; its summary is the latest build's.
+        const summary = node.summary.incomplete !== undefined ? (this.remote?.get(node.summary.traceId) ?? node.summary) : node.summary;
+        const item = traceItem(summary);
         // Clicking a trace opens its waterfall (issue 8); the twistie still expands its spans here.
-        item.command = { command: showTraceViewFromTreeCommandId, title: 'Open Trace View' };
+        // While loading it opens by itself once whole (Open Trace), so a click shows nothing half-made.
+        if (summary.incomplete?.state !== 'loading') item.command = { command: showTraceViewFromTreeCommandId, title: 'Open Trace View' };
         return item;
       }
       case 'span': {
-        const item = spanItem(node.row);
+        const item = spanItem(node.row, node.key);
         // Clicking a span goes to its code (issue 6); the node names the span.
         item.command = { command: goToSpanFromTreeCommandId, title: 'Go to Code' };
         return item;
       }
       case 'more': {
         const item = new vscode.TreeItem(`Show ${Math.min(childPageSize, node.total - node.shown)} more (${node.total - node.shown} not shown)`);
-        item.id = `more:${node.traceId}/${node.parentIndex}/${node.shown}`;
+        item.id = `more:${node.parentKey}/${node.shown}`;
         item.iconPath = new vscode.ThemeIcon('ellipsis');
         item.command = { command: showMoreCommandId, title: 'Show more' };
         return item;
@@ -214,18 +256,36 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
   }
 
   dispose(): void {
+    clearTimeout(this.remoteTimer);
     this.remoteSubscription?.dispose();
     this.subscription.dispose();
     this.changed.dispose();
   }
 
   private async page(traceId: string, parentIndex: number, parent: TraceTreeNode): Promise<TraceTreeNode[]> {
-    const limit = this.shown.get(`${traceId}/${parentIndex}`) ?? childPageSize;
+    const parentKey = parent.kind === 'span' ? parent.key : `${traceId}/root`;
+    const limit = this.shown.get(parentKey) ?? childPageSize;
     const page = await this.queries.children(traceId, parentIndex, 0, limit);
-    const nodes: TraceTreeNode[] = page.rows.map((row) => ({ kind: 'span', row, parent }));
-    if (page.total > page.rows.length) nodes.push({ kind: 'more', traceId, parentIndex, shown: page.rows.length, total: page.total, parent });
+    const keys = new Set<string>();
+    const nodes: TraceTreeNode[] = page.rows.map((row) => ({ kind: 'span', row, key: spanKey(traceId, parent, row, keys), parent }));
+    if (page.total > page.rows.length) nodes.push({ kind: 'more', traceId, parentIndex, parentKey, shown: page.rows.length, total: page.total, parent });
     return nodes;
   }
+}
+
+/**
+ * A span row's tree key: its parent's span id and its own, not row indices. A loading remote
+ * trace is rebuilt as spans arrive and its indices shift; keyed by ids, a row a person expanded
+ * stays expanded and selected across builds. An orphan whose parent arrives moves, and its key
+ * with it. Repeated span ids among siblings (broken data) get a suffix, as VS Code refuses two
+ * rows with one id.
+ */
+function spanKey(traceId: string, parent: TraceTreeNode, row: SpanRow, siblings: Set<string>): string {
+  const base = `${traceId}/${parent.kind === 'span' ? parent.row.spanId : 'root'}/${row.spanId}`;
+  let key = base;
+  for (let n = 2; siblings.has(key); n++) key = `${base}#${n}`;
+  siblings.add(key);
+  return key;
 }
 
 export interface ListedTrace {
@@ -237,14 +297,18 @@ export interface ListedTrace {
   readonly errorCount: number;
   /** A remote search result listed but not opened (its counts are the backend's, 0 when unknown). */
   readonly searchResult?: true;
+  /** A remote trace not whole: `loading` while it downloads, `failed` when the download broke off. */
+  readonly incomplete?: 'loading' | 'failed';
 }
 
 function listedTrace(source: string, summary: TraceSummary): ListedTrace {
-  return { source, traceId: summary.traceId, label: traceLabel(summary), spanCount: summary.spanCount, errorCount: summary.errorCount };
+  const listed: ListedTrace = { source, traceId: summary.traceId, label: traceLabel(summary), spanCount: summary.spanCount, errorCount: summary.errorCount };
+  return summary.incomplete === undefined ? listed : { ...listed, incomplete: summary.incomplete.state };
 }
 
 function traceLabel(summary: TraceSummary): string {
-  return `${summary.rootService}: ${summary.rootName}`;
+  // No service: a partial trace whose root has not arrived says so in its name alone.
+  return summary.rootService === '' ? summary.rootName : `${summary.rootService}: ${summary.rootName}`;
 }
 
 function filesItem(): vscode.TreeItem {
@@ -305,13 +369,25 @@ function plural(count: number, word: string): string {
 function traceItem(summary: TraceSummary): vscode.TreeItem {
   const item = new vscode.TreeItem(traceLabel(summary), vscode.TreeItemCollapsibleState.Collapsed);
   item.id = `trace:${summary.traceId}`;
+  const spans = summary.spanCount.toLocaleString('en-US');
   const parts = [formatDuration(durationNs(summary.durationNs)), plural(summary.spanCount, 'span')];
   if (summary.errorCount > 0) parts.push(plural(summary.errorCount, 'error'));
   item.description = parts.join(' · ');
   item.iconPath = summary.errorCount > 0 ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground')) : new vscode.ThemeIcon('pulse');
   item.contextValue = 'spanlens.trace';
+  // Counts of a trace not whole are "so far": no total is claimed that the backend has not sent.
+  if (summary.incomplete?.state === 'loading') {
+    item.description = `loading… ${spans} span${summary.spanCount === 1 ? '' : 's'} so far`;
+    item.iconPath = new vscode.ThemeIcon('loading~spin');
+    item.contextValue = 'spanlens.trace.loading';
+  } else if (summary.incomplete?.state === 'failed') {
+    item.description = `incomplete: download failed after ${spans} span${summary.spanCount === 1 ? '' : 's'}`;
+    item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+  }
   // Span data is untrusted: tooltips are built with appendText, which escapes Markdown.
   const tooltip = new vscode.MarkdownString();
+  if (summary.incomplete?.state === 'loading') tooltip.appendText(`Still downloading: the spans below are those decoded so far; a span whose parent has not arrived yet is listed at the top ("parent missing") until it does.\n\n`);
+  if (summary.incomplete?.state === 'failed') tooltip.appendText(`Incomplete: the download broke off, so only the spans that arrived are shown. ${summary.incomplete.reason}\n\nOpen the trace again to retry.\n\n`);
   tooltip.appendText(`Trace ${summary.traceId}\n\n`);
   tooltip.appendText(`Services: ${summary.services.join(', ')}\n\n`);
   tooltip.appendText(`Started: ${new Date(Number(BigInt(summary.startNs) / 1_000_000n)).toISOString()}\n\n`);
@@ -330,9 +406,9 @@ const kindIcons: Readonly<Record<string, string>> = {
   unspecified: 'circle-small-filled',
 };
 
-function spanItem(row: SpanRow): vscode.TreeItem {
+function spanItem(row: SpanRow, key: string): vscode.TreeItem {
   const item = new vscode.TreeItem(row.name || '(unnamed span)', row.childCount > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
-  item.id = `span:${row.traceId}/${row.index}`;
+  item.id = `span:${key}`;
   item.description = `${row.service} · ${formatDuration(durationNs(row.durationNs))}${row.orphan ? ' · parent missing' : ''}`;
   item.iconPath = row.error ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground')) : new vscode.ThemeIcon(kindIcons[row.kind] ?? 'circle-small-filled');
   item.contextValue = 'spanlens.span';

@@ -51,6 +51,46 @@ export function largeJaegerV3Trace(): { body: Buffer; spans: number } {
   return { body: Buffer.from(`{"result":{"resourceSpans":[${resources.join(',')}]}}`), spans };
 }
 
+/**
+ * The same kind of trace as Jaeger v1 `GET /api/traces/{id}` writes it (`{"data":[Trace]}`):
+ * one trace of about 50 MB whose `processes` follow its `spans`, as Jaeger orders them, so a
+ * streaming decoder sees every span before any service.
+ */
+export function largeJaegerV1Trace(): { body: Buffer; spans: number } {
+  const startUs = 1_760_000_000_000_000;
+  const spanTexts: string[] = [];
+  let size = 0;
+  let spans = 0;
+  for (; size < targetBytes; spans++) {
+    const parent = spans === 0 ? [] : [{ refType: 'CHILD_OF', traceID: traceId, spanID: (Math.floor((spans - 1) / 8) + 1).toString(16).padStart(16, '0') }];
+    const text = JSON.stringify({
+      traceID: traceId,
+      spanID: (spans + 1).toString(16).padStart(16, '0'),
+      operationName: `GET /api/items/${spans % 97}`,
+      references: parent,
+      startTime: startUs + spans,
+      duration: 50,
+      tags: [
+        { key: 'span.kind', type: 'string', value: 'server' },
+        { key: 'http.request.method', type: 'string', value: 'GET' },
+        { key: 'http.response.status_code', type: 'int64', value: 200 },
+        ...(spans % 501 === 0 ? [{ key: 'error', type: 'bool', value: true }] : []),
+      ],
+      logs: [],
+      processID: `p${(Math.floor(spans / 1000) % 20) + 1}`,
+      warnings: null,
+    });
+    spanTexts.push(text);
+    size += text.length + 1;
+  }
+  const processes: Record<string, unknown> = {};
+  for (let p = 1; p <= 20; p++) processes[`p${p}`] = { serviceName: `service-${p - 1}`, tags: [{ key: 'hostname', type: 'string', value: `host-${p}` }] };
+  const body = `{"data":[{"traceID":"${traceId}","spans":[${spanTexts.join(',')}],"processes":${JSON.stringify(processes)},"warnings":null}],"total":0,"limit":0,"offset":0,"errors":null}`;
+  return { body: Buffer.from(body), spans };
+}
+
+type BenchApi = 'api_v3' | 'v1';
+
 interface Timings {
   readonly firstByteAt: number;
   readonly lastByteAt: number;
@@ -67,14 +107,14 @@ type ServerMessage = { readonly kind: 'listening'; readonly url: string } | ({ r
  * A Jaeger query service that answers `/api/v3/services` and streams the big trace in 64 KiB
  * writes, honouring backpressure, and notes when the first and the last body byte left.
  */
-async function startStreamingJaeger(body: Buffer, onSent: (timings: Timings) => void): Promise<{ url: string; server: Server }> {
+async function startStreamingJaeger(body: Buffer, api: BenchApi, onSent: (timings: Timings) => void): Promise<{ url: string; server: Server }> {
   const server = createServer((req, res) => {
-    if (req.url === '/api/v3/services') {
+    if (req.url === (api === 'api_v3' ? '/api/v3/services' : '/api/services')) {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"services":["service-0"]}');
+      res.end(api === 'api_v3' ? '{"services":["service-0"]}' : '{"data":["service-0"],"total":1,"limit":0,"offset":0,"errors":null}');
       return;
     }
-    if (req.url !== `/api/v3/traces/${traceId}`) {
+    if (req.url !== (api === 'api_v3' ? `/api/v3/traces/${traceId}` : `/api/traces/${traceId}`)) {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('404 page not found');
       return;
@@ -117,8 +157,8 @@ class ServerThread {
     });
   }
 
-  static async start(): Promise<ServerThread> {
-    const worker = new Worker(__filename, { workerData: { remoteTraceBenchServer: true } });
+  static async start(api: BenchApi = 'api_v3'): Promise<ServerThread> {
+    const worker = new Worker(__filename, { workerData: { remoteTraceBenchServer: true, api } });
     const url = await new Promise<string>((resolve, reject) => {
       worker.once('error', reject);
       worker.on('message', (message: ServerMessage) => {
@@ -143,8 +183,9 @@ class ServerThread {
 function serveInWorker(): void {
   const port = parentPort;
   if (port === null) return;
-  const { body } = largeJaegerV3Trace();
-  void startStreamingJaeger(body, (timings) => port.postMessage({ kind: 'sent', ...timings } satisfies ServerMessage)).then(({ url }) => port.postMessage({ kind: 'listening', url } satisfies ServerMessage));
+  const api = (workerData as { api?: BenchApi }).api ?? 'api_v3';
+  const { body } = api === 'api_v3' ? largeJaegerV3Trace() : largeJaegerV1Trace();
+  void startStreamingJaeger(body, api, (timings) => port.postMessage({ kind: 'sent', ...timings } satisfies ServerMessage)).then(({ url }) => port.postMessage({ kind: 'listening', url } satisfies ServerMessage));
 }
 
 interface Run {
@@ -152,16 +193,47 @@ interface Run {
   readonly afterLastByteMs: number;
   readonly transferMs: number;
   readonly spans: number;
+  /** Spans in the trace the first rows came from (a partial build). */
+  readonly firstRowsSpans: number;
+  /** Partial builds published while the body streamed. */
+  readonly partials: number;
 }
 
 async function once(service: TraceService, server: ServerThread, name: string): Promise<Run> {
   await service.configureSources({ sources: [{ config: { name, type: 'jaeger', url: server.url } }], proxy: {} });
-  const summary = await service.openRemoteTrace(name, traceId);
+  // A reopened trace is listed whole already and would get no partial; each run starts empty.
+  await service.removeTraces([traceId]);
+  // "First rows" is what a person sees: the first moment the service answers a page of root
+  // rows for this trace, partial or not, asked for as soon as it says the trace is listed.
+  let firstRows: Promise<{ at: number; spans: number }> | undefined;
+  let partials = 0;
+  const subscription = service.onRemoteTraceEvent((event) => {
+    if (event.type !== 'partial' || event.summary.traceId !== traceId) return;
+    partials++;
+    firstRows ??= service.children(traceId, -1, 0, 100).then((page) => {
+      if (page.rows.length === 0) throw new Error('the partial trace has no root rows');
+      return { at: now(), spans: event.summary.spanCount };
+    });
+  });
+  let summary;
+  try {
+    summary = await service.openRemoteTrace(name, traceId);
+  } finally {
+    subscription.dispose();
+  }
   const page = await service.children(summary.traceId, -1, 0, 100);
-  const rowsAt = now();
+  const indexedAt = now();
   if (page.rows.length === 0) throw new Error('the trace has no root rows');
+  const first = (await firstRows) ?? { at: indexedAt, spans: summary.spanCount };
   const timings = await server.next();
-  return { firstRowsMs: rowsAt - timings.firstByteAt, afterLastByteMs: rowsAt - timings.lastByteAt, transferMs: timings.lastByteAt - timings.firstByteAt, spans: summary.spanCount };
+  return {
+    firstRowsMs: first.at - timings.firstByteAt,
+    afterLastByteMs: indexedAt - timings.lastByteAt,
+    transferMs: timings.lastByteAt - timings.firstByteAt,
+    spans: summary.spanCount,
+    firstRowsSpans: first.spans,
+    partials,
+  };
 }
 
 /**
@@ -188,8 +260,9 @@ function phases(body: Buffer): Figure[] {
 
 /**
  * Issue 4's figures for a 50 MB trace response: the worker's side (request, streamed decode,
- * index, first page of the tree) in this thread, the backend in another. Rows are available
- * when openRemoteTrace has resolved and the first children page of the roots came back.
+ * index, first page of the tree) in this thread, the backend in another. First rows: the first
+ * children page of the roots with rows, from the first partial build the service published.
+ * Fully indexed: openRemoteTrace resolved and a children page of the whole trace came back.
  */
 export async function benchRemoteTrace(): Promise<Figure[]> {
   const { body, spans } = largeJaegerV3Trace();
@@ -207,10 +280,35 @@ export async function benchRemoteTrace(): Promise<Figure[]> {
       { name: `remote trace: ${mb} MB, ${count} spans: first byte → first tree rows`, value: median((r) => r.firstRowsMs), unit: 'ms', target: 300 },
       { name: `remote trace: ${mb} MB: last byte → fully indexed`, value: median((r) => r.afterLastByteMs), unit: 'ms', target: 1000 },
       { name: `remote trace: ${mb} MB: transfer, first → last byte (loopback, paced by the client's reading)`, value: median((r) => r.transferMs), unit: 'ms', target: Number.POSITIVE_INFINITY },
+      { name: `remote trace: ${mb} MB: spans in the first rows' partial build`, value: median((r) => r.firstRowsSpans), unit: 'spans', target: Number.POSITIVE_INFINITY },
+      { name: `remote trace: ${mb} MB: partial builds published while streaming`, value: median((r) => r.partials), unit: 'builds', target: Number.POSITIVE_INFINITY },
       ...phases(body),
+      ...(await benchRemoteV1Trace(service)),
     ];
   } finally {
     await service.configureSources({ sources: [], proxy: {} });
+    await server.stop();
+  }
+}
+
+/** The same two figures for Jaeger v1, whose trace streams span by span (services settled at the end). */
+async function benchRemoteV1Trace(service: TraceService): Promise<Figure[]> {
+  const { body, spans } = largeJaegerV1Trace();
+  const server = await ServerThread.start('v1');
+  try {
+    await once(service, server, 'v1-warm-up');
+    const runs: Run[] = [];
+    for (let i = 0; i < 3; i++) runs.push(await once(service, server, `v1-bench-${i}`));
+    const median = (pick: (run: Run) => number): number => runs.map(pick).sort((a, b) => a - b)[1] ?? Number.NaN;
+    const mb = (body.length / 1024 / 1024).toFixed(0);
+    const count = runs[0]?.spans ?? spans;
+    return [
+      { name: `remote trace (Jaeger v1): ${mb} MB, ${count} spans: first byte → first tree rows`, value: median((r) => r.firstRowsMs), unit: 'ms', target: 300 },
+      { name: `remote trace (Jaeger v1): ${mb} MB: last byte → fully indexed`, value: median((r) => r.afterLastByteMs), unit: 'ms', target: 1000 },
+      { name: `remote trace (Jaeger v1): ${mb} MB: transfer, first → last byte`, value: median((r) => r.transferMs), unit: 'ms', target: Number.POSITIVE_INFINITY },
+      { name: `remote trace (Jaeger v1): ${mb} MB: partial builds published while streaming`, value: median((r) => r.partials), unit: 'builds', target: Number.POSITIVE_INFINITY },
+    ];
+  } finally {
     await server.stop();
   }
 }

@@ -1,14 +1,10 @@
-import { decodeJaegerJson } from '../formats/jaegerJson';
-import type { JsonPath } from '../formats/jsonArraySplitter';
-import { decodeOtlpJson, OtlpJsonSpanCollector } from '../formats/otlpJson';
-import { TraceDecodeError, type DecodedSpans, type TraceFormat } from '../formats/traceFormat';
-import type { Span } from '../model/span';
+import type { DecodedSpans } from '../formats/traceFormat';
 import { normalizeTraceId } from '../model/ids';
-import { BackendError } from './backendError';
 import type { BackendClock, BackendHttpClient, HttpResponse, QueryParams } from './backendHttpClient';
 import { canonicalTraceId, goDuration, groupByTrace, newestFirst, nsToEpochMs, resolveSearch, summarizeSpans, type SearchWindow } from './searchWindow';
-import { getJsonStream, wrapElement } from './traceBodyStream';
-import type { BackendProbe, FetchedTrace, TraceBackend, TraceSearchQuery, TraceSummary } from './traceBackend';
+import { JaegerStreamDecoder } from './jaegerStreamDecoder';
+import { getJsonStream, openJsonStream } from './traceBodyStream';
+import type { BackendProbe, FetchedTrace, SpanSearchResult, SpanBatchListener, TraceBackend, TraceSearchQuery, TraceSummary } from './traceBackend';
 
 export type JaegerApi = 'api_v3' | 'v1';
 
@@ -71,12 +67,12 @@ export class JaegerBackend implements TraceBackend {
     return api === 'api_v3' ? this.searchV3(query, resolved.window, resolved.limit, signal) : this.searchV1(query, resolved.window, resolved.limit, signal);
   }
 
-  async getTrace(traceId: string, signal?: AbortSignal): Promise<FetchedTrace> {
+  async getTrace(traceId: string, signal?: AbortSignal, onSpans?: SpanBatchListener): Promise<FetchedTrace> {
     const id = canonicalTraceId(traceId);
     if (id === undefined) this.http.fail({ kind: 'invalidQuery', detail: `${JSON.stringify(traceId)} is not a trace id (expected 16 or 32 hex characters)` });
     const api = await this.detect(signal);
     const path = api === 'api_v3' ? `/api/v3/traces/${id}` : `/api/traces/${id}`;
-    const decoded = await this.fetchDecoded(path, api, id, signal);
+    const decoded = await this.fetchDecoded(path, api, id, signal, onSpans);
     const spans = decoded.spans.filter((s) => s.traceId === id);
     if (spans.length === 0) this.http.fail({ kind: 'traceNotFound', traceId: id });
     return { traceId: id, spans, format: decoded.format, warnings: decoded.warnings };
@@ -104,7 +100,38 @@ export class JaegerBackend implements TraceBackend {
     });
   }
 
+  /**
+   * The spans of the traces a search finds: api_v3's /api/v3/traces and v1's /api/traces both
+   * answer with whole traces, so every span of each is returned (the caller picks its own).
+   */
+  async searchSpans(query: TraceSearchQuery, signal?: AbortSignal): Promise<SpanSearchResult> {
+    if (query.query !== undefined && query.query.trim() !== '') {
+      this.http.fail({ kind: 'invalidQuery', detail: 'Jaeger has no query language; search by service, operation and tags instead' });
+    }
+    const resolved = resolveSearch(query, this.clock.now());
+    if ('kind' in resolved) this.http.fail(resolved);
+    const api = await this.detect(signal);
+    const decoded =
+      api === 'api_v3'
+        ? await this.searchDecoded('/api/v3/traces', this.v3SearchParams(query, resolved.window, resolved.limit), api, signal)
+        : await this.searchDecoded('/api/traces', this.v1SearchParams(query, resolved.window, resolved.limit), api, signal);
+    return { spans: decoded.spans, traceCount: groupByTrace(decoded.spans).size, unreturned: 0 };
+  }
+
   private async searchV3(query: TraceSearchQuery, window: SearchWindow, limit: number, signal: AbortSignal | undefined): Promise<TraceSummary[]> {
+    const params = this.v3SearchParams(query, window, limit);
+
+    if (!this.summariesMissing) {
+      const response = await this.http.get('/api/v3/trace-summaries', params, { signal });
+      if (isNoTracesFound(response)) return [];
+      if (isOk(response)) return newestFirst(this.summariesFromV3(this.http.parseJson(response)));
+      if (response.status !== 404) this.http.fail(this.http.failureFor(response));
+      this.summariesMissing = true;
+    }
+    return this.summariesFromSpans(await this.searchDecoded('/api/v3/traces', params, 'api_v3', signal), limit);
+  }
+
+  private v3SearchParams(query: TraceSearchQuery, window: SearchWindow, limit: number): [string, string][] {
     // The snake_case names are the ones every api_v3 server understands (backends.md §1.5).
     const params: [string, string][] = [];
     if (query.service !== undefined) params.push(['query.service_name', query.service]);
@@ -114,21 +141,14 @@ export class JaegerBackend implements TraceBackend {
     if (query.maxDurationMs !== undefined) params.push(['query.duration_max', goDuration(query.maxDurationMs)]);
     params.push(['query.num_traces', String(limit)]);
     if (query.tags !== undefined && Object.keys(query.tags).length > 0) params.push(['query.attributes', JSON.stringify(query.tags)]);
-
-    if (!this.summariesMissing) {
-      const response = await this.http.get('/api/v3/trace-summaries', params, { signal });
-      if (isNoTracesFound(response)) return [];
-      if (isOk(response)) return newestFirst(this.summariesFromV3(this.http.parseJson(response)));
-      if (response.status !== 404) this.http.fail(this.http.failureFor(response));
-      this.summariesMissing = true;
-    }
-    const response = await this.http.get('/api/v3/traces', params, { signal });
-    if (isNoTracesFound(response)) return [];
-    if (!isOk(response)) this.http.fail(this.http.failureFor(response));
-    return this.summariesFromSpans(this.decode(this.http.parseJson(response), 'api_v3'), limit);
+    return params;
   }
 
   private async searchV1(query: TraceSearchQuery, window: SearchWindow, limit: number, signal: AbortSignal | undefined): Promise<TraceSummary[]> {
+    return this.summariesFromSpans(await this.searchDecoded('/api/traces', this.v1SearchParams(query, window, limit), 'v1', signal), limit);
+  }
+
+  private v1SearchParams(query: TraceSearchQuery, window: SearchWindow, limit: number): [string, string][] {
     if (query.service === undefined || query.service === '') this.http.fail({ kind: 'invalidQuery', detail: 'Jaeger needs a service to search in' });
     const params: [string, string][] = [['service', query.service]];
     if (query.operation !== undefined) params.push(['operation', query.operation]);
@@ -138,8 +158,7 @@ export class JaegerBackend implements TraceBackend {
     if (query.maxDurationMs !== undefined) params.push(['maxDuration', goDuration(query.maxDurationMs)]);
     params.push(['limit', String(limit)]);
     if (query.tags !== undefined && Object.keys(query.tags).length > 0) params.push(['tags', JSON.stringify(query.tags)]);
-    const doc = await this.http.getJson('/api/traces', params satisfies QueryParams, { signal });
-    return this.summariesFromSpans(this.decode(doc, 'v1'), limit);
+    return params;
   }
 
   private summariesFromV3(doc: unknown): TraceSummary[] {
@@ -173,55 +192,28 @@ export class JaegerBackend implements TraceBackend {
     return newestFirst(out).slice(0, limit);
   }
 
-  /**
-   * The trace, decoded while it downloads: api_v3 one `result.resourceSpans` entry at a time,
-   * v1 one `data` element (a whole trace with its processes) at a time. A body without those
-   * arrays (an empty trace, an error page) is read whole, as before.
-   */
-  private async fetchDecoded(path: string, api: JaegerApi, id: string, signal: AbortSignal | undefined): Promise<DecodedSpans> {
-    const collector = new OtlpJsonSpanCollector();
-    let format: TraceFormat = api === 'api_v3' ? 'jaeger-api-v3' : 'jaeger-json';
-    const spans: Span[] = [];
-    const warnings = new Set<string>();
-    const onElement = (value: unknown, at: JsonPath, where: string): void => {
-      // The OTLP collector names the entry itself; the Jaeger decoder is handed one trace at a time.
-      this.decodeStep(api === 'api_v3' ? '' : where, () => {
-        if (api === 'api_v3') {
-          format = collector.addDocument(wrapElement(at, value), where);
-          return;
-        }
-        const decoded = decodeJaegerJson(wrapElement(at, value));
-        for (const span of decoded.spans) spans.push(span);
-        for (const warning of decoded.warnings) warnings.add(warning);
-      });
-    };
-    const streamed = await getJsonStream(this.http, path, [], api === 'api_v3' ? [['result', 'resourceSpans']] : [['data']], onElement, {
+  /** The trace, decoded while it downloads (JaegerStreamDecoder). */
+  private async fetchDecoded(path: string, api: JaegerApi, id: string, signal: AbortSignal | undefined, onSpans: SpanBatchListener | undefined): Promise<DecodedSpans> {
+    const decoder = new JaegerStreamDecoder(this.http, api, onSpans);
+    const streamed = await getJsonStream(this.http, path, [], decoder.paths, decoder.onElement, {
+      ...decoder.split,
       signal,
       onStatus: (r) => (r.status === 404 ? { kind: 'traceNotFound', traceId: id } : undefined),
     });
-    if (streamed.kind === 'whole') return this.decode(this.http.parseJson(streamed.response), api);
-    if (api === 'api_v3') return { format, spans: collector.spans, warnings: collector.warnings() };
-    return { format, spans, warnings: [...warnings] };
+    return decoder.result(streamed);
   }
 
-  private decodeStep(prefix: string, step: () => void): void {
-    try {
-      step();
-    } catch (error: unknown) {
-      if (error instanceof BackendError) throw error;
-      const detail = error instanceof TraceDecodeError ? error.message : String(error);
-      this.http.fail({ kind: 'undecodable', detail: `the trace data could not be decoded: ${prefix}${detail}` });
-    }
-  }
-
-  private decode(doc: unknown, api: JaegerApi): DecodedSpans {
-    try {
-      return api === 'api_v3' ? decodeOtlpJson(doc) : decodeJaegerJson(doc);
-    } catch (error: unknown) {
-      if (error instanceof BackendError) throw error;
-      const detail = error instanceof TraceDecodeError ? error.message : String(error);
-      this.http.fail({ kind: 'undecodable', detail: `the trace data could not be decoded: ${detail}` });
-    }
+  /**
+   * A search answered with whole traces, decoded while it downloads: neither the body nor its
+   * parsed document is ever held whole, only the spans (issue 4). Empty when api_v3 answers
+   * 404 "No traces found".
+   */
+  private async searchDecoded(path: string, params: QueryParams, api: JaegerApi, signal: AbortSignal | undefined): Promise<DecodedSpans> {
+    const decoder = new JaegerStreamDecoder(this.http, api);
+    const { response, body } = await openJsonStream(this.http, path, params, decoder.paths, decoder.onElement, { ...decoder.split, signal });
+    if (body !== undefined) return decoder.result(body);
+    if (isNoTracesFound(response)) return { format: api === 'api_v3' ? 'jaeger-api-v3' : 'jaeger-json', spans: [], warnings: [] };
+    this.http.fail(this.http.failureFor(response));
   }
 
   private field(doc: unknown, key: string, path: string): unknown {

@@ -1,11 +1,14 @@
 import type { JsonPath } from '../formats/jsonArraySplitter';
 import { decodeOtlpJson, OtlpJsonSpanCollector } from '../formats/otlpJson';
 import { TraceDecodeError, type DecodedSpans, type TraceFormat } from '../formats/traceFormat';
-import { normalizeTraceId } from '../model/ids';
+import { normalizeSpanId, normalizeTraceId } from '../model/ids';
+import { setAttribute, type AttributeValue } from '../model/attributes';
+import { createResource, createSpan, StatusCode, type Span } from '../model/span';
 import type { BackendClock, BackendHttpClient, HttpResponse, QueryParams } from './backendHttpClient';
 import { canonicalTraceId, goDuration, newestFirst, nsToEpochMs, resolveSearch } from './searchWindow';
-import { TraceBodyStream, wrapElement } from './traceBodyStream';
-import type { BackendProbe, FetchedTrace, TraceBackend, TraceSearchQuery, TraceSummary } from './traceBackend';
+import { getJsonStream, TraceBodyStream, wrapElement } from './traceBodyStream';
+import { traceqlString } from './traceqlString';
+import type { BackendProbe, FetchedTrace, SpanSearchResult, SpanBatchListener, TraceBackend, TraceSearchQuery, TraceSummary } from './traceBackend';
 
 /** Where Tempo puts a trace's spans: /api/v2/traces under `trace`, /api/traces at the top (backends.md §2.1). */
 const tempoTracePaths = [['trace', 'resourceSpans'], ['trace', 'batches'], ['batches'], ['resourceSpans']] as const;
@@ -49,6 +52,53 @@ export class TempoBackend implements TraceBackend {
   }
 
   async search(query: TraceSearchQuery, signal?: AbortSignal): Promise<TraceSummary[]> {
+    const summaries: TraceSummary[] = [];
+    await this.searchHits(this.searchParams(query), signal, (item) => {
+      for (const summary of summaryOf(item)) summaries.push(summary);
+    });
+    return newestFirst(summaries);
+  }
+
+  /**
+   * Each entry of `/api/search`'s `traces`, handed over as it arrives rather than after the whole
+   * answer is parsed (issue 4); resolves to how many there were.
+   */
+  private async searchHits(params: QueryParams, signal: AbortSignal | undefined, onHit: (item: unknown) => void): Promise<number> {
+    let hits = 0;
+    const streamed = await getJsonStream(this.http, '/api/search', params, [['traces']], (item) => {
+      hits++;
+      onHit(item);
+    }, { signal });
+    if (streamed.kind === 'split') return hits;
+    // No "traces" list came apart: an empty search, or a body the buffered reading words best.
+    const doc = this.http.parseJson(streamed.response);
+    if (!isObject(doc)) this.http.fail({ kind: 'undecodable', detail: '/api/search did not return a JSON object' });
+    const traces = doc['traces'];
+    if (traces === undefined || traces === null) return 0;
+    if (!Array.isArray(traces)) this.http.fail({ kind: 'undecodable', detail: '/api/search returned "traces" that is not a list' });
+    for (const item of traces) onHit(item);
+    return traces.length;
+  }
+
+  /**
+   * The matching spans themselves, from the search's span sets: Tempo returns only the spans
+   * the query matched, with the attributes its conditions and `select` name (and `status` as
+   * an attribute). `spss` raises the spans per trace from the default 3 to the query
+   * frontend's default cap, 100; `matched` says how many there were in all.
+   */
+  async searchSpans(query: TraceSearchQuery, signal?: AbortSignal): Promise<SpanSearchResult> {
+    const params: [string, string][] = [...this.searchParams(query), ['spss', String(spansPerSpanSet)]];
+    const spans: Span[] = [];
+    let unreturned = 0;
+    const traceCount = await this.searchHits(params, signal, (item) => {
+      const found = spansOfSearchHit(item);
+      for (const span of found.spans) spans.push(span);
+      unreturned += found.unreturned;
+    });
+    return { spans, traceCount, unreturned };
+  }
+
+  private searchParams(query: TraceSearchQuery): [string, string][] {
     const resolved = resolveSearch(query, this.clock.now());
     if ('kind' in resolved) this.http.fail(resolved);
     const { window, limit } = resolved;
@@ -73,15 +123,10 @@ export class TempoBackend implements TraceBackend {
       if (query.maxDurationMs !== undefined) params.push(['maxDuration', goDuration(query.maxDurationMs)]);
     }
     params.push(['start', String(start)], ['end', String(end)], ['limit', String(limit)]);
-    const doc = await this.http.getJson('/api/search', params, { signal });
-    if (!isObject(doc)) this.http.fail({ kind: 'undecodable', detail: '/api/search did not return a JSON object' });
-    const traces = doc['traces'];
-    if (traces === undefined || traces === null) return [];
-    if (!Array.isArray(traces)) this.http.fail({ kind: 'undecodable', detail: '/api/search returned "traces" that is not a list' });
-    return newestFirst(traces.flatMap((item: unknown) => summaryOf(item)));
+    return params;
   }
 
-  async getTrace(traceId: string, signal?: AbortSignal): Promise<FetchedTrace> {
+  async getTrace(traceId: string, signal?: AbortSignal, onSpans?: SpanBatchListener): Promise<FetchedTrace> {
     const id = canonicalTraceId(traceId);
     if (id === undefined) this.http.fail({ kind: 'invalidQuery', detail: `${JSON.stringify(traceId)} is not a trace id (expected 16 or 32 hex characters)` });
     const notFound = { kind: 'traceNotFound', traceId: id } as const;
@@ -93,12 +138,14 @@ export class TempoBackend implements TraceBackend {
       collector = new OtlpJsonSpanCollector();
       let stream: TraceBodyStream | undefined;
       const onElement = (value: unknown, path: JsonPath, where: string): void => {
+        const before = collector.spans.length;
         try {
           format = collector.addDocument(wrapElement(path, value), where);
         } catch (error: unknown) {
           const detail = error instanceof TraceDecodeError ? error.message : String(error);
           this.http.fail({ kind: 'undecodable', detail: `the trace data could not be decoded: ${detail}` });
         }
+        if (collector.spans.length > before) onSpans?.(collector.spans.slice(before));
       };
       return this.http
         .getStream(at, [], (head) => (stream = new TraceBodyStream(this.http, head, tempoTracePaths, onElement)).write, { signal, accept })
@@ -226,6 +273,75 @@ function summaryOf(item: unknown): TraceSummary[] {
   ];
 }
 
+/** Tempo's query-frontend default for `max_spans_per_span_set`; a larger `spss` is refused. */
+const spansPerSpanSet = 100;
+
+/**
+ * The spans of one search hit. A span set lists each span once with the attributes asked for;
+ * `spanSets` (Tempo 2.2+) or the deprecated single `spanSet`. Ids are hex, times are
+ * nanosecond strings, values are OTLP AnyValues, and `status` arrives as an attribute.
+ */
+function spansOfSearchHit(item: unknown): { spans: Span[]; unreturned: number } {
+  if (!isObject(item) || typeof item['traceID'] !== 'string') return { spans: [], unreturned: 0 };
+  const traceId = normalizeTraceId(item['traceID']);
+  const sets: unknown[] = Array.isArray(item['spanSets']) ? item['spanSets'] : isObject(item['spanSet']) ? [item['spanSet']] : [];
+  const seen = new Map<string, Span>();
+  let unreturned = 0;
+  for (const set of sets) {
+    if (!isObject(set) || !Array.isArray(set['spans'])) continue;
+    const listed = set['spans'].length;
+    if (typeof set['matched'] === 'number' && set['matched'] > listed) unreturned += set['matched'] - listed;
+    for (const raw of set['spans'] as unknown[]) {
+      const span = searchSpanOf(traceId, raw);
+      // Span sets of one trace may list a span twice (one per matching spanset).
+      if (span !== undefined && !seen.has(span.spanId)) seen.set(span.spanId, span);
+    }
+  }
+  return { spans: [...seen.values()], unreturned };
+}
+
+function searchSpanOf(traceId: string, raw: unknown): Span | undefined {
+  if (!isObject(raw) || typeof raw['spanID'] !== 'string') return undefined;
+  const start = typeof raw['startTimeUnixNano'] === 'string' && /^\d+$/.test(raw['startTimeUnixNano']) ? BigInt(raw['startTimeUnixNano']) : undefined;
+  if (start === undefined) return undefined;
+  const rawDuration = raw['durationNanos'];
+  const duration = typeof rawDuration === 'string' && /^\d+$/.test(rawDuration) ? BigInt(rawDuration) : typeof rawDuration === 'number' && rawDuration >= 0 ? BigInt(Math.round(rawDuration)) : 0n;
+  const attributes: Record<string, AttributeValue> = {};
+  const resource: Record<string, AttributeValue> = {};
+  let status: StatusCode = StatusCode.Unset;
+  for (const pair of Array.isArray(raw['attributes']) ? (raw['attributes'] as unknown[]) : []) {
+    if (!isObject(pair) || typeof pair['key'] !== 'string') continue;
+    const value = scalarOf(pair['value']);
+    if (value === undefined) continue;
+    const key = pair['key'];
+    if (key === 'status') status = value === 'error' ? StatusCode.Error : value === 'ok' ? StatusCode.Ok : StatusCode.Unset;
+    // Selected resource attributes come back unscoped; service.name is the one asked for.
+    else if (key === 'service.name') setAttribute(resource, key, value);
+    else setAttribute(attributes, key, value);
+  }
+  return createSpan({
+    traceId,
+    spanId: normalizeSpanId(raw['spanID'].padStart(16, '0')),
+    name: typeof raw['name'] === 'string' ? raw['name'] : '',
+    startNs: start,
+    endNs: start + duration,
+    statusCode: status,
+    attributes,
+    resource: createResource(resource),
+  });
+}
+
+function scalarOf(value: unknown): AttributeValue | undefined {
+  if (!isObject(value)) return undefined;
+  if (typeof value['stringValue'] === 'string') return value['stringValue'];
+  if (typeof value['boolValue'] === 'boolean') return value['boolValue'];
+  if (typeof value['doubleValue'] === 'number') return value['doubleValue'];
+  const int = value['intValue'];
+  if (typeof int === 'number') return int;
+  if (typeof int === 'string' && /^-?\d+$/.test(int)) return Number.isSafeInteger(Number(int)) ? Number(int) : BigInt(int);
+  return undefined;
+}
+
 function isEmptyTrace(doc: Record<string, unknown>): boolean {
   const inner = 'trace' in doc ? doc['trace'] : doc;
   if (inner === undefined || inner === null) return true;
@@ -240,10 +356,6 @@ export function logfmt(pairs: ReadonlyArray<readonly [string, string]>): string 
 }
 
 /** A TraceQL string literal. */
-export function traceqlString(value: string): string {
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-}
-
 function isOk(response: HttpResponse): boolean {
   return response.status >= 200 && response.status <= 299;
 }

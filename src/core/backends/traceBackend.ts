@@ -45,6 +45,19 @@ export interface FetchedTrace {
   readonly warnings: string[];
 }
 
+/** Receives each batch of newly decoded spans, unfiltered (another trace's spans may be among them). */
+export type SpanBatchListener = (spans: readonly Span[]) => void;
+
+/** The spans a search found, for figures over them (issue 7: production latency of a file's functions). */
+export interface SpanSearchResult {
+  /** Jaeger and Zipkin: every span of each trace found; Tempo: the matching spans only, with the attributes the query selected. */
+  readonly spans: Span[];
+  /** Traces the backend returned; as many as the limit means there may be more. */
+  readonly traceCount: number;
+  /** Matching spans the backend counted but did not send (Tempo's spans-per-spanset cap). */
+  readonly unreturned: number;
+}
+
 /** What `probe` found out about a source, for a "test connection" command and the tree's tooltip. */
 export interface BackendProbe {
   readonly type: SourceType;
@@ -63,7 +76,14 @@ export interface TraceBackend {
   listServices(signal?: AbortSignal): Promise<string[]>;
   listOperations(service: string, signal?: AbortSignal): Promise<string[]>;
   search(query: TraceSearchQuery, signal?: AbortSignal): Promise<TraceSummary[]>;
-  getTrace(traceId: string, signal?: AbortSignal): Promise<FetchedTrace>;
+  /**
+   * `onSpans` is handed the spans decoded so far, batch by batch, while the body still streams
+   * (issue 4: the tree shows a large trace before its last byte); backends that can only decode
+   * the whole body never call it. The resolved trace is authoritative either way.
+   */
+  getTrace(traceId: string, signal?: AbortSignal, onSpans?: SpanBatchListener): Promise<FetchedTrace>;
+  /** Like `search`, bounded by the same limit, but resolves to the spans themselves. */
+  searchSpans(query: TraceSearchQuery, signal?: AbortSignal): Promise<SpanSearchResult>;
   /** Attribute names for completion (Tempo: scoped TraceQL names; Zipkin: autocomplete keys). */
   tagNames?(signal?: AbortSignal): Promise<string[]>;
   tagValues?(tag: string, signal?: AbortSignal): Promise<string[]>;

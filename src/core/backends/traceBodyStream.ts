@@ -4,8 +4,16 @@ import { TraceDecodeError } from '../formats/traceFormat';
 import { BackendError } from './backendError';
 import { header, type BackendHttpClient, type HttpResponse, type QueryParams, type RequestOptions, type ResponseHead } from './backendHttpClient';
 
-/** One element of a wanted array, parsed; `where` names it for error messages. */
-export type ElementHandler = (value: unknown, path: JsonPath, where: string) => void;
+/** One element of a wanted array, parsed; `where` names it for error messages, `element` says where it sat. */
+export type ElementHandler = (value: unknown, path: JsonPath, where: string, element: Pick<SplitElement, 'at' | 'key'>) => void;
+
+/** What to split besides the arrays of `paths`, and a hook after each chunk's elements. */
+export interface SplitOptions {
+  /** Objects whose member values are elements too (see JsonArraySplitter's `objectPaths`). */
+  readonly objectPaths?: readonly JsonPath[];
+  /** Called once the elements a chunk completed were handled: a place to hand over a batch. */
+  readonly afterChunk?: () => void;
+}
 
 /**
  * What a streamed body came to. `split`: elements went to the handler as they arrived, and
@@ -39,11 +47,12 @@ export class TraceBodyStream {
     private readonly head: ResponseHead,
     paths: readonly JsonPath[],
     private readonly onElement: ElementHandler,
+    private readonly options: SplitOptions = {},
   ) {
     const contentType = header(head.headers, 'content-type');
     // A login page is read whole so that its message stays what the buffered path says.
     if (contentType !== undefined && /text\/html/i.test(contentType)) this.split = false;
-    this.splitter = this.split ? new JsonArraySplitter(paths, (element) => this.element(element)) : undefined;
+    this.splitter = this.split ? new JsonArraySplitter(paths, (element) => this.element(element), undefined, options.objectPaths) : undefined;
   }
 
   readonly write = (chunk: Buffer): void => {
@@ -61,7 +70,10 @@ export class TraceBodyStream {
         for (const part of earlier) this.push(part);
       }
     }
-    if (this.split) this.push(chunk);
+    if (this.split) {
+      this.push(chunk);
+      this.options.afterChunk?.();
+    }
   };
 
   /** After the last byte: the outcome, or a BackendError for a document cut short or malformed. */
@@ -94,7 +106,7 @@ export class TraceBodyStream {
 
   private element(element: SplitElement): void {
     this.elements++;
-    const where = `${element.path.join('.') || 'the list'} entry ${this.elements} (at byte ${element.offset}): `;
+    const where = `${element.at.join('.') || 'the list'}${element.key === undefined ? '' : `.${element.key}`} entry ${this.elements} (at byte ${element.offset}): `;
     let value: unknown;
     try {
       value = parseJsonOrFail(element.bytes.toString('utf8'));
@@ -103,7 +115,7 @@ export class TraceBodyStream {
       this.http.fail({ kind: 'undecodable', detail: this.http.redact(`${this.head.url.pathname} did not return valid JSON: ${where}${detail}`) });
     }
     this.cut(element.offset, element.offset + element.bytes.length);
-    this.onElement(value, element.path, where);
+    this.onElement(value, element.path, where, element);
   }
 
   /** Moves pending bytes before `start` to the skeleton, a placeholder for the element, and drops it. */
@@ -132,12 +144,29 @@ export async function getJsonStream(
   params: QueryParams,
   paths: readonly JsonPath[],
   onElement: ElementHandler,
-  options: RequestOptions & { readonly onStatus?: (response: HttpResponse) => ReturnType<BackendHttpClient['failureFor']> | undefined } = {},
+  options: RequestOptions & SplitOptions & { readonly onStatus?: (response: HttpResponse) => ReturnType<BackendHttpClient['failureFor']> | undefined } = {},
 ): Promise<StreamedBody> {
+  const { response, body } = await openJsonStream(http, path, params, paths, onElement, options);
+  if (body === undefined) http.fail(options.onStatus?.(response) ?? http.failureFor(response));
+  return body;
+}
+
+/**
+ * Like `getJsonStream`, but a non-2xx answer is returned (with `body` undefined) for the
+ * caller to read: Jaeger api_v3 answers an empty search with 404 "No traces found".
+ */
+export async function openJsonStream(
+  http: BackendHttpClient,
+  path: string,
+  params: QueryParams,
+  paths: readonly JsonPath[],
+  onElement: ElementHandler,
+  options: RequestOptions & SplitOptions = {},
+): Promise<{ readonly response: HttpResponse; readonly body: StreamedBody | undefined }> {
   let stream: TraceBodyStream | undefined;
-  const response = await http.getStream(path, params, (head) => (stream = new TraceBodyStream(http, head, paths, onElement)).write, options);
-  if (response.status < 200 || response.status > 299 || stream === undefined) http.fail(options.onStatus?.(response) ?? http.failureFor(response));
-  return stream.finish(response);
+  const response = await http.getStream(path, params, (head) => (stream = new TraceBodyStream(http, head, paths, onElement, options)).write, options);
+  if (response.status < 200 || response.status > 299 || stream === undefined) return { response, body: undefined };
+  return { response, body: stream.finish(response) };
 }
 
 /** Rebuilds the smallest document around one element that the whole-document decoders accept. */

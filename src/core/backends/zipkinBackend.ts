@@ -1,9 +1,10 @@
 import { TraceDecodeError, type DecodedSpans } from '../formats/traceFormat';
 import { decodeZipkinJson } from '../formats/zipkinJson';
+import type { Span } from '../model/span';
 import type { BackendClock, BackendHttpClient } from './backendHttpClient';
 import { canonicalTraceId, groupByTrace, newestFirst, resolveSearch, summarizeSpans } from './searchWindow';
 import { getJsonStream } from './traceBodyStream';
-import type { BackendProbe, FetchedTrace, TraceBackend, TraceSearchQuery, TraceSummary } from './traceBackend';
+import type { BackendProbe, FetchedTrace, SpanSearchResult, TraceBackend, TraceSearchQuery, TraceSummary } from './traceBackend';
 
 /** Zipkin's v2 API (openzipkin/zipkin-api zipkin2-api.yaml; ../shared/reference/backends.md §3). */
 export class ZipkinBackend implements TraceBackend {
@@ -33,6 +34,31 @@ export class ZipkinBackend implements TraceBackend {
   }
 
   async search(query: TraceSearchQuery, signal?: AbortSignal): Promise<TraceSummary[]> {
+    const summaries: TraceSummary[] = [];
+    // Each trace is summed up as it arrives and its spans let go: memory holds one trace at a time.
+    const { limit } = await this.searchTraces(query, signal, (trace) => {
+      for (const [traceId, spans] of groupByTrace(trace)) {
+        const summary = summarizeSpans(traceId, spans);
+        if (summary) summaries.push(summary);
+      }
+    });
+    return newestFirst(summaries).slice(0, limit);
+  }
+
+  /** The spans of every trace the search finds (Zipkin returns whole traces). */
+  async searchSpans(query: TraceSearchQuery, signal?: AbortSignal): Promise<SpanSearchResult> {
+    const spans: Span[] = [];
+    const { traceCount } = await this.searchTraces(query, signal, (trace) => {
+      for (const span of trace) spans.push(span);
+    });
+    return { spans, traceCount, unreturned: 0 };
+  }
+
+  /**
+   * Hands each trace found to `onTrace`, decoded as soon as its list has arrived (the answer is
+   * `[[span…], …]`, split per trace while it downloads).
+   */
+  private async searchTraces(query: TraceSearchQuery, signal: AbortSignal | undefined, onTrace: (spans: Span[]) => void): Promise<{ traceCount: number; limit: number }> {
     if (query.query !== undefined && query.query.trim() !== '') {
       this.http.fail({ kind: 'invalidQuery', detail: 'Zipkin has no query language; search by service, span name and tags instead' });
     }
@@ -48,18 +74,19 @@ export class ZipkinBackend implements TraceBackend {
     if (query.minDurationMs !== undefined) params.push(['minDuration', String(Math.round(query.minDurationMs * 1000))]);
     if (query.maxDurationMs !== undefined) params.push(['maxDuration', String(Math.round(query.maxDurationMs * 1000))]);
     params.push(['endTs', String(Math.round(window.endMs))], ['lookback', String(Math.round(window.endMs - window.startMs))], ['limit', String(limit)]);
-    const doc = await this.http.getJson('/api/v2/traces', params, { signal });
-    if (!Array.isArray(doc)) this.http.fail({ kind: 'undecodable', detail: '/api/v2/traces did not return a list of traces' });
-    const summaries: TraceSummary[] = [];
-    for (const trace of doc) {
-      if (!Array.isArray(trace) || trace.length === 0) continue;
-      const decoded = this.decode(trace);
-      for (const [traceId, spans] of groupByTrace(decoded.spans)) {
-        const summary = summarizeSpans(traceId, spans);
-        if (summary) summaries.push(summary);
-      }
+    let traceCount = 0;
+    const take = (trace: unknown): void => {
+      if (!Array.isArray(trace) || trace.length === 0) return;
+      traceCount++;
+      onTrace(this.decode(trace).spans);
+    };
+    const streamed = await getJsonStream(this.http, '/api/v2/traces', params, [[]], take, { signal });
+    if (streamed.kind === 'whole') {
+      const doc = this.http.parseJson(streamed.response);
+      if (!Array.isArray(doc)) this.http.fail({ kind: 'undecodable', detail: '/api/v2/traces did not return a list of traces' });
+      for (const trace of doc) take(trace);
     }
-    return newestFirst(summaries).slice(0, limit);
+    return { traceCount, limit };
   }
 
   async getTrace(traceId: string, signal?: AbortSignal): Promise<FetchedTrace> {

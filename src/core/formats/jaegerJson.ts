@@ -192,21 +192,187 @@ export function decodeJaegerJson(doc: unknown): DecodedSpans {
   try {
     decoder.document(doc);
   } catch (error: unknown) {
-    if (error instanceof TraceDecodeError) throw error;
-    if (error instanceof Problem) {
-      throw new TraceDecodeError({ kind: 'malformed', format, detail: `${error.where === '' ? 'the span' : error.where} ${error.what}` });
-    }
-    // Nothing above should throw anything else; if it does, the caller still gets a decode error.
-    const message = error instanceof Error ? error.message : String(error);
-    throw new TraceDecodeError({ kind: 'malformed', format, detail: `it could not be read (${message})` });
+    throw decodeError(error);
   }
   return { format, spans: decoder.spans, warnings: decoder.warnings() };
+}
+
+function decodeError(error: unknown): TraceDecodeError {
+  if (error instanceof TraceDecodeError) return error;
+  if (error instanceof Problem) {
+    return new TraceDecodeError({ kind: 'malformed', format, detail: `${error.where === '' ? 'the span' : error.where} ${error.what}` });
+  }
+  // Nothing above should throw anything else; if it does, the caller still gets a decode error.
+  const message = error instanceof Error ? error.message : String(error);
+  return new TraceDecodeError({ kind: 'malformed', format, detail: `it could not be read (${message})` });
+}
+
+/**
+ * The service shown for a span whose process has not arrived yet: Jaeger writes a trace's
+ * `processes` after its `spans` (uimodel.Trace field order), so while a large trace streams
+ * its spans are known long before their services.
+ */
+export const serviceNotKnownYet = 'service not known yet';
+
+/** A span decoded before its trace's `processes` was complete; settled at the end. */
+interface Unsettled {
+  readonly slot: number;
+  readonly processId: string;
+  readonly raw: JsonObject;
+  readonly embedded: boolean;
+}
+
+/** A span that names no trace of its own, decoded once its trace's `traceID` is known. */
+interface Deferred {
+  readonly slot: number;
+  readonly raw: unknown;
+}
+
+/** One trace of `data` while it streams; `log` keeps its notes and open ends in document order. */
+interface StreamTrace {
+  readonly byProcessId: Map<string, Resource>;
+  readonly spans: (Span | undefined)[];
+  readonly log: (string | Unsettled | Deferred)[];
+  readonly processKeys: Set<string>;
+}
+
+/**
+ * Decodes a Jaeger v1 `{"data": [Trace…]}` body one span and one process at a time, as
+ * `data.*.spans` and `data.*.processes` elements arrive (issue 4), and at the end gives exactly
+ * what `decodeJaegerJson` gives for the whole body: same spans, order, resources and warnings.
+ *
+ * A span whose process is not listed yet is handed out at once with the resource
+ * `serviceNotKnownYet` (a partial build shows it so) and gets its real one in `finish`.
+ */
+export class JaegerSpanStream {
+  private readonly decoder = new JaegerDecoder();
+  private readonly traces: StreamTrace[] = [];
+  private readonly placeholder = createResource(noAttributes, serviceNotKnownYet);
+
+  /** One member of `data[trace].processes`. Throws TraceDecodeError. */
+  process(trace: number, id: string, raw: unknown): void {
+    const state = this.trace(trace);
+    state.processKeys.add(id);
+    try {
+      state.byProcessId.set(id, this.decoder.process(id, raw));
+    } catch (error: unknown) {
+      throw decodeError(at(error, `data[${trace}]`));
+    }
+  }
+
+  /**
+   * One element of `data[trace].spans`, decoded now; undefined when it is skipped (no startTime)
+   * or waits for its trace's id. Throws TraceDecodeError.
+   */
+  span(trace: number, raw: unknown): Span | undefined {
+    const state = this.trace(trace);
+    const slot = state.spans.length;
+    state.spans.push(undefined);
+    if (isObject(raw) && (raw['traceID'] === undefined || raw['traceID'] === null)) {
+      state.log.push({ slot, raw });
+      return undefined;
+    }
+    const context: TraceContext = {
+      traceId: undefined,
+      byProcessId: state.byProcessId,
+      notYetListed: (processId, rawSpan, embedded) => {
+        state.log.push({ slot, processId, raw: rawSpan, embedded });
+        return this.placeholder;
+      },
+    };
+    this.decoder.noteSink = (note) => state.log.push(note);
+    try {
+      const span = this.decoder.span(raw, context);
+      state.spans[slot] = span;
+      return span;
+    } catch (error: unknown) {
+      throw decodeError(at(at(error, `spans[${slot}]`), `data[${trace}]`));
+    } finally {
+      this.decoder.noteSink = undefined;
+    }
+  }
+
+  /**
+   * After the last byte, with `skeleton` the rest of the document (each element cut out
+   * replaced by 0): checks what lay around the elements as `decodeJaegerJson` does, settles
+   * every span's resource and returns the whole decode. Throws TraceDecodeError.
+   */
+  finish(skeleton: unknown): DecodedSpans {
+    const decoder = this.decoder;
+    try {
+      if (!isObject(skeleton) || !Array.isArray(skeleton['data'])) throw new Problem('data', 'is not an array of traces');
+      const messages = decoder.responseErrors(skeleton);
+      const out: Span[] = [];
+      skeleton['data'].forEach((trace: unknown, index: number) => {
+        try {
+          if (!isObject(trace)) throw new Problem('', `is ${show(trace)}, not a trace object`);
+          this.settle(trace, this.traces[index], out);
+        } catch (error: unknown) {
+          throw at(error, `data[${index}]`);
+        }
+      });
+      if (out.length === 0 && messages.length > 0) {
+        throw new TraceDecodeError({ kind: 'malformed', format, detail: `it holds no trace, only errors: ${messages.join('; ')}` });
+      }
+      return { format, spans: out, warnings: decoder.warnings() };
+    } catch (error: unknown) {
+      throw decodeError(error);
+    }
+  }
+
+  private settle(frameDoc: JsonObject, state: StreamTrace | undefined, out: Span[]): void {
+    const decoder = this.decoder;
+    const frame = decoder.traceFrame(frameDoc);
+    if (frame === undefined) return;
+    const spans = state?.spans ?? [];
+    // Each span element was cut out as one 0; anything else in the list is not a span.
+    const stray = frame.spans.findIndex((entry: unknown) => entry !== 0);
+    if (stray >= 0) throw at(new Problem('', `is ${show(frame.spans[stray])}, not a span object`), `spans[${stray}]`);
+    if (frame.spans.length !== spans.length) throw new Problem('spans', 'holds values that are not span objects');
+    if (frame.processes !== undefined) {
+      for (const [id, value] of Object.entries(frame.processes)) if (!state?.processKeys.has(id)) decoder.process(id, value);
+    }
+    if (state === undefined) return;
+    const complete: TraceContext = { traceId: frame.traceId, byProcessId: state.byProcessId };
+    for (const entry of state.log) {
+      if (typeof entry === 'string') {
+        decoder.notes.add(entry);
+        continue;
+      }
+      try {
+        if ('processId' in entry) {
+          const span = spans[entry.slot];
+          const resource = state.byProcessId.get(entry.processId) ?? decoder.unlistedResource(entry.raw, entry.embedded);
+          if (span !== undefined) spans[entry.slot] = createSpan({ ...span, resource });
+        } else {
+          spans[entry.slot] = decoder.span(entry.raw, complete);
+        }
+      } catch (error: unknown) {
+        throw at(error, `spans[${entry.slot}]`);
+      }
+    }
+    for (const span of spans) if (span !== undefined) out.push(span);
+  }
+
+  private trace(index: number): StreamTrace {
+    let state = this.traces[index];
+    if (state === undefined) {
+      state = { byProcessId: new Map(), spans: [], log: [], processKeys: new Set() };
+      this.traces[index] = state;
+    }
+    return state;
+  }
 }
 
 interface TraceContext {
   readonly traceId: string | undefined;
   /** The trace's `processes`, each already a Resource, so every span of a process shares one. */
   readonly byProcessId: Map<string, Resource>;
+  /**
+   * While a body streams, a process may still be on its way: the span gets the resource this
+   * returns for now, and its real one is settled at the end. Absent: `processes` is complete.
+   */
+  readonly notYetListed?: (processId: string, raw: JsonObject, embedded: boolean) => Resource;
 }
 
 interface Reference {
@@ -217,13 +383,15 @@ interface Reference {
 
 class JaegerDecoder {
   readonly spans: Span[] = [];
-  private readonly notes = new Set<string>();
+  readonly notes = new Set<string>();
   /** Resources by content, shared across the traces of a document and by embedded processes. */
   private readonly resources = new Map<string, Resource>();
   private readonly scopes = new TagScopes();
   private unknownResource: Resource | undefined;
   private spansWithoutStart = 0;
   private spansWithoutProcess = 0;
+  /** Where span notes go instead of `notes` while a stream keeps them in document order. */
+  noteSink: ((note: string) => void) | undefined;
 
   warnings(): string[] {
     const out = [...this.notes];
@@ -244,7 +412,10 @@ class JaegerDecoder {
     }
     if (doc['data'] !== undefined) this.response(doc);
     else if (doc['spans'] !== undefined) this.trace(doc);
-    else if (doc['spanID'] !== undefined || doc['traceID'] !== undefined) this.span(doc, undefined);
+    else if (doc['spanID'] !== undefined || doc['traceID'] !== undefined) {
+      const span = this.span(doc, undefined);
+      if (span !== undefined) this.spans.push(span);
+    }
     else {
       const keys = Object.keys(doc);
       const shown = keys.length === 0 ? 'the JSON document is an empty object' : `the JSON object has the keys ${keys.slice(0, 6).map((k) => JSON.stringify(k)).join(', ')}`;
@@ -255,8 +426,8 @@ class JaegerDecoder {
     }
   }
 
-  /** The query API's `structuredResponse`. */
-  private response(doc: JsonObject): void {
+  /** The `errors` of a `structuredResponse`, noted; returned for a response without data. */
+  responseErrors(doc: JsonObject): string[] {
     const errors = doc['errors'];
     const messages: string[] = [];
     if (Array.isArray(errors)) {
@@ -269,6 +440,12 @@ class JaegerDecoder {
       }
     }
     for (const message of messages) this.notes.add(`Jaeger reported an error: ${message}`);
+    return messages;
+  }
+
+  /** The query API's `structuredResponse`. */
+  private response(doc: JsonObject): void {
+    const messages = this.responseErrors(doc);
     const data = doc['data'];
     if (data === null) {
       if (messages.length > 0) throw new TraceDecodeError({ kind: 'malformed', format, detail: `it holds no trace, only errors: ${messages.join('; ')}` });
@@ -289,8 +466,11 @@ class JaegerDecoder {
     }
   }
 
-  /** One `Trace`: spans that refer to `processes` by id. */
-  private trace(trace: JsonObject): void {
+  /**
+   * The fields of a `Trace` around its spans and processes, checked and noted: its id (for spans
+   * without their own), or undefined when its spans are null and it holds nothing.
+   */
+  traceFrame(trace: JsonObject): { traceId: string | undefined; spans: unknown[]; processes: JsonObject | undefined } | undefined {
     const traceId = trace['traceID'];
     if (traceId !== undefined && traceId !== null && typeof traceId !== 'string') throw new Problem('traceID', `is ${show(traceId)}, not a string`);
     const processes = trace['processes'];
@@ -302,21 +482,30 @@ class JaegerDecoder {
       for (const warning of warnings) if (typeof warning === 'string') this.notes.add(`trace ${traceId ?? ''}: ${warning}`);
     }
     const spans = trace['spans'];
-    if (spans === null) return;
+    if (spans === null) return undefined;
     if (!Array.isArray(spans)) throw new Problem('spans', `is ${show(spans)}, not an array`);
-    const byProcessId = new Map<string, Resource>();
-    if (isObject(processes)) {
-      for (const [id, process] of Object.entries(processes)) {
-        const where = `processes[${JSON.stringify(id)}]`;
-        if (!isObject(process)) throw new Problem(where, `is ${show(process)}, not a process object`);
-        try {
-          byProcessId.set(id, this.processResource(process, false));
-        } catch (error: unknown) {
-          throw at(error, where);
-        }
-      }
+    return { traceId: typeof traceId === 'string' && traceId !== '' ? traceId : undefined, spans, processes: isObject(processes) ? processes : undefined };
+  }
+
+  /** One entry of a trace's `processes`. */
+  process(id: string, process: unknown): Resource {
+    const where = `processes[${JSON.stringify(id)}]`;
+    if (!isObject(process)) throw new Problem(where, `is ${show(process)}, not a process object`);
+    try {
+      return this.processResource(process, false);
+    } catch (error: unknown) {
+      throw at(error, where);
     }
-    const context: TraceContext = { traceId: typeof traceId === 'string' && traceId !== '' ? traceId : undefined, byProcessId };
+  }
+
+  /** One `Trace`: spans that refer to `processes` by id. */
+  private trace(trace: JsonObject): void {
+    const frame = this.traceFrame(trace);
+    if (frame === undefined) return;
+    const byProcessId = new Map<string, Resource>();
+    if (frame.processes !== undefined) for (const [id, process] of Object.entries(frame.processes)) byProcessId.set(id, this.process(id, process));
+    const spans = frame.spans;
+    const context: TraceContext = { traceId: frame.traceId, byProcessId };
     try {
       this.spanList(spans, context);
     } catch (error: unknown) {
@@ -327,13 +516,17 @@ class JaegerDecoder {
   private spanList(list: readonly unknown[], context: TraceContext | undefined): void {
     let index = 0;
     try {
-      for (; index < list.length; index++) this.span(list[index], context);
+      for (; index < list.length; index++) {
+        const span = this.span(list[index], context);
+        if (span !== undefined) this.spans.push(span);
+      }
     } catch (error: unknown) {
       throw at(error, `[${index}]`);
     }
   }
 
-  private span(raw: unknown, context: TraceContext | undefined): void {
+  /** One span; undefined for one that is skipped (no startTime), as the Jaeger UI does. */
+  span(raw: unknown, context: TraceContext | undefined): Span | undefined {
     if (!isObject(raw)) throw new Problem('', `is ${show(raw)}, not a span object`);
     const rawTraceId = optionalString(raw, 'traceID') ?? context?.traceId;
     if (rawTraceId === undefined || rawTraceId === '') throw new Problem('traceID', 'is missing');
@@ -346,7 +539,7 @@ class JaegerDecoder {
     const rawStart = raw['startTime'];
     if (rawStart === undefined || rawStart === null) {
       this.spansWithoutStart++;
-      return;
+      return undefined;
     }
     const startNs = micros(rawStart);
     if (startNs === undefined) throw new Problem('startTime', `is ${show(rawStart)}, not microseconds since the epoch (a number)`);
@@ -382,15 +575,14 @@ class JaegerDecoder {
 
     const warnings = raw['warnings'];
     if (Array.isArray(warnings)) {
-      for (const warning of warnings) if (typeof warning === 'string') this.notes.add(`span ${rawSpanId}: ${warning}`);
+      for (const warning of warnings) if (typeof warning === 'string') this.note(`span ${rawSpanId}: ${warning}`);
     }
 
     // Jaeger's flags: 1 sampled, 2 debug, 8 firehose. Only "sampled" means the same as a W3C flag.
     const rawFlags = raw['flags'];
     const flags = typeof rawFlags === 'number' && Number.isInteger(rawFlags) ? rawFlags & 1 : undefined;
 
-    this.spans.push(
-      createSpan({
+    return createSpan({
         traceId,
         spanId,
         parentSpanId,
@@ -407,8 +599,7 @@ class JaegerDecoder {
         scope,
         traceState,
         flags,
-      }),
-    );
+      });
   }
 
   private resourceOf(raw: JsonObject, context: TraceContext | undefined, embedded: boolean): Resource {
@@ -416,7 +607,14 @@ class JaegerDecoder {
     if (typeof processId === 'string' && context !== undefined) {
       const known = context.byProcessId.get(processId);
       if (known !== undefined) return known;
+      if (context.notYetListed !== undefined) return context.notYetListed(processId, raw, embedded);
     }
+    return this.unlistedResource(raw, embedded);
+  }
+
+  /** The resource of a span whose `processID` names no listed process: its embedded one, else none. */
+  unlistedResource(raw: JsonObject, embedded: boolean): Resource {
+    const processId = raw['processID'];
     const process = raw['process'];
     if (isObject(process)) {
       try {
@@ -426,10 +624,15 @@ class JaegerDecoder {
       }
     }
     if (process !== undefined && process !== null) throw new Problem('process', `is ${show(process)}, not a process object`);
-    if (typeof processId === 'string') this.notes.add(`Spans refer to process "${processId}", which their trace does not list.`);
+    if (typeof processId === 'string') this.note(`Spans refer to process "${processId}", which their trace does not list.`);
     this.spansWithoutProcess++;
     this.unknownResource ??= createResource(noAttributes);
     return this.unknownResource;
+  }
+
+  private note(text: string): void {
+    if (this.noteSink !== undefined) this.noteSink(text);
+    else this.notes.add(text);
   }
 
   /** One Resource per distinct process: `service.name` from serviceName, the rest from its tags. */

@@ -17,20 +17,32 @@ const closeBracket = 0x5d;
 const colon = 0x3a;
 const comma = 0x2c;
 
-/** Key paths from the top-level object down to the wanted array, e.g. ['result', 'resourceSpans']. */
+/**
+ * Key paths from the top-level object down to the wanted container, e.g. ['result', 'resourceSpans'].
+ * `*` stands for any key or array index: ['data', '*', 'spans'] is the spans of every trace of a
+ * Jaeger v1 response, so that one trace of 50 MB is still handed over span by span.
+ */
 export type JsonPath = readonly string[];
 
 export interface SplitElement {
-  /** The path (one of those asked for) whose array holds the element. */
+  /** The path (one of those asked for) whose container holds the element. */
   readonly path: JsonPath;
+  /** Where that container is, with `*` resolved: ['data', 2, 'spans'] for the third trace's spans. */
+  readonly at: readonly (string | number)[];
+  /** The element's key when the container is an object (see `objectPaths`). */
+  readonly key: string | undefined;
   readonly bytes: Buffer;
   /** Offset of the element in the whole document, for error messages. */
   readonly offset: number;
 }
 
 export class JsonArraySplitter {
+  /** Deepest container whose keys or indices are tracked: a key names the member about to open. */
   private readonly maxKeyDepth: number;
+  private readonly maxPathDepth: number;
   private readonly keys: (string | undefined)[] = [];
+  /** Index of the current element of each array container (objects: unused), for `at`. */
+  private readonly indices: number[] = [];
   private readonly containers: number[] = [];
   private expectKey = false;
   private inString = false;
@@ -38,6 +50,7 @@ export class JsonArraySplitter {
   private capturingKey: number[] | undefined;
   private targetDepth = -1;
   private targetPath: JsonPath | undefined;
+  private targetAt: readonly (string | number)[] = [];
   private elementParts: Buffer[] = [];
   private elementStart = -1;
   private elementOffset = 0;
@@ -50,8 +63,15 @@ export class JsonArraySplitter {
     private readonly onElement: (element: SplitElement) => void,
     /** Largest element accepted; beyond it the element could not become one string anyway. */
     private readonly maxElementBytes = 256 * 1024 * 1024,
+    /**
+     * Paths to objects whose member values are the elements (Jaeger's `processes` by id). Only an
+     * object matches these and only an array matches `paths`: a value of the other kind stays in
+     * the document, where the whole-document decoder reports it as it always did.
+     */
+    private readonly objectPaths: readonly JsonPath[] = [],
   ) {
-    this.maxKeyDepth = Math.max(...paths.map((p) => p.length));
+    this.maxPathDepth = Math.max(0, ...paths.map((p) => p.length), ...objectPaths.map((p) => p.length));
+    this.maxKeyDepth = Math.max(this.maxPathDepth, ...objectPaths.map((p) => p.length + 1));
   }
 
   /** Whether any wanted array was found so far. */
@@ -70,7 +90,7 @@ export class JsonArraySplitter {
   }
 
   push(chunk: Buffer): void {
-    const inElement = (): boolean => this.targetDepth >= 0 && this.containers.length > this.targetDepth;
+    const inElement = (): boolean => this.targetDepth >= 0 && this.containers.length > this.targetDepth + 1;
     for (let i = 0; i < chunk.length; i++) {
       const byte = chunk[i] as number;
       if (this.inString) {
@@ -98,15 +118,17 @@ export class JsonArraySplitter {
             this.elementStart = i;
             this.elementOffset = this.consumed + i;
           }
-          if (byte === openBracket && this.targetDepth < 0) this.checkTarget();
+          if (this.targetDepth < 0 && this.containers.length <= this.maxPathDepth) this.checkTarget(byte === openBracket ? this.paths : this.objectPaths);
           this.containers.push(byte);
           this.keys.push(undefined);
+          this.indices.push(0);
           this.expectKey = byte === openBrace;
           break;
         case closeBrace:
         case closeBracket:
           this.containers.pop();
           this.keys.pop();
+          this.indices.pop();
           this.expectKey = false;
           if (this.containers.length === 0) this.documentCount++;
           if (this.targetDepth >= 0 && this.containers.length === this.targetDepth + 1 && (this.elementStart >= 0 || this.elementParts.length > 0)) {
@@ -116,9 +138,12 @@ export class JsonArraySplitter {
             this.targetPath = undefined;
           }
           break;
-        case comma:
-          this.expectKey = this.containers[this.containers.length - 1] === openBrace;
+        case comma: {
+          const depth = this.containers.length;
+          this.expectKey = this.containers[depth - 1] === openBrace;
+          if (!this.expectKey && depth <= this.maxPathDepth) (this.indices[depth - 1] as number)++;
           break;
+        }
         case colon:
           this.expectKey = false;
           break;
@@ -145,14 +170,14 @@ export class JsonArraySplitter {
     }
   }
 
-  private checkTarget(): void {
+  private checkTarget(paths: readonly JsonPath[]): void {
     const depth = this.containers.length;
-    const here = this.keys.slice(0, depth);
-    for (const path of this.paths) {
+    for (const path of paths) {
       if (path.length !== depth) continue;
-      if (path.every((key, index) => here[index] === key)) {
+      if (path.every((key, index) => key === '*' || this.keys[index] === key)) {
         this.targetDepth = depth;
         this.targetPath = path;
+        this.targetAt = path.map((key, index) => (this.containers[index] === openBrace ? (this.keys[index] ?? key) : (this.indices[index] as number)));
         this.matchedAny = true;
         return;
       }
@@ -172,6 +197,7 @@ export class JsonArraySplitter {
     const bytes = this.elementParts.length === 0 ? tail : Buffer.concat([...this.elementParts, tail]);
     this.elementParts = [];
     this.elementStart = -1;
-    this.onElement({ path: this.targetPath ?? [], bytes, offset: this.elementOffset });
+    const key = this.containers[this.targetDepth] === openBrace ? this.keys[this.targetDepth] : undefined;
+    this.onElement({ path: this.targetPath ?? [], at: this.targetAt, key, bytes, offset: this.elementOffset });
   }
 }

@@ -1,7 +1,8 @@
 import { BackendError } from '../backends/backendError';
 import { createTraceBackend, type CreateBackendOptions } from '../backends/createTraceBackend';
 import type { SourceConfig, SourceCredentials } from '../backends/sourceConfig';
-import type { FetchedTrace, TraceBackend, TraceSearchQuery, TraceSummary as SearchHit } from '../backends/traceBackend';
+import { findFunctionSpans, type FunctionSpansOutcome, type RemoteFunctionSpansRequest } from './functionSpansService';
+import type { FetchedTrace, SpanBatchListener, TraceBackend, TraceSearchQuery, TraceSummary as SearchHit } from '../backends/traceBackend';
 
 /** VS Code's `http.proxy`, `http.noProxy` and `http.proxyStrictSSL`, as the adapter read them. */
 export interface ProxySettings {
@@ -73,8 +74,13 @@ export class BackendService {
     return (await this.backend(source)).search(query, signal);
   }
 
-  async getTrace(source: string, traceId: string, signal?: AbortSignal): Promise<FetchedTrace> {
-    return (await this.backend(source)).getTrace(traceId, signal);
+  async getTrace(source: string, traceId: string, signal?: AbortSignal, onSpans?: SpanBatchListener): Promise<FetchedTrace> {
+    return (await this.backend(source)).getTrace(traceId, signal, onSpans);
+  }
+
+  /** Issue 7: the spans of a file's functions, from one source (see functionSpansService.ts). */
+  async functionSpans(source: string, request: RemoteFunctionSpansRequest, now: () => number, signal?: AbortSignal): Promise<FunctionSpansOutcome> {
+    return findFunctionSpans(await this.backend(source), request, { now, signal });
   }
 
   async tagNames(source: string, signal?: AbortSignal): Promise<string[]> {

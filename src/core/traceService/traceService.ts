@@ -9,12 +9,16 @@ import { AnnotationService, type AnnotationSettings, type AnnotationsChangedEven
 import { CheckoutIdentityReader } from './checkoutIdentity';
 import { BackendError } from '../backends/backendError';
 import { BackendService } from './backendService';
+import type { RemoteFunctionSpansReport, RemoteFunctionSpansRequest } from './functionSpansService';
+import { canonicalTraceId } from '../backends/searchWindow';
+import { PartialTrace, type PartialTraceOptions } from './partialTrace';
 import { TraceViewService } from './traceViewService';
 import type { CompareResult } from '../traceView/compareResult';
 import type { SpanDetails } from '../traceView/spanDetails';
 import type { TraceViewData } from '../traceView/traceViewData';
 import type { RemoteSourcesSettings, SearchHit, TraceSearchQuery } from './traceServiceProtocol';
 import type { ChildrenPage, LocalSourceEvent, OpenedFile, OpenFilesResult, ReceiverSettings, ReceiverStatus, SpanRow, TraceQueries, TraceSummary } from './traceServiceProtocol';
+import type { RemoteTraceEvent, TraceIncompleteness } from './traceServiceProtocol';
 
 /** Attributes shown at a glance, old and new semantic-convention names side by side. */
 const keyAttributeNames = [
@@ -79,8 +83,21 @@ export class TraceService implements TraceQueries {
     checkout: (fsPath) => this.checkoutIdentity.read(fsPath),
   });
   private readonly views = new TraceViewService((traceId) => this.trace(traceId));
+  private readonly remoteListeners = new Set<(event: RemoteTraceEvent) => void>();
+  /** Remote traces whose partial is on show, by id: the request that owns it (a later open of the same id takes over). */
+  private readonly loading = new Map<string, object>();
 
-  constructor(private readonly loadOptions: LoadOptions = {}) {}
+  constructor(
+    private readonly loadOptions: LoadOptions = {},
+    /** Test seam: how often a streaming remote trace is rebuilt. */
+    private readonly partialOptions: PartialTraceOptions = {},
+  ) {}
+
+  /** Partial remote traces as they stream in (issue 4), pushed before `openRemoteTrace` answers. */
+  onRemoteTraceEvent(listener: (event: RemoteTraceEvent) => void): { dispose(): void } {
+    this.remoteListeners.add(listener);
+    return { dispose: () => this.remoteListeners.delete(listener) };
+  }
 
   /** Changes of the local source, pushed as they happen (coalesced by the store). */
   onLocalEvent(listener: (event: LocalSourceEvent) => void): { dispose(): void } {
@@ -124,6 +141,15 @@ export class TraceService implements TraceQueries {
     return this.backends.search(source, query, signal);
   }
 
+  async remoteFunctionSpans(source: string, request: RemoteFunctionSpansRequest, signal?: AbortSignal): Promise<RemoteFunctionSpansReport> {
+    const { report, matched } = await this.backends.functionSpans(source, request, Date.now, signal);
+    // Spans whose own code.* put them in this file join its editor annotations; a match by name
+    // alone stays in the report, where it is labelled as such.
+    const located = matched.filter((m) => m.evidence !== 'name');
+    if (located.length > 0) void this.annotations.add(located.map((m) => m.span), source, 'spanEnd', new Map(located.map((m) => [m.span, m.location])));
+    return report;
+  }
+
   remoteTagNames(source: string, signal?: AbortSignal): Promise<readonly string[]> {
     return this.backends.tagNames(source, signal);
   }
@@ -153,7 +179,31 @@ export class TraceService implements TraceQueries {
   }
 
   async openRemoteTrace(source: string, traceId: string, signal?: AbortSignal): Promise<TraceSummary> {
-    const fetched = await this.backends.getTrace(source, traceId, signal);
+    const id = canonicalTraceId(traceId);
+    // A trace already loaded whole stays on show until the new copy is whole: no partial then.
+    const partial = id !== undefined && !this.loadedWhole(id) ? new PartialTrace(id, this.partialOptions) : undefined;
+    const owner = {};
+    if (partial) this.loading.set(partial.traceId, owner);
+    const owns = (): boolean => partial !== undefined && this.loading.get(partial.traceId) === owner;
+    // An object, not a let: it is set inside the callback, which the compiler's narrowing does not follow.
+    const progress = { shown: false };
+    const onSpans = (spans: readonly Span[]): void => {
+      if (!partial) return;
+      partial.add(spans);
+      if (!partial.due || !owns() || signal?.aborted === true) return;
+      if (this.publishPartial(source, partial, { state: 'loading' }, [])) progress.shown = true;
+    };
+    let fetched;
+    try {
+      fetched = await this.backends.getTrace(source, traceId, signal, onSpans);
+    } catch (error: unknown) {
+      if (partial && owns()) {
+        this.loading.delete(partial.traceId);
+        if (progress.shown) this.settleBrokenPartial(source, partial, error, signal);
+      }
+      throw error;
+    }
+    if (partial && owns()) this.loading.delete(partial.traceId);
     const builder = new TraceSetBuilder();
     for (const span of fetched.spans) builder.add(span);
     const built = builder.build();
@@ -161,13 +211,56 @@ export class TraceService implements TraceQueries {
     const trace = built.find((candidate) => candidate.traceId === fetched.traceId) ?? built[0];
     if (!trace) throw new BackendError(source, { kind: 'traceNotFound', traceId: fetched.traceId });
     // Cancelled while decoding: the caller has given up, so the trace is not kept either.
-    if (signal?.aborted) throw new BackendError(source, { kind: 'cancelled' });
+    if (signal?.aborted) {
+      if (progress.shown) this.dropPartial(source, trace.traceId);
+      throw new BackendError(source, { kind: 'cancelled' });
+    }
     const summary = summarize(trace, source, fetched.warnings);
     this.traces.delete(trace.traceId);
     this.traces.set(trace.traceId, { trace, origin: source, summary });
     // Arrival time: a trace fetched on demand may be older than the window and should still show.
     void this.annotations.add(trace.spans, source, 'arrival');
     return summary;
+  }
+
+  private loadedWhole(traceId: string): boolean {
+    const entry = this.traces.get(traceId);
+    return entry ? entry.summary.incomplete === undefined : this.local.trace(traceId) !== undefined;
+  }
+
+  /** Builds what arrived so far and lists it; false when nothing of this trace arrived yet. */
+  private publishPartial(source: string, partial: PartialTrace, incomplete: TraceIncompleteness, warnings: readonly string[]): boolean {
+    const trace = partial.build();
+    if (!trace) return false;
+    let summary: TraceSummary = { ...summarize(trace, source, warnings), incomplete };
+    // Orphans are a subset of the roots: equal counts mean the real root has not arrived, and an orphan must not pass for it.
+    if (trace.roots.length === trace.orphans.length) summary = { ...summary, rootService: '', rootName: `trace ${trace.traceId} (root span not received yet)` };
+    this.traces.delete(trace.traceId);
+    this.traces.set(trace.traceId, { trace, origin: source, summary });
+    for (const listener of this.remoteListeners) listener({ type: 'partial', source, summary });
+    return true;
+  }
+
+  private dropPartial(source: string, traceId: string): void {
+    this.traces.delete(traceId);
+    for (const listener of this.remoteListeners) listener({ type: 'dropped', source, traceId });
+  }
+
+  /**
+   * A download that broke off after rows were on show. Cancelled: the person gave up, so the
+   * partial goes, as an unfinished open never kept anything. Failed: the spans that arrived
+   * are kept, marked incomplete with the reason. A backend that times out on a huge trace is
+   * the usual cause, and most of that trace beats none of it; the mark keeps anyone from
+   * taking the counts and the missing parents for the real thing.
+   */
+  private settleBrokenPartial(source: string, partial: PartialTrace, error: unknown, signal: AbortSignal | undefined): void {
+    if (signal?.aborted === true || (error instanceof BackendError && error.failure.kind === 'cancelled')) {
+      this.dropPartial(source, partial.traceId);
+      return;
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    const warning = `Incomplete: the download from "${source}" broke off after ${partial.spanCount} spans, so spans are missing. ${reason}`;
+    this.publishPartial(source, partial, { state: 'failed', reason }, [warning]);
   }
 
   configureMapping(configuration: MappingConfiguration): Promise<void> {
@@ -273,7 +366,11 @@ export class TraceService implements TraceQueries {
 
   removeTraces(traceIds: readonly string[]): Promise<void> {
     return settle(() => {
-      for (const id of traceIds) this.traces.delete(id);
+      for (const id of traceIds) {
+        this.traces.delete(id);
+        // A trace still streaming in is not listed again by its next partial.
+        this.loading.delete(id);
+      }
     });
   }
 

@@ -15,8 +15,9 @@ import {
   type TraceServiceWorkerMessage,
   type TraceSummary,
 } from './traceServiceProtocol';
-import type { RemoteSourcesSettings, SearchHit, TraceSearchQuery, TraceServiceCancelMessage } from './traceServiceProtocol';
+import type { RemoteSourcesSettings, RemoteTraceEvent, SearchHit, TraceSearchQuery, TraceServiceCancelMessage } from './traceServiceProtocol';
 import { BackendError } from '../backends/backendError';
+import type { RemoteFunctionSpansReport, RemoteFunctionSpansRequest } from './functionSpansService';
 import type { AnnotationSettings, AnnotationsChangedEvent, DocumentAnnotations, ExceptionAnnotation, FunctionTarget, SpanChoice } from './annotationService';
 import type { CompareResult } from '../traceView/compareResult';
 import type { SpanDetails } from '../traceView/spanDetails';
@@ -32,6 +33,7 @@ export class TraceServiceClient implements TraceQueries {
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   private readonly listeners = new Set<(event: LocalSourceEvent) => void>();
   private readonly annotationListeners = new Set<(event: AnnotationsChangedEvent) => void>();
+  private readonly remoteListeners = new Set<(event: RemoteTraceEvent) => void>();
   private annotationSettings: AnnotationSettings | undefined;
   /** While the receiver runs the worker must stay alive, or the endpoint would vanish. */
   private keepAlive = false;
@@ -120,6 +122,10 @@ export class TraceServiceClient implements TraceQueries {
     return this.call('openRemoteTrace', [source, traceId], signal) as Promise<TraceSummary>;
   }
 
+  remoteFunctionSpans(source: string, request: RemoteFunctionSpansRequest, signal?: AbortSignal): Promise<RemoteFunctionSpansReport> {
+    return this.call('remoteFunctionSpans', [source, request], signal) as Promise<RemoteFunctionSpansReport>;
+  }
+
   remoteTagNames(source: string, signal?: AbortSignal): Promise<readonly string[]> {
     return this.call('remoteTagNames', [source], signal) as Promise<readonly string[]>;
   }
@@ -171,6 +177,12 @@ export class TraceServiceClient implements TraceQueries {
     return { dispose: () => this.annotationListeners.delete(listener) };
   }
 
+  /** Partial remote traces while they stream in (issue 4); see RemoteTraceEvent. */
+  onRemoteTraceEvent(listener: (event: RemoteTraceEvent) => void): { dispose(): void } {
+    this.remoteListeners.add(listener);
+    return { dispose: () => this.remoteListeners.delete(listener) };
+  }
+
   onLocalEvent(listener: (event: LocalSourceEvent) => void): { dispose(): void } {
     this.listeners.add(listener);
     return { dispose: () => this.listeners.delete(listener) };
@@ -205,6 +217,10 @@ export class TraceServiceClient implements TraceQueries {
     worker.on('message', (message: TraceServiceWorkerMessage) => {
       if ('annotations' in message) {
         for (const listener of this.annotationListeners) listener(message.annotations);
+        return;
+      }
+      if ('remoteTrace' in message) {
+        for (const listener of this.remoteListeners) listener(message.remoteTrace);
         return;
       }
       if ('event' in message) {

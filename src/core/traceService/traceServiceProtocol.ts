@@ -4,12 +4,14 @@ import type { FileIndexUpdate, FrameLocation, MappingConfiguration, SpanMapping 
 import type { BackendFailure } from '../backends/backendError';
 import type { TraceSearchQuery, TraceSummary as SearchHit } from '../backends/traceBackend';
 import type { RemoteSourcesSettings } from './backendService';
+import type { RemoteFunctionSpansReport, RemoteFunctionSpansRequest } from './functionSpansService';
 import type { AnnotationSettings, AnnotationsChangedEvent, DocumentAnnotations, ExceptionAnnotation, FunctionTarget, SpanChoice } from './annotationService';
 import type { CompareResult } from '../traceView/compareResult';
 import type { SpanDetails } from '../traceView/spanDetails';
 import type { TraceViewData } from '../traceView/traceViewData';
 
 export type { RemoteSourcesSettings, SearchHit, TraceSearchQuery };
+export type { RemoteFunctionSpansReport, RemoteFunctionSpansRequest };
 
 /**
  * What the trace service answers: small, clone-friendly records. The spans themselves stay in
@@ -30,7 +32,15 @@ export interface TraceSummary {
   readonly errorCount: number;
   readonly services: readonly string[];
   readonly warnings: readonly string[];
+  /** Set only for a remote trace that is not whole: still downloading, or cut off (issue 4). */
+  readonly incomplete?: TraceIncompleteness;
 }
+
+/**
+ * `loading`: the body is still streaming and the trace holds the spans decoded so far, so counts
+ * and duration are "so far". `failed`: the download broke off; what arrived is kept, with why.
+ */
+export type TraceIncompleteness = { readonly state: 'loading' } | { readonly state: 'failed'; readonly reason: string };
 
 export interface SpanRow {
   readonly traceId: string;
@@ -132,6 +142,12 @@ export interface TraceQueries {
   /** Fetches the trace and loads it like an opened file, with `origin` set to the source name. */
   openRemoteTrace(source: string, traceId: string, signal?: AbortSignal): Promise<TraceSummary>;
   remoteTagNames(source: string, signal?: AbortSignal): Promise<readonly string[]>;
+  /**
+   * Issue 7: asks the source for the spans of a file's functions in the annotation window and
+   * answers with figures per function and their sample size. The counted spans also feed the
+   * editor annotations of that file.
+   */
+  remoteFunctionSpans(source: string, request: RemoteFunctionSpansRequest, signal?: AbortSignal): Promise<RemoteFunctionSpansReport>;
   remoteTagValues(source: string, tag: string, signal?: AbortSignal): Promise<readonly string[]>;
   /*
    * Editor annotations (issue 7): the aggregator lives in the worker, fed by every source; the
@@ -201,4 +217,18 @@ export interface AnnotationsEventMessage {
   readonly annotations: AnnotationsChangedEvent;
 }
 
-export type TraceServiceWorkerMessage = TraceServiceResponseMessage | TraceServiceEventMessage | AnnotationsEventMessage;
+/**
+ * Pushed while `openRemoteTrace` runs (issue 4), before it answers: `partial` carries a summary
+ * whose `incomplete` says loading or failed, and `children`/`findSpan` already answer for it;
+ * `dropped`: the partial trace was removed (the open was cancelled).
+ */
+export type RemoteTraceEvent =
+  | { readonly type: 'partial'; readonly source: string; readonly summary: TraceSummary }
+  | { readonly type: 'dropped'; readonly source: string; readonly traceId: string };
+
+export interface RemoteTraceEventMessage {
+  readonly id: 0;
+  readonly remoteTrace: RemoteTraceEvent;
+}
+
+export type TraceServiceWorkerMessage = TraceServiceResponseMessage | TraceServiceEventMessage | AnnotationsEventMessage | RemoteTraceEventMessage;

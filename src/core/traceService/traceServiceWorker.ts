@@ -6,8 +6,9 @@ import { ReceiverStartError } from '../receiver/receiverStartError';
 import type { ReceiverSettings, TraceServiceEventMessage, TraceServiceRequestMessage, TraceServiceResponseMessage } from './traceServiceProtocol';
 import type { RemoteSourcesSettings, TraceSearchQuery, TraceServiceCancelMessage } from './traceServiceProtocol';
 import { BackendError } from '../backends/backendError';
+import type { RemoteFunctionSpansRequest } from './functionSpansService';
 import type { AnnotationSettings, FunctionTarget } from './annotationService';
-import type { AnnotationsEventMessage } from './traceServiceProtocol';
+import type { AnnotationsEventMessage, RemoteTraceEventMessage } from './traceServiceProtocol';
 import { transferablesOf } from '../traceView/encodeTraceView';
 import type { TraceViewData } from '../traceView/traceViewData';
 
@@ -20,6 +21,8 @@ if (port) {
   const service = new TraceService((workerData ?? {}) as LoadOptions);
   service.onLocalEvent((event) => port.postMessage({ id: 0, event } satisfies TraceServiceEventMessage));
   service.onAnnotationsChanged((annotations) => port.postMessage({ id: 0, annotations } satisfies AnnotationsEventMessage));
+  // Posted before openRemoteTrace's answer on the same port, so the host sees them in order.
+  service.onRemoteTraceEvent((remoteTrace) => port.postMessage({ id: 0, remoteTrace } satisfies RemoteTraceEventMessage));
   // Requests that can be cancelled, by id, until they answer.
   const inFlight = new Map<number, AbortController>();
   port.on('message', (message: TraceServiceRequestMessage | TraceServiceCancelMessage) => {
@@ -92,6 +95,8 @@ function dispatch(service: TraceService, request: TraceServiceRequestMessage, si
       return service.searchRemote(args[0] as string, args[1] as TraceSearchQuery, signal);
     case 'openRemoteTrace':
       return service.openRemoteTrace(args[0] as string, args[1] as string, signal);
+    case 'remoteFunctionSpans':
+      return service.remoteFunctionSpans(args[0] as string, args[1] as RemoteFunctionSpansRequest, signal);
     case 'remoteTagNames':
       return service.remoteTagNames(args[0] as string, signal);
     case 'remoteTagValues':

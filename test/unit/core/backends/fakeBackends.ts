@@ -63,6 +63,20 @@ export interface FakeJaegerOptions {
   readonly v1Search?: unknown;
   readonly authorization?: string;
   readonly basePath?: string;
+  /** Write trace and search bodies in pieces of this many bytes, a pause after each (streaming tests). */
+  readonly chunkBytes?: number;
+}
+
+/** A 200 JSON body, whole or in pieces: a string is sent as the recorded bytes it is. */
+async function sendBody(res: ServerResponse, body: unknown, chunkBytes: number | undefined): Promise<void> {
+  if (chunkBytes === undefined) return sendJson(res, 200, body);
+  const bytes = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  res.writeHead(200, { 'content-type': 'application/json' });
+  for (let offset = 0; offset < bytes.length; offset += chunkBytes) {
+    res.write(bytes.subarray(offset, offset + chunkBytes));
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  res.end();
 }
 
 const v3SearchParams = [
@@ -245,7 +259,7 @@ export function startFakeJaeger(options: FakeJaegerOptions, nowMs = Date.now()):
       }
       if (path === '/api/v3/traces') {
         if (!checkV3Search(request, res, options.services)) return;
-        return options.findTraces === undefined ? v3Error(res, 404, 'No traces found') : sendJson(res, 200, options.findTraces);
+        return options.findTraces === undefined ? v3Error(res, 404, 'No traces found') : sendBody(res, options.findTraces, options.chunkBytes);
       }
       const byId = /^\/api\/v3\/traces\/([^/]+)$/.exec(path);
       if (byId?.[1] !== undefined) {
@@ -264,14 +278,14 @@ export function startFakeJaeger(options: FakeJaegerOptions, nowMs = Date.now()):
     }
     if (path === '/api/traces' && hasV1Search) {
       if (!checkV1Search(request, res, nowMs * 1000)) return;
-      return sendJson(res, 200, options.v1Search ?? { data: [], total: 0, limit: 0, offset: 0, errors: null });
+      return sendBody(res, options.v1Search ?? { data: [], total: 0, limit: 0, offset: 0, errors: null }, options.chunkBytes);
     }
     const v1ById = /^\/api\/traces\/([^/]+)$/.exec(path);
     if (v1ById?.[1] !== undefined) {
       const id = v1ById[1];
       if (!/^[0-9a-f]{1,32}$/.test(id)) return v1Error(res, 400, `malformed parameter traceID: ${id}`);
       const doc = options.v1Traces?.[id.padStart(32, '0')];
-      return doc === undefined ? v1Error(res, 404, 'trace not found') : sendJson(res, 200, doc);
+      return doc === undefined ? v1Error(res, 404, 'trace not found') : sendBody(res, doc, options.chunkBytes);
     }
     return sendText(res, 404, '404 page not found');
   });
@@ -344,7 +358,42 @@ function checkTempoSearch(request: RecordedRequest, res: ServerResponse): boolea
     sendText(res, 400, `invalid limit: ${limit}`);
     return false;
   }
+  // The query frontend's default max_spans_per_span_set is 100; more is refused.
+  const spss = q.get('spss');
+  if (spss !== null && (!/^\d+$/.test(spss) || Number(spss) > 100)) {
+    sendText(res, 400, `invalid spss: ${spss}, must be at most 100`);
+    return false;
+  }
+  const traceql = q.get('q');
+  const problem = traceql === null ? undefined : traceqlStringProblem(traceql);
+  if (problem !== undefined) {
+    sendText(res, 400, `invalid TraceQL query: parse error: ${problem}`);
+    return false;
+  }
   return true;
+}
+
+/**
+ * What Tempo's lexer refuses in string literals (text/scanner, then strconv.Unquote): a raw line
+ * break ends the literal, and only Go's escapes are valid after a backslash.
+ */
+function traceqlStringProblem(query: string): string | undefined {
+  let inString = false;
+  for (let i = 0; i < query.length; i++) {
+    const c = query[i];
+    if (!inString) {
+      if (c === '"') inString = true;
+      continue;
+    }
+    if (c === '\n' || c === '\r') return 'literal not terminated';
+    if (c === '"') inString = false;
+    else if (c === '\\') {
+      const next = query[i + 1] ?? '';
+      if (!/[abfnrtv\\'"xuU0-7]/.test(next)) return `invalid syntax: unknown escape \\${next}`;
+      i++;
+    }
+  }
+  return inString ? 'literal not terminated' : undefined;
 }
 
 export function startFakeTempo(options: FakeTempoOptions): Promise<TestServer> {

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { BackendError, describeBackendFailure, type BackendFailure } from '../../../../src/core/backends/backendError';
 import { createTraceBackend } from '../../../../src/core/backends/createTraceBackend';
 import type { SourceConfig, SourceCredentials } from '../../../../src/core/backends/sourceConfig';
-import { logfmt, traceqlString } from '../../../../src/core/backends/tempoBackend';
+import { logfmt } from '../../../../src/core/backends/tempoBackend';
 import type { TraceBackend } from '../../../../src/core/backends/traceBackend';
 import { readFixtureJson, requireSharedFixtures } from '../../sharedFixtures';
 import { startFakeTempo, type FakeTempoOptions } from './fakeBackends';
@@ -207,7 +207,7 @@ describe('TempoBackend', () => {
     assert.equal((await failureOf(backend.probe())).kind, 'endpointNotFound');
   });
 
-  it('quotes logfmt values and TraceQL strings', () => {
+  it('quotes logfmt values', () => {
     assert.equal(
       logfmt([
         ['a', 'plain'],
@@ -217,7 +217,6 @@ describe('TempoBackend', () => {
       ]),
       'a=plain b="two words" c="x=\\"y\\"" d=""',
     );
-    assert.equal(traceqlString('say "hi" \\o/'), '"say \\"hi\\" \\\\o/"');
   });
 
   describe('replaying the recorded Tempo trace (../shared/fixtures/tempo/trace.json)', () => {

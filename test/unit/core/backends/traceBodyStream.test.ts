@@ -187,6 +187,29 @@ describe('streamed trace bodies (TraceBodyStream, getStream)', () => {
     assert.ok(streamedTrace(), log.join('\n'));
   });
 
+  it('streams Zipkin and Tempo search answers trace by trace, and keeps their size bound', async () => {
+    const zipkinTrace = (id: string): unknown[] => [
+      { traceId: id, id: '00000000000000c1', name: 'get', kind: 'SERVER', timestamp: 1_760_000_000_000_000, duration: 100, localEndpoint: { serviceName: 'web' } },
+      { traceId: id, id: '00000000000000c2', parentId: '00000000000000c1', name: 'query', kind: 'CLIENT', timestamp: 1_760_000_000_000_010, duration: 50, localEndpoint: { serviceName: 'web' } },
+    ];
+    const traces = [zipkinTrace(traceId), zipkinTrace('5bf92f3577b34da6a3ce929d0e0e4736')];
+    const zipkinServer = await serve((_req, res) => trickle(res, JSON.stringify(traces), 31));
+    const zipkin = await backend('zipkin', zipkinServer.url);
+    const found = await zipkin.searchSpans({ service: 'web' });
+    assert.deepEqual(found.spans, [...decodeZipkinJson(traces[0]).spans, ...decodeZipkinJson(traces[1]).spans]);
+    assert.equal(found.traceCount, 2);
+    assert.ok(log.some((line) => /\/api\/v2\/traces\?.* → 200 \(\d+ bytes streamed/.test(line)), log.join('\n'));
+
+    const hits = Array.from({ length: 50 }, (_, i) => ({ traceID: (i + 1).toString(16), rootServiceName: 'web', rootTraceName: 'get', startTimeUnixNano: String(1_760_000_000_000_000_000n + BigInt(i)), durationMs: 3 }));
+    const tempoServer = await serve((_req, res) => trickle(res, JSON.stringify({ traces: hits, metrics: { inspectedTraces: 50 } }), 97));
+    const tempo = await backend('tempo', tempoServer.url);
+    const summaries = await tempo.search({ service: 'web' });
+    assert.equal(summaries.length, 50);
+    assert.ok(log.some((line) => /\/api\/search\?.* → 200 \(\d+ bytes streamed/.test(line)), log.join('\n'));
+    const bounded = await backend('tempo', tempoServer.url, { maxResponseBytes: 1024 });
+    assert.deepEqual(await failureOf(bounded.search({ service: 'web' })), { kind: 'tooLarge', limit: 1024 });
+  });
+
   it('reports a body cut mid-element as truncated, naming the source', async () => {
     const body = v3Body(4);
     const cut = body.slice(0, Math.floor(body.length * 0.7));

@@ -52,3 +52,42 @@ describe('JsonArraySplitter', () => {
     assert.throws(() => splitter.push(Buffer.from(`{"resourceSpans":[{"a":"${'x'.repeat(200)}`)), /larger than 100 bytes/);
   });
 });
+
+describe('JsonArraySplitter with wildcards and object members (Jaeger v1 data.*.spans, data.*.processes)', () => {
+  const body = JSON.stringify({
+    data: [
+      { traceID: 'a', spans: [{ s: 1 }, { s: 2, note: '"processes":{' }], processes: { p1: { serviceName: 'x' }, p2: { serviceName: 'y' } } },
+      { traceID: 'b', processes: { p1: { serviceName: 'z' } }, spans: [{ s: 3 }] },
+    ],
+    errors: null,
+  });
+
+  for (const chunk of [1, 5, 64, 1 << 20]) {
+    it(`hands over each trace's spans and processes with where they sat, in ${chunk}-byte chunks`, () => {
+      const out: SplitElement[] = [];
+      const splitter = new JsonArraySplitter([['data', '*', 'spans']], (element) => out.push(element), undefined, [['data', '*', 'processes']]);
+      const bytes = Buffer.from(body);
+      for (let i = 0; i < bytes.length; i += chunk) splitter.push(bytes.subarray(i, i + chunk));
+      splitter.finish();
+      assert.deepEqual(
+        out.map((e) => [e.at.join('.'), e.key, JSON.parse(e.bytes.toString('utf8')) as unknown]),
+        [
+          ['data.0.spans', undefined, { s: 1 }],
+          ['data.0.spans', undefined, { s: 2, note: '"processes":{' }],
+          ['data.0.processes', 'p1', { serviceName: 'x' }],
+          ['data.0.processes', 'p2', { serviceName: 'y' }],
+          ['data.1.processes', 'p1', { serviceName: 'z' }],
+          ['data.1.spans', undefined, { s: 3 }],
+        ],
+      );
+    });
+  }
+
+  it('leaves a value of the other kind in place: an object where an array is wanted, and the reverse', () => {
+    const out: SplitElement[] = [];
+    const splitter = new JsonArraySplitter([['data', '*', 'spans']], (element) => out.push(element), undefined, [['data', '*', 'processes']]);
+    splitter.push(Buffer.from(JSON.stringify({ data: [{ spans: { a: { s: 1 } }, processes: [{ serviceName: 'x' }] }] })));
+    splitter.finish();
+    assert.deepEqual(out, []);
+  });
+});
