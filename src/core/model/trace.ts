@@ -16,6 +16,8 @@ export interface CriticalSegment {
 export class Trace {
   private selfTimes: Float64Array | undefined;
   private critical: readonly CriticalSegment[] | undefined;
+  /** undefined while no span needed moving, which is most traces: no array for zeros. */
+  private skew: Float64Array | undefined;
 
   constructor(
     readonly traceId: string,
@@ -26,11 +28,8 @@ export class Trace {
     readonly depth: Uint32Array,
     /** Exclusive end of each span's subtree in `spans`. */
     readonly subtreeEnd: Uint32Array,
-    /**
-     * Clock-skew correction per span, in ns, added to its recorded times for display: a span
-     * from another service that starts before its parent is moved inside it, with its subtree.
-     */
-    readonly skewNs: Float64Array,
+    /** See `skewNs`; undefined when every correction is zero. */
+    skewNs: Float64Array | undefined,
     /** Indices of top-level spans: true roots and orphans (parent id not in the trace). */
     readonly roots: readonly number[],
     readonly orphans: readonly number[],
@@ -40,7 +39,18 @@ export class Trace {
     readonly services: readonly string[],
     readonly errorCount: number,
     readonly warnings: readonly string[],
-  ) {}
+  ) {
+    this.skew = skewNs;
+  }
+
+  /**
+   * Clock-skew correction per span, in ns, added to its recorded times for display: a span
+   * from another service that starts before its parent is moved inside it, with its subtree.
+   */
+  get skewNs(): Float64Array {
+    this.skew ??= new Float64Array(this.spans.length);
+    return this.skew;
+  }
 
   get spanCount(): number {
     return this.spans.length;
@@ -64,7 +74,7 @@ export class Trace {
 
   /** Corrected start relative to the trace start, in ns; never negative. */
   offsetNs(index: number): number {
-    return Math.max(0, Number(this.span(index).startNs - this.startNs) + (this.skewNs[index] ?? 0));
+    return Math.max(0, Number(this.span(index).startNs - this.startNs) + (this.skew?.[index] ?? 0));
   }
 
   spanDurationNs(index: number): DurationNs {

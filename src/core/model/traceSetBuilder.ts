@@ -10,12 +10,22 @@ import type { Trace } from './trace';
 export class TraceSetBuilder {
   private readonly byTrace = new Map<string, Span[]>();
   private count = 0;
+  // The spans of a trace mostly arrive together: the last trace's list skips the map lookup.
+  private lastTraceId: string | undefined;
+  private lastSpans: Span[] = [];
 
   add(span: Span): void {
-    let spans = this.byTrace.get(span.traceId);
-    if (!spans) {
-      spans = [];
-      this.byTrace.set(span.traceId, spans);
+    const traceId = span.traceId;
+    let spans = this.lastSpans;
+    if (traceId !== this.lastTraceId) {
+      let found = this.byTrace.get(traceId);
+      if (!found) {
+        found = [];
+        this.byTrace.set(traceId, found);
+      }
+      spans = found;
+      this.lastTraceId = traceId;
+      this.lastSpans = found;
     }
     spans.push(span);
     this.count++;

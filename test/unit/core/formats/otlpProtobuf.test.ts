@@ -722,6 +722,81 @@ describe('OTLP protobuf decoder', () => {
       assert.equal(attributes['constructor'], 'c');
     });
 
+    it('keeps integers around the 32-bit boundaries exact', () => {
+      const attributes = attributesOf(
+        kv('int32Max', av.int(2 ** 31 - 1)),
+        kv('int32MaxPlusOne', av.int(2 ** 31)),
+        kv('uint32Max', av.int(2 ** 32 - 1)),
+        kv('uint32MaxPlusOne', av.int(2 ** 32)),
+        kv('int32Min', av.int(-(2n ** 31n))),
+        kv('int32MinMinusOne', av.int(-(2n ** 31n) - 1n)),
+        kv('minusUint32Max', av.int(-(2n ** 32n) + 1n)),
+      );
+      assert.deepStrictEqual(attributes, {
+        int32Max: 2147483647,
+        int32MaxPlusOne: 2147483648,
+        uint32Max: 4294967295,
+        uint32MaxPlusOne: 4294967296,
+        int32Min: -2147483648,
+        int32MinMinusOne: -2147483649,
+        minusUint32Max: -4294967295,
+      });
+    });
+
+    it('builds attribute objects of any size equal to plain objects, the last repeat of a key winning', () => {
+      for (let count = 1; count <= 13; count++) {
+        const pairs = Array.from({ length: count }, (_, i) => kv(`attr.${i}`, i % 2 === 0 ? av.int(i) : av.string(`v${i}`)));
+        const expected = Object.fromEntries(Array.from({ length: count }, (_, i) => [`attr.${i}`, i % 2 === 0 ? i : `v${i}`]));
+        assert.deepStrictEqual(attributesOf(...pairs), expected, `${count} attributes`);
+      }
+      assert.deepStrictEqual(attributesOf(kv('k', av.string('first')), kv('other', av.bool(true)), kv('k', av.string('last'))), { k: 'last', other: true });
+    });
+
+    it('keeps span, event, link and kvlist attributes apart when their fields interleave on the wire', () => {
+      const body = spanBody(
+        rootIdHex,
+        ld(9, kv('span.before', av.string('a'))),
+        ld(11, fixed64(1, t0), str(2, 'ev'), ld(3, kv('event.attr', av.int(1))), ld(3, kv('event.map', av.kvlist(kv('inner', av.bool(true)))))),
+        ld(13, ld(1, hex(traceIdHex)), ld(2, hex(childIdHex)), ld(4, kv('link.attr', av.string('l')))),
+        ld(9, kv('span.map', av.kvlist(kv('x', av.int(2)), kv('y', av.kvlist(kv('z', av.string('deep'))))))),
+        ld(13, ld(4, kv('dropped.link', av.string('no ids')))),
+        ld(9, kv('span.after', av.string('b'))),
+      );
+      const decoded = decodeOtlpProtobuf(request(resourceSpans('svc', body)));
+      const span = decoded.spans[0] as Span;
+      assert.deepStrictEqual(span.attributes, { 'span.before': 'a', 'span.map': { x: 2, y: { z: 'deep' } }, 'span.after': 'b' });
+      assert.deepStrictEqual(
+        span.events.map((e) => e.attributes),
+        [{ 'event.attr': 1, 'event.map': { inner: true } }],
+      );
+      assert.deepStrictEqual(
+        span.links.map((l) => l.attributes),
+        [{ 'link.attr': 'l' }],
+      );
+      assert.deepStrictEqual(span.resource.attributes, { 'service.name': 'svc' });
+    });
+
+    it('gives each span its own trace id when neighbouring spans alternate between traces', () => {
+      const other = '0af7651916cd43dd8448eb211c80319c';
+      const third = '0af7651916cd43dd8448eb211c80319d';
+      const ids = [traceIdHex, traceIdHex, other, traceIdHex, third, other];
+      const spans = ids.map((traceId, i) => concat(ld(1, hex(traceId)), ld(2, hex(`00000000000000${(i + 1).toString(16).padStart(2, '0')}`)), fixed64(7, t0)));
+      const decoded = decodeOtlpProtobuf(request(resourceSpans('a', ...spans)));
+      assert.deepEqual(
+        decoded.spans.map((s) => s.traceId),
+        ids,
+      );
+    });
+
+    it('counts a start of zero as missing, and one whose low 32 bits are zero as present', () => {
+      const whole = 5n * 2n ** 32n;
+      const decoded = decodeOtlpProtobuf(
+        request(resourceSpans('a', concat(ld(1, hex(traceIdHex)), ld(2, hex(rootIdHex)), fixed64(7, whole)), concat(ld(1, hex(traceIdHex)), ld(2, hex(childIdHex)), fixed64(7, 0n)))),
+      );
+      assert.equal((decoded.spans[0] as Span).startNs, whole);
+      assert.deepEqual(decoded.warnings, ['1 span has no start_time_unix_nano and is placed at the Unix epoch (1970-01-01).']);
+    });
+
     it('takes the last variant of an AnyValue, as protobuf oneofs do', () => {
       assert.deepStrictEqual(attributesOf(kv('k', concat(av.string('first'), av.int(2)))), { k: 2 });
     });

@@ -132,6 +132,51 @@ describe('buildTrace', () => {
     assert.equal(flat.span(1).spanId, 'c99999', 'siblings are ordered by start');
   });
 
+  it('finds parents by id value, not by string identity', () => {
+    // Ids from different decoders (or concatenated at run time) are equal strings, not one object.
+    const parentId = ['pa', 'rent'].join('');
+    const trace = buildTrace('t1', [span('child', parentId, 1, 2), span('parent', undefined, 0, 10)]);
+    assert.deepEqual([...trace.parent], [-1, 0]);
+    assert.deepEqual(trace.orphans, []);
+  });
+
+  it('builds each trace on its own after a bad one (nothing carries over between builds)', () => {
+    const bad = buildTrace('t1', [span('a', 'c', 0, 10), span('b', 'a', 1, 9), span('c', 'b', 2, 8), span('o', 'gone', 3, 4), span('a', undefined, 5, 6)]);
+    assert.equal(bad.warnings.length, 2);
+    assert.ok(bad.orphans.length >= 2);
+    const good = buildTrace('t2', [span('r', undefined, 0, 10), span('x', 'r', 1, 2), span('y', 'x', 2, 3)]);
+    assert.deepEqual(good.warnings, []);
+    assert.deepEqual(good.orphans, []);
+    assert.deepEqual(good.roots, [0]);
+    assert.deepEqual([...good.parent], [-1, 0, 1]);
+    assert.deepEqual([...good.subtreeEnd], [3, 3, 3]);
+  });
+
+  it('links a trace of thousands of spans like a small one: repeats, orphans, cycles, sibling order', () => {
+    const spans: Span[] = [span('root', undefined, 0, 100_000)];
+    for (let i = 0; i < 6000; i++) spans.push(span(`s${i}`, i % 2 === 0 ? 'root' : `s${i - 1}`, 6000 - i, 6001 - i));
+    spans.push(span('s7', 'root', 1, 2), span('lost', 'nowhere', 10, 20), span('loopA', 'loopB', 30, 40), span('loopB', 'loopA', 31, 39));
+    const trace = buildTrace('t1', spans.reverse());
+    assert.equal(trace.spanCount, 6005);
+    assert.match(trace.warnings.join('\n'), /1 span repeat an earlier span id/);
+    assert.match(trace.warnings.join('\n'), /1 parent link formed a cycle/);
+    assert.deepEqual(
+      trace.orphans.map((i) => trace.span(i).spanId),
+      ['lost', 'loopA'],
+    );
+    const root = trace.roots.find((i) => trace.span(i).spanId === 'root') ?? -1;
+    const kids = [...trace.children(root)];
+    assert.equal(kids.length, 3001);
+    const starts = kids.map((i) => trace.span(i).startNs);
+    assert.deepEqual(starts, [...starts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), 'children in start order');
+    for (let i = 1; i < trace.spanCount; i++) assert.ok((trace.parent[i] ?? -1) < i, 'parents come before their children');
+  });
+
+  it('reports zero skew for every span when no clock needed correcting', () => {
+    const trace = buildTrace('t1', [span('r', undefined, 0, 100), span('c', 'r', 10, 20, db)]);
+    assert.deepEqual([...trace.skewNs], [0, 0]);
+  });
+
   it('handles zero-length spans and spans with an end before their start', () => {
     const trace = buildTrace('t1', [span('r', undefined, 0, 0), span('bad', 'r', 5, 1)]);
     assert.equal(trace.spanDurationNs(0), 0);
