@@ -197,25 +197,32 @@ async function serviceFigures(all: readonly FunctionSite[]): Promise<Figure[]> {
   const inFile = all.filter((s) => s.file === file);
   const wallMs: number[] = [];
   const cpuMs: number[] = [];
+  const unchangedMs: number[] = [];
   await service.add(makeBatch(next, inFile, inFile.length * 2), 'local', 'spanEnd');
   const answered = (await service.statsForDocument(file)).functions.length;
   for (let run = 0; run < 100; run++) {
     await service.add(makeBatch(next, inFile, inFile.length * 2), 'local', 'spanEnd');
     await service.idle();
     const cpu = process.cpuUsage();
-    const start = performance.now();
+    let start = performance.now();
     await service.statsForDocument(file);
     wallMs.push(performance.now() - start);
     const used = process.cpuUsage(cpu);
     cpuMs.push((used.user + used.system) / 1000);
+    // The editor asks again (another lens pass, a hover) before more spans come.
+    start = performance.now();
+    await service.statsForDocument(file);
+    unchangedMs.push(performance.now() - start);
   }
   service.dispose();
   wallMs.sort((a, b) => a - b);
   cpuMs.sort((a, b) => a - b);
+  unchangedMs.sort((a, b) => a - b);
   return [
     { name: `aggregation: worker answer for a ${String(answered)}-function file (statsForDocument), p99`, value: percentile(wallMs, 99), unit: 'ms', target: Number.POSITIVE_INFINITY },
     { name: 'aggregation: same, CPU time, p99', value: percentile(cpuMs, 99), unit: 'ms', target: Number.POSITIVE_INFINITY },
     { name: 'aggregation: same, median', value: percentile(wallMs, 50), unit: 'ms', target: Number.POSITIVE_INFINITY },
+    { name: 'aggregation: same, asked again with no new spans, p99', value: percentile(unchangedMs, 99), unit: 'ms', target: Number.POSITIVE_INFINITY },
   ];
 }
 

@@ -2,6 +2,7 @@ import type { ExceptionGroupStats } from './aggregateStats';
 import { locationKey, type CodeLocation } from './codeLocation';
 import { noteSeen } from './keyAggregate';
 import { normalizeExceptionMessage } from './normalizeExceptionMessage';
+import { RecencyList, type RecencyNode } from './recencyList';
 
 /** One recorded exception, from a span event or (through the adapter) a log record. */
 export interface ExceptionOccurrence {
@@ -24,8 +25,10 @@ interface CountBucket {
   lastMs: number;
 }
 
-class ExceptionGroup {
+class ExceptionGroup implements RecencyNode<ExceptionGroup> {
   readonly buckets = new Map<number, CountBucket>();
+  older: ExceptionGroup | undefined;
+  younger: ExceptionGroup | undefined;
   readonly services = new Map<string, number>();
   latest: ExceptionOccurrence;
 
@@ -73,6 +76,8 @@ class ExceptionGroup {
  */
 export class ExceptionIndex {
   private readonly groups = new Map<string, ExceptionGroup>();
+  /** Least recently active first, which eviction relies on. */
+  private readonly order = new RecencyList<ExceptionGroup>();
   private readonly byFile = new Map<string, Set<ExceptionGroup>>();
   evicted = 0;
 
@@ -95,6 +100,7 @@ export class ExceptionIndex {
     if (group === undefined) {
       group = new ExceptionGroup(id, occurrence.type, message, location, stored);
       this.groups.set(id, group);
+      this.order.append(group);
       if (location !== undefined) {
         let set = this.byFile.get(location.file);
         if (set === undefined) this.byFile.set(location.file, (set = new Set()));
@@ -107,9 +113,7 @@ export class ExceptionIndex {
     let bucket = group.buckets.get(bucketIndex);
     if (bucket === undefined) {
       group.buckets.set(bucketIndex, (bucket = { count: 0, firstMs: occurrence.timeMs, lastMs: occurrence.timeMs }));
-      // Re-insert: Map order is then least recently active first, which eviction relies on.
-      this.groups.delete(id);
-      this.groups.set(id, group);
+      this.order.touch(group);
     }
     bucket.count++;
     bucket.firstMs = Math.min(bucket.firstMs, occurrence.timeMs);
@@ -166,18 +170,20 @@ export class ExceptionIndex {
 
   clear(): void {
     this.groups.clear();
+    this.order.clear();
     this.byFile.clear();
   }
 
   private evictOldest(): void {
-    const oldest = this.groups.values().next();
-    if (oldest.done === true) return;
-    this.remove(oldest.value);
+    const oldest = this.order.oldest;
+    if (oldest === undefined) return;
+    this.remove(oldest);
     this.evicted++;
   }
 
   private remove(group: ExceptionGroup): void {
     this.groups.delete(group.id);
+    this.order.remove(group);
     if (group.location === undefined) return;
     const set = this.byFile.get(group.location.file);
     set?.delete(group);

@@ -55,7 +55,8 @@ export function windowLabel(window: AggregationWindow): string {
   return windowLabels[window];
 }
 
-export function buildHoverModel(stats: AggregateStats, context: HoverContext = {}): HoverModel {
+/** `summary` is the stats' lens title, passed in by a caller that already formatted it. */
+export function buildHoverModel(stats: AggregateStats, context: HoverContext = {}, summary: string = formatLensTitle(stats)): HoverModel {
   const { latency } = stats;
   const rows: HoverRow[] = latency.quantiles.map((q) => ({ label: percentileLabel(q.percentile), value: formatLatency(q.valueNs) }));
   rows.push({ label: 'max', value: formatLatency(latency.maxNs) });
@@ -76,7 +77,7 @@ export function buildHoverModel(stats: AggregateStats, context: HoverContext = {
     stats.count > 1 ? { sparkline: sparkline(counts), counts, lowerLabel: formatLatency(latency.histogram.lowerNs), upperLabel: formatLatency(latency.histogram.upperNs) } : undefined;
 
   const heading = `Production latency · ${windowLabel(stats.window)}${context.source === undefined ? '' : ` · ${context.source}`}`;
-  return { heading, summary: formatLensTitle(stats), rows, distribution, links, warnings: warningsFor(stats, context) };
+  return { heading, summary, rows, distribution, links, warnings: warningsFor(stats, context) };
 }
 
 function link(kind: HoverLink['kind'], label: string, ref: SpanRef): HoverLink {

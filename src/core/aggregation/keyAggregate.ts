@@ -3,6 +3,7 @@ import type { BucketCounters, BucketTotals } from './bucketTotals';
 import type { CodeLocation } from './codeLocation';
 import { LatencyDigest } from './latencyDigest';
 import type { LatencyMerger, SettledLatency } from './latencyMerger';
+import type { RecencyNode } from './recencyList';
 
 /**
  * A key's settled buckets (all but the newest two), merged: what a query would otherwise add up
@@ -49,12 +50,18 @@ export class TimeBucket implements BucketCounters {
     return slowest.length < limit || durationMs > (slowest[slowest.length - 1] as SpanRef).durationMs;
   }
 
+  /** Shifts in place: `splice` allocated an array per call, for most spans of a quiet bucket. */
   keep(ref: SpanRef, limit: number): void {
     const slowest = this.slowest;
     let at = slowest.length;
-    while (at > 0 && (slowest[at - 1] as SpanRef).durationMs < ref.durationMs) at--;
-    slowest.splice(at, 0, ref);
-    if (slowest.length > limit) slowest.length = limit;
+    if (at < limit) slowest.push(ref);
+    else if (at > 0 && ref.durationMs > (slowest[at - 1] as SpanRef).durationMs) at--;
+    else return;
+    while (at > 0 && (slowest[at - 1] as SpanRef).durationMs < ref.durationMs) {
+      slowest[at] = slowest[at - 1] as SpanRef;
+      at--;
+    }
+    slowest[at] = ref;
   }
 
   mergeFrom(other: TimeBucket, slowestLimit: number): void {
@@ -70,8 +77,11 @@ export class TimeBucket implements BucketCounters {
 }
 
 /** Everything kept for one location or one service + span name. */
-export class KeyAggregate {
+export class KeyAggregate implements RecencyNode<KeyAggregate> {
   readonly buckets = new Map<number, TimeBucket>();
+  /** Neighbours in the aggregator's eviction order. */
+  older: KeyAggregate | undefined;
+  younger: KeyAggregate | undefined;
   /** The bucket most spans go to (the current one), looked up without hashing. */
   hotIndex = Number.NaN;
   hot: TimeBucket | undefined;

@@ -19,6 +19,7 @@ import { byRecency, KeyAggregate, noteSeen, type ColdSummary } from './keyAggreg
 import { defaultExactLimit } from './latencyDigest';
 import { LatencyMerger } from './latencyMerger';
 import { readSampling, type SpanSampling } from './readSampling';
+import { RecencyList } from './recencyList';
 import { RecentSpanIds } from './recentSpanIds';
 
 export type LocateException = (span: Span, event: SpanEvent) => CodeLocation | undefined;
@@ -73,7 +74,18 @@ interface FileEntry {
   /** Function name asked for → the keys it matches, valid for `matchedAt` membership. */
   readonly matched: Map<string, KeyAggregate[]>;
   matchedAt: number;
+  /** The keys' locations in `locations()` order, valid for `sortedAt` membership. */
+  sorted: readonly CodeLocation[];
+  sortedAt: number;
 }
+
+/** A file's locations, and a stamp that changes whenever the list may have. */
+export interface FileLocations {
+  readonly stamp: number;
+  readonly locations: readonly CodeLocation[];
+}
+
+const noLocations: FileLocations = Object.freeze({ stamp: -1, locations: Object.freeze([]) });
 
 /** Updated in place when a query is answered again: a CodeLens pass should allocate little but its answers. */
 interface CachedStats {
@@ -112,6 +124,9 @@ export class SpanAggregator {
 
   private readonly locationKeys = new Map<string, KeyAggregate>();
   private readonly operationKeys = new Map<string, KeyAggregate>();
+  /** Each map's keys in eviction order (see evictOldest). */
+  private readonly locationOrder = new RecencyList<KeyAggregate>();
+  private readonly operationOrder = new RecencyList<KeyAggregate>();
   private readonly files = new Map<string, FileEntry>();
   private readonly operationIndex = new Map<string, Map<string, KeyAggregate>>();
   private readonly exceptions: ExceptionIndex;
@@ -192,6 +207,8 @@ export class SpanAggregator {
         this.health.negativeDuration++;
         continue;
       }
+      // A number from here on: float64 holds whole nanoseconds exactly up to 2^53 ns (about
+      // 104 days), far past maxDurationMs, and number arithmetic allocates nothing.
       const durationNs = Number(span.endNs - span.startNs);
       if (durationNs > this.maxDurationNs) {
         this.health.absurdDuration++;
@@ -234,31 +251,35 @@ export class SpanAggregator {
     const info = this.resourceInfo(span.resource);
     const sampling = readSampling(span);
     const location = this.locate(span);
+    // Both keys of a span point to one record of it, built only if one of them keeps it.
+    let ref: SpanRef | undefined;
     if (location !== undefined) {
       const key = this.locationKeyFor(location, info.service, span.name);
-      this.record(key, span, info, sampling, durationNs, timeMs, bucketIndex);
+      ref = this.record(key, span, info, sampling, durationNs, timeMs, bucketIndex, undefined);
       this.pendingFiles.add(location.file);
     }
-    this.record(this.operationKeyFor(info.service, span.name), span, info, sampling, durationNs, timeMs, bucketIndex);
+    this.record(this.operationKeyFor(info.service, span.name), span, info, sampling, durationNs, timeMs, bucketIndex, ref);
     this.pendingOperations = true;
     if (span.events.length > 0) this.ingestExceptions(span, info, timeMs);
   }
 
-  private record(key: KeyAggregate, span: Span, info: ResourceInfo, sampling: SpanSampling, durationNs: number, timeMs: number, bucketIndex: number): void {
+  /** Returns the span's record when one was built (or handed in), for the span's other key. */
+  private record(key: KeyAggregate, span: Span, info: ResourceInfo, sampling: SpanSampling, durationNs: number, timeMs: number, bucketIndex: number, built: SpanRef | undefined): SpanRef | undefined {
+    let ref = built;
     const bucket = key.bucket(bucketIndex, this.exactLimit);
     bucket.digest.add(durationNs);
     const error = span.statusCode === StatusCode.Error;
     const durationMs = durationNs / nsPerMs;
     if (error) {
       bucket.errors++;
-      if (key.latestError === undefined || key.latestError.endTimeMs <= timeMs) key.latestError = spanRef(span, info, durationMs, timeMs);
+      if (key.latestError === undefined || key.latestError.endTimeMs <= timeMs) key.latestError = ref ??= spanRef(span, info, durationMs, timeMs);
     }
     if (sampling.sampled === true) bucket.sampled++;
     else if (sampling.sampled === false) bucket.notSampled++;
     if (sampling.probability !== undefined && sampling.probability < bucket.minProbability) bucket.minProbability = sampling.probability;
     if (timeMs < bucket.firstMs) bucket.firstMs = timeMs;
     if (timeMs > bucket.lastMs) bucket.lastMs = timeMs;
-    if (bucket.wouldKeep(durationMs, this.slowestLimit)) bucket.keep(spanRef(span, info, durationMs, timeMs), this.slowestLimit);
+    if (bucket.wouldKeep(durationMs, this.slowestLimit)) bucket.keep((ref ??= spanRef(span, info, durationMs, timeMs)), this.slowestLimit);
     // Seen-values only need bucket precision (they are pruned at bucket boundaries), so a key
     // fed by one resource notes it once per bucket, not once per span.
     if (key.lastInfo !== info || bucketIndex > key.lastInfoIndex) {
@@ -270,6 +291,7 @@ export class SpanAggregator {
       key.seenVersion++;
     }
     key.version++;
+    return ref;
   }
 
   private ingestExceptions(span: Span, info: ResourceInfo, timeMs: number): void {
@@ -300,7 +322,7 @@ export class SpanAggregator {
    */
   private locationKeyFor(location: CodeLocation, service: string, name: string): KeyAggregate {
     let entry = this.files.get(location.file);
-    if (entry === undefined) this.files.set(location.file, (entry = { keys: new Set(), byLine: new Map(), membership: ++this.keysClock, matched: new Map(), matchedAt: -1 }));
+    if (entry === undefined) this.files.set(location.file, (entry = { keys: new Set(), byLine: new Map(), membership: ++this.keysClock, matched: new Map(), matchedAt: -1, sorted: [], sortedAt: -1 }));
     const line = location.line ?? -1;
     let byFunction = entry.byLine.get(line);
     if (byFunction === undefined) entry.byLine.set(line, (byFunction = new Map<string, KeyAggregate>()));
@@ -314,6 +336,7 @@ export class SpanAggregator {
     const key = new KeyAggregate(id, location, service, name, this.lastEvictionMs.get(this.locationKeys) ?? Number.NEGATIVE_INFINITY);
     key.seenSeq = key.placedSeq = ++this.seq;
     this.locationKeys.set(id, key);
+    this.locationOrder.append(key);
     byFunction.set(fn, key);
     entry.keys.add(key);
     entry.membership = ++this.keysClock;
@@ -333,6 +356,7 @@ export class SpanAggregator {
     const key = new KeyAggregate(id, undefined, service, name, this.lastEvictionMs.get(this.operationKeys) ?? Number.NEGATIVE_INFINITY);
     key.seenSeq = key.placedSeq = ++this.seq;
     this.operationKeys.set(id, key);
+    this.operationOrder.append(key);
     byName.set(name, key);
     this.operationsMembership = ++this.keysClock;
     if (this.operationKeys.size > this.maxKeys) this.evictOldest(this.operationKeys);
@@ -346,14 +370,13 @@ export class SpanAggregator {
    * new ones, even within one time bucket.
    */
   private evictOldest(map: Map<string, KeyAggregate>): void {
+    const order = map === this.locationKeys ? this.locationOrder : this.operationOrder;
     for (;;) {
-      const oldest = map.values().next();
-      if (oldest.done === true) return;
-      const key = oldest.value;
+      const key = order.oldest;
+      if (key === undefined) return;
       if (key.seenSeq > key.placedSeq) {
-        map.delete(key.id);
         key.placedSeq = this.seq;
-        map.set(key.id, key);
+        order.touch(key);
         continue;
       }
       this.removeKey(map, key);
@@ -365,6 +388,7 @@ export class SpanAggregator {
 
   private removeKey(map: Map<string, KeyAggregate>, key: KeyAggregate): void {
     map.delete(key.id);
+    (key.location === undefined ? this.operationOrder : this.locationOrder).remove(key);
     if (key.location === undefined) {
       const byName = this.operationIndex.get(key.service);
       byName?.delete(key.name);
@@ -472,6 +496,8 @@ export class SpanAggregator {
   clear(): void {
     this.locationKeys.clear();
     this.operationKeys.clear();
+    this.locationOrder.clear();
+    this.operationOrder.clear();
     this.operationIndex.clear();
     this.files.clear();
     this.exceptions.clear();
@@ -546,7 +572,25 @@ export class SpanAggregator {
       }
       out.push({ location: key.location, count, errorCount });
     }
-    return out.sort((a, b) => (a.location.line ?? 0) - (b.location.line ?? 0) || (a.location.function ?? '').localeCompare(b.location.function ?? ''));
+    return out.sort((a, b) => byLineThenFunction(a.location, b.location));
+  }
+
+  /**
+   * The locations of a file that have keys, in `locations()` order, without their counts. The
+   * stamp is unique across the aggregator's life and changes exactly when keys join or leave
+   * the file, so a caller that grouped the list before can keep its grouping while it holds.
+   */
+  fileLocations(file: string): FileLocations {
+    this.expireIfDue(this.now());
+    const entry = this.files.get(file);
+    if (entry === undefined) return noLocations;
+    if (entry.sortedAt !== entry.membership) {
+      const sorted: CodeLocation[] = [];
+      for (const key of entry.keys) if (key.location !== undefined) sorted.push(key.location);
+      entry.sorted = sorted.sort(byLineThenFunction);
+      entry.sortedAt = entry.membership;
+    }
+    return { stamp: entry.sortedAt, locations: entry.sorted };
   }
 
   /** Files that have location data. */
@@ -719,6 +763,10 @@ export class SpanAggregator {
     key.cold = cold;
     return cold;
   }
+}
+
+function byLineThenFunction(a: CodeLocation, b: CodeLocation): number {
+  return (a.line ?? 0) - (b.line ?? 0) || (a.function ?? '').localeCompare(b.function ?? '');
 }
 
 function versionSum(keys: readonly KeyAggregate[]): number {

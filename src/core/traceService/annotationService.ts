@@ -2,7 +2,7 @@ import type { AggregateStats, AggregationChange, SpanRef } from '../aggregation/
 import type { AggregationWindow } from '../aggregation/aggregationWindow';
 import { locateAttributes, type CodeLocation } from '../aggregation/codeLocation';
 import { formatCount, formatLatency, formatLensTitle } from '../aggregation/formatLensTitle';
-import { buildHoverModel, windowLabel, type HoverModel } from '../aggregation/hoverModel';
+import { buildHoverModel, windowLabel, type HoverContext, type HoverModel } from '../aggregation/hoverModel';
 import { SpanAggregator, type AddOptions } from '../aggregation/spanAggregator';
 import type { CandidateLocation } from '../mapping/codeLocation';
 import { extractSpanLocations } from '../mapping/extractSpanLocations';
@@ -122,12 +122,54 @@ interface HeldBatch {
   readonly pinned: ReadonlyMap<Span, CodeLocation> | undefined;
 }
 
-type Mapped = { readonly path: string; readonly line: number | undefined; readonly column: number | undefined } | null;
+/** What a function's title and hover were formatted with, besides its stats. */
+interface FormatContext {
+  readonly sourceLabel: string;
+  readonly checkoutVersion: string | undefined;
+  readonly checkoutCommit: string | undefined;
+}
+
+/** What was last built for a function, reused while its inputs are the same objects and values. */
+interface BuiltFunction {
+  readonly stats: AggregateStats;
+  readonly inputs: FormatContext;
+  readonly title: string;
+  readonly contextLabel: string;
+  readonly hover: HoverModel;
+  readonly lineText: string;
+  links: readonly AnnotationLink[] | undefined;
+  /** `sourcesEpoch` when `links` got their sources. */
+  linksEpoch: number;
+  annotation: FunctionAnnotation | undefined;
+}
+
+/** One function of a document (or one line without a function name), as last grouped. */
+interface FunctionGroup {
+  readonly id: string;
+  readonly target: FunctionTarget;
+  readonly function: string | undefined;
+  /** 1-based, ascending. */
+  readonly lines: readonly number[];
+  built: BuiltFunction | undefined;
+}
+
+/** A raw path and line that maps into the workspace, with the locations its spans were given. */
+interface MappedPath {
+  readonly path: string;
+  readonly line: number | undefined;
+  readonly column: number | undefined;
+  /** Function ('' for none) → location: spans of one place share one object instead of one each. */
+  readonly locations: Map<string, CodeLocation>;
+}
+
+type Mapped = MappedPath | null;
 
 const maxResolutions = 50_000;
 const maxTraceSources = 100_000;
 const maxFileSources = 50_000;
 const maxFramesPerException = 8;
+/** Documents whose grouping and built annotations are kept; the editor asks for the open ones. */
+const maxDocuments = 200;
 /** Spans held while the mapping is not configured; past this they are added unmapped. */
 const maxHeldSpans = 1_000_000;
 const heldPollMs = 50;
@@ -140,7 +182,12 @@ const heldPollMs = 50;
  */
 export class AnnotationService {
   private readonly aggregator: SpanAggregator;
-  private readonly resolved = new Map<string, Mapped>();
+  /**
+   * Service → raw path → raw line (−1 for none) → where it maps. Nested so that placing a span
+   * hashes strings it already holds instead of building a key string for it.
+   */
+  private readonly resolved = new Map<string, Map<string, Map<number, Mapped>>>();
+  private resolvedCount = 0;
   private readonly resolving = new Map<string, Promise<Mapped>>();
   /** Exception events of the batch being added → where they threw, in the workspace. */
   private eventLocations = new WeakMap<SpanEvent, CodeLocation | undefined>();
@@ -152,7 +199,14 @@ export class AnnotationService {
    */
   private traceSources = new Map<string, string>();
   private oldTraceSources = new Map<string, string>();
-  private readonly fileSources = new Map<string, Map<string, number>>();
+  /** Bumped whenever `sourceOf` may answer differently for a trace it already knew. */
+  private sourcesEpoch = 0;
+  /** Workspace file → source → when it last fed the file (ms); two generations, like traceSources. */
+  private fileSources = new Map<string, Map<string, number>>();
+  private oldFileSources = new Map<string, Map<string, number>>();
+  /** `now()` once per batch: the sources of a file are only ordered by recency. */
+  private batchNowMs = 0;
+  private readonly documents = new Map<string, { readonly stamp: number; readonly groups: readonly FunctionGroup[] }>();
   private currentSource = '';
   /** Locations of the batch being added that were settled before it came (remote function spans). */
   private pinned: ReadonlyMap<Span, CodeLocation> | undefined;
@@ -244,55 +298,127 @@ export class AnnotationService {
   /** The mapping configuration or file index changed: remembered resolutions may now be wrong. */
   mappingChanged(): void {
     this.resolved.clear();
+    this.resolvedCount = 0;
     this.releaseHeld();
   }
 
   async statsForDocument(fsPath: string): Promise<DocumentAnnotations> {
     await this.idle();
     const checkout = (await this.deps.checkout?.(fsPath)) ?? { version: undefined, commit: undefined };
-    const groups = new Map<string, { target: FunctionTarget; function: string | undefined; lines: Set<number> }>();
-    for (const { location } of this.aggregator.locations(fsPath)) {
+    const groups = this.groupsOf(fsPath);
+    let sourceLabel = '';
+    const sources = this.fileSources.get(fsPath) ?? this.oldFileSources.get(fsPath);
+    if (sources !== undefined) sourceLabel = sources.size === 1 ? (sources.keys().next().value as string) : [...sources.entries()].sort((a, b) => b[1] - a[1]).map(([s]) => s).join(', ');
+    const context: FormatContext = { sourceLabel, checkoutVersion: checkout.version, checkoutCommit: checkout.commit };
+    const present: FunctionGroup[] = [];
+    const stats: AggregateStats[] = [];
+    for (const group of groups) {
+      const found = this.statsOf(fsPath, group.target);
+      if (found === undefined) continue;
+      present.push(group);
+      stats.push(found);
+    }
+    const heat = heatOf(stats);
+    const functions: FunctionAnnotation[] = new Array<FunctionAnnotation>(present.length);
+    for (let i = 0; i < present.length; i++) functions[i] = this.annotate(present[i] as FunctionGroup, stats[i] as AggregateStats, heat[i], context);
+    return { fsPath, window: this.aggregator.window, functions };
+  }
+
+  /**
+   * The file's locations grouped by function (or by line without one), ordered by first line,
+   * kept while no key joins or leaves the file. Groups carry what was last built for them.
+   */
+  private groupsOf(fsPath: string): readonly FunctionGroup[] {
+    const { stamp, locations } = this.aggregator.fileLocations(fsPath);
+    const known = this.documents.get(fsPath);
+    if (known !== undefined && known.stamp === stamp) return known.groups;
+    const previous = new Map<string, FunctionGroup>();
+    for (const group of known?.groups ?? []) previous.set(group.id, group);
+    const byId = new Map<string, { target: FunctionTarget; function: string | undefined; lines: Set<number> }>();
+    for (const location of locations) {
       const fn = location.function;
       const id = fn !== undefined ? `f\n${fn}` : `l\n${String(location.line ?? -1)}`;
-      let group = groups.get(id);
+      let group = byId.get(id);
       if (group === undefined) {
         const target: FunctionTarget = fn !== undefined ? { function: fn } : { line: location.line ?? -1 };
-        groups.set(id, (group = { target, function: fn, lines: new Set() }));
+        byId.set(id, (group = { target, function: fn, lines: new Set() }));
       }
       if (location.line !== undefined) group.lines.add(location.line);
     }
-    const sourceList = [...(this.fileSources.get(fsPath)?.entries() ?? [])].sort((a, b) => b[1] - a[1]).map(([s]) => s);
-    const sourceLabel = sourceList.join(', ');
-    const built: { group: { target: FunctionTarget; function: string | undefined; lines: Set<number> }; stats: AggregateStats }[] = [];
-    for (const group of groups.values()) {
-      const stats = this.statsOf(fsPath, group.target);
-      if (stats !== undefined) built.push({ group, stats });
+    const groups: FunctionGroup[] = [];
+    for (const [id, { target, function: fn, lines }] of byId) {
+      const sorted = [...lines].sort((a, b) => a - b);
+      const old = previous.get(id);
+      // A group whose lines did not move keeps what was built for it: the new keys were elsewhere.
+      groups.push(old !== undefined && sameNumbers(old.lines, sorted) ? old : { id, target, function: fn, lines: sorted, built: undefined });
     }
-    const heat = heatOf(built.map((b) => b.stats));
-    const functions = built.map(({ group, stats }, i): FunctionAnnotation => {
-      const hover = buildHoverModel(stats, {
-        ...(sourceLabel === '' ? {} : { source: sourceLabel }),
-        ...(checkout.version === undefined ? {} : { checkoutVersion: checkout.version }),
-        ...(checkout.commit === undefined ? {} : { checkoutCommit: checkout.commit }),
-      });
-      const links = hover.links.map((link): AnnotationLink => ({ ...link, source: this.sourceOf(link.traceId) }));
-      const high = stats.latency.quantiles[stats.latency.quantiles.length - 1];
-      return {
-        target: group.target,
-        function: group.function,
-        lines: [...group.lines].sort((a, b) => a - b),
-        title: formatLensTitle(stats),
-        context: [windowLabel(stats.window), sourceLabel].filter((part) => part !== '').join(' · '),
-        hover,
-        links,
-        count: stats.count,
-        errorCount: stats.errorCount,
-        heat: heat[i],
-        lineText: `${high === undefined ? '' : `p${String(high.percentile)} ${formatLatency(high.valueNs)} · `}${formatCount(stats.count)} ${stats.count === 1 ? 'call' : 'calls'}`,
+    // Stable, like the order the figures are shown in: by first line, then as located.
+    groups.sort((a, b) => (a.lines[0] ?? 0) - (b.lines[0] ?? 0));
+    if (known === undefined && this.documents.size >= maxDocuments) this.documents.clear();
+    this.documents.set(fsPath, { stamp, groups });
+    return groups;
+  }
+
+  /**
+   * One function's annotation. The aggregator answers an unchanged query with the same stats
+   * object, so while the stats, the sources and the checkout are what they were, the title and
+   * hover are not formatted again and the previous annotation is handed back as it was.
+   */
+  private annotate(group: FunctionGroup, stats: AggregateStats, heat: 'hot' | 'warm' | undefined, context: FormatContext): FunctionAnnotation {
+    let built = group.built;
+    if (built === undefined || built.stats !== stats || !sameContext(built.inputs, context)) {
+      const title = formatLensTitle(stats);
+      const hoverContext: HoverContext = {
+        ...(context.sourceLabel === '' ? {} : { source: context.sourceLabel }),
+        ...(context.checkoutVersion === undefined ? {} : { checkoutVersion: context.checkoutVersion }),
+        ...(context.checkoutCommit === undefined ? {} : { checkoutCommit: context.checkoutCommit }),
       };
-    });
-    functions.sort((a, b) => (a.lines[0] ?? 0) - (b.lines[0] ?? 0));
-    return { fsPath, window: this.aggregator.window, functions };
+      const hover = buildHoverModel(stats, hoverContext, title);
+      const high = stats.latency.quantiles[stats.latency.quantiles.length - 1];
+      const window = windowLabel(stats.window);
+      built = {
+        stats,
+        inputs: context,
+        title,
+        contextLabel: context.sourceLabel === '' ? window : `${window} · ${context.sourceLabel}`,
+        hover,
+        lineText: `${high === undefined ? '' : `p${String(high.percentile)} ${formatLatency(high.valueNs)} · `}${formatCount(stats.count)} ${stats.count === 1 ? 'call' : 'calls'}`,
+        links: undefined,
+        linksEpoch: -1,
+        annotation: undefined,
+      };
+      group.built = built;
+    }
+    // Which source can open a linked trace changes as traces arrive, apart from the figures.
+    if (built.links === undefined || built.linksEpoch !== this.sourcesEpoch) {
+      const links = this.linksOf(built.hover, built.links);
+      if (links !== built.links) built.annotation = undefined;
+      built.links = links;
+      built.linksEpoch = this.sourcesEpoch;
+    }
+    const known = built.annotation;
+    if (known !== undefined && known.heat === heat) return known;
+    const annotation: FunctionAnnotation = {
+      target: group.target,
+      function: group.function,
+      lines: group.lines,
+      title: built.title,
+      context: built.contextLabel,
+      hover: built.hover,
+      links: built.links,
+      count: stats.count,
+      errorCount: stats.errorCount,
+      heat,
+      lineText: built.lineText,
+    };
+    built.annotation = annotation;
+    return annotation;
+  }
+
+  /** The hover's links with their sources; `previous` itself when no source changed. */
+  private linksOf(hover: HoverModel, previous: readonly AnnotationLink[] | undefined): readonly AnnotationLink[] {
+    if (previous !== undefined && previous.length === hover.links.length && previous.every((link) => link.source === this.sourceOf(link.traceId))) return previous;
+    return hover.links.map((link): AnnotationLink => ({ kind: link.kind, label: link.label, traceId: link.traceId, spanId: link.spanId, source: this.sourceOf(link.traceId) }));
   }
 
   async spansForFunction(fsPath: string, target: FunctionTarget, limit = 50): Promise<readonly SpanChoice[]> {
@@ -351,7 +477,7 @@ export class AnnotationService {
     for (const span of spans) {
       this.noteSource(span.traceId, source);
       const raw = locateAttributes(span.attributes);
-      if (raw !== undefined) pending.push(this.resolveRaw(span.resource.serviceName, raw.file, raw.line));
+      if (raw !== undefined && this.knownResolution(span.resource.serviceName, raw.file, raw.line) === undefined) pending.push(this.resolveRaw(span.resource.serviceName, raw.file, raw.line));
       for (const event of span.events) {
         const text = event.attributes['exception.stacktrace'];
         if (typeof text !== 'string' || text === '') continue;
@@ -361,6 +487,7 @@ export class AnnotationService {
     await Promise.all(pending);
     this.eventLocations = events;
     this.currentSource = source;
+    this.batchNowMs = this.now();
     this.pinned = pinned;
     try {
       this.aggregator.add(spans, { time });
@@ -379,10 +506,14 @@ export class AnnotationService {
     }
     const raw = locateAttributes(span.attributes);
     if (raw === undefined) return undefined;
-    const mapped = this.resolved.get(resolutionKey(span.resource.serviceName, raw.file, raw.line));
+    const mapped = this.knownResolution(span.resource.serviceName, raw.file, raw.line);
     if (mapped === undefined || mapped === null) return undefined;
-    const line = mapped.line ?? raw.line;
-    const location: CodeLocation = { file: mapped.path, ...(line === undefined ? {} : { line }), ...(raw.function === undefined ? {} : { function: raw.function }) };
+    let location = mapped.locations.get(raw.function ?? '');
+    if (location === undefined) {
+      const line = mapped.line ?? raw.line;
+      location = { file: mapped.path, ...(line === undefined ? {} : { line }), ...(raw.function === undefined ? {} : { function: raw.function }) };
+      mapped.locations.set(raw.function ?? '', location);
+    }
     this.noteFileSource(mapped.path);
     return location;
   }
@@ -405,9 +536,9 @@ export class AnnotationService {
 
   /** At most one resolution per service, path and line, in flight or remembered. */
   private resolveRaw(service: string, path: string, line: number | undefined, column?: number): Promise<Mapped> {
-    const key = resolutionKey(service, path, line);
-    const known = this.resolved.get(key);
+    const known = this.knownResolution(service, path, line);
     if (known !== undefined) return Promise.resolve(known);
+    const key = resolutionKey(service, path, line);
     const inFlight = this.resolving.get(key);
     if (inFlight !== undefined) return inFlight;
     const attributes: Attributes = { 'code.file.path': path, ...(line === undefined ? {} : { 'code.line.number': line }), ...(column === undefined ? {} : { 'code.column.number': column }) };
@@ -415,23 +546,38 @@ export class AnnotationService {
     const ready = this.deps.mappingReady();
     const promise = this.deps
       .resolve(stand, { includeLibraryFrames: true })
-      .then((result): Mapped => (result.location === undefined ? null : { path: result.location.path, line: result.location.line, column: result.location.column }))
+      .then((result): Mapped => (result.location === undefined ? null : { path: result.location.path, line: result.location.line, column: result.location.column, locations: new Map() }))
       .catch((): Mapped => null)
       .then((mapped) => {
         this.resolving.delete(key);
         // Before the folders are known every path is "not found"; that must not stick.
-        if (mapped !== null || ready) {
-          if (this.resolved.size >= maxResolutions) this.resolved.clear();
-          this.resolved.set(key, mapped);
-        }
+        if (mapped !== null || ready) this.remember(service, path, line, mapped);
         return mapped;
       });
     this.resolving.set(key, promise);
     return promise;
   }
 
+  private knownResolution(service: string, path: string, line: number | undefined): Mapped | undefined {
+    return this.resolved.get(service)?.get(path)?.get(line ?? -1);
+  }
+
+  private remember(service: string, path: string, line: number | undefined, mapped: Mapped): void {
+    if (this.resolvedCount >= maxResolutions) {
+      this.resolved.clear();
+      this.resolvedCount = 0;
+    }
+    let byPath = this.resolved.get(service);
+    if (byPath === undefined) this.resolved.set(service, (byPath = new Map<string, Map<number, Mapped>>()));
+    let byLine = byPath.get(path);
+    if (byLine === undefined) byPath.set(path, (byLine = new Map<number, Mapped>()));
+    if (!byLine.has(line ?? -1)) this.resolvedCount++;
+    byLine.set(line ?? -1, mapped);
+  }
+
   private noteSource(traceId: string, source: string): void {
     if (this.traceSources.get(traceId) === source) return;
+    this.sourcesEpoch++;
     this.traceSources.set(traceId, source);
     if (this.traceSources.size >= maxTraceSources / 2) {
       this.oldTraceSources = this.traceSources;
@@ -443,21 +589,22 @@ export class AnnotationService {
     return this.traceSources.get(traceId) ?? this.oldTraceSources.get(traceId);
   }
 
+  /**
+   * Bounded like the aggregator's keys, so a flood of distinct paths cannot grow it forever, in
+   * two generations for the reason given at traceSources: a file fed again moves to the young
+   * one, and those not fed since the young one last filled up are forgotten.
+   */
   private noteFileSource(file: string): void {
     let sources = this.fileSources.get(file);
     if (sources === undefined) {
-      this.fileSources.set(file, (sources = new Map<string, number>()));
-      // Bounded like the aggregator's keys: a flood of distinct paths must not grow this forever.
-      if (this.fileSources.size > maxFileSources) {
-        const oldest = this.fileSources.keys().next();
-        if (oldest.done !== true) this.fileSources.delete(oldest.value);
-      }
-    } else if (this.fileSources.size > maxFileSources / 2) {
-      // Keep recently fed files at the young end once the bound is in sight.
-      this.fileSources.delete(file);
+      sources = this.oldFileSources.get(file) ?? new Map<string, number>();
       this.fileSources.set(file, sources);
+      if (this.fileSources.size >= maxFileSources / 2) {
+        this.oldFileSources = this.fileSources;
+        this.fileSources = new Map();
+      }
     }
-    sources.set(this.currentSource, this.now());
+    sources.set(this.currentSource, this.batchNowMs);
   }
 
   private statsOf(fsPath: string, target: FunctionTarget): AggregateStats | undefined {
@@ -471,6 +618,16 @@ export class AnnotationService {
     }
     if (change.files.size > 0) this.deps.emit({ files: [...change.files], all: false });
   }
+}
+
+function sameContext(a: FormatContext, b: FormatContext): boolean {
+  return a.sourceLabel === b.sourceLabel && a.checkoutVersion === b.checkoutVersion && a.checkoutCommit === b.checkoutCommit;
+}
+
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function resolutionKey(service: string, path: string, line: number | undefined): string {

@@ -80,6 +80,43 @@ describe('AnnotationService (the worker side of editor annotations)', () => {
     assert.ok(events.some((e) => e.files.includes('/ws/src/pay.ts')));
   });
 
+  it('answers a repeated request with the same figures, and shows new spans, sources and checkouts as they come', async () => {
+    let checkout = { version: '1.2.0', commit: undefined as string | undefined };
+    let nowMs = t0Ms;
+    const local = new AnnotationService({ resolve: fakeResolver(calls), mappingReady: () => true, emit: () => undefined, checkout: () => Promise.resolve(checkout), now: () => nowMs, expiryIntervalMs: 0, notifyDelayMs: 0 });
+    const at = (fn: string, line: number) => ({ 'code.file.path': '/app/src/d.ts', 'code.line.number': line, 'code.function.name': fn });
+    await local.add([span(10, at('pay', 5)), span(20, at('pay', 5)), span(4, at('ship', 30))], 'local', 'spanEnd');
+    const first = await local.statsForDocument('/ws/src/d.ts');
+    const again = await local.statsForDocument('/ws/src/d.ts');
+    assert.deepEqual(again, first);
+    assert.deepEqual(first.functions.map((f) => f.title), ['p50 10 ms · p95 20 ms · p99 20 ms · 2 calls · 0% errors', 'p50 4 ms · p95 4 ms · p99 4 ms · 1 call · 0% errors']);
+    assert.deepEqual(first.functions[0]?.hover.warnings, []);
+
+    // More spans for one function, from a backend this time, the slowest so far among them.
+    const slow = span(90, at('pay', 5));
+    nowMs += 1000;
+    await local.add([slow], 'tempo', 'spanEnd');
+    const [pay, ship] = (await local.statsForDocument('/ws/src/d.ts')).functions;
+    assert.ok(pay && ship);
+    assert.equal(pay.title, 'p50 20 ms · p95 90 ms · p99 90 ms · 3 calls · 0% errors');
+    assert.equal(pay.hover.summary, pay.title);
+    assert.deepEqual(pay.links.map((l) => [l.kind, l.traceId, l.source]), [['slowest', slow.traceId, 'tempo']]);
+    assert.equal(pay.context, 'last hour · tempo, local', 'the file now has two sources, latest first');
+    assert.equal(ship.title, first.functions[1]?.title, 'the other function kept its figures');
+    assert.equal(ship.context, 'last hour · tempo, local');
+
+    // The checkout moves on while production still runs 1.2.0.
+    checkout = { version: '1.3.0', commit: undefined };
+    const moved = await local.statsForDocument('/ws/src/d.ts');
+    assert.match(moved.functions[1]?.hover.warnings.join('\n') ?? '', /version 1\.2\.0; the checkout is 1\.3\.0/);
+
+    // The same trace fed again from another source: its link now opens it there.
+    await local.add([{ ...slow, spanId: 'ffffffffffffffff' }], 'files', 'spanEnd');
+    const relinked = (await local.statsForDocument('/ws/src/d.ts')).functions[0];
+    assert.equal(relinked?.links[0]?.source, 'files');
+    local.dispose();
+  });
+
   it('does not remember "not found" before the mapping is configured', async () => {
     let ready = false;
     const local = new AnnotationService({ resolve: fakeResolver(calls), mappingReady: () => ready, emit: () => undefined, now: () => t0Ms, expiryIntervalMs: 0, maxMappingWaitMs: 0 });
