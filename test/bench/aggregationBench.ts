@@ -7,6 +7,7 @@ import type { Attributes } from '../../src/core/model/attributes';
 import { createResource, createSpan, StatusCode, type Resource, type Span } from '../../src/core/model/span';
 import { AnnotationService } from '../../src/core/traceService/annotationService';
 import type { Figure } from './benchReport';
+import { seededRandom } from '../seededRandom';
 
 /**
  * Issue 7's aggregation targets, measured on the vscode-free core: ingest throughput into the
@@ -22,16 +23,6 @@ const batchSize = 10_000;
 const windowMs = 24 * 3_600_000;
 const nowMs = Date.UTC(2024, 0, 1);
 
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussian(next: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
@@ -98,7 +89,7 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 function ingestFigures(aggregator: SpanAggregator, all: readonly FunctionSite[]): Figure[] {
-  const next = random(7);
+  const next = seededRandom(7);
   let ingestMs = 0;
   let ingestCpuUs = 0;
   // A day of traffic replayed in time order, so the 24 h window ends up full.
@@ -130,7 +121,7 @@ function ingestFigures(aggregator: SpanAggregator, all: readonly FunctionSite[])
  * per file while the steady state is every refresh.
  */
 function queryFigures(aggregator: SpanAggregator, all: readonly FunctionSite[]): Figure[] {
-  const next = random(11);
+  const next = seededRandom(11);
   const file = (all[0] as FunctionSite).file;
   const inFile = all.filter((s) => s.file === file);
   const names = inFile.map((site) => site.name.slice(site.name.indexOf('.') + 1));
@@ -186,7 +177,7 @@ async function serviceFigures(all: readonly FunctionSite[]): Promise<Figure[]> {
   };
   const service = new AnnotationService({ resolve: identity, mappingReady: () => true, emit: () => undefined, now: () => nowMs, expiryIntervalMs: 0, notifyDelayMs: 0 });
   await service.configure({ window: '24h', percentiles: [50, 95, 99] });
-  const next = random(13);
+  const next = seededRandom(13);
   const startMs = nowMs - windowMs + 60_000;
   const stepMs = (nowMs - startMs) / (spanTotal / batchSize);
   for (let done = 0; done < spanTotal; done += batchSize) {
@@ -227,7 +218,7 @@ async function serviceFigures(all: readonly FunctionSite[]): Promise<Figure[]> {
 }
 
 function digestFigures(): Figure[] {
-  const next = random(5);
+  const next = seededRandom(5);
   const values = Float64Array.from({ length: 1_000_000 }, () => 20e6 * Math.exp(gaussian(next)));
   const digest = new LatencyDigest();
   const start = performance.now();
@@ -237,7 +228,7 @@ function digestFigures(): Figure[] {
 }
 
 function accuracyFigures(): Figure[] {
-  const next = random(3);
+  const next = seededRandom(3);
   const shapes: [string, () => number][] = [
     ['log-normal', () => 20e6 * Math.exp(gaussian(next))],
     ['bimodal', () => (next() < 0.7 ? 300e3 * Math.exp(0.2 * gaussian(next)) : 80e6 * Math.exp(0.3 * gaussian(next)))],
@@ -272,7 +263,7 @@ function calibrationFigure(): Figure {
 }
 
 export async function benchAggregation(): Promise<Figure[]> {
-  const all = sites(random(1));
+  const all = sites(seededRandom(1));
   const aggregator = new SpanAggregator({ window: '24h', now: () => nowMs, schedule: () => undefined });
   const figures = [calibrationFigure(), ...ingestFigures(aggregator, all)];
   const memory = aggregator.retainedDigestBytes();

@@ -5,6 +5,7 @@ import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
 import { decodeOtlpProtobuf } from '../../src/core/formats/otlpProtobuf';
 import { TraceSetBuilder } from '../../src/core/model/traceSetBuilder';
 import type { Figure } from './benchReport';
+import { seededRandom } from '../seededRandom';
 
 /**
  * The OTLP protobuf decoder against its target: a 100k-span ExportTraceServiceRequest, as the
@@ -16,17 +17,6 @@ import type { Figure } from './benchReport';
 const spanCount = 100_000;
 const targetMs = 500;
 
-/** A small deterministic generator (mulberry32), so every run decodes the same bytes. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hexId(next: () => number, bytes: number): string {
   let out = '';
@@ -50,7 +40,7 @@ const stack = Array.from({ length: 12 }, (_, i) => `    at handler${i} (/srv/app
 
 /** ReadableSpans for `count` spans: traces of ten spans over five services, ten attributes each, some events. */
 export function makeBenchSpans(count: number, seed = 42): ReadableSpan[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const resources: SdkResource[] = services.map((name, i) =>
     resourceFromAttributes({
       'service.name': name,

@@ -8,6 +8,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import * as vscode from 'vscode';
 import { extensionId } from '../../src/shared/contract';
+import { eventually } from './eventually';
 
 /*
  * Black-box: spans go in through the built-in receiver with the real OTel SDK; annotations are
@@ -56,17 +57,6 @@ function lineOf(file: string, needle: string): number {
   return index + 1;
 }
 
-async function eventually<T>(what: string, attempt: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await attempt();
-    } catch (error: unknown) {
-      if (Date.now() > deadline) throw new Error(`${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}
 
 /** Nearest-rank percentile, the definition "exact below the threshold" means. */
 function nearestRank(values: readonly number[], p: number): number {

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { stringAttribute } from '../../src/core/model/attributes';
 import { decodeOtlpProtobuf } from '../../src/core/formats/otlpProtobuf';
 import type { Span } from '../../src/core/model/span';
+import { eventually } from './eventually';
 
 interface Location {
   uri: vscode.Uri;
@@ -75,18 +76,6 @@ function lineOf(file: string, needle: string): number {
   return index + 1;
 }
 
-/** Retries while the file watcher has not yet told the index about files the test just wrote. */
-async function eventually<T>(what: string, attempt: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await attempt();
-    } catch (error: unknown) {
-      if (Date.now() > deadline) throw new Error(`${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}
 
 describe('SpanLens: Go to Code and Explain Code Mapping', () => {
   let dir: string;

@@ -5,6 +5,8 @@ import { extensionId } from '../../src/shared/contract';
 import type { RemoteFunctionSpansReport } from '../../src/core/traceService/traceServiceProtocol';
 import { startFakeTempo } from '../unit/core/backends/fakeBackends';
 import { sendText, TestServer } from '../unit/core/backends/testServer';
+import { eventually } from './eventually';
+import { rejectionOf } from './rejectionOf';
 
 /*
  * Black-box: the command asks a local Tempo stand-in (which refuses what Tempo refuses) for the
@@ -15,17 +17,6 @@ import { sendText, TestServer } from '../unit/core/backends/testServer';
 const command = 'spanlens.showRemoteLatencyForFile';
 const productionFile = '/app/sample-service/src/checkout.ts';
 
-async function eventually<T>(what: string, attempt: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await attempt();
-    } catch (error: unknown) {
-      if (Date.now() > deadline) throw new Error(`${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}
 
 async function chargeLens(line: number): Promise<vscode.CodeLens | undefined> {
   const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[] | undefined>('vscode.executeCodeLensProvider', uriOfCheckout())) ?? [];
@@ -43,16 +34,6 @@ function uriOfCheckout(): vscode.Uri {
   const folder = vscode.workspace.workspaceFolders?.[0];
   assert.ok(folder);
   return vscode.Uri.file(join(folder.uri.fsPath, 'sample-service', 'src', 'checkout.ts'));
-}
-
-async function rejectionOf(argument: unknown): Promise<Error> {
-  try {
-    await vscode.commands.executeCommand(command, argument);
-  } catch (error: unknown) {
-    assert.ok(error instanceof Error);
-    return error;
-  }
-  throw new Error(`${command} resolved; it was expected to reject`);
 }
 
 /**
@@ -107,7 +88,7 @@ describe('SpanLens: production latency of a file’s functions from a remote sou
 
   it('with no source configured, says so (and offers to add one) instead of failing obscurely', async () => {
     await config().update('sources', [], vscode.ConfigurationTarget.Global);
-    const error = await rejectionOf({ uri, interactive: false });
+    const error = await rejectionOf(command, { uri, interactive: false });
     assert.match(error.message, /no remote trace source is configured/);
   });
 
@@ -148,7 +129,7 @@ describe('SpanLens: production latency of a file’s functions from a remote sou
     const broken = await TestServer.start((_req, res) => sendText(res, 503, 'ingesters unavailable'));
     servers.push(broken);
     await config().update('sources', [{ name: 'tempo-down', type: 'tempo', url: broken.url }], vscode.ConfigurationTarget.Global);
-    const error = await rejectionOf({ uri, source: 'tempo-down', interactive: false });
+    const error = await rejectionOf(command, { uri, source: 'tempo-down', interactive: false });
     assert.match(error.message, /Trace source "tempo-down" failed with HTTP 503: ingesters unavailable/);
   });
 });

@@ -5,6 +5,7 @@ import { extensionId } from '../../src/shared/contract';
 import { haveSharedFixtures, readFixtureJson, sharedFixturesDir } from '../unit/sharedFixtures';
 import { startFakeJaeger, startFakeTempo, startFakeZipkin } from '../unit/core/backends/fakeBackends';
 import { closedPort, type TestServer } from '../unit/core/backends/testServer';
+import { rejectionOf } from './rejectionOf';
 
 interface OpenResult {
   traceId: string;
@@ -21,17 +22,6 @@ const tempoId = '5b8efff798038103d269b633813fc60c';
 const zipkinToken = 'zipkin-token-do-not-leak';
 const tempoUser = '812345';
 const tempoPassword = 'glc_tempo-secret';
-
-/** Settles a command's promise and returns what it rejected with. */
-async function rejectionOf(command: string, argument?: unknown): Promise<Error> {
-  try {
-    await vscode.commands.executeCommand(command, argument);
-  } catch (error: unknown) {
-    assert.ok(error instanceof Error);
-    return error;
-  }
-  throw new Error(`${command} resolved; it was expected to reject`);
-}
 
 describe('SpanLens: remote sources (Jaeger, Tempo, Zipkin replaying recorded responses)', function () {
   this.timeout(60_000);

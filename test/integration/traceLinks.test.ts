@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { startFakeJaeger } from '../unit/core/backends/fakeBackends';
 import type { TestServer } from '../unit/core/backends/testServer';
 import { otlpJsonOf, recordSdkSpans } from '../unit/sdkTraces';
+import { rejectionOf } from './rejectionOf';
 
 interface OpenResult {
   traceId: string;
@@ -14,16 +15,6 @@ interface OpenResult {
 }
 
 const unknownId = 'b7ad6b7169203331b7ad6b7169203331';
-
-async function rejectionOf(command: string, argument?: unknown): Promise<Error> {
-  try {
-    await vscode.commands.executeCommand(command, argument);
-  } catch (error: unknown) {
-    assert.ok(error instanceof Error);
-    return error;
-  }
-  throw new Error(`${command} resolved; it was expected to reject`);
-}
 
 /** The command a document link runs, and the argument it passes. */
 function commandOf(link: vscode.DocumentLink): { command: string; traceId: string } {

@@ -1,18 +1,9 @@
 import type { AggregateStats } from '../../../../src/core/aggregation/aggregateStats';
 import { durationNs } from '../../../../src/core/model/units';
 import { createResource, createSpan, type Resource, type Span, type SpanInit } from '../../../../src/core/model/span';
+import { seededRandom } from '../../../seededRandom';
 
-/** mulberry32: a seeded generator, so a failing case fails the same way every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 /** Box–Muller on the seeded generator. */
 export function normal(next: () => number): number {

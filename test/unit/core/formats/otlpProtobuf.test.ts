@@ -13,6 +13,7 @@ import {
 import { TraceDecodeError, type DecodedSpans, type DecodeFailure } from '../../../../src/core/formats/traceFormat';
 import { noAttributes, type AttributeValue, type Attributes } from '../../../../src/core/model/attributes';
 import { createResource, createSpan, SpanKind, StatusCode, type Span } from '../../../../src/core/model/span';
+import { seededRandom } from '../../../seededRandom';
 
 // ---------------------------------------------------------------------------------------------
 // A tiny protobuf writer for hand-built messages (varints as bigint, so any 64-bit value fits).
@@ -145,17 +146,6 @@ function withRecordLengths(requests: readonly Uint8Array[], littleEndian = false
   return Uint8Array.from(Buffer.concat(parts));
 }
 
-/** A deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // The real SDK: what it records is what we must decode.
@@ -617,7 +607,7 @@ describe('OTLP protobuf decoder', () => {
     });
 
     it('throws only TraceDecodeErrors for random bytes', () => {
-      const next = random(7);
+      const next = seededRandom(7);
       let failures = 0;
       for (let i = 0; i < 500; i++) {
         const bytes = Uint8Array.from({ length: 1 + Math.floor(next() * 3000) }, () => Math.floor(next() * 256));
@@ -638,7 +628,7 @@ describe('OTLP protobuf decoder', () => {
 
     it('throws only TraceDecodeErrors for corrupted real requests', () => {
       const real = serialize(recordWithSdk());
-      const next = random(11);
+      const next = seededRandom(11);
       for (let i = 0; i < 2000; i++) {
         const bytes = Uint8Array.from(real);
         const flips = 1 + Math.floor(next() * 4);

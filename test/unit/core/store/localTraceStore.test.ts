@@ -9,6 +9,7 @@ import { frameRecord, listSegments } from '../../../../src/core/store/segmentLog
 import { decodeSpanRecord, encodeSpanRecord } from '../../../../src/core/store/spanRecordCodec';
 import { otlpProtobufOf, recordSdkSpans } from '../../sdkTraces';
 import { post } from '../receiver/receiverHarness';
+import { seededRandom } from '../../../seededRandom';
 
 const resource = createResource({ 'service.name': 'cart', big: 2n ** 70n, bytes: new Uint8Array([1, 2, 255]), nested: { list: [1, 'two', null, Number.NaN] } });
 
@@ -67,17 +68,6 @@ async function evictionOrder(store: LocalTraceStore, maxSpans: number): Promise<
   return order;
 }
 
-/** A seeded generator (mulberry32), so a failing sequence can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('LocalTraceStore', () => {
   let directory: string;
@@ -290,7 +280,7 @@ describe('LocalTraceStore', () => {
 
   it('replays to exactly what it held after many compactions, whatever traces the batches mix and evict', async () => {
     const maxSpans = 40;
-    const next = random(5);
+    const next = seededRandom(5);
     const store = await open({ maxSpans, compactMinBytes: Number.POSITIVE_INFINITY });
     // A reference of the documented rule: whole traces, least recently received first.
     const model = new Map<string, string[]>();
