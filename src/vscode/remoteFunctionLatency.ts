@@ -136,6 +136,8 @@ async function pick(report: RemoteFunctionSpansReport): Promise<void> {
     placeHolder: 'Pick a function to open its slowest trace',
     matchOnDescription: true,
     matchOnDetail: true,
+    // Opens after the search's progress: see searchTraces.ts on webview focus arriving late.
+    ignoreFocusOut: true,
   });
   const slowest = chosen?.figures.slowest;
   if (slowest === undefined) return;

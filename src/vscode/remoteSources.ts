@@ -57,7 +57,8 @@ export class RemoteSources {
     const ordered = preferred ? [preferred, ...settings.sources.filter((source) => source !== preferred)] : settings.sources;
     const picked = await vscode.window.showQuickPick(
       ordered.map((source) => ({ label: source.name, description: `${source.type} · ${source.url}`, ...(source === preferred ? { detail: 'default source' } : {}), source })),
-      { title: `SpanLens: ${purpose}`, placeHolder: 'Which source?' },
+      // Shown once the palette or an input box closed: see searchTraces.ts on webview focus arriving late.
+      { title: `SpanLens: ${purpose}`, placeHolder: 'Which source?', ignoreFocusOut: true },
     );
     return picked?.source;
   }

@@ -55,9 +55,13 @@ export async function searchTraces(deps: RemoteCommandDeps, argument: unknown): 
     void vscode.window.showInformationMessage(`SpanLens: no traces in "${source.name}" match this search. Try a longer time range or fewer filters.`);
     return { traces: [] };
   }
+  // Every step of this flow ignores focus-out. Between steps the quick input closes and VS Code
+  // hands focus back to the editor; when that is a webview (the trace view) the focus lands
+  // asynchronously and can arrive after the next pick opened, which would close it at once
+  // (https://github.com/microsoft/vscode/issues/75209): here a fast backend's results vanished.
   const picked = await vscode.window.showQuickPick(
     hits.map((hit) => ({ label: `${hit.rootService}: ${hit.rootName}`, description: describeHit(hit), detail: `${new Date(hit.startTime).toLocaleString()} · ${hit.traceId}`, hit })),
-    { title: `SpanLens: ${hits.length} traces in "${source.name}"`, placeHolder: 'Pick a trace to open (all are listed in the Traces view)', matchOnDescription: true, matchOnDetail: true },
+    { title: `SpanLens: ${hits.length} traces in "${source.name}"`, placeHolder: 'Pick a trace to open (all are listed in the Traces view)', matchOnDescription: true, matchOnDetail: true, ignoreFocusOut: true },
   );
   if (picked) await openById(deps, picked.hit.traceId, source.name, true);
   return { traces: hits.map(row) };
@@ -161,7 +165,7 @@ async function askQuery(deps: RemoteCommandDeps, source: SourceConfig): Promise<
     if (isCancellation(error)) return undefined;
     throw deps.remote.failure(error);
   }
-  const lookback = await vscode.window.showQuickPick(lookbacks, { title, placeHolder: 'Time range' });
+  const lookback = await vscode.window.showQuickPick(lookbacks, { title, placeHolder: 'Time range', ignoreFocusOut: true });
   if (!lookback) return undefined;
   const minDuration = await vscode.window.showInputBox({
     title,
