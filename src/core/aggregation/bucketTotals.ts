@@ -28,6 +28,17 @@ export class BucketTotals implements BucketCounters {
 
   constructor(private readonly slowestLimit: number) {}
 
+  /** Empties the totals for reuse; the slowest list keeps its storage. */
+  reset(): void {
+    this.errors = 0;
+    this.sampled = 0;
+    this.notSampled = 0;
+    this.minProbability = 2;
+    this.firstMs = Number.POSITIVE_INFINITY;
+    this.lastMs = Number.NEGATIVE_INFINITY;
+    this.slowest.length = 0;
+  }
+
   add(part: BucketCounters): void {
     this.errors += part.errors;
     this.sampled += part.sampled;

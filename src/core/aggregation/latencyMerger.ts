@@ -81,6 +81,7 @@ export class LatencyMerger {
   private readonly targets: number[] = [];
   private readonly targetOrder: number[] = [];
   private readonly targetValues: number[] = [];
+  private readonly histogram = new Histogram();
 
   reset(): void {
     this.count = 0;
@@ -142,11 +143,14 @@ export class LatencyMerger {
   /**
    * Exact (nearest rank over every value) when every part is raw; otherwise each quantile is read
    * at the nearest rank from the summed bins, which answers within the sketches' relative accuracy.
+   * Parts of `previous` (the query's last answer) that come out the same are handed back as they
+   * were, so a CodeLens pass over fresh data allocates little more than what did change.
    */
-  summarize(percentiles: readonly number[], histogramBins: number = defaultHistogramBins): LatencySummary | undefined {
+  summarize(percentiles: readonly number[], histogramBins: number = defaultHistogramBins, previous?: LatencySummary): LatencySummary | undefined {
     const { count, sum, min, max } = this;
     if (count === 0) return undefined;
-    const histogram = new Histogram(min, max, histogramBins);
+    const histogram = this.histogram;
+    histogram.reset(min, max, histogramBins);
     this.prepareTargets(percentiles, count);
     const exact = this.exact;
     if (exact) {
@@ -157,9 +161,40 @@ export class LatencyMerger {
       this.readScratch(count, min, max);
       histogram.addBins(this.scratch, this.scratchKey, this.scratchLength, this.scratchZero);
     }
+    const quantiles = this.quantilesLike(percentiles, previous?.quantiles);
+    const histogramResult = histogram.result(previous?.histogram);
+    const minNs = durationNs(min);
+    const maxNs = durationNs(max);
+    const meanNs = durationNs(sum / count);
+    if (
+      previous !== undefined &&
+      previous.quantiles === quantiles &&
+      previous.histogram === histogramResult &&
+      previous.count === count &&
+      previous.exact === exact &&
+      previous.minNs === minNs &&
+      previous.maxNs === maxNs &&
+      previous.meanNs === meanNs
+    ) {
+      return previous;
+    }
+    return { count, exact, minNs, maxNs, meanNs, quantiles, histogram: histogramResult };
+  }
+
+  /** The quantiles just read, as `previous` when it holds the same ones. */
+  private quantilesLike(percentiles: readonly number[], previous: readonly QuantileValue[] | undefined): readonly QuantileValue[] {
+    const values = this.targetValues;
+    if (previous !== undefined && previous.length === percentiles.length) {
+      let same = true;
+      for (let i = 0; i < percentiles.length && same; i++) {
+        const known = previous[i] as QuantileValue;
+        same = known.percentile === percentiles[i] && known.valueNs === values[i];
+      }
+      if (same) return previous;
+    }
     const quantiles: QuantileValue[] = new Array<QuantileValue>(percentiles.length);
-    for (let i = 0; i < percentiles.length; i++) quantiles[i] = { percentile: percentiles[i] as number, valueNs: durationNs(this.targetValues[i] as number) };
-    return { count, exact, minNs: durationNs(min), maxNs: durationNs(max), meanNs: durationNs(sum / count), quantiles, histogram: histogram.result() };
+    for (let i = 0; i < percentiles.length; i++) quantiles[i] = { percentile: percentiles[i] as number, valueNs: durationNs(values[i] as number) };
+    return quantiles;
   }
 
   private get exact(): boolean {
@@ -393,14 +428,19 @@ function binValues(run: Float64Array, length: number): BinnedLatency {
   return { offset, counts, zeroCount: first };
 }
 
+/** Log-scaled bin counts, reused from query to query; only `result` allocates, and only on change. */
 class Histogram {
-  private readonly counts: number[];
-  private readonly lower: number;
-  private readonly upper: number;
-  private readonly scale: number;
+  private readonly counts: number[] = [];
+  private bins = 0;
+  private lower = 1;
+  private upper = 1;
+  private scale = 0;
 
-  constructor(min: number, max: number, private readonly bins: number) {
-    this.counts = new Array<number>(bins).fill(0);
+  reset(min: number, max: number, bins: number): void {
+    this.bins = bins;
+    const counts = this.counts;
+    counts.length = bins;
+    counts.fill(0);
     // Durations of 0 ns exist (clock resolution); the log scale starts at 1 ns.
     this.lower = Math.max(1, min);
     this.upper = Math.max(this.lower, max);
@@ -445,7 +485,17 @@ class Histogram {
     return this.scale === 0 ? Number.POSITIVE_INFINITY : this.lower * Math.exp(index / this.scale);
   }
 
-  result(): LatencyHistogram {
-    return { lowerNs: durationNs(this.lower), upperNs: durationNs(this.upper), counts: this.counts };
+  /** The counts as a histogram of their own, or `previous` when it holds the same ones. */
+  result(previous: LatencyHistogram | undefined): LatencyHistogram {
+    const lowerNs = durationNs(this.lower);
+    const upperNs = durationNs(this.upper);
+    if (previous !== undefined && previous.lowerNs === lowerNs && previous.upperNs === upperNs && sameCounts(previous.counts, this.counts)) return previous;
+    return { lowerNs, upperNs, counts: this.counts.slice() };
   }
+}
+
+function sameCounts(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

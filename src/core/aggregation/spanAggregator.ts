@@ -17,7 +17,7 @@ import { ExceptionIndex, type ExceptionOccurrence } from './exceptionIndex';
 import { BucketTotals } from './bucketTotals';
 import { byRecency, KeyAggregate, noteSeen, type ColdSummary } from './keyAggregate';
 import { defaultExactLimit } from './latencyDigest';
-import { LatencyMerger } from './latencyMerger';
+import { defaultHistogramBins, LatencyMerger } from './latencyMerger';
 import { readSampling, type SpanSampling } from './readSampling';
 import { RecencyList } from './recencyList';
 import { RecentSpanIds } from './recentSpanIds';
@@ -131,10 +131,18 @@ export class SpanAggregator {
   private readonly operationIndex = new Map<string, Map<string, KeyAggregate>>();
   private readonly exceptions: ExceptionIndex;
   private readonly resources = new WeakMap<Resource, ResourceInfo>();
+  private lastResource: Resource | undefined;
+  private lastResourceInfo: ResourceInfo | undefined;
   private readonly cache = new Map<string, CachedStats>();
+  /** Function queries apart: file → function name asked for → answer. */
+  private readonly functionCache = new Map<string, Map<string, CachedStats>>();
+  /** Entries of both caches. */
+  private cachedCount = 0;
   /** Reused by every query, and apart from it by every settled-summary rebuild a query triggers. */
   private readonly merger = new LatencyMerger();
   private readonly settler = new LatencyMerger();
+  /** A query's counters, reused; the answer copies what it keeps. */
+  private readonly queryTotals: BucketTotals;
   private generation = 0;
   /**
    * Stamps membership changes (keys joining or leaving a file, or the operations), unique across
@@ -160,6 +168,8 @@ export class SpanAggregator {
 
   private readonly listeners = new Set<(change: AggregationChange) => void>();
   private pendingFiles = new Set<string>();
+  /** The file last added to `pendingFiles`; forgotten when the set is handed out. */
+  private lastPendingFile: string | undefined;
   private pendingOperations = false;
   private pendingAll = false;
   private flushScheduled = false;
@@ -178,6 +188,7 @@ export class SpanAggregator {
     const dedupeCapacity = options.dedupeCapacity ?? 200_000;
     this.recentIds = dedupeCapacity > 0 ? new RecentSpanIds(dedupeCapacity) : undefined;
     this.exceptions = new ExceptionIndex(options.maxExceptionGroups ?? 10_000);
+    this.queryTotals = new BucketTotals(this.slowestLimit);
   }
 
   get window(): AggregationWindow {
@@ -256,7 +267,11 @@ export class SpanAggregator {
     if (location !== undefined) {
       const key = this.locationKeyFor(location, info.service, span.name);
       ref = this.record(key, span, info, sampling, durationNs, timeMs, bucketIndex, undefined);
-      this.pendingFiles.add(location.file);
+      // Runs of spans from one file are common: skip the set's hashing for repeats.
+      if (location.file !== this.lastPendingFile) {
+        this.pendingFiles.add(location.file);
+        this.lastPendingFile = location.file;
+      }
     }
     this.record(this.operationKeyFor(info.service, span.name), span, info, sampling, durationNs, timeMs, bucketIndex, ref);
     this.pendingOperations = true;
@@ -413,11 +428,15 @@ export class SpanAggregator {
 
 
   private resourceInfo(resource: Resource): ResourceInfo {
+    // Spans of a batch mostly share their resource: one comparison instead of a WeakMap lookup.
+    if (resource === this.lastResource && this.lastResourceInfo !== undefined) return this.lastResourceInfo;
     let info = this.resources.get(resource);
     if (info === undefined) {
       info = readResourceInfo(resource);
       this.resources.set(resource, info);
     }
+    this.lastResource = resource;
+    this.lastResourceInfo = info;
     return info;
   }
 
@@ -503,6 +522,7 @@ export class SpanAggregator {
     this.exceptions.clear();
     this.recentIds?.clear();
     this.lastEvictionMs.clear();
+    this.lastResource = this.lastResourceInfo = undefined;
     this.invalidateAll();
   }
 
@@ -519,7 +539,21 @@ export class SpanAggregator {
    * since the editor knows the symbol name and instrumentations send qualified names.
    */
   statsForFunction(file: string, functionName: string): AggregateStats | undefined {
-    return this.statsFor({ kind: 'function', file, function: functionName });
+    // A CodeLens pass asks this for every function of a file, so it finds its cached answer
+    // through file → name without building a query object and a key string per call.
+    this.expireIfDue(this.now());
+    const entry = this.files.get(file);
+    let byName = this.functionCache.get(file);
+    const cached = byName?.get(functionName);
+    if (entry !== undefined && cached !== undefined && this.isCurrent(cached, entry.membership)) return cached.stats;
+    const keys = entry === undefined ? [] : this.functionKeys(entry, functionName);
+    if (cached !== undefined) return this.refresh(cached, entry?.membership ?? -1, keys);
+    const stats = this.compute(keys, undefined);
+    if (this.cachedCount >= maxCachedQueries) this.clearCache();
+    if (byName === undefined) this.functionCache.set(file, (byName = new Map<string, CachedStats>()));
+    byName.set(functionName, this.newCached(entry?.membership ?? -1, keys, stats));
+    this.cachedCount++;
+    return stats;
   }
 
   statsForOperation(service: string, name: string): AggregateStats | undefined {
@@ -527,26 +561,44 @@ export class SpanAggregator {
   }
 
   statsFor(query: StatsKey): AggregateStats | undefined {
+    if (query.kind === 'function') return this.statsForFunction(query.file, query.function);
     this.expireIfDue(this.now());
     const cacheKey = queryCacheKey(query);
     const membership = query.kind === 'operation' ? this.operationsMembership : (this.files.get(query.file)?.membership ?? -1);
     const cached = this.cache.get(cacheKey);
-    if (cached !== undefined && cached.generation === this.generation && cached.membership === membership && cached.versionSum === versionSum(cached.keys)) {
-      return cached.stats;
-    }
+    if (cached !== undefined && this.isCurrent(cached, membership)) return cached.stats;
     const keys = this.keysFor(query);
-    const stats = this.compute(keys);
-    if (cached !== undefined) {
-      cached.generation = this.generation;
-      cached.membership = membership;
-      cached.keys = keys;
-      cached.versionSum = versionSum(keys);
-      cached.stats = stats;
-      return stats;
-    }
-    if (this.cache.size >= maxCachedQueries) this.cache.clear();
-    this.cache.set(cacheKey, { generation: this.generation, membership, keys, versionSum: versionSum(keys), stats });
+    if (cached !== undefined) return this.refresh(cached, membership, keys);
+    const stats = this.compute(keys, undefined);
+    if (this.cachedCount >= maxCachedQueries) this.clearCache();
+    this.cache.set(cacheKey, this.newCached(membership, keys, stats));
+    this.cachedCount++;
     return stats;
+  }
+
+  private isCurrent(cached: CachedStats, membership: number): boolean {
+    return cached.generation === this.generation && cached.membership === membership && cached.versionSum === versionSum(cached.keys);
+  }
+
+  /** Answers again into the cached entry, handing the previous answer on for its unchanged parts. */
+  private refresh(cached: CachedStats, membership: number, keys: readonly KeyAggregate[]): AggregateStats | undefined {
+    const stats = this.compute(keys, cached.generation === this.generation ? cached.stats : undefined);
+    cached.generation = this.generation;
+    cached.membership = membership;
+    cached.keys = keys;
+    cached.versionSum = versionSum(keys);
+    cached.stats = stats;
+    return stats;
+  }
+
+  private newCached(membership: number, keys: readonly KeyAggregate[], stats: AggregateStats | undefined): CachedStats {
+    return { generation: this.generation, membership, keys, versionSum: versionSum(keys), stats };
+  }
+
+  private clearCache(): void {
+    this.cache.clear();
+    this.functionCache.clear();
+    this.cachedCount = 0;
   }
 
   /** Slowest first: the spans a CodeLens click lists (contract: showSpansForFunction). */
@@ -651,7 +703,7 @@ export class SpanAggregator {
 
   private invalidateAll(): void {
     this.generation++;
-    this.cache.clear();
+    this.clearCache();
     this.pendingAll = true;
     this.scheduleFlush();
   }
@@ -666,6 +718,7 @@ export class SpanAggregator {
     this.flushScheduled = false;
     const change: AggregationChange = { files: this.pendingFiles, operations: this.pendingOperations, all: this.pendingAll };
     this.pendingFiles = new Set();
+    this.lastPendingFile = undefined;
     this.pendingOperations = false;
     this.pendingAll = false;
     for (const listener of [...this.listeners]) listener(change);
@@ -680,21 +733,7 @@ export class SpanAggregator {
     }
     const entry = this.files.get(query.file);
     if (entry === undefined) return [];
-    if (query.kind === 'function') {
-      // A CodeLens pass asks for every function of the file; matching names is per key, so
-      // the answer is kept until keys join or leave the file.
-      if (entry.matchedAt !== entry.membership) {
-        entry.matched.clear();
-        entry.matchedAt = entry.membership;
-      }
-      const known = entry.matched.get(query.function);
-      if (known !== undefined) return known;
-      const matched: KeyAggregate[] = [];
-      for (const key of entry.keys) if (matchesFunction(key.location?.function, query.function)) matched.push(key);
-      if (entry.matched.size >= maxMatchedNames) entry.matched.clear();
-      entry.matched.set(query.function, matched);
-      return matched;
-    }
+    if (query.kind === 'function') return this.functionKeys(entry, query.function);
     const out: KeyAggregate[] = [];
     for (const key of entry.keys) {
       const location = key.location;
@@ -704,14 +743,31 @@ export class SpanAggregator {
     return out;
   }
 
+  private functionKeys(entry: FileEntry, functionName: string): KeyAggregate[] {
+    // A CodeLens pass asks for every function of the file; matching names is per key, so
+    // the answer is kept until keys join or leave the file.
+    if (entry.matchedAt !== entry.membership) {
+      entry.matched.clear();
+      entry.matchedAt = entry.membership;
+    }
+    const known = entry.matched.get(functionName);
+    if (known !== undefined) return known;
+    const matched: KeyAggregate[] = [];
+    for (const key of entry.keys) if (matchesFunction(key.location?.function, functionName)) matched.push(key);
+    if (entry.matched.size >= maxMatchedNames) entry.matched.clear();
+    entry.matched.set(functionName, matched);
+    return matched;
+  }
+
   /**
    * Each key contributes its cold summary (rebuilt only when a bucket other than the newest
    * changed) and its open buckets, read in place, so a query over fresh data adds one small
    * bucket per key to what was settled instead of the whole window, and builds no sketch. The
    * result is what merging every bucket would give.
    */
-  private compute(keys: readonly KeyAggregate[]): AggregateStats | undefined {
-    const totals = new BucketTotals(this.slowestLimit);
+  private compute(keys: readonly KeyAggregate[], previous: AggregateStats | undefined): AggregateStats | undefined {
+    const totals = this.queryTotals;
+    totals.reset();
     const merger = this.merger;
     merger.reset();
     let latestError: SpanRef | undefined;
@@ -725,22 +781,30 @@ export class SpanAggregator {
       if (key.latestError !== undefined && (latestError === undefined || key.latestError.endTimeMs > latestError.endTimeMs)) latestError = key.latestError;
       if (key.createdAfterEvictionMs >= windowStartMs) possiblyIncomplete = true;
     }
-    const latency = merger.summarize(this.percentileList);
+    const latency = merger.summarize(this.percentileList, defaultHistogramBins, previous?.latency);
     merger.reset();
-    if (latency === undefined) return undefined;
+    if (latency === undefined) {
+      totals.slowest.length = 0;
+      return undefined;
+    }
     const seen = seenListsOf(keys);
     const count = latency.count;
+    // Fresh spans rarely change the slowest few or the sampling, so the last answer's lists and
+    // objects are handed on when they hold the same; a new answer allocates mostly what changed.
+    const slowest = previous !== undefined && sameRefs(previous.slowest, totals.slowest) ? previous.slowest : totals.slowest.slice();
+    totals.slowest.length = 0;
+    const sampling = samplingSummary(totals.sampled, totals.notSampled, totals.minProbability, previous?.sampling);
     return {
       window: this.spec.window,
       count,
       errorCount: totals.errors,
       errorRate: totals.errors / count,
       latency,
-      sampling: samplingSummary(totals.sampled, totals.notSampled, totals.minProbability),
+      sampling,
       services: seen.services,
       versions: seen.versions,
       commits: seen.commits,
-      slowest: totals.slowest,
+      slowest,
       latestError,
       firstSeenMs: totals.firstMs,
       lastSeenMs: totals.lastMs,
@@ -807,12 +871,10 @@ function matchesFunction(candidate: string | undefined, wanted: string): boolean
   return before !== undefined && qualifierSeparators.has(before);
 }
 
-function queryCacheKey(query: StatsKey): string {
+function queryCacheKey(query: Exclude<StatsKey, { kind: 'function' }>): string {
   switch (query.kind) {
     case 'location':
       return `L\n${query.file}\n${query.line === undefined ? '*' : String(query.line)}`;
-    case 'function':
-      return `F\n${query.file}\n${query.function}`;
     case 'operation':
       return `O\n${query.service}\n${query.name}`;
   }
@@ -828,14 +890,20 @@ function readResourceInfo(resource: Resource): ResourceInfo {
   return { service: resource.serviceName, version, commit };
 }
 
-function samplingSummary(sampled: number, notSampled: number, minProbability: number): SamplingSummary {
+function samplingSummary(sampled: number, notSampled: number, minProbability: number, previous: SamplingSummary | undefined): SamplingSummary {
   const probability = minProbability <= 1 ? minProbability : undefined;
   let flag: SamplingSummary['flag'];
   if (sampled > 0 && notSampled > 0) flag = 'mixed';
   else if (sampled > 0) flag = 'sampled';
   else if (notSampled > 0) flag = 'notSampled';
   else flag = 'unknown';
-  return { flag, probability };
+  return previous !== undefined && previous.flag === flag && previous.probability === probability ? previous : { flag, probability };
+}
+
+function sameRefs(a: readonly SpanRef[], b: readonly SpanRef[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function mergeSeen(into: Map<string, number>, from: ReadonlyMap<string, number>): void {

@@ -55,6 +55,35 @@ describe('SpanAggregator: cached query parts give the figures of a fresh computa
     run({ exactLimit: 8 }, 2);
   });
 
+  it('hands unchanged parts of the last answer on, and never changes an answer it gave', () => {
+    const clock = new FakeClock(t0Ms);
+    const aggregator = new SpanAggregator({ now: clock.now, schedule: () => undefined });
+    const at = { attributes: { 'code.file.path': file, 'code.line.number': 1, 'code.function.name': 'Cart.add' } };
+    // More spans than the slowest list holds (10 per bucket by default).
+    aggregator.add([100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1100, 1200].map((ms) => testSpan(t0Ms - 1000, ms, at)));
+    const first = aggregator.statsForFunction(file, 'add');
+    assert.ok(first !== undefined);
+    const before = structuredClone(first);
+    // Faster than the slowest ten: the slowest list, sampling and seen lists stay as they were.
+    aggregator.add([testSpan(t0Ms - 500, 50, at)]);
+    const second = aggregator.statsForFunction(file, 'add');
+    assert.ok(second !== undefined);
+    assert.notEqual(second, first);
+    assert.equal(second.count, 13);
+    assert.equal(second.slowest, first.slowest);
+    assert.equal(second.sampling, first.sampling);
+    assert.equal(second.services, first.services);
+    assert.notEqual(second.latency.histogram, first.latency.histogram);
+    assert.deepEqual(first, before, 'the first answer is left as it was given');
+    // A slower one changes the list, in a new array.
+    aggregator.add([testSpan(t0Ms - 400, 5000, at)]);
+    const third = aggregator.statsForFunction(file, 'add');
+    assert.notEqual(third?.slowest, second.slowest);
+    assert.equal(third?.slowest[0]?.durationMs, 5000);
+    assert.equal(second.slowest[0]?.durationMs, 1200);
+    assert.equal(aggregator.statsForFunction(file, 'add'), third, 'asked again without new spans');
+  });
+
   it('answers for an operation or a function whose key appeared after it was first asked for', () => {
     const clock = new FakeClock(t0Ms);
     const aggregator = new SpanAggregator({ now: clock.now, schedule: () => undefined });
