@@ -1,11 +1,11 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { SpanLensApi } from '../../src/extension';
-import { extensionId } from '../../src/shared/contract';
-import { haveSharedFixtures, readFixtureJson, sharedFixturesDir } from '../unit/sharedFixtures';
+import { readFixtureJson } from '../unit/sharedFixtures';
 import { startFakeJaeger, startFakeTempo, startFakeZipkin } from '../unit/core/backends/fakeBackends';
 import { closedPort, type TestServer } from '../unit/core/backends/testServer';
 import { rejectionOf } from './rejectionOf';
+import { activateNeedingFixtures } from './activateNeedingFixtures';
 
 interface OpenResult {
   traceId: string;
@@ -37,13 +37,7 @@ describe('SpanLens: remote sources (Jaeger, Tempo, Zipkin replaying recorded res
   };
 
   before(async function () {
-    if (!haveSharedFixtures()) {
-      console.warn(`    skipped: ${sharedFixturesDir} is absent (the ../shared folder is not beside this checkout)`);
-      this.skip();
-    }
-    const extension = vscode.extensions.getExtension<SpanLensApi>(extensionId);
-    assert.ok(extension);
-    api = await extension.activate();
+    api = await activateNeedingFixtures(this);
     const services = readFixtureJson('jaeger/GetServices.json') as { services: string[] };
     const ops = readFixtureJson('jaeger/GetOperations.json') as { operations: { name: string; spanKind: string }[] };
     jaeger = await startFakeJaeger({

@@ -1,11 +1,10 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { SpanLensApi } from '../../src/extension';
-import { extensionId } from '../../src/shared/contract';
 import type { ListedTrace } from '../../src/vscode/tracesTreeProvider';
-import { haveSharedFixtures, sharedFixturesDir } from '../unit/sharedFixtures';
 import type { TestServer } from '../unit/core/backends/testServer';
 import { startSlowJaeger, streamedApiV3Body, streamedTraceId } from '../unit/core/traceService/slowJaeger';
+import { activateNeedingFixtures } from './activateNeedingFixtures';
 
 interface OpenResult {
   traceId: string;
@@ -40,13 +39,7 @@ describe('SpanLens: a large remote trace is listed while it downloads (issue 4)'
       listed.find((trace) => trace.source === 'jaeger-slow' && trace.traceId === traceId && trace.incomplete === state);
 
   before(async function () {
-    if (!haveSharedFixtures()) {
-      console.warn(`    skipped: ${sharedFixturesDir} is absent (the ../shared folder is not beside this checkout)`);
-      this.skip();
-    }
-    const extension = vscode.extensions.getExtension<SpanLensApi>(extensionId);
-    assert.ok(extension);
-    api = await extension.activate();
+    api = await activateNeedingFixtures(this);
   });
 
   after(async () => {
