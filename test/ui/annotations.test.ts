@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { freePort, launchChromium, repoRoot, startCodeServer, type CodeServerSession } from '../host/codeServerSession';
 import { buildSampleService, startSampleService } from '../host/sampleService';
 import { openCommandPalette } from './runWorkbenchCommand';
+import { screenshotOnFailure } from './screenshotOnFailure';
 
 const artifactsDir = join(repoRoot, 'artifacts', 'ui');
 
@@ -35,12 +36,7 @@ describe('production latency in the editor, as a person sees it', function () {
     sample = startSampleService(session.workspace, `http://127.0.0.1:${String(receiverPort)}`, { trafficMs: 150, quiet: true });
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      const name = this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
-      await page.screenshot({ path: join(artifactsDir, `FAILED-${name}.png`) }).catch(() => undefined);
-    }
-  });
+  afterEach(screenshotOnFailure(() => page, artifactsDir));
 
   after(async () => {
     sample?.kill('SIGTERM');

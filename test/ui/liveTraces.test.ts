@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { freePort, launchChromium, repoRoot, startCodeServer, type CodeServerSession } from '../host/codeServerSession';
 import { buildSampleService, startSampleService } from '../host/sampleService';
+import { screenshotOnFailure } from './screenshotOnFailure';
 
 const artifactsDir = join(repoRoot, 'artifacts', 'ui');
 
@@ -33,12 +34,7 @@ describe('live traces from the sample service, as a person sees them', function 
     await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      const name = this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
-      await page.screenshot({ path: join(artifactsDir, `FAILED-${name}.png`) }).catch(() => undefined);
-    }
-  });
+  afterEach(screenshotOnFailure(() => page, artifactsDir));
 
   after(async () => {
     sample?.kill('SIGTERM');

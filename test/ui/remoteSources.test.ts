@@ -7,6 +7,7 @@ import { startFakeJaeger } from '../unit/core/backends/fakeBackends';
 import type { TestServer } from '../unit/core/backends/testServer';
 import { haveSharedFixtures, readFixtureJson, sharedFixturesDir } from '../unit/sharedFixtures';
 import { openCommandPalette } from './runWorkbenchCommand';
+import { screenshotOnFailure } from './screenshotOnFailure';
 
 const artifactsDir = join(repoRoot, 'artifacts', 'ui');
 /** The one trace ../shared/fixtures/jaeger/GetTrace.json holds: a single span "foobar". */
@@ -58,12 +59,7 @@ describe('remote sources in the workbench, as a person sees them', function () {
     await item.click();
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      const name = this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
-      await page.screenshot({ path: join(artifactsDir, `FAILED-${name}.png`) }).catch(() => undefined);
-    }
-  });
+  afterEach(screenshotOnFailure(() => page, artifactsDir));
 
   after(async () => {
     // before() may have failed or skipped part-way, leaving these unset.

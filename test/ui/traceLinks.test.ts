@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { freePort, launchChromium, repoRoot, startCodeServer, type CodeServerSession } from '../host/codeServerSession';
 import { otlpJsonOf, recordSdkSpans } from '../unit/sdkTraces';
 import { runWorkbenchCommand } from './runWorkbenchCommand';
+import { screenshotOnFailure } from './screenshotOnFailure';
 
 const artifactsDir = join(repoRoot, 'artifacts', 'ui');
 
@@ -37,12 +38,7 @@ describe('trace id links and the walkthrough, as a person sees them', function (
     await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      const name = this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
-      await page.screenshot({ path: join(artifactsDir, `FAILED-${name}.png`) }).catch(() => undefined);
-    }
-  });
+  afterEach(screenshotOnFailure(() => page, artifactsDir));
 
   after(async () => {
     await (browser as Browser | undefined)?.close();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import { launchChromium, repoRoot, startCodeServer, type CodeServerSession } from '../host/codeServerSession';
 import { openCommandPalette } from './runWorkbenchCommand';
+import { screenshotOnFailure } from './screenshotOnFailure';
 
 const artifactsDir = join(repoRoot, 'artifacts', 'ui');
 
@@ -93,12 +94,7 @@ describe('the trace view, as a person sees it', function () {
     await page.locator('.activitybar .action-item a[aria-label^="SpanLens"]').waitFor({ timeout: 60_000 });
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      const name = this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
-      await page.screenshot({ path: join(artifactsDir, `FAILED-trace-view-${name}.png`) }).catch(() => undefined);
-    }
-  });
+  afterEach(screenshotOnFailure(() => page, artifactsDir, 'trace-view-'));
 
   after(async () => {
     await (browser as Browser | undefined)?.close();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import { launchChromium, repoRoot, startCodeServer, type CodeServerSession } from '../host/codeServerSession';
 import { openCommandPalette } from './runWorkbenchCommand';
+import { screenshotOnFailure } from './screenshotOnFailure';
 
 const artifactsDir = join(repoRoot, 'artifacts', 'ui');
 const traceId = '7c000000000000000000000000000001';
@@ -63,12 +64,7 @@ describe('the trace view after Developer: Reload Window', function () {
     await waitForWorkbench();
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      const name = this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
-      await page.screenshot({ path: join(artifactsDir, `FAILED-trace-view-restore-${name}.png`) }).catch(() => undefined);
-    }
-  });
+  afterEach(screenshotOnFailure(() => page, artifactsDir, 'trace-view-restore-'));
 
   after(async () => {
     await (browser as Browser | undefined)?.close();

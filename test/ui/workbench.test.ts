@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { otlpJsonOf, recordSdkSpans } from '../unit/sdkTraces';
 import { launchChromium, repoRoot, startCodeServer, type CodeServerSession } from '../host/codeServerSession';
 import { openCommandPalette } from './runWorkbenchCommand';
+import { screenshotOnFailure } from './screenshotOnFailure';
 
 export const artifactsDir = join(repoRoot, 'artifacts', 'ui');
 
@@ -25,12 +26,7 @@ describe('the workbench, as a person sees it', function () {
     await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      const name = (this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60));
-      await page.screenshot({ path: join(artifactsDir, `FAILED-${name}.png`) }).catch(() => undefined);
-    }
-  });
+  afterEach(screenshotOnFailure(() => page, artifactsDir));
 
   after(async () => {
     // before() may have failed part-way, leaving these unset.
