@@ -10,6 +10,7 @@ import type { ResolveSpanOptions, SpanLocationResult } from '../mapping/resolveS
 import type { Attributes } from '../model/attributes';
 import { createResource, createSpan, type Span, type SpanEvent } from '../model/span';
 import type { CheckoutIdentity } from './checkoutIdentity';
+import { TwoGenerationMap } from './twoGenerationMap';
 
 /** `spanlens.annotations.window` and `.percentiles`, already validated by the adapter. */
 export interface AnnotationSettings {
@@ -191,19 +192,12 @@ export class AnnotationService {
   private readonly resolving = new Map<string, Promise<Mapped>>();
   /** Exception events of the batch being added → where they threw, in the workspace. */
   private eventLocations = new WeakMap<SpanEvent, CodeLocation | undefined>();
-  /**
-   * Trace id → the source it came from, in two generations: when the young map is full it
-   * becomes the old one and the previous old one is forgotten. Evicting the oldest entry of one
-   * Map instead (`keys().next()` after deletes at the front) walks every deleted slot V8 keeps
-   * until its next rehash, which made each span cost ~100 µs once 100k traces had been seen.
-   */
-  private traceSources = new Map<string, string>();
-  private oldTraceSources = new Map<string, string>();
+  /** Trace id → the source it came from; two generations (see TwoGenerationMap for why). */
+  private readonly traceSources = new TwoGenerationMap<string, string>(maxTraceSources);
   /** Bumped whenever `sourceOf` may answer differently for a trace it already knew. */
   private sourcesEpoch = 0;
-  /** Workspace file → source → when it last fed the file (ms); two generations, like traceSources. */
-  private fileSources = new Map<string, Map<string, number>>();
-  private oldFileSources = new Map<string, Map<string, number>>();
+  /** Workspace file → source → when it last fed the file (ms). */
+  private readonly fileSources = new TwoGenerationMap<string, Map<string, number>>(maxFileSources);
   /** `now()` once per batch: the sources of a file are only ordered by recency. */
   private batchNowMs = 0;
   private readonly documents = new Map<string, { readonly stamp: number; readonly groups: readonly FunctionGroup[] }>();
@@ -307,7 +301,7 @@ export class AnnotationService {
     const checkout = (await this.deps.checkout?.(fsPath)) ?? { version: undefined, commit: undefined };
     const groups = this.groupsOf(fsPath);
     let sourceLabel = '';
-    const sources = this.fileSources.get(fsPath) ?? this.oldFileSources.get(fsPath);
+    const sources = this.fileSources.get(fsPath);
     if (sources !== undefined) sourceLabel = sources.size === 1 ? (sources.keys().next().value as string) : [...sources.entries()].sort((a, b) => b[1] - a[1]).map(([s]) => s).join(', ');
     const context: FormatContext = { sourceLabel, checkoutVersion: checkout.version, checkoutCommit: checkout.commit };
     const present: FunctionGroup[] = [];
@@ -576,33 +570,25 @@ export class AnnotationService {
   }
 
   private noteSource(traceId: string, source: string): void {
-    if (this.traceSources.get(traceId) === source) return;
+    if (this.traceSources.getYoung(traceId) === source) return;
     this.sourcesEpoch++;
     this.traceSources.set(traceId, source);
-    if (this.traceSources.size >= maxTraceSources / 2) {
-      this.oldTraceSources = this.traceSources;
-      this.traceSources = new Map();
-    }
   }
 
   private sourceOf(traceId: string): string | undefined {
-    return this.traceSources.get(traceId) ?? this.oldTraceSources.get(traceId);
+    return this.traceSources.get(traceId);
   }
 
   /**
    * Bounded like the aggregator's keys, so a flood of distinct paths cannot grow it forever, in
-   * two generations for the reason given at traceSources: a file fed again moves to the young
+   * two generations: a file fed again moves to the young
    * one, and those not fed since the young one last filled up are forgotten.
    */
   private noteFileSource(file: string): void {
-    let sources = this.fileSources.get(file);
+    let sources = this.fileSources.getYoung(file);
     if (sources === undefined) {
-      sources = this.oldFileSources.get(file) ?? new Map<string, number>();
+      sources = this.fileSources.get(file) ?? new Map<string, number>();
       this.fileSources.set(file, sources);
-      if (this.fileSources.size >= maxFileSources / 2) {
-        this.oldFileSources = this.fileSources;
-        this.fileSources = new Map();
-      }
     }
     sources.set(this.currentSource, this.batchNowMs);
   }
