@@ -62,8 +62,8 @@ export interface Span {
 
 export type SpanInit = Pick<Span, 'traceId' | 'spanId' | 'name' | 'startNs' | 'endNs' | 'resource'> & Partial<Span>;
 
-const noEvents: readonly SpanEvent[] = Object.freeze([]);
-const noLinks: readonly SpanLink[] = Object.freeze([]);
+export const noEvents: readonly SpanEvent[] = Object.freeze([]);
+export const noLinks: readonly SpanLink[] = Object.freeze([]);
 
 /**
  * The one place spans are made: every field set in the same order, so V8 gives all spans one

@@ -1,3 +1,4 @@
+import { decodeCanonicalOtlpJson } from '../formats/canonicalOtlpJson';
 import { parseJsonOrFail } from '../formats/decodeTraceBytes';
 import { decodeOtlpJson } from '../formats/otlpJson';
 import { decodeOtlpProtobuf } from '../formats/otlpProtobuf';
@@ -52,6 +53,9 @@ export function decodeTracePayload(payload: TracePayload): DecodedSpans {
       if (payload.bytes.length === 0) return { format: 'otlp-protobuf', spans: [], warnings: [] };
       return decodeOtlpProtobuf(payload.bytes);
     case 'otlp-json': {
+      // What the SDKs send decodes without JSON.parse; everything else goes the full way.
+      const canonical = decodeCanonicalOtlpJson(payload.bytes);
+      if (canonical !== undefined) return canonical;
       const doc = parseJsonOrFail(utf8.decode(payload.bytes));
       if (isEmptyObject(doc)) return { format: 'otlp-json', spans: [], warnings: [] };
       return decodeOtlpJson(doc);
