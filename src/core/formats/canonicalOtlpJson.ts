@@ -87,11 +87,13 @@ for (const [id, name] of keyNames.entries()) {
 }
 
 const maxUint64 = 0xffff_ffff_ffff_ffffn;
+const nanosSplit = 1_000_000_000n;
 const maxKind = 5;
 const maxStatusCode = 2;
 /** Strings up to this long are looked up in the cache; longer ones are rarely repeated. */
 const cachedStringBytes = 64;
 const stringSlots = 2048;
+const traceIdSlots = 256;
 
 class CanonicalReader {
   private pos = 0;
@@ -100,6 +102,7 @@ class CanonicalReader {
   private readonly buf: Buffer;
   /** Recently made short strings (attribute keys and values, names), shared between spans. */
   private readonly strings: string[] = new Array<string>(stringSlots).fill('');
+  private readonly traceIds: string[] = new Array<string>(traceIdSlots).fill('');
 
   constructor(bytes: Uint8Array) {
     this.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -473,23 +476,37 @@ class CanonicalReader {
     this.pos = this.stringEnd(this.pos + 1) + 1;
   }
 
-  /** A lower-case hex id of `width` digits, not all zeros (the full decoder handles the rest). */
+  /**
+   * A lower-case hex id of `width` digits, not all zeros (the full decoder handles the rest).
+   * The spans of a trace usually travel in one batch, so trace ids come from a small cache.
+   */
   private id(width: number): string {
     this.skipSpace();
     const buf = this.buf;
     if (buf[this.pos] !== quote) throw notCanonical;
     const start = this.pos + 1;
-    if (buf[start + width] !== quote) throw notCanonical;
+    const end = start + width;
+    if (buf[end] !== quote) throw notCanonical;
     let nonZero = false;
-    for (let i = start; i < start + width; i++) {
+    let h = 0;
+    for (let i = start; i < end; i++) {
       const c = buf[i] as number;
+      h = (Math.imul(h, 31) + c) | 0;
       if (c === digit0) continue;
       if ((c > digit0 && c <= digit9) || (c >= 0x61 && c <= 0x66)) nonZero = true;
       else throw notCanonical;
     }
     if (!nonZero) throw notCanonical;
-    this.pos = start + width + 1;
-    return buf.toString('latin1', start, start + width);
+    this.pos = end + 1;
+    if (width !== 32) return buf.toString('latin1', start, end);
+    const slot = (h ^ (h >>> 13)) & (traceIdSlots - 1);
+    const known = this.traceIds[slot] as string;
+    let i = 0;
+    if (known.length === width) while (i < width && known.charCodeAt(i) === buf[start + i]) i++;
+    if (i === width) return known;
+    const id = buf.toString('latin1', start, end);
+    this.traceIds[slot] = id;
+    return id;
   }
 
   /** A parent span id: absent when empty. */
@@ -512,6 +529,16 @@ class CanonicalReader {
     while ((buf[i] as number) >= digit0 && (buf[i] as number) <= digit9) i++;
     if (buf[i] !== quote || i === start || i - start > 20) throw notCanonical;
     this.pos = i + 1;
+    // Epoch nanoseconds have 19 digits: the first ten and the last nine are exact doubles, and
+    // two small bigints cost a third of parsing a string into one (no string is made either).
+    if (i - start <= 19) {
+      const split = Math.max(start, i - 9);
+      let high = 0;
+      for (let k = start; k < split; k++) high = high * 10 + ((buf[k] as number) - digit0);
+      let low = 0;
+      for (let k = split; k < i; k++) low = low * 10 + ((buf[k] as number) - digit0);
+      return split === start ? BigInt(low) : BigInt(high) * nanosSplit + BigInt(low);
+    }
     const ns = BigInt(buf.toString('latin1', start, i));
     if (ns > maxUint64) throw notCanonical;
     return ns;

@@ -98,6 +98,24 @@ describe('decodeCanonicalOtlpJson', () => {
     }
   });
 
+  // Edits that keep the document canonical: read by the fast path, to the full decoder's spans.
+  const kept: [string, () => Buffer][] = [
+    ['a one-digit start time', () => edited(/"startTimeUnixNano":"\d+"/, '"startTimeUnixNano":"5"')],
+    ['a nine-digit end time', () => edited(/"endTimeUnixNano":"\d+"/, '"endTimeUnixNano":"999999999"')],
+    ['the largest 64-bit time', () => edited(/"endTimeUnixNano":"\d+"/, '"endTimeUnixNano":"18446744073709551615"')],
+    ['whitespace between every token', () => Buffer.from(JSON.stringify(JSON.parse(text), null, 2).replace(/\n/g, '\r\n\t'))],
+    ['a negative int attribute as a string', () => edited(/"intValue":(\d+)/, '"intValue":"-42"')],
+    ['a double in exponent form', () => edited(/"doubleValue":[^}]+/, '"doubleValue":-1.5e-7')],
+  ];
+  for (const [what, make] of kept) {
+    it(`reads ${what} as the full decoder does`, () => {
+      const bytes = make();
+      const fast = decodeCanonicalOtlpJson(bytes);
+      assert.ok(fast !== undefined, 'left the fast path');
+      assert.deepStrictEqual(fast, fullDecode(bytes));
+    });
+  }
+
   // Every document the fast path does not take goes the full way, which either reads it (other
   // dialects, odd values, warnings to give) or says what is wrong with it.
   const leaves: [string, () => Buffer][] = [
@@ -111,7 +129,8 @@ describe('decodeCanonicalOtlpJson', () => {
     ['an unknown kind number', () => edited(/"kind":2/, '"kind":9')],
     ['a status code out of range', () => edited(/"code":0/, '"code":7')],
     ['a time as a JSON number', () => edited(/"startTimeUnixNano":"(\d+)"/, '"startTimeUnixNano":1700000000')],
-    ['a time beyond 64 bits', () => edited(/"startTimeUnixNano":"\d+"/, '"startTimeUnixNano":"99999999999999999999"')],
+    ['a time beyond 64 bits', () => edited(/"startTimeUnixNano":"\d+"/, '"startTimeUnixNano":"18446744073709551616"')],
+    ['a time of 21 digits', () => edited(/"startTimeUnixNano":"\d+"/, '"startTimeUnixNano":"100000000000000000000"')],
     ['no start time', () => edited(/"startTimeUnixNano":"\d+",/, '')],
     ['no service.name', () => edited(/"service\.name"/g, '"service.nom"')],
     ['a key given twice', () => edited(/"kind":2,/, '"kind":2,"kind":3,')],
