@@ -40,7 +40,10 @@ const minus = 0x2d;
 const digit0 = 0x30;
 const digit9 = 0x39;
 
-/** The keys this reads, numbered; a key it does not know leaves the fast path. */
+/**
+ * The keys this reads, numbered; a key it does not know leaves the fast path. At most 32: the
+ * keys seen in an object are the bits of one number (see `once`).
+ */
 const keyNames = [
   'resourceSpans',
   'resource',
@@ -76,8 +79,6 @@ const keyNames = [
   'doubleValue',
 ] as const;
 type KeyName = (typeof keyNames)[number];
-// Keys seen in an object are bits of one 32-bit number (see `once`).
-if (keyNames.length > 32) throw new Error('canonicalOtlpJson: more than 32 keys do not fit the seen-key bits');
 const K = Object.fromEntries(keyNames.map((name, i) => [name, i])) as Record<KeyName, number>;
 
 /** Known keys by length, as byte arrays, for matching a key in place without making a string. */
