@@ -230,7 +230,8 @@ async function queryFigures(aggregator: SpanAggregator, all: readonly FunctionSi
 /**
  * What a CodeLens request really costs in the worker: `statsForDocument` groups the file's
  * locations, asks the aggregator for each function and builds titles and hover models. Same
- * traffic as above, fed through the service (paths map to themselves), fresh data before each run.
+ * traffic as above, fed through the service (paths map to themselves), fresh data before each
+ * run, after the same settling passes.
  */
 async function serviceFigures(all: readonly FunctionSite[]): Promise<Figure[]> {
   const identity = (stand: Span): Promise<SpanLocationResult> => {
@@ -254,6 +255,10 @@ async function serviceFigures(all: readonly FunctionSite[]): Promise<Figure[]> {
   const unchangedMs: number[] = [];
   await service.add(makeBatch(next, inFile, inFile.length * 2), 'local', 'spanEnd');
   const answered = (await service.statsForDocument(file)).functions.length;
+  for (let run = 0; run < settlingPasses; run++) {
+    await service.add(makeBatch(next, inFile, inFile.length * 2), 'local', 'spanEnd');
+    await service.statsForDocument(file);
+  }
   for (let run = 0; run < passes; run++) {
     await service.add(makeBatch(next, inFile, inFile.length * 2), 'local', 'spanEnd');
     await service.idle();

@@ -23,9 +23,10 @@ export function formatLatency(ns: number): string {
   if (!Number.isFinite(ns) || ns < 0) return '–';
   if (ns < 1_000) return `${Math.round(ns)} ns`;
   for (const [scale, unit] of latencyUnits) {
-    const text = significant(ns / scale);
-    // 999.7 ms rounds to "1000 ms": show it in the next unit instead.
-    if (Number(text) < 1000) return `${text} ${unit}`;
+    const value = ns / scale;
+    // 999.7 ms rounds to "1000 ms": show it in the next unit instead. (What `significant`
+    // shows is below 10 there, else Math.round(value).)
+    if (value < 10 || Math.round(value) < 1000) return `${significant(value)} ${unit}`;
   }
   const seconds = ns / 1e9;
   if (seconds < 3600) return `${significant(seconds / 60)} min`;
@@ -67,9 +68,17 @@ export function formatErrorRate(errors: number, count: number): string {
   return `${text.endsWith('.0') ? text.slice(0, -2) : text}%`;
 }
 
-/** p50, p95, p99.9 */
+const percentileLabels = new Map<number, string>();
+
+/** p50, p95, p99.9; kept, since a CodeLens pass labels the same few percentiles hundreds of times. */
 export function percentileLabel(percentile: number): string {
-  return `p${String(Number(percentile.toFixed(3)))}`;
+  let label = percentileLabels.get(percentile);
+  if (label === undefined) {
+    label = `p${String(Number(percentile.toFixed(3)))}`;
+    // Settings allow any number; a handful are ever in use.
+    if (percentileLabels.size < 64) percentileLabels.set(percentile, label);
+  }
+  return label;
 }
 
 export function formatQuantiles(quantiles: readonly QuantileValue[]): string {
