@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
 import { defaultPercentiles, parseAggregationWindow, parsePercentiles, type AggregationWindow } from '../core/aggregation/aggregationWindow';
-import type { AnnotationsChangedEvent, DocumentAnnotations, ExceptionAnnotation, FunctionAnnotation, SpanChoice } from '../core/traceService/annotationService';
+import type { AnnotationsChangedEvent, DocumentAnnotations, ExceptionAnnotation, FunctionAnnotation, FunctionHover, SpanChoice } from '../core/traceService/annotationService';
 import type { TraceQueries } from '../core/traceService/traceServiceProtocol';
 import { placeFunction, type Placement, type SymbolSpan } from './annotationText';
 import { fromPosition } from './convert';
 
-export type AnnotationQueries = Pick<TraceQueries, 'configureAnnotations' | 'statsForDocument' | 'spansForFunction' | 'exceptionsForDocument'> & {
+export type AnnotationQueries = Pick<TraceQueries, 'configureAnnotations' | 'statsForDocument' | 'spansForFunction' | 'hoverForFunction' | 'exceptionsForDocument'> & {
   onAnnotationsChanged(listener: (event: AnnotationsChangedEvent) => void): { dispose(): void };
 };
 
@@ -115,6 +115,11 @@ export class AnnotationController implements vscode.Disposable {
 
   spansFor(document: vscode.TextDocument, fn: FunctionAnnotation): Promise<readonly SpanChoice[]> {
     return this.queries.spansForFunction(document.uri.fsPath, fn.target);
+  }
+
+  /** The hover of a function, from the worker when asked: refreshes carry titles only. */
+  hoverFor(document: vscode.TextDocument, fn: FunctionAnnotation): Promise<FunctionHover | undefined> {
+    return this.queries.hoverForFunction(document.uri.fsPath, fn.target);
   }
 
   /** The function whose symbol holds `line` (1-based), innermost first; else the one placed there. */

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { FunctionAnnotation } from '../core/traceService/annotationService';
+import type { FunctionAnnotation, FunctionHover } from '../core/traceService/annotationService';
 import type { AnnotationController, DocumentEntry } from './annotationController';
 import { commandUri, escapeMarkdown } from './annotationText';
 import { toPosition } from './convert';
@@ -27,7 +27,10 @@ export class LatencyHoverProvider implements vscode.HoverProvider {
     const entry = await this.controller.entryFor(document);
     if (entry === undefined) return undefined;
     const hit = hoverTarget(document, entry, position);
-    return hit === undefined ? undefined : new vscode.Hover(renderHover(hit.annotation), hit.range);
+    if (hit === undefined) return undefined;
+    // The figures are read now, so they may be newer than the lens above: never older.
+    const hover = await this.controller.hoverFor(document, hit.annotation);
+    return hover === undefined ? undefined : new vscode.Hover(renderHover(hover), hit.range);
   }
 }
 
@@ -57,8 +60,7 @@ function hoverTarget(document: vscode.TextDocument, entry: DocumentEntry, positi
   return best === undefined ? undefined : { annotation: best.annotation, range: best.range };
 }
 
-export function renderHover(annotation: FunctionAnnotation): vscode.MarkdownString {
-  const { hover } = annotation;
+export function renderHover({ hover, links: traceLinks }: FunctionHover): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, false);
   md.isTrusted = { enabledCommands: [openTraceCommand] };
   md.supportHtml = false;
@@ -71,7 +73,7 @@ export function renderHover(annotation: FunctionAnnotation): vscode.MarkdownStri
     const d = hover.distribution;
     md.appendMarkdown(`Distribution: ${escapeMarkdown(d.sparkline)} (${escapeMarkdown(d.lowerLabel)} … ${escapeMarkdown(d.upperLabel)})\n\n`);
   }
-  const links = annotation.links.map((link) => {
+  const links = traceLinks.map((link) => {
     const args = link.source === undefined ? { traceId: link.traceId } : { traceId: link.traceId, source: link.source };
     return `[${escapeMarkdown(link.label)}](${commandUri(openTraceCommand, [args])})`;
   });

@@ -41,13 +41,20 @@ export interface FunctionAnnotation {
   readonly title: string;
   /** `last hour · local`: the window and the sources the figures came from. */
   readonly context: string;
-  readonly hover: HoverModel;
-  readonly links: readonly AnnotationLink[];
   readonly count: number;
   readonly errorCount: number;
   /** Set on the lines worth an end-of-line decoration, by share of the time the file spends. */
   readonly heat: 'hot' | 'warm' | undefined;
   readonly lineText: string;
+}
+
+/**
+ * A function's hover, asked for when a person hovers: a CodeLens refresh formats titles only,
+ * and its answer crosses to the extension host without 200 hover models nobody looks at.
+ */
+export interface FunctionHover {
+  readonly hover: HoverModel;
+  readonly links: readonly AnnotationLink[];
 }
 
 export interface DocumentAnnotations {
@@ -133,14 +140,10 @@ interface FormatContext {
 /** What was last built for a function, reused while its inputs are the same objects and values. */
 interface BuiltFunction {
   readonly stats: AggregateStats;
-  readonly inputs: FormatContext;
+  readonly sourceLabel: string;
   readonly title: string;
   readonly contextLabel: string;
-  readonly hover: HoverModel;
   readonly lineText: string;
-  links: readonly AnnotationLink[] | undefined;
-  /** `sourcesEpoch` when `links` got their sources. */
-  linksEpoch: number;
   annotation: FunctionAnnotation | undefined;
 }
 
@@ -194,8 +197,6 @@ export class AnnotationService {
   private eventLocations = new WeakMap<SpanEvent, CodeLocation | undefined>();
   /** Trace id → the source it came from; two generations (see TwoGenerationMap for why). */
   private readonly traceSources = new TwoGenerationMap<string, string>(maxTraceSources);
-  /** Bumped whenever `sourceOf` may answer differently for a trace it already knew. */
-  private sourcesEpoch = 0;
   /** Workspace file → source → when it last fed the file (ms). */
   private readonly fileSources = new TwoGenerationMap<string, Map<string, number>>(maxFileSources);
   /** `now()` once per batch: the sources of a file are only ordered by recency. */
@@ -298,12 +299,8 @@ export class AnnotationService {
 
   async statsForDocument(fsPath: string): Promise<DocumentAnnotations> {
     await this.idle();
-    const checkout = (await this.deps.checkout?.(fsPath)) ?? { version: undefined, commit: undefined };
+    const context = await this.formatContextOf(fsPath);
     const groups = this.groupsOf(fsPath);
-    let sourceLabel = '';
-    const sources = this.fileSources.get(fsPath);
-    if (sources !== undefined) sourceLabel = sources.size === 1 ? (sources.keys().next().value as string) : [...sources.entries()].sort((a, b) => b[1] - a[1]).map(([s]) => s).join(', ');
-    const context: FormatContext = { sourceLabel, checkoutVersion: checkout.version, checkoutCommit: checkout.commit };
     const present: FunctionGroup[] = [];
     const stats: AggregateStats[] = [];
     for (const group of groups) {
@@ -316,6 +313,31 @@ export class AnnotationService {
     const functions: FunctionAnnotation[] = new Array<FunctionAnnotation>(present.length);
     for (let i = 0; i < present.length; i++) functions[i] = this.annotate(present[i] as FunctionGroup, stats[i] as AggregateStats, heat[i], context);
     return { fsPath, window: this.aggregator.window, functions };
+  }
+
+  /** The figures and links a hover on the function shows; undefined when it has no data now. */
+  async hoverForFunction(fsPath: string, target: FunctionTarget): Promise<FunctionHover | undefined> {
+    await this.idle();
+    const context = await this.formatContextOf(fsPath);
+    const stats = this.statsOf(fsPath, target);
+    if (stats === undefined) return undefined;
+    const hoverContext: HoverContext = {
+      ...(context.sourceLabel === '' ? {} : { source: context.sourceLabel }),
+      ...(context.checkoutVersion === undefined ? {} : { checkoutVersion: context.checkoutVersion }),
+      ...(context.checkoutCommit === undefined ? {} : { checkoutCommit: context.checkoutCommit }),
+    };
+    const hover = buildHoverModel(stats, hoverContext);
+    const links = hover.links.map((link): AnnotationLink => ({ kind: link.kind, label: link.label, traceId: link.traceId, spanId: link.spanId, source: this.sourceOf(link.traceId) }));
+    return { hover, links };
+  }
+
+  /** The sources the file's figures came from (most spans first) and what the checkout says it is. */
+  private async formatContextOf(fsPath: string): Promise<FormatContext> {
+    const checkout = (await this.deps.checkout?.(fsPath)) ?? { version: undefined, commit: undefined };
+    let sourceLabel = '';
+    const sources = this.fileSources.get(fsPath);
+    if (sources !== undefined) sourceLabel = sources.size === 1 ? (sources.keys().next().value as string) : [...sources.entries()].sort((a, b) => b[1] - a[1]).map(([s]) => s).join(', ');
+    return { sourceLabel, checkoutVersion: checkout.version, checkoutCommit: checkout.commit };
   }
 
   /**
@@ -355,40 +377,24 @@ export class AnnotationService {
 
   /**
    * One function's annotation. The aggregator answers an unchanged query with the same stats
-   * object, so while the stats, the sources and the checkout are what they were, the title and
-   * hover are not formatted again and the previous annotation is handed back as it was.
+   * object, so while the stats and the sources are what they were, the title is not formatted
+   * again and the previous annotation is handed back as it was.
    */
   private annotate(group: FunctionGroup, stats: AggregateStats, heat: 'hot' | 'warm' | undefined, context: FormatContext): FunctionAnnotation {
     let built = group.built;
-    if (built === undefined || built.stats !== stats || !sameContext(built.inputs, context)) {
+    if (built === undefined || built.stats !== stats || built.sourceLabel !== context.sourceLabel) {
       const title = formatLensTitle(stats);
-      const hoverContext: HoverContext = {
-        ...(context.sourceLabel === '' ? {} : { source: context.sourceLabel }),
-        ...(context.checkoutVersion === undefined ? {} : { checkoutVersion: context.checkoutVersion }),
-        ...(context.checkoutCommit === undefined ? {} : { checkoutCommit: context.checkoutCommit }),
-      };
-      const hover = buildHoverModel(stats, hoverContext, title);
       const high = stats.latency.quantiles[stats.latency.quantiles.length - 1];
       const window = windowLabel(stats.window);
       built = {
         stats,
-        inputs: context,
+        sourceLabel: context.sourceLabel,
         title,
         contextLabel: context.sourceLabel === '' ? window : `${window} · ${context.sourceLabel}`,
-        hover,
         lineText: `${high === undefined ? '' : `p${String(high.percentile)} ${formatLatency(high.valueNs)} · `}${formatCount(stats.count)} ${stats.count === 1 ? 'call' : 'calls'}`,
-        links: undefined,
-        linksEpoch: -1,
         annotation: undefined,
       };
       group.built = built;
-    }
-    // Which source can open a linked trace changes as traces arrive, apart from the figures.
-    if (built.links === undefined || built.linksEpoch !== this.sourcesEpoch) {
-      const links = this.linksOf(built.hover, built.links);
-      if (links !== built.links) built.annotation = undefined;
-      built.links = links;
-      built.linksEpoch = this.sourcesEpoch;
     }
     const known = built.annotation;
     if (known !== undefined && known.heat === heat) return known;
@@ -398,8 +404,6 @@ export class AnnotationService {
       lines: group.lines,
       title: built.title,
       context: built.contextLabel,
-      hover: built.hover,
-      links: built.links,
       count: stats.count,
       errorCount: stats.errorCount,
       heat,
@@ -407,12 +411,6 @@ export class AnnotationService {
     };
     built.annotation = annotation;
     return annotation;
-  }
-
-  /** The hover's links with their sources; `previous` itself when no source changed. */
-  private linksOf(hover: HoverModel, previous: readonly AnnotationLink[] | undefined): readonly AnnotationLink[] {
-    if (previous !== undefined && previous.length === hover.links.length && previous.every((link) => link.source === this.sourceOf(link.traceId))) return previous;
-    return hover.links.map((link): AnnotationLink => ({ kind: link.kind, label: link.label, traceId: link.traceId, spanId: link.spanId, source: this.sourceOf(link.traceId) }));
   }
 
   async spansForFunction(fsPath: string, target: FunctionTarget, limit = 50): Promise<readonly SpanChoice[]> {
@@ -571,7 +569,6 @@ export class AnnotationService {
 
   private noteSource(traceId: string, source: string): void {
     if (this.traceSources.getYoung(traceId) === source) return;
-    this.sourcesEpoch++;
     this.traceSources.set(traceId, source);
   }
 
@@ -604,10 +601,6 @@ export class AnnotationService {
     }
     if (change.files.size > 0) this.deps.emit({ files: [...change.files], all: false });
   }
-}
-
-function sameContext(a: FormatContext, b: FormatContext): boolean {
-  return a.sourceLabel === b.sourceLabel && a.checkoutVersion === b.checkoutVersion && a.checkoutCommit === b.checkoutCommit;
 }
 
 function sameNumbers(a: readonly number[], b: readonly number[]): boolean {

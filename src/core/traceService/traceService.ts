@@ -5,7 +5,7 @@ import type { Trace } from '../model/trace';
 import { TraceSetBuilder } from '../model/traceSetBuilder';
 import { LocalSource } from './localSource';
 import { MappingService, type FileIndexUpdate, type FrameLocation, type MappingConfiguration, type SpanMapping } from './mappingService';
-import { AnnotationService, type AnnotationSettings, type AnnotationsChangedEvent, type DocumentAnnotations, type ExceptionAnnotation, type FunctionTarget, type SpanChoice } from './annotationService';
+import { AnnotationService, type AnnotationSettings, type AnnotationsChangedEvent, type DocumentAnnotations, type ExceptionAnnotation, type FunctionHover, type FunctionTarget, type SpanChoice } from './annotationService';
 import { CheckoutIdentityReader } from './checkoutIdentity';
 import { BackendError } from '../backends/backendError';
 import { BackendService } from './backendService';
@@ -289,6 +289,10 @@ export class TraceService implements TraceQueries {
 
   spansForFunction(fsPath: string, target: FunctionTarget): Promise<readonly SpanChoice[]> {
     return this.annotations.spansForFunction(fsPath, target);
+  }
+
+  hoverForFunction(fsPath: string, target: FunctionTarget): Promise<FunctionHover | undefined> {
+    return this.annotations.hoverForFunction(fsPath, target);
   }
 
   exceptionsForDocument(fsPath: string): Promise<readonly ExceptionAnnotation[]> {

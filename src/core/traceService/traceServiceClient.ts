@@ -18,7 +18,7 @@ import {
 import type { RemoteSourcesSettings, RemoteTraceEvent, SearchHit, TraceSearchQuery, TraceServiceCancelMessage } from './traceServiceProtocol';
 import { BackendError } from '../backends/backendError';
 import type { RemoteFunctionSpansReport, RemoteFunctionSpansRequest } from './functionSpansService';
-import type { AnnotationSettings, AnnotationsChangedEvent, DocumentAnnotations, ExceptionAnnotation, FunctionTarget, SpanChoice } from './annotationService';
+import type { AnnotationSettings, AnnotationsChangedEvent, DocumentAnnotations, ExceptionAnnotation, FunctionHover, FunctionTarget, SpanChoice } from './annotationService';
 import type { CompareResult } from '../traceView/compareResult';
 import type { SpanDetails } from '../traceView/spanDetails';
 import type { TraceViewData } from '../traceView/traceViewData';
@@ -166,6 +166,10 @@ export class TraceServiceClient implements TraceQueries {
 
   spansForFunction(fsPath: string, target: FunctionTarget): Promise<readonly SpanChoice[]> {
     return this.call('spansForFunction', [fsPath, target]) as Promise<readonly SpanChoice[]>;
+  }
+
+  hoverForFunction(fsPath: string, target: FunctionTarget): Promise<FunctionHover | undefined> {
+    return this.call('hoverForFunction', [fsPath, target]) as Promise<FunctionHover | undefined>;
   }
 
   exceptionsForDocument(fsPath: string): Promise<readonly ExceptionAnnotation[]> {

@@ -5,7 +5,7 @@ import type { BackendFailure } from '../backends/backendError';
 import type { TraceSearchQuery, TraceSummary as SearchHit } from '../backends/traceBackend';
 import type { RemoteSourcesSettings } from './backendService';
 import type { RemoteFunctionSpansReport, RemoteFunctionSpansRequest } from './functionSpansService';
-import type { AnnotationSettings, AnnotationsChangedEvent, DocumentAnnotations, ExceptionAnnotation, FunctionTarget, SpanChoice } from './annotationService';
+import type { AnnotationSettings, AnnotationsChangedEvent, DocumentAnnotations, ExceptionAnnotation, FunctionHover, FunctionTarget, SpanChoice } from './annotationService';
 import type { CompareResult } from '../traceView/compareResult';
 import type { SpanDetails } from '../traceView/spanDetails';
 import type { TraceViewData } from '../traceView/traceViewData';
@@ -156,6 +156,7 @@ export interface TraceQueries {
   configureAnnotations(settings: AnnotationSettings): Promise<void>;
   statsForDocument(fsPath: string): Promise<DocumentAnnotations>;
   spansForFunction(fsPath: string, target: FunctionTarget): Promise<readonly SpanChoice[]>;
+  hoverForFunction(fsPath: string, target: FunctionTarget): Promise<FunctionHover | undefined>;
   exceptionsForDocument(fsPath: string): Promise<readonly ExceptionAnnotation[]>;
   /*
    * The trace view (issue 8), computed where the spans are (see traceViewService.ts). The

@@ -107,6 +107,8 @@ function dispatch(service: TraceService, request: TraceServiceRequestMessage, si
       return service.statsForDocument(args[0] as string);
     case 'spansForFunction':
       return service.spansForFunction(args[0] as string, args[1] as FunctionTarget);
+    case 'hoverForFunction':
+      return service.hoverForFunction(args[0] as string, args[1] as FunctionTarget);
     case 'exceptionsForDocument':
       return service.exceptionsForDocument(args[0] as string);
     case 'traceView':

@@ -49,7 +49,10 @@ describe('AnnotationService (the worker side of editor annotations)', () => {
     assert.deepEqual(fn.lines, [5]);
     assert.equal(fn.title, 'p50 30 ms · p95 50 ms · p99 50 ms · 5 calls · 0% errors');
     assert.equal(fn.context, 'last hour · local');
-    assert.equal(fn.links[0]?.source, 'local');
+    const hover = await service.hoverForFunction('/ws/src/a.ts', fn.target);
+    assert.equal(hover?.links[0]?.source, 'local');
+    assert.equal(hover.hover.summary, fn.title, 'the hover repeats the lens');
+    assert.equal(await service.hoverForFunction('/ws/src/a.ts', { function: 'refund' }), undefined, 'no hover where there is no data');
     assert.equal((await service.statsForDocument('/app/src/a.ts')).functions.length, 0, 'the raw production path has no data');
   });
 
@@ -90,7 +93,7 @@ describe('AnnotationService (the worker side of editor annotations)', () => {
     const again = await local.statsForDocument('/ws/src/d.ts');
     assert.deepEqual(again, first);
     assert.deepEqual(first.functions.map((f) => f.title), ['p50 10 ms · p95 20 ms · p99 20 ms · 2 calls · 0% errors', 'p50 4 ms · p95 4 ms · p99 4 ms · 1 call · 0% errors']);
-    assert.deepEqual(first.functions[0]?.hover.warnings, []);
+    assert.deepEqual((await local.hoverForFunction('/ws/src/d.ts', { function: 'pay' }))?.hover.warnings, []);
 
     // More spans for one function, from a backend this time, the slowest so far among them.
     const slow = span(90, at('pay', 5));
@@ -99,20 +102,21 @@ describe('AnnotationService (the worker side of editor annotations)', () => {
     const [pay, ship] = (await local.statsForDocument('/ws/src/d.ts')).functions;
     assert.ok(pay && ship);
     assert.equal(pay.title, 'p50 20 ms · p95 90 ms · p99 90 ms · 3 calls · 0% errors');
-    assert.equal(pay.hover.summary, pay.title);
-    assert.deepEqual(pay.links.map((l) => [l.kind, l.traceId, l.source]), [['slowest', slow.traceId, 'tempo']]);
+    const payHover = await local.hoverForFunction('/ws/src/d.ts', pay.target);
+    assert.equal(payHover?.hover.summary, pay.title);
+    assert.deepEqual(payHover.links.map((l) => [l.kind, l.traceId, l.source]), [['slowest', slow.traceId, 'tempo']]);
     assert.equal(pay.context, 'last hour · tempo, local', 'the file now has two sources, latest first');
     assert.equal(ship.title, first.functions[1]?.title, 'the other function kept its figures');
     assert.equal(ship.context, 'last hour · tempo, local');
 
     // The checkout moves on while production still runs 1.2.0.
     checkout = { version: '1.3.0', commit: undefined };
-    const moved = await local.statsForDocument('/ws/src/d.ts');
-    assert.match(moved.functions[1]?.hover.warnings.join('\n') ?? '', /version 1\.2\.0; the checkout is 1\.3\.0/);
+    const moved = await local.hoverForFunction('/ws/src/d.ts', { function: 'ship' });
+    assert.match(moved?.hover.warnings.join('\n') ?? '', /version 1\.2\.0; the checkout is 1\.3\.0/);
 
     // The same trace fed again from another source: its link now opens it there.
     await local.add([{ ...slow, spanId: 'ffffffffffffffff' }], 'files', 'spanEnd');
-    const relinked = (await local.statsForDocument('/ws/src/d.ts')).functions[0];
+    const relinked = await local.hoverForFunction('/ws/src/d.ts', { function: 'pay' });
     assert.equal(relinked?.links[0]?.source, 'files');
     local.dispose();
   });
