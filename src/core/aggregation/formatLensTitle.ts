@@ -82,13 +82,20 @@ export function percentileLabel(percentile: number): string {
 }
 
 export function formatQuantiles(quantiles: readonly QuantileValue[]): string {
-  return quantiles.map((q) => `${percentileLabel(q.percentile)} ${formatLatency(q.valueNs)}`).join(' · ');
+  let text = '';
+  for (const q of quantiles) text += `${text === '' ? '' : ' · '}${percentileLabel(q.percentile)} ${formatLatency(q.valueNs)}`;
+  return text;
 }
 
-/** `p50 12 ms · p95 48 ms · p99 120 ms · 1.2k calls · 0.4% errors` (issue 7). */
+/**
+ * `p50 12 ms · p95 48 ms · p99 120 ms · 1.2k calls · 0.4% errors` (issue 7). Built by
+ * concatenation: a CodeLens refresh formats one per function, and the arrays of parts joined
+ * and filtered per title were an eighth of what a refresh allocated.
+ */
 export function formatLensTitle(stats: AggregateStats): string {
-  const calls = `${formatCount(stats.count)} ${stats.count === 1 ? 'call' : 'calls'}`;
-  return [formatQuantiles(stats.latency.quantiles), calls, `${formatErrorRate(stats.errorCount, stats.count)} errors`].filter((part) => part !== '').join(' · ');
+  const quantiles = formatQuantiles(stats.latency.quantiles);
+  const rest = `${formatCount(stats.count)} ${stats.count === 1 ? 'call' : 'calls'} · ${formatErrorRate(stats.errorCount, stats.count)} errors`;
+  return quantiles === '' ? rest : `${quantiles} · ${rest}`;
 }
 
 const sparkBlocks = '▁▂▃▄▅▆▇█';
