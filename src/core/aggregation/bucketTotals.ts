@@ -1,4 +1,5 @@
 import type { SpanRef } from './aggregateStats';
+import { emptyInPlace } from './emptyInPlace';
 
 /** What one time bucket counts besides its durations (TimeBucket has these fields). */
 export interface BucketCounters {
@@ -36,7 +37,7 @@ export class BucketTotals implements BucketCounters {
     this.minProbability = 2;
     this.firstMs = Number.POSITIVE_INFINITY;
     this.lastMs = Number.NEGATIVE_INFINITY;
-    this.slowest.length = 0;
+    emptyInPlace(this.slowest);
   }
 
   add(part: BucketCounters): void {

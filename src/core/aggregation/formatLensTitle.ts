@@ -98,6 +98,18 @@ export function formatLensTitle(stats: AggregateStats): string {
   return quantiles === '' ? rest : `${quantiles} · ${rest}`;
 }
 
+/**
+ * Whether the lens title and line text of `a` and `b` read the same, decided without formatting
+ * them: the merger hands back the same quantiles object while the percentiles did not move, and
+ * counts past a thousand round ("1.2k"), so most functions of a refresh over fresh data keep
+ * their text and nothing is formatted for them.
+ */
+export function sameFigures(a: AggregateStats, b: AggregateStats): boolean {
+  if (a.latency.quantiles !== b.latency.quantiles) return false;
+  if (a.count === b.count && a.errorCount === b.errorCount) return true;
+  return (a.count === 1) === (b.count === 1) && formatCount(a.count) === formatCount(b.count) && formatErrorRate(a.errorCount, a.count) === formatErrorRate(b.errorCount, b.count);
+}
+
 const sparkBlocks = '▁▂▃▄▅▆▇█';
 
 /** The histogram as block characters, tallest bin full height; empty bins are the lowest block. */

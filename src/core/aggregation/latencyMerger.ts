@@ -1,5 +1,6 @@
 import { DDSketch } from '@datadog/sketches-js';
 import { durationNs } from '../model/units';
+import { emptyInPlace } from './emptyInPlace';
 import { sketchRelativeAccuracy, type LatencyDigest } from './latencyDigest';
 import type { LatencyHistogram, LatencySummary, QuantileValue } from './summarizeLatency';
 
@@ -94,9 +95,9 @@ export class LatencyMerger {
       this.runOwners[i] = undefined;
     }
     this.runCount = 0;
-    this.sketches.length = 0;
+    emptyInPlace(this.sketches);
     this.sketchCount = 0;
-    this.binned.length = 0;
+    emptyInPlace(this.binned);
     this.binnedCount = 0;
   }
 

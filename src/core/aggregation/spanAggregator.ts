@@ -13,6 +13,7 @@ import type {
 } from './aggregateStats';
 import { defaultPercentiles, windowSpec, type AggregationWindow, type WindowSpec } from './aggregationWindow';
 import { locateAttributes, locateSpan, locationKey, type CodeLocation, type LocateSpan } from './codeLocation';
+import { emptyInPlace } from './emptyInPlace';
 import { ExceptionIndex, type ExceptionOccurrence } from './exceptionIndex';
 import { BucketTotals } from './bucketTotals';
 import { byRecency, KeyAggregate, noteSeen, type ColdSummary } from './keyAggregate';
@@ -784,7 +785,7 @@ export class SpanAggregator {
     const latency = merger.summarize(this.percentileList, defaultHistogramBins, previous?.latency);
     merger.reset();
     if (latency === undefined) {
-      totals.slowest.length = 0;
+      emptyInPlace(totals.slowest);
       return undefined;
     }
     const seen = seenListsOf(keys);
@@ -792,7 +793,7 @@ export class SpanAggregator {
     // Fresh spans rarely change the slowest few or the sampling, so the last answer's lists and
     // objects are handed on when they hold the same; a new answer allocates mostly what changed.
     const slowest = previous !== undefined && sameRefs(previous.slowest, totals.slowest) ? previous.slowest : totals.slowest.slice();
-    totals.slowest.length = 0;
+    emptyInPlace(totals.slowest);
     const sampling = samplingSummary(totals.sampled, totals.notSampled, totals.minProbability, previous?.sampling);
     return {
       window: this.spec.window,

@@ -1,7 +1,7 @@
 import type { AggregateStats, AggregationChange, SpanRef } from '../aggregation/aggregateStats';
 import type { AggregationWindow } from '../aggregation/aggregationWindow';
 import { locateAttributes, type CodeLocation } from '../aggregation/codeLocation';
-import { formatCount, formatLatency, formatLensTitle } from '../aggregation/formatLensTitle';
+import { formatCount, formatLatency, formatLensTitle, sameFigures } from '../aggregation/formatLensTitle';
 import { buildHoverModel, windowLabel, type HoverContext, type HoverModel } from '../aggregation/hoverModel';
 import { SpanAggregator, type AddOptions } from '../aggregation/spanAggregator';
 import type { CandidateLocation } from '../mapping/codeLocation';
@@ -137,16 +137,6 @@ interface FormatContext {
   readonly checkoutCommit: string | undefined;
 }
 
-/** What was last built for a function, reused while its inputs are the same objects and values. */
-interface BuiltFunction {
-  readonly stats: AggregateStats;
-  readonly sourceLabel: string;
-  readonly title: string;
-  readonly contextLabel: string;
-  readonly lineText: string;
-  annotation: FunctionAnnotation | undefined;
-}
-
 /** One function of a document (or one line without a function name), as last grouped. */
 interface FunctionGroup {
   readonly id: string;
@@ -154,7 +144,14 @@ interface FunctionGroup {
   readonly function: string | undefined;
   /** 1-based, ascending. */
   readonly lines: readonly number[];
-  built: BuiltFunction | undefined;
+  /**
+   * What was last answered for it, and the stats and source label it was formatted from: the
+   * aggregator answers an unchanged query with the same stats object, so an unchanged function
+   * is handed back as it was and nothing is formatted again.
+   */
+  annotation: FunctionAnnotation | undefined;
+  annotatedStats: AggregateStats | undefined;
+  annotatedSource: string;
 }
 
 /** A raw path and line that maps into the workspace, with the locations its spans were given. */
@@ -311,7 +308,9 @@ export class AnnotationService {
     }
     const heat = heatOf(stats);
     const functions: FunctionAnnotation[] = new Array<FunctionAnnotation>(present.length);
-    for (let i = 0; i < present.length; i++) functions[i] = this.annotate(present[i] as FunctionGroup, stats[i] as AggregateStats, heat[i], context);
+    const window = windowLabel(this.aggregator.window);
+    const contextLabel = context.sourceLabel === '' ? window : `${window} · ${context.sourceLabel}`;
+    for (let i = 0; i < present.length; i++) functions[i] = this.annotate(present[i] as FunctionGroup, stats[i] as AggregateStats, heat[i], context.sourceLabel, contextLabel);
     return { fsPath, window: this.aggregator.window, functions };
   }
 
@@ -366,7 +365,7 @@ export class AnnotationService {
       const sorted = [...lines].sort((a, b) => a - b);
       const old = previous.get(id);
       // A group whose lines did not move keeps what was built for it: the new keys were elsewhere.
-      groups.push(old !== undefined && sameNumbers(old.lines, sorted) ? old : { id, target, function: fn, lines: sorted, built: undefined });
+      groups.push(old !== undefined && sameNumbers(old.lines, sorted) ? old : { id, target, function: fn, lines: sorted, annotation: undefined, annotatedStats: undefined, annotatedSource: '' });
     }
     // Stable, like the order the figures are shown in: by first line, then as located.
     groups.sort((a, b) => (a.lines[0] ?? 0) - (b.lines[0] ?? 0));
@@ -375,41 +374,28 @@ export class AnnotationService {
     return groups;
   }
 
-  /**
-   * One function's annotation. The aggregator answers an unchanged query with the same stats
-   * object, so while the stats and the sources are what they were, the title is not formatted
-   * again and the previous annotation is handed back as it was.
-   */
-  private annotate(group: FunctionGroup, stats: AggregateStats, heat: 'hot' | 'warm' | undefined, context: FormatContext): FunctionAnnotation {
-    let built = group.built;
-    if (built === undefined || built.stats !== stats || built.sourceLabel !== context.sourceLabel) {
-      const title = formatLensTitle(stats);
-      const high = stats.latency.quantiles[stats.latency.quantiles.length - 1];
-      const window = windowLabel(stats.window);
-      built = {
-        stats,
-        sourceLabel: context.sourceLabel,
-        title,
-        contextLabel: context.sourceLabel === '' ? window : `${window} · ${context.sourceLabel}`,
-        lineText: `${high === undefined ? '' : `p${String(high.percentile)} ${formatLatency(high.valueNs)} · `}${formatCount(stats.count)} ${stats.count === 1 ? 'call' : 'calls'}`,
-        annotation: undefined,
-      };
-      group.built = built;
-    }
-    const known = built.annotation;
-    if (known !== undefined && known.heat === heat) return known;
+  /** One function's annotation; `contextLabel` is the document's (window and sources). */
+  private annotate(group: FunctionGroup, stats: AggregateStats, heat: 'hot' | 'warm' | undefined, sourceLabel: string, contextLabel: string): FunctionAnnotation {
+    const known = group.annotation;
+    const before = group.annotatedStats;
+    const unchanged = known !== undefined && before === stats && group.annotatedSource === sourceLabel;
+    if (unchanged && known.heat === heat) return known;
+    // New stats often read as the old ones did (same percentiles, a rounded count): keep the text.
+    const sameText = known !== undefined && before !== undefined && (before === stats || sameFigures(before, stats));
     const annotation: FunctionAnnotation = {
       target: group.target,
       function: group.function,
       lines: group.lines,
-      title: built.title,
-      context: built.contextLabel,
+      title: sameText ? known.title : formatLensTitle(stats),
+      context: contextLabel,
       count: stats.count,
       errorCount: stats.errorCount,
       heat,
-      lineText: built.lineText,
+      lineText: sameText ? known.lineText : lineTextOf(stats),
     };
-    built.annotation = annotation;
+    group.annotation = annotation;
+    group.annotatedStats = stats;
+    group.annotatedSource = sourceLabel;
     return annotation;
   }
 
@@ -640,6 +626,13 @@ function stackSpan(stacktrace: string, service: string): Span {
  * Which figures deserve an end-of-line decoration: the share of the file's time each one spends
  * (calls × median), the top one `hot` and the others above a fifth of it `warm`.
  */
+/** The end-of-line text: the highest percentile asked for and the call count. */
+function lineTextOf(stats: AggregateStats): string {
+  const high = stats.latency.quantiles[stats.latency.quantiles.length - 1];
+  const calls = `${formatCount(stats.count)} ${stats.count === 1 ? 'call' : 'calls'}`;
+  return high === undefined ? calls : `p${String(high.percentile)} ${formatLatency(high.valueNs)} · ${calls}`;
+}
+
 export function heatOf(stats: readonly AggregateStats[]): ('hot' | 'warm' | undefined)[] {
   const weights = stats.map((s) => s.count * (s.latency.quantiles[0]?.valueNs ?? 0));
   const peak = Math.max(0, ...weights);

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { formatCount, formatErrorRate, formatLatency, formatLensTitle, sparkline } from '../../../../src/core/aggregation/formatLensTitle';
+import { formatCount, formatErrorRate, formatLatency, formatLensTitle, sameFigures, sparkline } from '../../../../src/core/aggregation/formatLensTitle';
+import type { AggregateStats } from '../../../../src/core/aggregation/aggregateStats';
 import { statsFixture } from './aggregationFixtures';
 
 describe('annotation formatting', () => {
@@ -56,5 +57,26 @@ describe('annotation formatting', () => {
   it('draws a sparkline whose tallest bin is full height', () => {
     assert.equal(sparkline([0, 1, 7, 14]), '▁▂▅█');
     assert.equal(sparkline([0, 0]), '');
+  });
+
+  it('tells when new figures would read as the old ones, and never says so when the text differs', () => {
+    const before = statsFixture();
+    const { quantiles } = before.latency;
+    const withCount = (count: number, errorCount: number, q = quantiles) => statsFixture({ count, errorCount, latency: { ...before.latency, count, quantiles: q } });
+    // Every pair is checked against the formatted text itself.
+    const pairs: [AggregateStats, boolean][] = [
+      [withCount(1234, 5), true],
+      [withCount(1240, 5), true], // 1.2k calls, 0.4% errors both times
+      [withCount(1290, 5), false], // 1.3k
+      [withCount(1234, 50), false], // 4.1% errors
+      [withCount(1234, 5, quantiles.map((q) => ({ ...q }))), false], // a new quantiles object: formatted again
+    ];
+    for (const [after, same] of pairs) {
+      assert.equal(sameFigures(before, after), same, `${String(after.count)} calls, ${String(after.errorCount)} errors`);
+      if (same) assert.equal(formatLensTitle(after), formatLensTitle(before));
+    }
+    const one = withCount(1, 0);
+    const two = withCount(2, 0);
+    assert.equal(sameFigures(one, two), false, '1 call and 2 calls read differently');
   });
 });
