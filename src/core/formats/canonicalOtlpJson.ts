@@ -96,14 +96,22 @@ const cachedStringBytes = 64;
 const stringSlots = 2048;
 const traceIdSlots = 256;
 
+/**
+ * Recently made short strings (attribute keys and values, names) and trace ids, shared between
+ * spans and between requests: the same few hundred strings arrive in every batch, and a cache
+ * made per request would cost a tiny request more than it saves. Bounded by their slot counts;
+ * decoding is synchronous, so one reader uses them at a time.
+ */
+const recentStrings: string[] = new Array<string>(stringSlots).fill('');
+const recentTraceIds: string[] = new Array<string>(traceIdSlots).fill('');
+
 class CanonicalReader {
   private pos = 0;
   /** Whether the string stringEnd last scanned had escapes. */
   private escaped = false;
   private readonly buf: Buffer;
-  /** Recently made short strings (attribute keys and values, names), shared between spans. */
-  private readonly strings: string[] = new Array<string>(stringSlots).fill('');
-  private readonly traceIds: string[] = new Array<string>(traceIdSlots).fill('');
+  private readonly strings = recentStrings;
+  private readonly traceIds = recentTraceIds;
 
   constructor(bytes: Uint8Array) {
     this.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
