@@ -130,13 +130,6 @@ interface HeldBatch {
   readonly pinned: ReadonlyMap<Span, CodeLocation> | undefined;
 }
 
-/** What a function's title and hover were formatted with, besides its stats. */
-interface FormatContext {
-  readonly sourceLabel: string;
-  readonly checkoutVersion: string | undefined;
-  readonly checkoutCommit: string | undefined;
-}
-
 /** One function of a document (or one line without a function name), as last grouped. */
 interface FunctionGroup {
   readonly id: string;
@@ -296,7 +289,7 @@ export class AnnotationService {
 
   async statsForDocument(fsPath: string): Promise<DocumentAnnotations> {
     await this.idle();
-    const context = await this.formatContextOf(fsPath);
+    const sourceLabel = this.sourceLabelOf(fsPath);
     const groups = this.groupsOf(fsPath);
     const present: FunctionGroup[] = [];
     const stats: AggregateStats[] = [];
@@ -309,34 +302,34 @@ export class AnnotationService {
     const heat = heatOf(stats);
     const functions: FunctionAnnotation[] = new Array<FunctionAnnotation>(present.length);
     const window = windowLabel(this.aggregator.window);
-    const contextLabel = context.sourceLabel === '' ? window : `${window} · ${context.sourceLabel}`;
-    for (let i = 0; i < present.length; i++) functions[i] = this.annotate(present[i] as FunctionGroup, stats[i] as AggregateStats, heat[i], context.sourceLabel, contextLabel);
+    const contextLabel = sourceLabel === '' ? window : `${window} · ${sourceLabel}`;
+    for (let i = 0; i < present.length; i++) functions[i] = this.annotate(present[i] as FunctionGroup, stats[i] as AggregateStats, heat[i], sourceLabel, contextLabel);
     return { fsPath, window: this.aggregator.window, functions };
   }
 
   /** The figures and links a hover on the function shows; undefined when it has no data now. */
   async hoverForFunction(fsPath: string, target: FunctionTarget): Promise<FunctionHover | undefined> {
     await this.idle();
-    const context = await this.formatContextOf(fsPath);
+    // Only the hover warns about another build, so only the hover asks what the checkout is.
+    const checkout = (await this.deps.checkout?.(fsPath)) ?? { version: undefined, commit: undefined };
     const stats = this.statsOf(fsPath, target);
     if (stats === undefined) return undefined;
+    const sourceLabel = this.sourceLabelOf(fsPath);
     const hoverContext: HoverContext = {
-      ...(context.sourceLabel === '' ? {} : { source: context.sourceLabel }),
-      ...(context.checkoutVersion === undefined ? {} : { checkoutVersion: context.checkoutVersion }),
-      ...(context.checkoutCommit === undefined ? {} : { checkoutCommit: context.checkoutCommit }),
+      ...(sourceLabel === '' ? {} : { source: sourceLabel }),
+      ...(checkout.version === undefined ? {} : { checkoutVersion: checkout.version }),
+      ...(checkout.commit === undefined ? {} : { checkoutCommit: checkout.commit }),
     };
     const hover = buildHoverModel(stats, hoverContext);
     const links = hover.links.map((link): AnnotationLink => ({ kind: link.kind, label: link.label, traceId: link.traceId, spanId: link.spanId, source: this.sourceOf(link.traceId) }));
     return { hover, links };
   }
 
-  /** The sources the file's figures came from (most spans first) and what the checkout says it is. */
-  private async formatContextOf(fsPath: string): Promise<FormatContext> {
-    const checkout = (await this.deps.checkout?.(fsPath)) ?? { version: undefined, commit: undefined };
-    let sourceLabel = '';
+  /** The sources the file's figures came from, latest first: `local`, `tempo, local`. */
+  private sourceLabelOf(fsPath: string): string {
     const sources = this.fileSources.get(fsPath);
-    if (sources !== undefined) sourceLabel = sources.size === 1 ? (sources.keys().next().value as string) : [...sources.entries()].sort((a, b) => b[1] - a[1]).map(([s]) => s).join(', ');
-    return { sourceLabel, checkoutVersion: checkout.version, checkoutCommit: checkout.commit };
+    if (sources === undefined) return '';
+    return sources.size === 1 ? (sources.keys().next().value as string) : [...sources.entries()].sort((a, b) => b[1] - a[1]).map(([s]) => s).join(', ');
   }
 
   /**
