@@ -1,3 +1,4 @@
+import { fork } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../host/codeServerSession';
@@ -43,6 +44,29 @@ function bundleFigures(): Figure[] {
   ];
 }
 
+const childGroupVariable = 'SPANLENS_BENCH_GROUP';
+
+/**
+ * Each group runs in a process of its own: in one shared heap a group measured what the groups
+ * before it left behind (V8 pretenures an allocation site, such as the span constructor, after
+ * one group keeps a million spans, and a later group's short-lived spans then fill the old
+ * generation), so a figure depended on the order of the groups.
+ */
+function runGroupInChild(name: string): Promise<Figure[]> {
+  return new Promise((resolve, reject) => {
+    const child = fork(__filename, [name], { env: { ...process.env, [childGroupVariable]: name }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    let figures: Figure[] | undefined;
+    child.on('message', (message) => {
+      figures = message as Figure[];
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (figures !== undefined) resolve(figures);
+      else reject(new Error(`the ${name} benchmarks stopped (exit code ${String(code)}) before reporting their figures`));
+    });
+  });
+}
+
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const groups: [string, () => Promise<Figure[]> | Figure[]][] = [
@@ -56,11 +80,20 @@ async function main(): Promise<void> {
     ['aggregation', benchAggregation],
     ['traceView', benchTraceView],
   ];
+  const childGroup = process.env[childGroupVariable];
+  if (childGroup !== undefined) {
+    const run = groups.find(([name]) => name === childGroup)?.[1];
+    if (run === undefined) throw new Error(`no benchmark group named ${childGroup}`);
+    process.send?.(await run());
+    return;
+  }
+  const unknown = only.filter((name) => !groups.some(([known]) => known === name));
+  if (unknown.length > 0) throw new Error(`no benchmark group named ${unknown.join(', ')} (the groups: ${groups.map(([name]) => name).join(', ')})`);
   const figures: Figure[] = [];
-  for (const [name, run] of groups) {
+  for (const [name] of groups) {
     if (only.length > 0 && !only.includes(name)) continue;
     console.log(`measuring ${name}…`);
-    figures.push(...(await run()));
+    figures.push(...(await runGroupInChild(name)));
   }
   console.log('\nSpanLens benchmarks');
   for (const figure of figures) console.log(formatFigure(figure));
