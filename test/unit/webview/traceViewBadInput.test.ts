@@ -158,7 +158,17 @@ describe('trace view webview with bad input, in Chromium', function () {
     assert.match((await view.page.locator('.match-count').textContent()) ?? '', /3 matches/);
     await search.fill('own parent');
     await view.page.keyboard.press('Enter');
-    await within('search', 5_000, view.page.waitForFunction(() => (globalThis as unknown as PageWindow).document.querySelectorAll('.row.selected').length === 1));
+    // Wait for the new match to be selected: a row of the previous search is selected already,
+    // so "one row selected" alone held before this search ran.
+    await within(
+      'search',
+      5_000,
+      view.page.waitForFunction(
+        () =>
+          (globalThis as unknown as PageWindow).document.querySelectorAll('.row.selected').length === 1 &&
+          (globalThis as unknown as { document: PageDocument }).document.querySelector('.row.selected .name')?.textContent === 'own parent',
+      ),
+    );
     assert.deepEqual(await view.page.locator('.row.selected .name').allTextContents(), ['own parent']);
     await search.fill('');
     // Zero-length still gets a visible bar, drawn beside the hour-long ones.
