@@ -615,10 +615,6 @@ function stackSpan(stacktrace: string, service: string): Span {
   });
 }
 
-/**
- * Which figures deserve an end-of-line decoration: the share of the file's time each one spends
- * (calls × median), the top one `hot` and the others above a fifth of it `warm`.
- */
 /** The end-of-line text: the highest percentile asked for and the call count. */
 function lineTextOf(stats: AggregateStats): string {
   const high = stats.latency.quantiles[stats.latency.quantiles.length - 1];
@@ -626,6 +622,10 @@ function lineTextOf(stats: AggregateStats): string {
   return high === undefined ? calls : `p${String(high.percentile)} ${formatLatency(high.valueNs)} · ${calls}`;
 }
 
+/**
+ * Which figures deserve an end-of-line decoration: the share of the file's time each one spends
+ * (calls × median), the top one `hot` and the others above a fifth of it `warm`.
+ */
 export function heatOf(stats: readonly AggregateStats[]): ('hot' | 'warm' | undefined)[] {
   const weights = stats.map((s) => s.count * (s.latency.quantiles[0]?.valueNs ?? 0));
   const peak = Math.max(0, ...weights);
