@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { TraceServiceClient } from './core/traceService/traceServiceClient';
+import { createTraceServiceClient } from './core/traceService/traceServiceClient';
 import { traceViewPanelType, tracesViewId } from './shared/contract';
 import { registerCommands } from './vscode/commandRegistry';
 import { AnnotationController } from './vscode/annotationController';
@@ -40,7 +40,7 @@ export function activate(context: vscode.ExtensionContext): SpanLensApi {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('SpanLens', { log: true });
   // Parsing and indexing run in a worker that starts on first use, not here.
-  const traceService = new TraceServiceClient(context.asAbsolutePath('dist/traceWorker.js'));
+  const traceService = createTraceServiceClient(context.asAbsolutePath('dist/traceWorker.js'));
   const traces = new TraceList();
   const remoteTraces = new RemoteTraces(traceService);
   const tree = new TracesTreeProvider(traceService, traces, remoteTraces);

@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { resolve } from 'node:path';
 import { TraceService } from '../../src/core/traceService/traceService';
-import { TraceServiceClient } from '../../src/core/traceService/traceServiceClient';
+import { createTraceServiceClient } from '../../src/core/traceService/traceServiceClient';
 
 /**
  * Runs in its own process so its memory is its own: `worker` mode loads a file the way the
@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const [mode, path] = process.argv.slice(2);
   if (!path) throw new Error('usage: largeFileProbe worker|heap <file>');
   if (mode === 'worker') {
-    const client = new TraceServiceClient(resolve(__dirname, '..', '..', 'src', 'core', 'traceService', 'traceServiceWorker.js'));
+    const client = createTraceServiceClient(resolve(__dirname, '..', '..', 'src', 'core', 'traceService', 'traceServiceWorker.js'));
     const delay = monitorEventLoopDelay({ resolution: 5 });
     delay.enable();
     const started = performance.now();

@@ -1,7 +1,8 @@
 import type { TraceFormat } from '../formats/traceFormat';
-import type { ReceiverStartFailure } from '../receiver/receiverStartError';
 import type { FileIndexUpdate, FrameLocation, MappingConfiguration, SpanMapping } from './mappingService';
-import type { BackendFailure } from '../backends/backendError';
+import { BackendError, type BackendFailure } from '../backends/backendError';
+import { ReceiverStartError, type ReceiverStartFailure } from '../receiver/receiverStartError';
+import type { RpcErrorCodec, RpcOps } from '../rpc/rpcMessage';
 import type { TraceSearchQuery, TraceSummary as SearchHit } from '../backends/traceBackend';
 import type { RemoteSourcesSettings } from './backendService';
 import type { RemoteFunctionSpansReport, RemoteFunctionSpansRequest } from './functionSpansService';
@@ -170,13 +171,41 @@ export interface TraceQueries {
   exportTrace(traceId: string, path: string): Promise<string>;
 }
 
-export type TraceServiceOp = keyof TraceQueries;
-
-export interface TraceServiceRequestMessage {
-  readonly id: number;
-  readonly op: TraceServiceOp;
-  readonly args: readonly unknown[];
-}
+/** The operations of TraceQueries as data: the worker answers these names and no others. */
+export const traceQueryOps: RpcOps<TraceQueries> = {
+  openFiles: true,
+  listTraces: true,
+  children: true,
+  findSpan: true,
+  removeTraces: true,
+  openLocal: true,
+  startReceiver: true,
+  stopReceiver: true,
+  clearLocal: true,
+  localTraces: true,
+  configureMapping: true,
+  updateFileIndex: true,
+  mapSpan: true,
+  mapFrame: true,
+  configureSources: true,
+  remoteServices: true,
+  remoteOperations: true,
+  searchRemote: true,
+  openRemoteTrace: true,
+  remoteTagNames: true,
+  remoteFunctionSpans: true,
+  remoteTagValues: true,
+  configureAnnotations: true,
+  statsForDocument: true,
+  spansForFunction: true,
+  hoverForFunction: true,
+  exceptionsForDocument: true,
+  traceView: true,
+  spanDetails: true,
+  attributeMatches: true,
+  compareTraces: true,
+  exportTrace: true,
+};
 
 /** Failures that keep their data across the thread boundary, for the adapter to act on. */
 export type ServiceFailure = ReceiverStartFailure;
@@ -191,31 +220,27 @@ export class ServiceError extends Error {
   }
 }
 
-export type TraceServiceResponseMessage =
-  | { readonly id: number; readonly ok: true; readonly value: unknown }
-  | { readonly id: number; readonly ok: false; readonly message: string; readonly failure?: ServiceFailure; readonly backendFailure?: RemoteFailure };
+/** A receiver that could not start and a backend that failed keep their reasons across the boundary. */
+export const traceServiceErrors: RpcErrorCodec = {
+  encode(error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof ReceiverStartError || error instanceof ServiceError) return { message, type: 'service', data: error.failure };
+    if (error instanceof BackendError) return { message, type: 'backend', data: { sourceName: error.sourceName, failure: error.failure } satisfies RemoteFailure };
+    return { message };
+  },
+  decode(data) {
+    if (data.type === 'backend') {
+      const remote = data.data as RemoteFailure;
+      return new BackendError(remote.sourceName, remote.failure);
+    }
+    return new ServiceError(data.message, data.type === 'service' ? (data.data as ServiceFailure | undefined) : undefined);
+  },
+};
 
 /** A BackendError in transit: the client rebuilds it, so the adapter can offer to set credentials. */
 export interface RemoteFailure {
   readonly sourceName: string;
   readonly failure: BackendFailure;
-}
-
-/** Sent by the client when the caller's AbortSignal fires; the worker aborts that request. */
-export interface TraceServiceCancelMessage {
-  readonly cancel: number;
-}
-
-/** Request ids start at 1; id 0 marks an event nobody asked for. */
-export interface TraceServiceEventMessage {
-  readonly id: 0;
-  readonly event: LocalSourceEvent;
-}
-
-/** Also unasked: annotation data of these documents changed (issue 7). */
-export interface AnnotationsEventMessage {
-  readonly id: 0;
-  readonly annotations: AnnotationsChangedEvent;
 }
 
 /**
@@ -227,9 +252,10 @@ export type RemoteTraceEvent =
   | { readonly type: 'partial'; readonly source: string; readonly summary: TraceSummary }
   | { readonly type: 'dropped'; readonly source: string; readonly traceId: string };
 
-export interface RemoteTraceEventMessage {
-  readonly id: 0;
-  readonly remoteTrace: RemoteTraceEvent;
-}
-
-export type TraceServiceWorkerMessage = TraceServiceResponseMessage | TraceServiceEventMessage | AnnotationsEventMessage | RemoteTraceEventMessage;
+/** Everything the worker pushes unasked, in one union. */
+export type TraceServiceEvent =
+  | { readonly type: 'local'; readonly event: LocalSourceEvent }
+  /** Annotation data of these documents changed. */
+  | { readonly type: 'annotations'; readonly annotations: AnnotationsChangedEvent }
+  /** Posted before openRemoteTrace's answer on the same channel, so the host sees them in order. */
+  | { readonly type: 'remoteTrace'; readonly remoteTrace: RemoteTraceEvent };

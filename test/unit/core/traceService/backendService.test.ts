@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { BackendError } from '../../../../src/core/backends/backendError';
 import { TraceService } from '../../../../src/core/traceService/traceService';
-import { TraceServiceClient } from '../../../../src/core/traceService/traceServiceClient';
+import { createTraceServiceClient } from '../../../../src/core/traceService/traceServiceClient';
 import type { TraceQueries } from '../../../../src/core/traceService/traceServiceProtocol';
 import { startFakeZipkin } from '../backends/fakeBackends';
 import { rejection, TestServer, type RecordedRequest } from '../backends/testServer';
@@ -93,4 +93,4 @@ function suite(name: string, make: () => TraceQueries & { dispose(): Promise<voi
 }
 
 suite('remote sources in the TraceService (in-process)', () => new TraceService());
-suite('remote sources through the TraceServiceClient (worker thread)', () => new TraceServiceClient(workerScript));
+suite('remote sources through the TraceServiceClient (worker thread)', () => createTraceServiceClient(workerScript));

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { TraceService } from '../../../../src/core/traceService/traceService';
-import { TraceServiceClient } from '../../../../src/core/traceService/traceServiceClient';
+import { createTraceServiceClient } from '../../../../src/core/traceService/traceServiceClient';
 import { type LocalSourceEvent, type ReceiverSettings, type TraceQueries } from '../../../../src/core/traceService/traceServiceProtocol';
 import { otlpJsonOf, otlpProtobufOf, recordSdkSpans } from '../../sdkTraces';
 
@@ -133,4 +133,4 @@ function suite(name: string, make: () => Service): void {
 }
 
 suite('TraceService (in-process)', () => new TraceService());
-suite('TraceServiceClient (worker thread)', () => new TraceServiceClient(workerScript));
+suite('TraceServiceClient (worker thread)', () => createTraceServiceClient(workerScript));

@@ -4,7 +4,7 @@ import { BackendError } from '../../../../src/core/backends/backendError';
 import { decodeOtlpJson } from '../../../../src/core/formats/otlpJson';
 import { buildTrace } from '../../../../src/core/model/buildTrace';
 import { TraceService } from '../../../../src/core/traceService/traceService';
-import { TraceServiceClient } from '../../../../src/core/traceService/traceServiceClient';
+import { createTraceServiceClient } from '../../../../src/core/traceService/traceServiceClient';
 import type { ChildrenPage, RemoteTraceEvent, SpanRow, TraceQueries, TraceSummary } from '../../../../src/core/traceService/traceServiceProtocol';
 import { requireSharedFixtures } from '../../sharedFixtures';
 import { rejection, type TestServer } from '../backends/testServer';
@@ -155,4 +155,4 @@ function suite(name: string, make: () => Service): void {
 }
 
 suite('TraceService', () => new TraceService({}, { minIntervalMs: 50 }));
-suite('TraceServiceClient (worker)', () => new TraceServiceClient(workerScript));
+suite('TraceServiceClient (worker)', () => createTraceServiceClient(workerScript));

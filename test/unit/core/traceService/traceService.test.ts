@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { TraceService } from '../../../../src/core/traceService/traceService';
-import { TraceServiceClient } from '../../../../src/core/traceService/traceServiceClient';
+import { createTraceServiceClient } from '../../../../src/core/traceService/traceServiceClient';
 import type { TraceQueries } from '../../../../src/core/traceService/traceServiceProtocol';
 import { otlpJsonOf, otlpProtobufOf, recordSdkSpans } from '../../sdkTraces';
 
@@ -84,4 +84,4 @@ function suite(name: string, make: () => TraceQueries & { dispose?: () => Promis
 }
 
 suite('TraceService (in-process)', () => new TraceService());
-suite('TraceServiceClient (worker thread)', () => new TraceServiceClient(workerScript));
+suite('TraceServiceClient (worker thread)', () => createTraceServiceClient(workerScript));
