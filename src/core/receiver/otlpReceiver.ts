@@ -4,8 +4,9 @@ import type { AddressInfo } from 'node:net';
 import type { TracePayloadKind } from '../store/tracePayload';
 import type { TraceSink } from '../store/traceSink';
 import { encodeExportResponseJson, encodeExportResponseProto, encodeGrpcMessage, encodeStatusJson, encodeStatusProto, GrpcStatus, grpcFrame } from './exportResponse';
+import { InFlightBudget, type InFlightLease, type InFlightLoad } from './inFlightBudget';
 import { ingestPayload, InvalidPayloadError, type IngestOutcome } from './ingestPayload';
-import { BodyError, contentCodingOf, decompressBody, readBody } from './readBody';
+import { BodyError, contentCodingOf, decompressBody, readBody, type ContentCoding } from './readBody';
 import { ReceiverStartError, startFailureOf } from './receiverStartError';
 
 export interface OtlpReceiverOptions {
@@ -18,7 +19,10 @@ export interface OtlpReceiverOptions {
   readonly grpcPort?: number | 'ephemeral';
   /** Largest body, before and after decompression (the OTLP spec recommends 64 MiB; an editor wants less). */
   readonly maxBodyBytes?: number;
-  /** Request bytes being received, decoded or written at once; beyond it new requests get 429. */
+  /**
+   * Request bytes being received, decoded or written at once, counted as they arrive whether or
+   * not a request declares its length; beyond it requests get 429 (or UNAVAILABLE on gRPC).
+   */
   readonly maxInFlightBytes?: number;
   readonly maxInFlightRequests?: number;
   /** Whole request, headers and body; a client that never finishes its body is cut off. */
@@ -88,14 +92,12 @@ export class OtlpReceiver {
   private grpc: Http2Server | undefined;
   private addressInfo: ReceiverAddress | undefined;
   private readonly grpcSessions = new Set<ServerHttp2Session>();
-  private inFlightRequests = 0;
-  private inFlightBytes = 0;
+  private readonly budget: InFlightBudget;
   readonly stats: ReceiverStats = { requests: 0, acceptedSpans: 0, rejectedSpans: 0, failedRequests: 0, throttledRequests: 0 };
   private readonly sink: TraceSink;
   private readonly host: string;
   private readonly loopbackOnly: boolean;
   private readonly maxBodyBytes: number;
-  private readonly maxInFlightBytes: number;
   private readonly maxInFlightRequests: number;
   private readonly retryAfter: string;
 
@@ -104,9 +106,14 @@ export class OtlpReceiver {
     this.host = options.host ?? '127.0.0.1';
     this.loopbackOnly = isLoopbackHost(this.host);
     this.maxBodyBytes = options.maxBodyBytes ?? 32 * 1024 * 1024;
-    this.maxInFlightBytes = options.maxInFlightBytes ?? 4 * this.maxBodyBytes;
     this.maxInFlightRequests = options.maxInFlightRequests ?? 64;
+    this.budget = new InFlightBudget(this.maxInFlightRequests, options.maxInFlightBytes ?? 4 * this.maxBodyBytes);
     this.retryAfter = String(options.retryAfterSeconds ?? 1);
+  }
+
+  /** Requests and request bytes held right now; both return to 0 when the receiver is idle. */
+  get inFlight(): InFlightLoad {
+    return this.budget.load;
   }
 
   /** Where the receiver listens; undefined while stopped. */
@@ -217,33 +224,29 @@ export class OtlpReceiver {
       this.fail(res, 413, GrpcStatus.ResourceExhausted, `the body is ${declared} bytes, more than the limit of ${this.maxBodyBytes}`, flavor);
       return;
     }
-    if (this.inFlightRequests >= this.maxInFlightRequests || (this.inFlightRequests > 0 && this.inFlightBytes + declared > this.maxInFlightBytes)) {
-      this.throttle(res, 429, 'too many requests in progress; retry later', flavor);
-      return;
-    }
     if (this.sink.isBackedUp) {
       this.throttle(res, 503, 'the trace store is catching up with its writes; retry later', flavor);
       return;
     }
-    this.inFlightRequests++;
-    this.inFlightBytes += declared;
-    const payloadKind = kind;
-    void this.receiveHttp(req, res, payloadKind, coding === 'identity' ? 'identity' : coding, flavor).finally(() => {
-      this.inFlightRequests--;
-      this.inFlightBytes -= declared;
-    });
+    const lease = this.budget.admit(declared);
+    if (!lease) {
+      this.throttle(res, 429, 'too many requests in progress; retry later', flavor);
+      return;
+    }
+    void this.receiveHttp(req, res, kind, coding, flavor, lease).finally(() => lease.release());
   }
 
-  private async receiveHttp(req: IncomingMessage, res: ServerResponse, kind: TracePayloadKind, coding: 'identity' | 'gzip' | 'deflate', flavor: Flavor): Promise<void> {
+  private async receiveHttp(req: IncomingMessage, res: ServerResponse, kind: TracePayloadKind, coding: ContentCoding, flavor: Flavor, lease: InFlightLease): Promise<void> {
     let outcome: IngestOutcome;
     try {
-      const raw = await readBody(req, this.maxBodyBytes);
+      const raw = await readBody(req, this.maxBodyBytes, lease);
       const bytes = await decompressBody(raw, coding, this.maxBodyBytes);
       outcome = await ingestPayload(this.sink, { kind, bytes });
     } catch (error: unknown) {
       if (error instanceof BodyError) {
         if (error.failure.kind === 'aborted') return;
         if (error.failure.kind === 'tooLarge') this.fail(res, 413, GrpcStatus.ResourceExhausted, error.message, flavor);
+        else if (error.failure.kind === 'overBudget') this.throttle(res, 429, error.message, flavor);
         else this.fail(res, 400, GrpcStatus.InvalidArgument, error.message, flavor);
       } else if (error instanceof InvalidPayloadError) {
         this.fail(res, 400, GrpcStatus.InvalidArgument, error.message, flavor);
@@ -306,36 +309,25 @@ export class OtlpReceiver {
       this.grpcFail(stream, GrpcStatus.Unimplemented, `unknown method ${headers[':path'] ?? ''}; this receiver implements ${grpcExportPath.slice(1)}`);
       return;
     }
-    if (this.inFlightRequests >= this.maxInFlightRequests || this.inFlightBytes > this.maxInFlightBytes || this.sink.isBackedUp) {
-      this.stats.throttledRequests++;
-      // UNAVAILABLE is the retryable code (OTLP/gRPC "Failures"); RESOURCE_EXHAUSTED would be
-      // retried only with a RetryInfo detail.
-      this.grpcFail(stream, GrpcStatus.Unavailable, 'the receiver is busy; retry later');
-      return;
-    }
     const encodingHeader = headers['grpc-encoding'];
     const coding = contentCodingOf(typeof encodingHeader === 'string' ? encodingHeader : undefined);
     if (!coding) {
       this.grpcFail(stream, GrpcStatus.Unimplemented, `unsupported grpc-encoding ${String(encodingHeader)}`);
       return;
     }
+    const lease = this.sink.isBackedUp ? undefined : this.budget.admit(0);
+    if (!lease) {
+      this.grpcThrottle(stream, 'the receiver is busy; retry later');
+      return;
+    }
     stream.setTimeout(this.options.requestTimeoutMs ?? 30_000, () => stream.close(http2Constants.NGHTTP2_CANCEL));
-    this.inFlightRequests++;
-    let counted = 0;
-    stream.on('data', (chunk: Buffer) => {
-      counted += chunk.length;
-      this.inFlightBytes += chunk.length;
-    });
-    void this.receiveGrpc(stream, coding).finally(() => {
-      this.inFlightRequests--;
-      this.inFlightBytes -= counted;
-    });
+    void this.receiveGrpc(stream, coding, lease).finally(() => lease.release());
   }
 
-  private async receiveGrpc(stream: ServerHttp2Stream, coding: 'identity' | 'gzip' | 'deflate'): Promise<void> {
+  private async receiveGrpc(stream: ServerHttp2Stream, coding: ContentCoding, lease: InFlightLease): Promise<void> {
     let outcome: IngestOutcome;
     try {
-      const framed = await readBody(stream, this.maxBodyBytes + 5);
+      const framed = await readBody(stream, this.maxBodyBytes + 5, lease);
       if (framed.length < 5) throw new GrpcFailure(GrpcStatus.Internal, `the request holds ${framed.length} bytes, less than a gRPC message header`);
       const compressed = framed[0] === 1;
       const length = framed.readUInt32BE(1);
@@ -348,7 +340,8 @@ export class OtlpReceiver {
       if (error instanceof GrpcFailure) this.grpcFail(stream, error.code, error.message);
       else if (error instanceof BodyError) {
         if (error.failure.kind === 'aborted') return;
-        this.grpcFail(stream, error.failure.kind === 'tooLarge' ? GrpcStatus.ResourceExhausted : GrpcStatus.Internal, error.message);
+        if (error.failure.kind === 'overBudget') this.grpcThrottle(stream, error.message);
+        else this.grpcFail(stream, error.failure.kind === 'tooLarge' ? GrpcStatus.ResourceExhausted : GrpcStatus.Internal, error.message);
       } else if (error instanceof InvalidPayloadError) this.grpcFail(stream, GrpcStatus.InvalidArgument, error.message);
       else this.grpcFail(stream, GrpcStatus.Unavailable, `the trace store could not write the batch: ${error instanceof Error ? error.message : String(error)}`);
       return;
@@ -359,6 +352,13 @@ export class OtlpReceiver {
     stream.respond({ ':status': 200, 'content-type': 'application/grpc+proto', 'grpc-accept-encoding': 'identity,gzip,deflate' }, { waitForTrailers: true });
     stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': String(GrpcStatus.Ok) }));
     stream.end(grpcFrame(encodeExportResponseProto(outcome.partial)));
+  }
+
+  private grpcThrottle(stream: ServerHttp2Stream, message: string): void {
+    this.stats.throttledRequests++;
+    // UNAVAILABLE is the retryable code (OTLP/gRPC "Failures"); RESOURCE_EXHAUSTED would be
+    // retried only with a RetryInfo detail.
+    this.grpcFail(stream, GrpcStatus.Unavailable, message);
   }
 
   /** A trailers-only response: the status travels in the one HEADERS frame. */

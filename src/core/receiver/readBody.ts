@@ -5,21 +5,43 @@ import { gunzip, inflate, inflateRaw, type InputType, type ZlibOptions } from 'n
 export type BodyFailure =
   | { readonly kind: 'tooLarge'; readonly limit: number; readonly stage: 'received' | 'decompressed' }
   | { readonly kind: 'badEncoding'; readonly detail: string }
+  /** The receiver holds too many request bytes at once; retryable. */
+  | { readonly kind: 'overBudget' }
   | { readonly kind: 'aborted' };
 
 export class BodyError extends Error {
   constructor(readonly failure: BodyFailure) {
-    super(failure.kind === 'tooLarge' ? `the ${failure.stage === 'received' ? 'body' : 'decompressed body'} is larger than the limit of ${failure.limit} bytes` : failure.kind === 'badEncoding' ? failure.detail : 'the client went away');
+    super(describeBodyFailure(failure));
     this.name = 'BodyError';
   }
 }
 
+function describeBodyFailure(failure: BodyFailure): string {
+  switch (failure.kind) {
+    case 'tooLarge':
+      return `the ${failure.stage === 'received' ? 'body' : 'decompressed body'} is larger than the limit of ${failure.limit} bytes`;
+    case 'badEncoding':
+      return failure.detail;
+    case 'overBudget':
+      return 'the receiver holds too many request bytes at once; retry later';
+    case 'aborted':
+      return 'the client went away';
+  }
+}
+
+/** Accounts for a body's bytes as they arrive (the receiver's InFlightLease). */
+export interface BodyBudget {
+  /** False when the first `total` bytes may not be held now. */
+  cover(total: number): boolean;
+}
+
 /**
  * Collects a request body, counting bytes as they arrive so a body without Content-Length (or
- * with a false one) cannot grow past `limit`. Past the limit it rejects at once and keeps
- * draining, so the response can still reach the client.
+ * with a false one) cannot grow past `limit`, nor past what `budget` lets it hold. Past either it
+ * rejects at once and keeps draining without holding or counting, so the response can still
+ * reach the client.
  */
-export function readBody(stream: Readable, limit: number): Promise<Buffer> {
+export function readBody(stream: Readable, limit: number, budget?: BodyBudget): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     let chunks: Buffer[] = [];
     let total = 0;
@@ -34,6 +56,7 @@ export function readBody(stream: Readable, limit: number): Promise<Buffer> {
       if (failed) return;
       total += chunk.length;
       if (total > limit) fail(new BodyError({ kind: 'tooLarge', limit, stage: 'received' }));
+      else if (budget !== undefined && !budget.cover(total)) fail(new BodyError({ kind: 'overBudget' }));
       else chunks.push(chunk);
     });
     stream.on('end', () => {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { connect as netConnect, createServer } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { connect, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
+import { connect, type ClientHttp2Session } from 'node:http2';
 import { gzipSync } from 'node:zlib';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
@@ -14,9 +14,8 @@ import { decodeOtlpProtobuf } from '../../../../src/core/formats/otlpProtobuf';
 import { OtlpReceiver } from '../../../../src/core/receiver/otlpReceiver';
 import { ReceiverStartError } from '../../../../src/core/receiver/receiverStartError';
 import type { LocalTraceStore } from '../../../../src/core/store/localTraceStore';
-import type { IngestBatch, TraceSink } from '../../../../src/core/store/traceSink';
 import { otlpJsonOf, otlpProtobufOf, recordSdkSpans } from '../../sdkTraces';
-import { post, startHarness, type Harness } from './receiverHarness';
+import { exportPath, GatedSink, grpcCall, grpcFramed, post, startHarness, until, type Harness } from './receiverHarness';
 
 function exportSpans(exporter: SpanExporter, spans: ReadableSpan[]): Promise<ExportResult> {
   return new Promise<ExportResult>((resolve) => exporter.export(spans, resolve));
@@ -40,57 +39,6 @@ function assertStoreHolds(store: LocalTraceStore, sdkSpans: readonly ReadableSpa
     }
   }
 }
-
-/** A sink whose writes wait until released, to hold requests in flight. */
-class GatedSink implements TraceSink {
-  isBackedUp = false;
-  readonly batches: IngestBatch[] = [];
-  private readonly waiting: (() => void)[] = [];
-  ingest(batch: IngestBatch): Promise<void> {
-    this.batches.push(batch);
-    return new Promise<void>((resolve) => this.waiting.push(resolve));
-  }
-  release(): void {
-    for (const resolve of this.waiting.splice(0)) resolve();
-  }
-  get pending(): number {
-    return this.waiting.length;
-  }
-}
-
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
-}
-
-interface GrpcAnswer {
-  readonly headers: IncomingHttpHeaders;
-  readonly trailers: IncomingHttpHeaders;
-  readonly body: Buffer;
-}
-
-function grpcCall(session: ClientHttp2Session, path: string, body: Buffer, extra: Readonly<Record<string, string>> = {}): Promise<GrpcAnswer> {
-  return new Promise<GrpcAnswer>((resolve, reject) => {
-    const stream = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers', ...extra });
-    let headers: IncomingHttpHeaders = {};
-    let trailers: IncomingHttpHeaders = {};
-    const chunks: Buffer[] = [];
-    stream.on('response', (h) => (headers = h));
-    stream.on('trailers', (t: IncomingHttpHeaders) => (trailers = t));
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', () => resolve({ headers, trailers, body: Buffer.concat(chunks) }));
-    stream.on('error', reject);
-    stream.end(body);
-  });
-}
-
-function grpcFramed(message: Uint8Array, compressed = false): Buffer {
-  const header = Buffer.alloc(5);
-  header[0] = compressed ? 1 : 0;
-  header.writeUInt32BE(message.length, 1);
-  return Buffer.concat([header, message]);
-}
-
-const exportPath = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 
 /**
  * One of this machine's own non-loopback IPv4 addresses. A client socket bound to it can still
@@ -435,14 +383,14 @@ describe('OtlpReceiver', () => {
     it('answers a message over the bound, and a gzip bomb, with RESOURCE_EXHAUSTED', async () => {
       const big = await grpcCall(session, exportPath, grpcFramed(Buffer.alloc(128 * 1024)));
       assert.equal(big.headers['grpc-status'], '8');
-      const bomb = await grpcCall(session, exportPath, grpcFramed(gzipSync(Buffer.alloc(16 * 1024 * 1024)), true), { 'grpc-encoding': 'gzip' });
+      const bomb = await grpcCall(session, exportPath, grpcFramed(gzipSync(Buffer.alloc(16 * 1024 * 1024)), 1), { 'grpc-encoding': 'gzip' });
       assert.equal(bomb.headers['grpc-status'], '8');
       assert.equal(harness.store.spanCount, 0);
     });
 
     it('decodes gzip messages', async () => {
       const spans = recordSdkSpans(1);
-      const answer = await grpcCall(session, exportPath, grpcFramed(gzipSync(otlpProtobufOf(spans)), true), { 'grpc-encoding': 'gzip' });
+      const answer = await grpcCall(session, exportPath, grpcFramed(gzipSync(otlpProtobufOf(spans)), 1), { 'grpc-encoding': 'gzip' });
       assert.equal(answer.trailers['grpc-status'], '0');
       assertStoreHolds(harness.store, spans);
     });
