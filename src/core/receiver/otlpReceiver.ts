@@ -329,7 +329,9 @@ export class OtlpReceiver {
     try {
       const framed = await readBody(stream, this.maxBodyBytes + 5, lease);
       if (framed.length < 5) throw new GrpcFailure(GrpcStatus.Internal, `the request holds ${framed.length} bytes, less than a gRPC message header`);
-      const compressed = framed[0] === 1;
+      const flag = framed[0];
+      if (flag !== 0 && flag !== 1) throw new GrpcFailure(GrpcStatus.Internal, `the gRPC message's compressed flag is ${flag}; it must be 0 or 1`);
+      const compressed = flag === 1;
       const length = framed.readUInt32BE(1);
       if (length !== framed.length - 5) throw new GrpcFailure(GrpcStatus.Internal, `the gRPC message header says ${length} bytes but ${framed.length - 5} follow (Export takes exactly one message)`);
       if (compressed && coding === 'identity') throw new GrpcFailure(GrpcStatus.Internal, 'the message is flagged compressed but no grpc-encoding was given');

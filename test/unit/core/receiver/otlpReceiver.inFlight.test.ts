@@ -113,6 +113,19 @@ describe('OtlpReceiver in-flight accounting', () => {
       assert.equal(harness.store.spanCount, 6);
       await assertNothingInFlight(harness.receiver);
     });
+
+    it('refuses a message whose compressed flag is neither 0 nor 1 with INTERNAL, and releases its bytes', async () => {
+      harness = await startHarness();
+      session = connect(harness.address.grpcEndpoint ?? '');
+      for (const flag of [2, 0x80, 0xff]) {
+        const answer = await grpcCall(session, exportPath, grpcFramed(otlpProtobufOf(recordSdkSpans(1)), flag));
+        assert.equal(grpcStatusOf(answer), '13', `flag ${flag} is refused with INTERNAL`);
+        assert.match(decodeURIComponent(String(answer.headers['grpc-message'])), /compressed flag/);
+      }
+      assert.equal(harness.store.spanCount, 0);
+      await assertNothingInFlight(harness.receiver);
+      assert.equal(grpcStatusOf(await grpcCall(session, exportPath, grpcFramed(otlpProtobufOf(recordSdkSpans(1))))), '0');
+    });
   });
 
   describe('OTLP/HTTP bodies without Content-Length', () => {
