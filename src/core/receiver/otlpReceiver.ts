@@ -6,6 +6,7 @@ import type { TraceSink } from '../store/traceSink';
 import { encodeExportResponseJson, encodeExportResponseProto, encodeGrpcMessage, encodeStatusJson, encodeStatusProto, GrpcStatus, grpcFrame } from './exportResponse';
 import { InFlightBudget, type InFlightLease, type InFlightLoad } from './inFlightBudget';
 import { ingestPayload, InvalidPayloadError, type IngestOutcome } from './ingestPayload';
+import { isLoopbackAuthority } from './isLoopbackAuthority';
 import { BodyError, contentCodingOf, decompressBody, readBody, type ContentCoding } from './readBody';
 import { ReceiverStartError, startFailureOf } from './receiverStartError';
 
@@ -32,6 +33,12 @@ export interface OtlpReceiverOptions {
   readonly idleTimeoutMs?: number;
   /** Sent as Retry-After (seconds) with 429 and 503. */
   readonly retryAfterSeconds?: number;
+  /**
+   * Web page origins (scheme://host[:port], matched exactly) whose requests are answered, with
+   * CORS headers. Any other request that carries an Origin header, which only browsers send, is
+   * refused with 403: a page the developer happens to open must not feed traces in.
+   */
+  readonly allowedOrigins?: readonly string[];
 }
 
 export interface ReceiverAddress {
@@ -100,6 +107,7 @@ export class OtlpReceiver {
   private readonly maxBodyBytes: number;
   private readonly maxInFlightRequests: number;
   private readonly retryAfter: string;
+  private readonly allowedOrigins: ReadonlySet<string>;
 
   constructor(private readonly options: OtlpReceiverOptions) {
     this.sink = options.sink;
@@ -109,6 +117,7 @@ export class OtlpReceiver {
     this.maxInFlightRequests = options.maxInFlightRequests ?? 64;
     this.budget = new InFlightBudget(this.maxInFlightRequests, options.maxInFlightBytes ?? 4 * this.maxBodyBytes);
     this.retryAfter = String(options.retryAfterSeconds ?? 1);
+    this.allowedOrigins = new Set(options.allowedOrigins ?? []);
   }
 
   /** Requests and request bytes held right now; both return to 0 when the receiver is idle. */
@@ -197,9 +206,25 @@ export class OtlpReceiver {
       this.fail(res, 403, GrpcStatus.PermissionDenied, 'the SpanLens receiver accepts connections from this machine only', flavor);
       return;
     }
+    const origin = req.headers.origin;
+    const refusal = this.refusedSource(req.headers.host, origin, 'Host');
+    if (refusal !== undefined) {
+      this.fail(res, 403, GrpcStatus.PermissionDenied, refusal, flavor);
+      return;
+    }
+    if (origin !== undefined) {
+      // An allowed page may read every answer, errors and Retry-After included.
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Access-Control-Expose-Headers', 'Retry-After');
+      res.setHeader('Vary', 'Origin');
+    }
     const route = path === otlpTracesPath ? 'otlp' : path === zipkinSpansPath ? 'zipkin' : undefined;
     if (!route) {
       this.fail(res, 404, GrpcStatus.NotFound, `no such path ${JSON.stringify(path)}; send OTLP traces to ${otlpTracesPath} or Zipkin v2 spans to ${zipkinSpansPath}`, flavor);
+      return;
+    }
+    if (req.method === 'OPTIONS' && origin !== undefined) {
+      this.preflight(req, res);
       return;
     }
     if (req.method !== 'POST') {
@@ -269,6 +294,35 @@ export class OtlpReceiver {
     }
   }
 
+  /**
+   * Why a request must be refused as one a web page may have made, or undefined. Browsers send
+   * Origin with every cross-origin request and every POST, and no OTLP SDK outside a browser
+   * does. The Host check matters only while bound to loopback: there it is the DNS-rebinding
+   * defence, while a receiver bound to a network address on purpose is reached by other names.
+   */
+  private refusedSource(authority: string | undefined, origin: string | undefined, header: 'Host' | ':authority'): string | undefined {
+    if (this.loopbackOnly && authority !== undefined && !isLoopbackAuthority(authority)) {
+      return `the ${header} ${JSON.stringify(authority)} is not a loopback name; the SpanLens receiver answers only requests addressed to localhost, 127.0.0.1 or [::1], so that no web page can reach it through DNS rebinding`;
+    }
+    if (origin !== undefined && !this.allowedOrigins.has(origin)) {
+      return `requests from web pages are refused, and ${JSON.stringify(origin)} is not one of the receiver's allowed origins`;
+    }
+    return undefined;
+  }
+
+  /** The CORS preflight of an allowed origin (https://fetch.spec.whatwg.org/#cors-preflight-fetch). */
+  private preflight(req: IncomingMessage, res: ServerResponse): void {
+    const headers: Record<string, string> = {
+      'Access-Control-Allow-Methods': 'POST',
+      'Access-Control-Allow-Headers': req.headers['access-control-request-headers'] ?? 'Content-Type, Content-Encoding',
+      'Access-Control-Max-Age': '600',
+    };
+    // Chrome asks before a public page may reach a loopback address
+    // (https://wicg.github.io/private-network-access/#cors-preflight); the origin is allowed, so yes.
+    if (req.headers['access-control-request-private-network'] === 'true') headers['Access-Control-Allow-Private-Network'] = 'true';
+    res.writeHead(204, headers).end();
+  }
+
   private throttle(res: ServerResponse, status: 429 | 503, message: string, flavor: Flavor): void {
     this.stats.throttledRequests++;
     this.fail(res, status, GrpcStatus.Unavailable, message, flavor, { 'Retry-After': this.retryAfter });
@@ -303,6 +357,13 @@ export class OtlpReceiver {
     }
     if (this.loopbackOnly && !isLoopbackPeer(stream.session?.socket.remoteAddress)) {
       this.grpcFail(stream, GrpcStatus.PermissionDenied, 'the SpanLens receiver accepts connections from this machine only');
+      return;
+    }
+    const authority = headers[':authority'] ?? headers.host;
+    const origin = headers.origin;
+    const refusal = this.refusedSource(authority, typeof origin === 'string' ? origin : undefined, ':authority');
+    if (refusal !== undefined) {
+      this.grpcFail(stream, GrpcStatus.PermissionDenied, refusal);
       return;
     }
     if (headers[':method'] !== 'POST' || headers[':path'] !== grpcExportPath) {
