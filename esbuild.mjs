@@ -1,6 +1,7 @@
-// Builds the two bundles: the extension (Node, CommonJS, `vscode` external) and the trace view
-// webview (browser IIFE). `--production` minifies; `--watch` rebuilds on change and prints the
-// begin/end markers that the `$esbuild-watch` problem matcher looks for.
+// Builds the bundles: the extension (Node, CommonJS, `vscode` external), its trace worker, the
+// per-machine trace service and the trace view webview (browser IIFE). `--production` minifies;
+// `--watch` rebuilds on change and prints the begin/end markers that the `$esbuild-watch`
+// problem matcher looks for.
 import * as esbuild from 'esbuild';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -61,6 +62,14 @@ const contexts = await Promise.all([
     ...common,
     entryPoints: ['src/core/traceService/traceServiceWorker.ts'],
     outfile: 'dist/traceWorker.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  }),
+  esbuild.context({
+    ...common,
+    entryPoints: ['src/service/main.ts'],
+    outfile: 'dist/traceService.js',
     platform: 'node',
     format: 'cjs',
     target: 'node20',

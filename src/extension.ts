@@ -10,7 +10,7 @@ import { LatencyHoverProvider } from './vscode/latencyHoverProvider';
 import { showSpansForFunction } from './vscode/showSpansForFunction';
 import { openTraceFiles, TraceFileDropController } from './vscode/openTraceFiles';
 import { TraceFileEditorProvider, traceFileEditorViewType } from './vscode/traceFileEditorProvider';
-import { LocalReceiver } from './vscode/localReceiver';
+import { LocalReceiver, localServiceLaunch } from './vscode/localReceiver';
 import { CodeNavigation, goToFrameCommandId, selectedSpan } from './vscode/codeNavigation';
 import { WorkspaceFileIndexer } from './vscode/workspaceFileIndexer';
 import { TraceList } from './vscode/traceList';
@@ -40,7 +40,7 @@ export function activate(context: vscode.ExtensionContext): SpanLensApi {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('SpanLens', { log: true });
   // Parsing and indexing run in a worker that starts on first use, not here.
-  const traceService = createTraceServiceClient(context.asAbsolutePath('dist/traceWorker.js'));
+  const traceService = createTraceServiceClient(context.asAbsolutePath('dist/traceWorker.js'), { localService: localServiceLaunch(context) });
   const traces = new TraceList();
   const remoteTraces = new RemoteTraces(traceService);
   const tree = new TracesTreeProvider(traceService, traces, remoteTraces);

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { describeReceiverStartFailure, type ReceiverStartFailure } from '../core/receiver/receiverStartError';
 import { ServiceError, type LocalSourceEvent, type ReceiverSettings, type ReceiverStatus, type TraceQueries } from '../core/traceService/traceServiceProtocol';
+import type { LocalServiceLaunch } from '../core/localService/localServiceSource';
 import { ReportedError } from './commandRegistry';
 import type { TracesTreeProvider } from './tracesTreeProvider';
 
@@ -115,15 +116,7 @@ export class LocalReceiver implements vscode.Disposable {
   }
 
   private settings(anyPort = false): ReceiverSettings {
-    const config = vscode.workspace.getConfiguration('spanlens');
-    const grpcPort = config.get<number>('receiver.grpcPort', 4317);
-    return {
-      host: config.get<string>('receiver.host', '127.0.0.1'),
-      httpPort: anyPort ? 0 : config.get<number>('receiver.httpPort', 4318),
-      grpcPort: anyPort && grpcPort !== 0 ? 'ephemeral' : grpcPort,
-      maxSpans: config.get<number>('receiver.maxSpans', 200_000),
-      storeDirectory: join(this.deps.context.globalStorageUri.fsPath, 'local-traces'),
-    };
+    return receiverSettings(this.deps.context, anyPort);
   }
 
   private async offerAnotherPort(message: string): Promise<void> {
@@ -232,4 +225,31 @@ export class LocalReceiver implements vscode.Disposable {
     config['env'] = { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', ...env };
     return config;
   }
+}
+
+/** The `spanlens.receiver.*` settings as the trace service takes them. */
+export function receiverSettings(context: vscode.ExtensionContext, anyPort = false): ReceiverSettings {
+  const config = vscode.workspace.getConfiguration('spanlens');
+  const grpcPort = config.get<number>('receiver.grpcPort', 4317);
+  return {
+    host: config.get<string>('receiver.host', '127.0.0.1'),
+    httpPort: anyPort ? 0 : config.get<number>('receiver.httpPort', 4318),
+    grpcPort: anyPort && grpcPort !== 0 ? 'ephemeral' : grpcPort,
+    maxSpans: config.get<number>('receiver.maxSpans', 200_000),
+    storeDirectory: join(context.globalStorageUri.fsPath, 'local-traces'),
+  };
+}
+
+/**
+ * How a window starts the shared trace service: with VS Code's own runtime, so nothing else need
+ * be installed, and the bounds the first window's settings give it.
+ */
+export function localServiceLaunch(context: vscode.ExtensionContext): LocalServiceLaunch {
+  const config = vscode.workspace.getConfiguration('spanlens');
+  return {
+    script: context.asAbsolutePath('dist/traceService.js'),
+    execPath: process.execPath,
+    idleMinutes: config.get<number>('receiver.serviceIdleMinutes', 10),
+    maxStorageMB: config.get<number>('receiver.maxStorageMB', 512),
+  };
 }

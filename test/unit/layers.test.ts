@@ -71,6 +71,10 @@ export function layerViolation(file: string, specifier: string, typeOnly = false
       if (nodeBuiltins.has(specifier)) return `webview must not import the node module ${specifier}`;
       if (target && target !== 'webview' && target !== 'shared') return `webview must not import from src/${target}`;
       return undefined;
+    case 'service':
+      if (specifier === 'vscode') return 'the trace service must not import vscode';
+      if (target && target !== 'core' && target !== 'service') return `the trace service must not import from src/${target}`;
+      return undefined;
     case 'vscode':
       return target === 'webview' ? 'the adapter must not import the webview bundle' : undefined;
     default:
@@ -96,6 +100,9 @@ describe('layer boundaries (style.md)', () => {
     assert.match(layerViolation(join(src, 'webview', 'x.ts'), 'path') ?? '', /node module/);
     assert.match(layerViolation(join(src, 'webview', 'x.ts'), '../core/model') ?? '', /src\/core/);
     assert.equal(layerViolation(join(src, 'vscode', 'x.ts'), '../core/model'), undefined);
+    assert.match(layerViolation(join(src, 'service', 'x.ts'), 'vscode') ?? '', /must not import vscode/);
+    assert.match(layerViolation(join(src, 'service', 'x.ts'), '../vscode/localReceiver') ?? '', /src\/vscode/);
+    assert.equal(layerViolation(join(src, 'service', 'x.ts'), '../core/localService/localServiceHost'), undefined);
     assert.equal(layerViolation(join(src, 'webview', 'x.ts'), '../shared/protocol'), undefined);
     assert.match(layerViolation(join(src, 'shared', 'x.ts'), '../core/model') ?? '', /only types/);
     assert.equal(layerViolation(join(src, 'shared', 'x.ts'), '../core/model', true), undefined);
@@ -125,6 +132,11 @@ describe('layer boundaries (style.md)', () => {
 
     it('core: importing vscode does not compile', () => {
       const errors = compileWithLayerConfig('core', "import * as vscode from 'vscode';\nexport const v = vscode.version;\n");
+      assert.ok(errors.some((e) => /vscode-is-forbidden-in-this-layer/.test(e)), errors.join('\n'));
+    });
+
+    it('service: importing vscode does not compile', () => {
+      const errors = compileWithLayerConfig('service', "import * as vscode from 'vscode';\nexport const v = vscode.version;\n");
       assert.ok(errors.some((e) => /vscode-is-forbidden-in-this-layer/.test(e)), errors.join('\n'));
     });
 

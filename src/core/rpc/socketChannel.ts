@@ -10,6 +10,11 @@ import type { RpcChannel } from './rpcChannel';
 export interface SocketChannelOptions {
   /** Largest message accepted; a longer length prefix closes the connection (a confused or hostile peer). */
   readonly maxMessageBytes?: number;
+  /**
+   * Bytes written but not yet taken by the peer above which the connection is closed: a peer
+   * that stopped reading must not make the sender hold its events in memory without end.
+   */
+  readonly maxBufferedBytes?: number;
 }
 
 const defaultMaxMessageBytes = 1024 * 1024 * 1024;
@@ -71,6 +76,10 @@ export function socketChannel<Message>(socket: Socket, options: SocketChannelOpt
       head.writeUInt32BE(body.length, 0);
       socket.write(head);
       socket.write(body);
+      if (options.maxBufferedBytes !== undefined && socket.writableLength > options.maxBufferedBytes) {
+        socket.destroy();
+        closed(`the peer stopped reading (${socket.writableLength} bytes waiting)`);
+      }
     },
     onMessage: (listener) => void messageListeners.push(listener),
     onClose: (listener) => {

@@ -4,6 +4,7 @@ import { LocalTraceStore, type TraceSummary as StoreSummary } from '../store/loc
 import type { Trace } from '../model/trace';
 import type { Span } from '../model/span';
 import type { LocalSourceEvent, ReceiverSettings, ReceiverStatus, TraceSummary } from './traceServiceProtocol';
+import type { LocalTraces } from './localTraces';
 
 /** How many traces the tree's `local` source lists; the store keeps many more. */
 export const listedLocalTraces = 200;
@@ -13,7 +14,7 @@ export const listedLocalTraces = 200;
  * log replayed, so traces survive a reload or a crash), the receiver starts and stops on command,
  * and every coalesced store change becomes one event for the editor.
  */
-export class LocalSource {
+export class LocalSource implements LocalTraces {
   private store: LocalTraceStore | undefined;
   private opening: Promise<LocalTraceStore> | undefined;
   private receiver: OtlpReceiver | undefined;
@@ -35,6 +36,8 @@ export class LocalSource {
 
   async start(settings: ReceiverSettings): Promise<ReceiverStatus> {
     const store = await this.ensureStore(settings);
+    // Several windows ask to start the one receiver; only a change of address restarts it.
+    if (this.receiver && this.runsAt(settings)) return this.status();
     if (this.receiver) await this.stop();
     const receiver = new OtlpReceiver({
       sink: {
@@ -87,8 +90,36 @@ export class LocalSource {
     };
   }
 
-  summaries(): TraceSummary[] {
-    return this.store?.listTraces(listedLocalTraces).map(toProtocolSummary) ?? [];
+  summaries(limit = listedLocalTraces): TraceSummary[] {
+    return this.store?.listTraces(limit).map(toProtocolSummary) ?? [];
+  }
+
+  list(): Promise<TraceSummary[]> {
+    return Promise.resolve(this.summaries());
+  }
+
+  find(traceId: string): Promise<TraceSummary | undefined> {
+    const summary = this.store?.getSummary(traceId);
+    return Promise.resolve(summary && toProtocolSummary(summary));
+  }
+
+  load(traceId: string): Promise<Trace | undefined> {
+    return Promise.resolve(this.trace(traceId));
+  }
+
+  /** Every stored trace's summary, newest first, for queries over the whole store. */
+  allSummaries(): TraceSummary[] {
+    return this.summaries(Number.POSITIVE_INFINITY);
+  }
+
+  /** The spans of a trace anywhere in the store, and how many there are. */
+  spansOf(traceId: string): readonly Span[] | undefined {
+    return this.store?.getSpans(traceId);
+  }
+
+  /** Trace ids, oldest first: the order in which a replay should feed them. */
+  traceIdsOldestFirst(): string[] {
+    return (this.store?.listTraces() ?? []).reverse().map((summary) => summary.traceId);
   }
 
   trace(traceId: string): Trace | undefined {
@@ -104,6 +135,15 @@ export class LocalSource {
     const trace = store.getTrace(traceId);
     if (trace) this.built.set(traceId, { spanCount: summary.spanCount, trace });
     return trace;
+  }
+
+  private runsAt(settings: ReceiverSettings): boolean {
+    const address = this.receiver?.address;
+    if (address === undefined || address.host !== settings.host) return false;
+    if (settings.httpPort !== 0 && address.httpPort !== settings.httpPort) return false;
+    const grpc = settings.grpcPort;
+    if (grpc === 0) return address.grpcPort === undefined;
+    return grpc === 'ephemeral' ? address.grpcPort !== undefined : address.grpcPort === grpc;
   }
 
   async dispose(): Promise<void> {

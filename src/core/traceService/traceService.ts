@@ -4,6 +4,7 @@ import { spanKindName, type Span } from '../model/span';
 import type { Trace } from '../model/trace';
 import { TraceSetBuilder } from '../model/traceSetBuilder';
 import { LocalSource } from './localSource';
+import type { LocalTraces, LocalTracesListener } from './localTraces';
 import { MappingService, type FileIndexUpdate, type FrameLocation, type MappingConfiguration, type SpanMapping } from './mappingService';
 import { AnnotationService, type AnnotationSettings, type AnnotationsChangedEvent, type DocumentAnnotations, type ExceptionAnnotation, type FunctionHover, type FunctionTarget, type SpanChoice } from './annotationService';
 import { CheckoutIdentityReader } from './checkoutIdentity';
@@ -63,12 +64,7 @@ function clip(text: string): string {
 export class TraceService implements TraceQueries {
   private readonly traces = new Map<string, { trace: Trace; origin: string; summary: TraceSummary }>();
   private readonly listeners = new Set<(event: LocalSourceEvent) => void>();
-  private readonly local = new LocalSource(
-    (event) => {
-      for (const listener of this.listeners) listener(event);
-    },
-    (spans) => void this.annotations.add(spans, 'local', 'spanEnd'),
-  );
+  private readonly local: LocalTraces;
   private readonly backends = new BackendService();
   private readonly mapping = new MappingService((traceId, spanId) => this.trace(traceId)?.spans.find((span) => span.spanId === spanId));
   private readonly annotationListeners = new Set<(event: AnnotationsChangedEvent) => void>();
@@ -91,7 +87,16 @@ export class TraceService implements TraceQueries {
     private readonly loadOptions: LoadOptions = {},
     /** Test seam: how often a streaming remote trace is rebuilt. */
     private readonly partialOptions: PartialTraceOptions = {},
-  ) {}
+    /** Where the local receiver and store live; in this process unless a window's worker says otherwise. */
+    local: (listener: LocalTracesListener) => LocalTraces = (listener) => new LocalSource(listener.emit, listener.stored),
+  ) {
+    this.local = local({
+      emit: (event) => {
+        for (const listener of this.listeners) listener(event);
+      },
+      stored: (spans) => void this.annotations.add(spans, 'local', 'spanEnd'),
+    });
+  }
 
   /** Partial remote traces as they stream in (issue 4), pushed before `openRemoteTrace` answers. */
   onRemoteTraceEvent(listener: (event: RemoteTraceEvent) => void): { dispose(): void } {
@@ -122,7 +127,11 @@ export class TraceService implements TraceQueries {
   }
 
   localTraces(): Promise<readonly TraceSummary[]> {
-    return settle(() => this.local.summaries());
+    return this.local.list();
+  }
+
+  localTrace(traceId: string): Promise<TraceSummary | undefined> {
+    return this.local.find(traceId);
   }
 
   configureSources(settings: RemoteSourcesSettings): Promise<void> {
@@ -158,23 +167,28 @@ export class TraceService implements TraceQueries {
     return this.backends.tagValues(source, tag, signal);
   }
 
-  traceView(traceId: string): Promise<TraceViewData> {
+  async traceView(traceId: string): Promise<TraceViewData> {
+    await this.loadLocal(traceId);
     return this.views.traceView(traceId);
   }
 
-  spanDetails(traceId: string, row: number): Promise<SpanDetails | undefined> {
+  async spanDetails(traceId: string, row: number): Promise<SpanDetails | undefined> {
+    await this.loadLocal(traceId);
     return this.views.spanDetails(traceId, row);
   }
 
-  attributeMatches(traceId: string, key: string, value: string): Promise<Uint32Array> {
+  async attributeMatches(traceId: string, key: string, value: string): Promise<Uint32Array> {
+    await this.loadLocal(traceId);
     return this.views.attributeMatches(traceId, key, value);
   }
 
-  compareTraces(baselineTraceId: string, traceId: string): Promise<CompareResult> {
+  async compareTraces(baselineTraceId: string, traceId: string): Promise<CompareResult> {
+    await Promise.all([this.loadLocal(baselineTraceId), this.loadLocal(traceId)]);
     return this.views.compareTraces(baselineTraceId, traceId);
   }
 
-  exportTrace(traceId: string, path: string): Promise<string> {
+  async exportTrace(traceId: string, path: string): Promise<string> {
+    await this.loadLocal(traceId);
     return this.views.exportTrace(traceId, path);
   }
 
@@ -299,11 +313,13 @@ export class TraceService implements TraceQueries {
     return this.annotations.exceptionsForDocument(fsPath);
   }
 
-  mapSpan(traceId: string, spanId: string): Promise<SpanMapping> {
+  async mapSpan(traceId: string, spanId: string): Promise<SpanMapping> {
+    await this.loadLocal(traceId);
     return this.mapping.mapSpan(traceId, spanId);
   }
 
-  mapFrame(traceId: string, spanId: string, frame: FrameLocation): Promise<SpanMapping> {
+  async mapFrame(traceId: string, spanId: string, frame: FrameLocation): Promise<SpanMapping> {
+    await this.loadLocal(traceId);
     return this.mapping.mapFrame(traceId, spanId, frame);
   }
 
@@ -352,7 +368,8 @@ export class TraceService implements TraceQueries {
     return settle(() => [...this.traces.values()].map((entry) => entry.summary));
   }
 
-  children(traceId: string, parentIndex: number, offset: number, limit: number): Promise<ChildrenPage> {
+  async children(traceId: string, parentIndex: number, offset: number, limit: number): Promise<ChildrenPage> {
+    await this.loadLocal(traceId);
     return settle(() => {
       const trace = this.require(traceId);
       const all = parentIndex < 0 ? trace.roots : [...trace.children(parentIndex)];
@@ -360,7 +377,8 @@ export class TraceService implements TraceQueries {
     });
   }
 
-  findSpan(traceId: string, spanId: string): Promise<SpanRow | undefined> {
+  async findSpan(traceId: string, spanId: string): Promise<SpanRow | undefined> {
+    await this.loadLocal(traceId);
     return settle(() => {
       const trace = this.require(traceId);
       const index = trace.spans.findIndex((span) => span.spanId === spanId);
@@ -376,6 +394,11 @@ export class TraceService implements TraceQueries {
         this.loading.delete(id);
       }
     });
+  }
+
+  /** A local trace fetched (or refreshed) from the store before a question about it; opened files win. */
+  private async loadLocal(traceId: string): Promise<void> {
+    if (!this.traces.has(traceId)) await this.local.load(traceId);
   }
 
   /** For core callers in the same thread (tests, benchmarks). Opened files win over the local store. */

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import type { LoadOptions } from '../files/loadTraceFile';
 import { workerChannel } from '../rpc/rpcChannel';
 import { RpcConnection, rpcStubs } from '../rpc/rpcConnection';
+import type { TraceWorkerData } from './traceServiceWorker';
 import type { AnnotationSettings, AnnotationsChangedEvent } from './annotationService';
 import { traceQueryOps, traceServiceErrors, type LocalSourceEvent, type ReceiverStatus, type RemoteSourcesSettings, type RemoteTraceEvent, type TraceQueries, type TraceServiceEvent } from './traceServiceProtocol';
 
@@ -20,7 +20,7 @@ export type TraceServiceClient = TraceQueries & {
  * The worker starts on first use, not at activation; if it dies, pending calls fail with a
  * message and the next call starts a new one, told the sources and annotation settings first.
  */
-export function createTraceServiceClient(workerScript: string, loadOptions: LoadOptions = {}): TraceServiceClient {
+export function createTraceServiceClient(workerScript: string, workerData: TraceWorkerData = {}): TraceServiceClient {
   let worker: Worker | undefined;
   let connection: RpcConnection<TraceServiceEvent> | undefined;
   const local = new Set<Listener<LocalSourceEvent>>();
@@ -32,7 +32,7 @@ export function createTraceServiceClient(workerScript: string, loadOptions: Load
 
   const connect = (): RpcConnection<TraceServiceEvent> => {
     if (connection !== undefined && !connection.isClosed) return connection;
-    const started = new Worker(workerScript, { workerData: loadOptions });
+    const started = new Worker(workerScript, { workerData });
     const opened = new RpcConnection<TraceServiceEvent>(workerChannel(started, 'the trace service'), traceServiceErrors);
     opened.onEvent((message) => {
       switch (message.type) {

@@ -122,6 +122,8 @@ export interface TraceQueries {
   stopReceiver(): Promise<ReceiverStatus>;
   clearLocal(): Promise<void>;
   localTraces(): Promise<readonly TraceSummary[]>;
+  /** Any trace the local store holds, listed in the tree or not. */
+  localTrace(traceId: string): Promise<TraceSummary | undefined>;
   /*
    * Code mapping (issue 6). The file index and parsed source maps live in the worker, fed by the
    * adapter's settings and file watcher; answers are plain data (see mappingService.ts).
@@ -183,6 +185,7 @@ export const traceQueryOps: RpcOps<TraceQueries> = {
   stopReceiver: true,
   clearLocal: true,
   localTraces: true,
+  localTrace: true,
   configureMapping: true,
   updateFileIndex: true,
   mapSpan: true,

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { LoadOptions } from '../files/loadTraceFile';
+import { LocalServiceSource, type LocalServiceLaunch } from '../localService/localServiceSource';
 import { portChannel } from '../rpc/rpcChannel';
 import type { RpcMessage } from '../rpc/rpcMessage';
 import { serveRpc } from '../rpc/serveRpc';
@@ -12,9 +13,16 @@ import { traceQueryOps, traceServiceErrors, type TraceQueries, type TraceService
  * Worker-thread entry (bundled as dist/traceWorker.js): parsing and indexing run here so that
  * the extension host's event loop never waits on a large file.
  */
+export type TraceWorkerData = LoadOptions & {
+  /** Set in the product: the local receiver and store are the per-machine service's, not this worker's. */
+  readonly localService?: LocalServiceLaunch;
+};
+
 const port = parentPort;
 if (port) {
-  const service = new TraceService((workerData ?? {}) as LoadOptions);
+  const data = (workerData ?? {}) as TraceWorkerData;
+  const launch = data.localService;
+  const service = new TraceService(data, {}, launch === undefined ? undefined : (listener) => new LocalServiceSource(listener, launch));
   const server = serveRpc<TraceQueries, TraceServiceEvent>(portChannel<RpcMessage<TraceServiceEvent>>(port), service, traceQueryOps, {
     errors: traceServiceErrors,
     // A trace view encoding is moved, not copied: at 1M spans its buffers are ~40 MB.

@@ -1,0 +1,94 @@
+import type { Span } from '../model/span';
+import type { RpcOps } from '../rpc/rpcMessage';
+import type { LocalSourceEvent, ReceiverSettings, ReceiverStatus, TraceSummary } from '../traceService/traceServiceProtocol';
+
+/**
+ * The per-machine local trace service: one process per store folder owns the receivers and the
+ * store, and every VS Code window talks to it over a user-only socket. Windows come and go
+ * (reloads, crashes); the service keeps receiving.
+ */
+export interface LocalServiceApi {
+  /** First call of a connection: the service says who it is, so a window can tell a stale build. */
+  hello(window: WindowHello): Promise<ServiceHello>;
+  status(): Promise<ReceiverStatus>;
+  /** Starts the receiver, or answers its status when it already runs on the same address. */
+  startReceiver(settings: ReceiverSettings): Promise<ReceiverStatus>;
+  stopReceiver(): Promise<ReceiverStatus>;
+  /** Empties the store for every window (each is told with a `cleared` traces event). */
+  clear(): Promise<void>;
+  /** The newest traces first. */
+  listTraces(limit: number): Promise<readonly TraceSummary[]>;
+  /**
+   * The spans of one trace, wherever it sits in the store (not only the listed ones); `unchanged`
+   * when the caller already holds `knownSpanCount` spans of it.
+   */
+  getTrace(traceId: string, knownSpanCount: number): Promise<StoredTrace>;
+  /** The summary of any trace the store holds, listed or not. */
+  traceSummary(traceId: string): Promise<TraceSummary | undefined>;
+  findTraces(query: LocalTraceQuery): Promise<readonly TraceSummary[]>;
+  /**
+   * The stored spans, oldest trace first, a page at a time, for a window that aggregates them;
+   * `cursor` is the previous page's `next` (0 to begin).
+   */
+  storedSpans(cursor: number, limit: number): Promise<SpanPage>;
+  /** Stops the receiver, closes the store and exits (a person asked to stop the service). */
+  shutdown(): Promise<void>;
+}
+
+export const localServiceOps: RpcOps<LocalServiceApi> = {
+  hello: true,
+  status: true,
+  startReceiver: true,
+  stopReceiver: true,
+  clear: true,
+  listTraces: true,
+  getTrace: true,
+  traceSummary: true,
+  findTraces: true,
+  storedSpans: true,
+  shutdown: true,
+};
+
+/** Bumped whenever an operation or event changes shape: a window then replaces an older service. */
+export const localServiceProtocolVersion = 1;
+
+export interface WindowHello {
+  readonly protocolVersion: number;
+  readonly pid: number;
+}
+
+export interface ServiceHello {
+  readonly protocolVersion: number;
+  readonly pid: number;
+  readonly storeDirectory: string;
+  /** Windows connected now, this one included. */
+  readonly windows: number;
+}
+
+export type StoredTrace = { readonly state: 'missing' } | { readonly state: 'unchanged' } | { readonly state: 'spans'; readonly spans: readonly Span[] };
+
+export interface LocalTraceQuery {
+  /** The root span's service. */
+  readonly service?: string;
+  /** The root span's name. */
+  readonly operation?: string;
+  readonly minDurationNs?: number;
+  readonly maxDurationNs?: number;
+  /** Epoch milliseconds: traces that started within [startMs, endMs]. */
+  readonly startMs?: number;
+  readonly endMs?: number;
+  readonly errorsOnly?: boolean;
+  readonly limit?: number;
+}
+
+export interface SpanPage {
+  readonly spans: readonly Span[];
+  /** undefined when this was the last page. */
+  readonly next: number | undefined;
+}
+
+/** Pushed to every connected window. */
+export type LocalServiceEvent =
+  | { readonly type: 'source'; readonly event: LocalSourceEvent }
+  /** Spans just made durable, for the windows' annotations. */
+  | { readonly type: 'stored'; readonly spans: readonly Span[] };
