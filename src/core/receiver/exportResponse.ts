@@ -4,7 +4,8 @@
  * ExportTracePartialSuccess { int64 rejected_spans = 1; string error_message = 2; }
  * (opentelemetry-proto, collector/trace/v1/trace_service.proto) and
  * google.rpc.Status { int32 code = 1; string message = 2; repeated Any details = 3; }.
- * An empty message is zero bytes.
+ * An empty message is zero bytes, which is also the empty ExportLogsServiceResponse and
+ * ExportMetricsServiceResponse the receiver answers logs and metrics with.
  */
 
 /** gRPC status codes (https://grpc.github.io/grpc/core/md_doc_statuscodes.html) the receiver uses. */

@@ -7,6 +7,7 @@ import { encodeExportResponseJson, encodeExportResponseProto, encodeGrpcMessage,
 import { InFlightBudget, type InFlightLease, type InFlightLoad } from './inFlightBudget';
 import { ingestPayload, InvalidPayloadError, type IngestOutcome } from './ingestPayload';
 import { isLoopbackAuthority } from './isLoopbackAuthority';
+import type { LogSink } from './logSink';
 import { BodyError, contentCodingOf, decompressBody, readBody, type ContentCoding } from './readBody';
 import { ReceiverStartError, startFailureOf } from './receiverStartError';
 
@@ -39,6 +40,12 @@ export interface OtlpReceiverOptions {
    * refused with 403: a page the developer happens to open must not feed traces in.
    */
   readonly allowedOrigins?: readonly string[];
+  /**
+   * Takes the logs exported to /v1/logs and LogsService/Export. Without one, logs are
+   * acknowledged, counted and dropped, so an SDK pointed at the receiver for every signal does
+   * not log export errors.
+   */
+  readonly logSink?: LogSink;
 }
 
 export interface ReceiverAddress {
@@ -60,14 +67,36 @@ export interface ReceiverStats {
   failedRequests: number;
   /** Requests turned away with 429/503 (or UNAVAILABLE) under back-pressure. */
   throttledRequests: number;
+  /** Log export requests acknowledged, whether handed to the log sink or dropped. */
+  logRequests: number;
+  /** Decompressed bytes of acknowledged log exports dropped because there is no log sink. */
+  droppedLogBytes: number;
+  /** Metric export requests acknowledged; the receiver keeps no metrics. */
+  metricRequests: number;
+  /** Decompressed bytes of the acknowledged metric exports, all dropped. */
+  droppedMetricBytes: number;
 }
 
-const otlpTracesPath = '/v1/traces';
-const zipkinSpansPath = '/api/v2/spans';
-const grpcExportPath = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+/** The OTLP signals; the receiver keeps traces, hands logs to the log sink and drops metrics. */
+type Signal = 'traces' | 'logs' | 'metrics';
+
+const httpRoutes: ReadonlyMap<string, Signal | 'zipkin'> = new Map([
+  ['/v1/traces', 'traces'],
+  ['/v1/logs', 'logs'],
+  ['/v1/metrics', 'metrics'],
+  ['/api/v2/spans', 'zipkin'],
+]);
+const grpcMethods: ReadonlyMap<string, Signal> = new Map([
+  ['/opentelemetry.proto.collector.trace.v1.TraceService/Export', 'traces'],
+  ['/opentelemetry.proto.collector.logs.v1.LogsService/Export', 'logs'],
+  ['/opentelemetry.proto.collector.metrics.v1.MetricsService/Export', 'metrics'],
+]);
 const supportedTypes = 'supported: [application/json, application/x-protobuf]';
 
 type Flavor = 'json' | 'protobuf' | 'text';
+
+/** What an admitted request carries: spans for the trace sink, or logs or metrics as OTLP bytes. */
+type Payload = { readonly signal: 'traces'; readonly kind: TracePayloadKind } | { readonly signal: 'logs' | 'metrics'; readonly kind: 'json' | 'protobuf' };
 
 function mediaTypeOf(header: string | undefined): string {
   return (header ?? '').split(';', 1)[0]?.trim().toLowerCase() ?? '';
@@ -89,7 +118,9 @@ function isLoopbackPeer(address: string | undefined): boolean {
 /**
  * The built-in OTLP receiver: OTLP/HTTP (JSON and protobuf, gzip or deflate) and Zipkin v2 JSON
  * on one node:http server, OTLP/gRPC on a node:http2 cleartext server, both feeding a
- * TraceSink. A batch is acknowledged only once the sink has made it durable. Status codes follow
+ * TraceSink. A batch is acknowledged only once the sink has made it durable. Logs go to an
+ * optional LogSink and metrics are dropped, both acknowledged, so one OTEL_EXPORTER_OTLP_ENDPOINT
+ * for every signal works. Status codes follow
  * the OTLP/HTTP spec (../shared/reference/backends.md §4.4;
  * https://opentelemetry.io/docs/specs/otlp/#otlphttp-response) and the gRPC status mapping of
  * https://opentelemetry.io/docs/specs/otlp/#otlpgrpc-response.
@@ -100,8 +131,9 @@ export class OtlpReceiver {
   private addressInfo: ReceiverAddress | undefined;
   private readonly grpcSessions = new Set<ServerHttp2Session>();
   private readonly budget: InFlightBudget;
-  readonly stats: ReceiverStats = { requests: 0, acceptedSpans: 0, rejectedSpans: 0, failedRequests: 0, throttledRequests: 0 };
+  readonly stats: ReceiverStats = { requests: 0, acceptedSpans: 0, rejectedSpans: 0, failedRequests: 0, throttledRequests: 0, logRequests: 0, droppedLogBytes: 0, metricRequests: 0, droppedMetricBytes: 0 };
   private readonly sink: TraceSink;
+  private readonly logSink: LogSink | undefined;
   private readonly host: string;
   private readonly loopbackOnly: boolean;
   private readonly maxBodyBytes: number;
@@ -111,6 +143,7 @@ export class OtlpReceiver {
 
   constructor(private readonly options: OtlpReceiverOptions) {
     this.sink = options.sink;
+    this.logSink = options.logSink;
     this.host = options.host ?? '127.0.0.1';
     this.loopbackOnly = isLoopbackHost(this.host);
     this.maxBodyBytes = options.maxBodyBytes ?? 32 * 1024 * 1024;
@@ -218,9 +251,9 @@ export class OtlpReceiver {
       res.setHeader('Access-Control-Expose-Headers', 'Retry-After');
       res.setHeader('Vary', 'Origin');
     }
-    const route = path === otlpTracesPath ? 'otlp' : path === zipkinSpansPath ? 'zipkin' : undefined;
+    const route = httpRoutes.get(path);
     if (!route) {
-      this.fail(res, 404, GrpcStatus.NotFound, `no such path ${JSON.stringify(path)}; send OTLP traces to ${otlpTracesPath} or Zipkin v2 spans to ${zipkinSpansPath}`, flavor);
+      this.fail(res, 404, GrpcStatus.NotFound, `no such path ${JSON.stringify(path)}; send OTLP traces, logs and metrics to /v1/traces, /v1/logs and /v1/metrics, or Zipkin v2 spans to /api/v2/spans`, flavor);
       return;
     }
     if (req.method === 'OPTIONS' && origin !== undefined) {
@@ -231,11 +264,9 @@ export class OtlpReceiver {
       this.fail(res, 405, GrpcStatus.Unimplemented, `${req.method ?? ''} is not allowed on ${path}; use POST`, flavor, { Allow: 'POST' });
       return;
     }
-    let kind: TracePayloadKind | undefined;
-    if (route === 'otlp') kind = flavor === 'json' ? 'otlp-json' : flavor === 'protobuf' ? 'otlp-protobuf' : undefined;
-    else kind = flavor === 'json' ? 'zipkin-json' : undefined;
-    if (!kind) {
-      const supported = route === 'otlp' ? supportedTypes : 'supported: [application/json]';
+    const payload = payloadOf(route, flavor);
+    if (!payload) {
+      const supported = route === 'zipkin' ? 'supported: [application/json]' : supportedTypes;
       this.fail(res, 415, GrpcStatus.InvalidArgument, `unsupported media type ${JSON.stringify(mediaType)}, ${supported}`, 'text');
       return;
     }
@@ -249,7 +280,7 @@ export class OtlpReceiver {
       this.fail(res, 413, GrpcStatus.ResourceExhausted, `the body is ${declared} bytes, more than the limit of ${this.maxBodyBytes}`, flavor);
       return;
     }
-    if (this.sink.isBackedUp) {
+    if (payload.signal === 'traces' && this.sink.isBackedUp) {
       this.throttle(res, 503, 'the trace store is catching up with its writes; retry later', flavor);
       return;
     }
@@ -258,15 +289,16 @@ export class OtlpReceiver {
       this.throttle(res, 429, 'too many requests in progress; retry later', flavor);
       return;
     }
-    void this.receiveHttp(req, res, kind, coding, flavor, lease).finally(() => lease.release());
+    void this.receiveHttp(req, res, payload, coding, flavor, lease).finally(() => lease.release());
   }
 
-  private async receiveHttp(req: IncomingMessage, res: ServerResponse, kind: TracePayloadKind, coding: ContentCoding, flavor: Flavor, lease: InFlightLease): Promise<void> {
-    let outcome: IngestOutcome;
+  private async receiveHttp(req: IncomingMessage, res: ServerResponse, payload: Payload, coding: ContentCoding, flavor: Flavor, lease: InFlightLease): Promise<void> {
+    let outcome: IngestOutcome | undefined;
     try {
       const raw = await readBody(req, this.maxBodyBytes, lease);
       const bytes = await decompressBody(raw, coding, this.maxBodyBytes);
-      outcome = await ingestPayload(this.sink, { kind, bytes });
+      if (payload.signal === 'traces') outcome = await ingestPayload(this.sink, { kind: payload.kind, bytes });
+      else await this.acceptSignal(payload.signal, payload.kind, bytes);
     } catch (error: unknown) {
       if (error instanceof BodyError) {
         if (error.failure.kind === 'aborted') return;
@@ -276,22 +308,41 @@ export class OtlpReceiver {
       } else if (error instanceof InvalidPayloadError) {
         this.fail(res, 400, GrpcStatus.InvalidArgument, error.message, flavor);
       } else {
-        // The store could not write (disk full, directory gone): retryable, nothing was acknowledged.
-        this.throttle(res, 503, `the trace store could not write the batch: ${error instanceof Error ? error.message : String(error)}`, flavor);
+        // The sink could not take the batch (disk full, directory gone): retryable, nothing was acknowledged.
+        this.throttle(res, 503, sinkFailureMessage(payload.signal, error), flavor);
       }
       return;
     }
-    this.stats.acceptedSpans += outcome.acceptedSpans;
-    this.stats.rejectedSpans += outcome.partial.rejectedSpans;
+    if (outcome) {
+      this.stats.acceptedSpans += outcome.acceptedSpans;
+      this.stats.rejectedSpans += outcome.partial.rejectedSpans;
+    }
     if (res.destroyed) return;
-    if (kind === 'zipkin-json') {
+    if (payload.kind === 'zipkin-json') {
       // The Zipkin server answers 202 Accepted with no body.
       res.writeHead(202).end();
     } else if (flavor === 'protobuf') {
-      res.writeHead(200, { 'Content-Type': 'application/x-protobuf' }).end(encodeExportResponseProto(outcome.partial));
+      // Without an outcome (logs, metrics) this is the empty Export*ServiceResponse: no bytes, or {}.
+      res.writeHead(200, { 'Content-Type': 'application/x-protobuf' }).end(encodeExportResponseProto(outcome?.partial));
     } else {
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end(encodeExportResponseJson(outcome.partial));
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(encodeExportResponseJson(outcome?.partial));
     }
+  }
+
+  /**
+   * Logs go to the log sink when there is one; metrics, and logs without a sink, are counted and
+   * dropped. Either way the export is acknowledged, so an SDK sending every signal to
+   * OTEL_EXPORTER_OTLP_ENDPOINT does not log errors for the ones SpanLens does not show.
+   */
+  private async acceptSignal(signal: 'logs' | 'metrics', kind: 'json' | 'protobuf', bytes: Uint8Array): Promise<void> {
+    if (signal === 'metrics') {
+      this.stats.metricRequests++;
+      this.stats.droppedMetricBytes += bytes.length;
+      return;
+    }
+    if (this.logSink) await this.logSink.ingestLogs({ kind, bytes });
+    else this.stats.droppedLogBytes += bytes.length;
+    this.stats.logRequests++;
   }
 
   /**
@@ -366,8 +417,9 @@ export class OtlpReceiver {
       this.grpcFail(stream, GrpcStatus.PermissionDenied, refusal);
       return;
     }
-    if (headers[':method'] !== 'POST' || headers[':path'] !== grpcExportPath) {
-      this.grpcFail(stream, GrpcStatus.Unimplemented, `unknown method ${headers[':path'] ?? ''}; this receiver implements ${grpcExportPath.slice(1)}`);
+    const signal = headers[':method'] === 'POST' ? grpcMethods.get(headers[':path'] ?? '') : undefined;
+    if (!signal) {
+      this.grpcFail(stream, GrpcStatus.Unimplemented, `unknown method ${headers[':path'] ?? ''}; this receiver implements ${[...grpcMethods.keys()].map((m) => m.slice(1)).join(', ')}`);
       return;
     }
     const encodingHeader = headers['grpc-encoding'];
@@ -376,17 +428,17 @@ export class OtlpReceiver {
       this.grpcFail(stream, GrpcStatus.Unimplemented, `unsupported grpc-encoding ${String(encodingHeader)}`);
       return;
     }
-    const lease = this.sink.isBackedUp ? undefined : this.budget.admit(0);
+    const lease = signal === 'traces' && this.sink.isBackedUp ? undefined : this.budget.admit(0);
     if (!lease) {
       this.grpcThrottle(stream, 'the receiver is busy; retry later');
       return;
     }
     stream.setTimeout(this.options.requestTimeoutMs ?? 30_000, () => stream.close(http2Constants.NGHTTP2_CANCEL));
-    void this.receiveGrpc(stream, coding, lease).finally(() => lease.release());
+    void this.receiveGrpc(stream, coding, lease, signal).finally(() => lease.release());
   }
 
-  private async receiveGrpc(stream: ServerHttp2Stream, coding: ContentCoding, lease: InFlightLease): Promise<void> {
-    let outcome: IngestOutcome;
+  private async receiveGrpc(stream: ServerHttp2Stream, coding: ContentCoding, lease: InFlightLease, signal: Signal): Promise<void> {
+    let outcome: IngestOutcome | undefined;
     try {
       const framed = await readBody(stream, this.maxBodyBytes + 5, lease);
       if (framed.length < 5) throw new GrpcFailure(GrpcStatus.Internal, `the request holds ${framed.length} bytes, less than a gRPC message header`);
@@ -398,7 +450,8 @@ export class OtlpReceiver {
       if (compressed && coding === 'identity') throw new GrpcFailure(GrpcStatus.Internal, 'the message is flagged compressed but no grpc-encoding was given');
       const message = framed.subarray(5);
       const bytes = compressed ? await decompressBody(message, coding, this.maxBodyBytes) : message;
-      outcome = await ingestPayload(this.sink, { kind: 'otlp-protobuf', bytes });
+      if (signal === 'traces') outcome = await ingestPayload(this.sink, { kind: 'otlp-protobuf', bytes });
+      else await this.acceptSignal(signal, 'protobuf', bytes);
     } catch (error: unknown) {
       if (error instanceof GrpcFailure) this.grpcFail(stream, error.code, error.message);
       else if (error instanceof BodyError) {
@@ -406,15 +459,17 @@ export class OtlpReceiver {
         if (error.failure.kind === 'overBudget') this.grpcThrottle(stream, error.message);
         else this.grpcFail(stream, error.failure.kind === 'tooLarge' ? GrpcStatus.ResourceExhausted : GrpcStatus.Internal, error.message);
       } else if (error instanceof InvalidPayloadError) this.grpcFail(stream, GrpcStatus.InvalidArgument, error.message);
-      else this.grpcFail(stream, GrpcStatus.Unavailable, `the trace store could not write the batch: ${error instanceof Error ? error.message : String(error)}`);
+      else this.grpcFail(stream, GrpcStatus.Unavailable, sinkFailureMessage(signal, error));
       return;
     }
-    this.stats.acceptedSpans += outcome.acceptedSpans;
-    this.stats.rejectedSpans += outcome.partial.rejectedSpans;
+    if (outcome) {
+      this.stats.acceptedSpans += outcome.acceptedSpans;
+      this.stats.rejectedSpans += outcome.partial.rejectedSpans;
+    }
     if (stream.destroyed || stream.closed) return;
     stream.respond({ ':status': 200, 'content-type': 'application/grpc+proto', 'grpc-accept-encoding': 'identity,gzip,deflate' }, { waitForTrailers: true });
     stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': String(GrpcStatus.Ok) }));
-    stream.end(grpcFrame(encodeExportResponseProto(outcome.partial)));
+    stream.end(grpcFrame(encodeExportResponseProto(outcome?.partial)));
   }
 
   private grpcThrottle(stream: ServerHttp2Stream, message: string): void {
@@ -433,6 +488,24 @@ export class OtlpReceiver {
       { endStream: true },
     );
   }
+}
+
+function payloadOf(route: Signal | 'zipkin', flavor: Flavor): Payload | undefined {
+  if (flavor === 'text') return undefined;
+  switch (route) {
+    case 'traces':
+      return { signal: 'traces', kind: flavor === 'json' ? 'otlp-json' : 'otlp-protobuf' };
+    case 'zipkin':
+      return flavor === 'json' ? { signal: 'traces', kind: 'zipkin-json' } : undefined;
+    case 'logs':
+    case 'metrics':
+      return { signal: route, kind: flavor };
+  }
+}
+
+function sinkFailureMessage(signal: Signal, error: unknown): string {
+  const detail = error instanceof Error ? error.message : String(error);
+  return signal === 'logs' ? `the log sink could not take the batch: ${detail}` : `the trace store could not write the batch: ${detail}`;
 }
 
 class GrpcFailure extends Error {

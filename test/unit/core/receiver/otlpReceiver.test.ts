@@ -175,7 +175,7 @@ describe('OtlpReceiver', () => {
       const wrongType = await post(port, '/v1/traces', 'hello', { 'Content-Type': 'text/plain' });
       assert.equal(wrongType.status, 415);
       assert.match(wrongType.body.toString(), /application\/x-protobuf/);
-      assert.equal((await post(port, '/v1/metrics', '{}', { 'Content-Type': 'application/json' })).status, 404);
+      assert.equal((await post(port, '/v1/profiles', '{}', { 'Content-Type': 'application/json' })).status, 404);
       const get = await post(port, '/v1/traces', '', {}, 'GET');
       assert.equal(get.status, 405);
       assert.equal(get.headers['allow'], 'POST');
@@ -370,7 +370,7 @@ describe('OtlpReceiver', () => {
     });
 
     it('answers other methods with UNIMPLEMENTED', async () => {
-      const answer = await grpcCall(session, '/opentelemetry.proto.collector.logs.v1.LogsService/Export', grpcFramed(new Uint8Array(0)));
+      const answer = await grpcCall(session, '/opentelemetry.proto.collector.profiles.v1development.ProfilesService/Export', grpcFramed(new Uint8Array(0)));
       assert.equal(answer.headers['grpc-status'], '12');
     });
 
