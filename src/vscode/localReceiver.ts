@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { exportEnvironment, launchEnvironment } from '../core/receiver/exportEnvironment';
 import { describeReceiverStartFailure, type ReceiverStartFailure } from '../core/receiver/receiverStartError';
 import { ServiceError, type LocalSourceEvent, type ReceiverSettings, type ReceiverStatus, type TraceQueries } from '../core/traceService/traceServiceProtocol';
 import type { LocalServiceLaunch } from '../core/localService/localServiceSource';
@@ -58,7 +59,7 @@ export class LocalReceiver implements vscode.Disposable {
         if (change.affectsConfiguration('spanlens.receiver.terminalEnvironment')) this.updateEnvironment();
       }),
       ...debugTypes.map((type) =>
-        vscode.debug.registerDebugConfigurationProvider(type, { resolveDebugConfiguration: (_folder, config) => this.addDebugEnvironment(config) }),
+        vscode.debug.registerDebugConfigurationProvider(type, { resolveDebugConfiguration: (folder, config) => this.addDebugEnvironment(folder, config) }),
       ),
     );
     this.render();
@@ -205,25 +206,41 @@ export class LocalReceiver implements vscode.Disposable {
     }
   }
 
-  /** Terminals opened from now on export to the receiver, when the user opted in. */
+  /** Terminals opened from now on export their traces to the receiver, when the user opted in. */
   private updateEnvironment(): void {
     const collection = this.deps.context.environmentVariableCollection;
     const endpoint = this.status?.running ? this.status.httpEndpoint : undefined;
     const enabled = vscode.workspace.getConfiguration('spanlens').get<boolean>('receiver.terminalEnvironment', false);
     collection.clear();
     if (!enabled || !endpoint) return;
-    collection.description = `SpanLens: send OpenTelemetry data to the built-in receiver at ${endpoint}`;
-    collection.replace('OTEL_EXPORTER_OTLP_ENDPOINT', endpoint);
-    collection.replace('OTEL_EXPORTER_OTLP_PROTOCOL', 'http/protobuf');
+    collection.description = `SpanLens: send OpenTelemetry traces to the built-in receiver at ${endpoint}`;
+    for (const [name, value] of Object.entries(exportEnvironment(endpoint))) collection.replace(name, value);
   }
 
-  /** Adds the receiver's endpoint to a Node or Python launch; variables the user set win. */
-  private addDebugEnvironment(config: vscode.DebugConfiguration): vscode.DebugConfiguration {
+  /**
+   * Adds the receiver's traces endpoint to a Node or Python launch, unless the launch's `env` or
+   * `envFile` already says where traces go.
+   */
+  private async addDebugEnvironment(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): Promise<vscode.DebugConfiguration> {
     const endpoint = this.status?.running ? this.status.httpEndpoint : undefined;
     if (!endpoint || !vscode.workspace.getConfiguration('spanlens').get<boolean>('receiver.debugEnvironment', true)) return config;
     const env = (typeof config['env'] === 'object' && config['env'] !== null ? config['env'] : {}) as Record<string, unknown>;
-    config['env'] = { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', ...env };
+    const envFile = typeof config['envFile'] === 'string' ? await readEnvFile(config['envFile'], folder) : undefined;
+    const merged = launchEnvironment(env, envFile, endpoint);
+    if (merged !== undefined) config['env'] = merged;
     return config;
+  }
+}
+
+/** A launch's envFile, `${workspaceFolder}` resolved; undefined when it cannot be read (the debugger reports that). */
+async function readEnvFile(path: string, folder: vscode.WorkspaceFolder | undefined): Promise<string | undefined> {
+  const resolved = folder ? path.replace(/\$\{workspaceFolder\}/g, folder.uri.fsPath) : path;
+  if (resolved.includes('${')) return undefined;
+  try {
+    const bytes = await vscode.workspace.fs.readFile(vscode.Uri.file(resolved));
+    return new TextDecoder().decode(bytes.subarray(0, 1024 * 1024));
+  } catch {
+    return undefined;
   }
 }
 
