@@ -88,17 +88,22 @@ export async function openTraceFromClipboard(deps: RemoteCommandDeps): Promise<O
   return await openById(deps, traceId, preferred, true);
 }
 
-/** A trace the tree already lists from the local receiver or a file, when no source was named. */
-function alreadyListed(deps: RemoteCommandDeps, traceId: string): OpenTraceResult | undefined {
+/**
+ * A trace the tree already lists from the local receiver or a file, or one the local store
+ * holds beyond the newest the tree lists, when no source was named.
+ */
+async function alreadyListed(deps: RemoteCommandDeps, traceId: string): Promise<OpenTraceResult | undefined> {
   // A remote trace still loading, or cut off, is not "already there": opening it again fetches it.
   const listed = deps.tree.listedTraces().find((trace) => trace.traceId === traceId && trace.searchResult !== true && trace.incomplete === undefined);
-  return listed ? { traceId, spanCount: listed.spanCount, source: listed.source } : undefined;
+  if (listed) return { traceId, spanCount: listed.spanCount, source: listed.source };
+  const stored = await deps.queries.localTrace(traceId).catch(() => undefined);
+  return stored ? { traceId, spanCount: stored.spanCount, source: localSourceName } : undefined;
 }
 
 /** `searchedBefore`: places the caller already looked in, named too when no source holds the trace. */
 export async function openById(deps: RemoteCommandDeps, traceId: string, requested: string | undefined, interactive: boolean, searchedBefore: readonly string[] = []): Promise<OpenTraceResult | undefined> {
   if (requested === localSourceName || requested === 'files') {
-    const listed = alreadyListed(deps, traceId);
+    const listed = await alreadyListed(deps, traceId);
     if (listed?.source !== requested) throw new Error(`Trace ${traceId} is not in ${requested === localSourceName ? 'the local receiver\'s store' : 'the opened files'}. Open it from a remote source, or send it to the local receiver first.`);
     await present(deps, traceId);
     return listed;
@@ -107,7 +112,7 @@ export async function openById(deps: RemoteCommandDeps, traceId: string, request
   // No source named and the default is the built-in receiver: a trace it already holds needs no request.
   const checkedLocal = requested === undefined && !settings.sources.some((source) => source.name === settings.defaultSource);
   if (checkedLocal) {
-    const listed = alreadyListed(deps, traceId);
+    const listed = await alreadyListed(deps, traceId);
     if (listed) {
       await present(deps, traceId);
       return listed;

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -68,6 +68,20 @@ async function waitForHealthy(origin: string, child: ChildProcess, logs: string[
   throw new Error(`code-server did not answer on ${origin} within ${deadlineMs / 1000} s:\n${logs.slice(-30).join('')}`);
 }
 
+/**
+ * The shared trace service outlives its windows by design (minutes, so reloads keep receiving);
+ * a test host that is gone for good takes it down, so the next suite starts clean.
+ */
+export function stopTraceService(userDataDir: string): void {
+  const lock = join(userDataDir, 'User', 'globalStorage', 'spanlens.spanlens', 'local-traces', 'service.lock');
+  try {
+    const { pid } = JSON.parse(readFileSync(lock, 'utf8')) as { pid: number };
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    // No service was started, or it has already gone.
+  }
+}
+
 export async function startCodeServer(options: StartOptions = {}): Promise<CodeServerSession> {
   const entry = await ensureCodeServer();
   const scratch = mkdtempSync(join(tmpdir(), 'spanlens-cs-'));
@@ -122,6 +136,7 @@ export async function startCodeServer(options: StartOptions = {}): Promise<CodeS
       await Promise.race([exit, new Promise((r) => setTimeout(r, 3000))]);
       if (running()) child.kill('SIGKILL');
     }
+    stopTraceService(userDataDir);
     rmSync(scratch, { recursive: true, force: true });
   };
   try {
