@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { exportEnvironment, launchEnvironment } from '../core/receiver/exportEnvironment';
+import { describePortHolder, identifyPortHolder } from '../core/receiver/portHolder';
 import { describeReceiverStartFailure, type ReceiverStartFailure } from '../core/receiver/receiverStartError';
 import { ServiceError, type LocalSourceEvent, type ReceiverSettings, type ReceiverStatus, type TraceQueries } from '../core/traceService/traceServiceProtocol';
 import type { LocalServiceLaunch } from '../core/localService/localServiceSource';
@@ -21,6 +22,8 @@ export interface LocalReceiverDeps {
 }
 
 export const receiverMenuCommandId = 'spanlens.internal.receiverMenu';
+/** The address whose taken port was last reported, so it is reported once. */
+const portNoticeKey = 'spanlens.receiver.portNotice';
 
 /** Debug types whose launch configurations get the receiver's endpoint in their environment. */
 const debugTypes = ['node', 'pwa-node', 'node-terminal', 'python', 'debugpy'] as const;
@@ -81,6 +84,7 @@ export class LocalReceiver implements vscode.Disposable {
     try {
       const status = await this.deps.service.startReceiver(settings);
       this.startFailure = undefined;
+      void this.deps.context.globalState.update(portNoticeKey, undefined);
       this.apply(status);
       this.deps.log.info(`Local receiver listening: OTLP/HTTP ${status.httpEndpoint ?? ''}${status.grpcEndpoint ? `, OTLP/gRPC ${status.grpcEndpoint}` : ''}.`);
       if (!status.httpEndpoint || status.httpPort === undefined) throw new Error('SpanLens: the receiver started but reported no address.');
@@ -93,8 +97,9 @@ export class LocalReceiver implements vscode.Disposable {
       const message = `SpanLens: the local receiver did not start: ${describeReceiverStartFailure(failure)}.`;
       this.deps.log.warn(message);
       if (failure.kind === 'portInUse') {
-        const hint = `${message} Another VS Code window or an OpenTelemetry Collector may be using it.`;
+        const hint = `${message} It is held by ${describePortHolder(await identifyPortHolder(failure.host, failure.port))}.`;
         if (options.interactive) void this.offerAnotherPort(hint);
+        else void this.noticeOnce(`${failure.host}:${failure.port}`, hint);
         throw new ReportedError(`${hint} Start it on a free port from the status bar menu, or set spanlens.receiver.${failure.protocol === 'http' ? 'httpPort' : 'grpcPort'}.`, options.interactive, { cause: error });
       }
       throw new Error(`${message} Check the spanlens.receiver settings.`, { cause: error });
@@ -118,6 +123,25 @@ export class LocalReceiver implements vscode.Disposable {
 
   private settings(anyPort = false): ReceiverSettings {
     return receiverSettings(this.deps.context, anyPort);
+  }
+
+  /**
+   * Said once per taken address, not in every window and at every start: the program that holds
+   * the port is the person's own, and SpanLens must not nag or fight it.
+   */
+  private async noticeOnce(address: string, message: string): Promise<void> {
+    const state = this.deps.context.globalState;
+    if (state.get<string>(portNoticeKey) === address) return;
+    await state.update(portNoticeKey, address);
+    const choice = await vscode.window.showWarningMessage(message, 'Start on a Free Port', "Don't Start Automatically");
+    if (choice === 'Start on a Free Port') {
+      await this.start({ interactive: true, anyPort: true }).then(
+        (result) => void vscode.window.showInformationMessage(`SpanLens: the local receiver listens on ${result.endpoint}. Set OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${result.endpoint}/v1/traces for your service.`),
+        (error: unknown) => this.deps.log.warn(error instanceof Error ? error.message : String(error)),
+      );
+    } else if (choice === "Don't Start Automatically") {
+      await vscode.workspace.getConfiguration('spanlens').update('receiver.autoStart', false, vscode.ConfigurationTarget.Global);
+    }
   }
 
   private async offerAnotherPort(message: string): Promise<void> {

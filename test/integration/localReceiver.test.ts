@@ -92,6 +92,8 @@ describe('SpanLens: the built-in receiver', () => {
     try {
       await assert.rejects(Promise.resolve(vscode.commands.executeCommand('spanlens.receiver.start')), (error: Error) => {
         assert.match(error.message, new RegExp(`port ${port} is already in use`));
+        // The blocker is a bare TCP listener: SpanLens asks it, and says what it could tell.
+        assert.match(error.message, /held by a program that does not answer HTTP/);
         assert.match(error.message, /free port/);
         return true;
       });
