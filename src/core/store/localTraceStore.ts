@@ -2,7 +2,8 @@ import { buildTrace } from '../model/buildTrace';
 import { isErrorSpan, type Span } from '../model/span';
 import type { Trace } from '../model/trace';
 import { spanLength, type DurationNs } from '../model/units';
-import { SegmentLog, type LogSnapshot, type RecordLocation } from './segmentLog';
+import { boundSpans, type BoundedBatch } from './boundSpans';
+import { LogFullError, SegmentLog, type LogFiles, type LogSnapshot, type RecordLocation } from './segmentLog';
 import { selectFirst } from './selectFirst';
 import { encodeSpanRecord } from './spanRecordCodec';
 import { decodeTracePayload, payloadKindCodes, payloadKindOfCode, type TracePayload } from './tracePayload';
@@ -13,6 +14,24 @@ export interface LocalTraceStoreOptions {
   readonly directory: string;
   /** Whole traces are evicted, least recently received first, while more spans than this are held. */
   readonly maxSpans?: number;
+  /**
+   * Bounds both the log on disk (its segments, and the snapshot a compaction writes beside them)
+   * and the memory the held spans take (estimated, see boundSpans.ts). Whole traces are evicted
+   * as for maxSpans when either would grow past it. Of the disk bound the live spans get
+   * `liveDiskShare`: the rest is room for the evicted records a compaction has not dropped yet
+   * and for the snapshot, which is written before the segments it replaces are deleted. A batch
+   * that would take the log past the bound is refused (the receiver answers 503, and the client
+   * retries once a compaction has freed space). Default 512 MiB.
+   */
+  readonly maxBytes?: number;
+  /**
+   * String values longer than this many UTF-16 code units (String.length) are cut on ingest,
+   * before they are logged, with a marker such as `...[truncated 48 KiB]`: attribute values of
+   * spans, events, links, resources and scopes, and names and status messages. Default 16 Ki.
+   */
+  readonly maxAttributeValueLength?: number;
+  /** For tests: how the log opens the files it writes, so a test can make writes fail. */
+  readonly files?: LogFiles;
   /** Change events are coalesced: at most one per this many ms, however fast spans arrive. */
   readonly changeDelayMs?: number;
   /** Unwritten bytes above which the store reports itself backed up (the receiver answers 503). */
@@ -50,6 +69,23 @@ export interface TraceStoreChange {
   readonly traceCount: number;
 }
 
+/** What the store holds and has had to do to stay within its bounds, for a status view. */
+export interface LocalTraceStoreStats {
+  readonly spanCount: number;
+  readonly traceCount: number;
+  /** Estimated heap bytes of the spans held (see boundSpans.ts); at most maxBytes. */
+  readonly heldBytes: number;
+  /** Bytes the log takes on disk now, a snapshot being written included; at most maxBytes. */
+  readonly diskBytes: number;
+  readonly maxBytes: number;
+  /** Strings cut to maxAttributeValueLength since open (mostly attribute values; see boundSpans.ts). */
+  readonly truncatedAttributes: number;
+  /** Traces evicted since open to stay within maxSpans or maxBytes. */
+  readonly evictedTraces: number;
+  /** Batches refused since open because the log could not be written (a full disk) or was at maxBytes. */
+  readonly refusedBatches: number;
+}
+
 export interface Disposable {
   dispose(): void;
 }
@@ -66,6 +102,10 @@ interface TraceEntry {
   lastReceivedMs: number;
   /** The arrival number (see StoredRecord) of each span, in step with `spans`. */
   readonly arrivals: number[];
+  /** Estimated heap bytes of the entry and its spans. */
+  heldBytes: number;
+  /** The spans' share of the bytes of the records that hold them. */
+  diskBytes: number;
   /** Neighbours in the eviction order, least recently received first (an intrusive list, so moving or evicting a trace is O(1)). */
   older: TraceEntry | undefined;
   newer: TraceEntry | undefined;
@@ -80,8 +120,9 @@ interface TraceEntry {
 interface StoredRecord {
   readonly firstArrival: number;
   readonly spanCount: number;
-  /** Where its frame can be copied from; undefined when its segment was damaged and set aside. */
-  readonly location: RecordLocation | undefined;
+  readonly location: RecordLocation;
+  /** Its live spans must be encoded again rather than copied: replay cut values the record holds whole. */
+  readonly reencode: boolean;
 }
 
 /**
@@ -94,6 +135,24 @@ const spansPerCompactedRecord = 128;
 const bytesPerCopy = 4 << 20;
 /** Compaction's bookkeeping yields to the event loop after this many spans. */
 const spansPerSlice = 16_384;
+/**
+ * Shares of maxBytes on disk: live spans are evicted beyond `liveDiskShare`, and the log is
+ * compacted once it reaches `compactAtShare`. A compaction's peak is then the log at the cut plus
+ * a snapshot of the live spans, three quarters of the bound, which leaves a quarter for the
+ * batches that arrive while it runs (a snapshot is synced before it replaces anything, which on
+ * a slow disk takes seconds).
+ */
+const liveDiskShare = 0.25;
+const compactAtShare = 0.5;
+/** Above this share the store reports itself backed up, so the receiver asks clients to wait. */
+const backedUpShare = 0.95;
+/** A received payload is logged as it is unless it weighs more than this many times what its spans take in memory (plus slack): padding the decoder skips is not kept. */
+const maxPayloadInflation = 4;
+const payloadInflationSlackBytes = 64 * 1024;
+/** The entry, its span and arrival arrays, its service set, its map slot and its trace id. */
+const traceEntryBytes = 400;
+/** After a compaction fails, none starts by itself for this long. */
+const compactionRetryMs = 1000;
 
 interface ArrivedSpan {
   readonly arrival: number;
@@ -108,9 +167,10 @@ interface CutEntry {
 
 /**
  * The receiver's store: spans grouped by trace id in memory, every acknowledged batch in an
- * append-only log on disk (segmentLog.ts), replayed on open. Bounded by maxSpans: whole traces
- * are evicted, the one that received a span least recently first, so a trace that is still
- * growing is not cut while older ones remain.
+ * append-only log on disk (segmentLog.ts), replayed on open. Bounded by maxSpans and by maxBytes
+ * (disk and memory): whole traces are evicted, the one that received a span least recently
+ * first, so a trace that is still growing is not cut while older ones remain. Strings past
+ * maxAttributeValueLength are cut on ingest, before the batch is logged (boundSpans.ts).
  *
  * Replay applies the same eviction in the same order, so the log may hold evicted spans; once
  * they outnumber the live ones the log is compacted in the background, a slice at a time, while
@@ -137,6 +197,18 @@ export class LocalTraceStore implements TraceSink {
   private readonly changeDelayMs: number;
   private readonly maxPendingWriteBytes: number;
   private readonly compactMinBytes: number;
+  private readonly maxBytes: number;
+  private readonly maxAttributeValueLength: number;
+  /** Estimated heap bytes of every held entry and span. */
+  private heldBytes = 0;
+  /** The live spans' share of the log's bytes (see TraceEntry.diskBytes). */
+  private liveDiskBytes = 0;
+  /** The size of the last snapshot; a compaction for bytes waits for the log to grow to half as much again. */
+  private snapshotBytes = 0;
+  private compactionRetryAtMs = 0;
+  private truncatedAttributes = 0;
+  private evictedTraces = 0;
+  private refusedBatches = 0;
   private warnings: string[] = [];
   private readonly backgroundErrors: string[] = [];
 
@@ -148,12 +220,21 @@ export class LocalTraceStore implements TraceSink {
     this.changeDelayMs = options.changeDelayMs ?? 200;
     this.maxPendingWriteBytes = options.maxPendingWriteBytes ?? 32 * 1024 * 1024;
     this.compactMinBytes = options.compactMinBytes ?? 16 * 1024 * 1024;
+    this.maxBytes = maxBytesOf(options);
+    this.maxAttributeValueLength = options.maxAttributeValueLength ?? 16 * 1024;
   }
 
   /** Opens (or creates) the store and replays its log. Damage is reported in `openWarnings`, never thrown. */
   static async open(options: LocalTraceStoreOptions): Promise<LocalTraceStore> {
-    const logOptions = { ...(options.segmentBytes === undefined ? {} : { segmentBytes: options.segmentBytes }), ...(options.syncWrites === undefined ? {} : { syncWrites: options.syncWrites }) };
-    const log = new SegmentLog(options.directory, logOptions);
+    const maxBytes = maxBytesOf(options);
+    const log = new SegmentLog(options.directory, {
+      // Segments are read whole on open, so they are kept small next to the bound.
+      segmentBytes: options.segmentBytes ?? Math.min(64 * 1024 * 1024, Math.max(256 * 1024, Math.floor(maxBytes / 16))),
+      ...(options.syncWrites === undefined ? {} : { syncWrites: options.syncWrites }),
+      ...(options.files === undefined ? {} : { files: options.files }),
+      knownKinds: Object.values(payloadKindCodes),
+      maxBytes,
+    });
     const store = new LocalTraceStore(log, options);
     const undecodable: string[] = [];
     const replay = await log.open((record) => {
@@ -164,7 +245,10 @@ export class LocalTraceStore implements TraceSink {
       }
       try {
         const { spans } = decodeTracePayload({ kind, bytes: record.payload });
-        store.apply(spans, false, record.location);
+        // The same bounds as on ingest, so a log written under a larger one replays within this one.
+        const bounded = boundSpans(spans, store.maxAttributeValueLength);
+        store.truncatedAttributes += bounded.truncatedValues;
+        store.apply(bounded, false, record.location, bounded.truncatedValues > 0);
       } catch (error: unknown) {
         undecodable.push(`${record.segment} at byte ${record.offset}: ${error instanceof Error ? error.message : String(error)}`);
       }
@@ -173,9 +257,15 @@ export class LocalTraceStore implements TraceSink {
     if (undecodable.length > 0) {
       store.warnings.push(`${undecodable.length} logged batch${undecodable.length === 1 ? '' : 'es'} could not be read and ${undecodable.length === 1 ? 'was' : 'were'} skipped (the first: ${undecodable[0] ?? ''}).`);
     }
-    // Rewriting what could be read drops the damaged bytes, so the next open is clean.
-    if (replay.corrupted || undecodable.length > 0) await store.compact();
-    else store.maybeCompact();
+    // A compaction sets damaged segments aside and brings a log written under a larger bound
+    // within this one; done before the store is used, so the next open is clean and the bound holds.
+    if (replay.corrupted || undecodable.length > 0 || log.diskBytes > store.maxBytes * compactAtShare) {
+      try {
+        await store.compact();
+      } catch (error: unknown) {
+        store.warnings.push(`The trace store could not compact its log (${error instanceof Error ? error.message : String(error)}); damaged segments stay where they are until a later compaction succeeds.`);
+      }
+    } else store.maybeCompact();
     return store;
   }
 
@@ -198,26 +288,58 @@ export class LocalTraceStore implements TraceSink {
   }
 
   get isBackedUp(): boolean {
-    return this.log.pendingBytes > this.maxPendingWriteBytes;
+    return this.log.pendingBytes > this.maxPendingWriteBytes || this.log.committedBytes > this.maxBytes * backedUpShare;
   }
 
   get logBytes(): number {
     return this.log.sizeBytes;
   }
 
-  /** Logs a received batch and then adds its spans; resolves once the batch is written. */
+  get stats(): LocalTraceStoreStats {
+    return {
+      spanCount: this.totalSpans,
+      traceCount: this.traces.size,
+      heldBytes: this.heldBytes,
+      diskBytes: this.log.diskBytes,
+      maxBytes: this.maxBytes,
+      truncatedAttributes: this.truncatedAttributes,
+      evictedTraces: this.evictedTraces,
+      refusedBatches: this.refusedBatches,
+    };
+  }
+
+  /**
+   * Logs a received batch and then adds its spans; resolves once the batch is written, and
+   * rejects, having kept nothing of it, when it could not be. The bytes it arrived in are logged
+   * as they are, which costs nothing more, unless they hold more than the store keeps: a value
+   * that was cut, or bytes the decoder skipped; then the spans kept are encoded instead.
+   */
   ingest(batch: IngestBatch): Promise<void> {
     if (batch.spans.length === 0) return Promise.resolve();
-    return this.log.append(payloadKindCodes[batch.payload.kind], batch.payload.bytes, (location) => {
-      this.apply(batch.spans, true, location);
-      this.maybeCompact();
-    });
+    const bounded = boundSpans(batch.spans, this.maxAttributeValueLength);
+    const asReceived = bounded.truncatedValues === 0 && batch.payload.bytes.length <= maxPayloadInflation * bounded.totalBytes + payloadInflationSlackBytes;
+    return this.write(bounded, asReceived ? batch.payload : undefined);
   }
 
   /** Adds spans that have no wire bytes (imports, tests), in the store's own encoding. */
   appendSpans(spans: readonly Span[]): Promise<void> {
-    const payload: TracePayload = { kind: 'spans', bytes: encodeSpanRecord(spans) };
-    return this.ingest({ spans, payload });
+    if (spans.length === 0) return Promise.resolve();
+    return this.write(boundSpans(spans, this.maxAttributeValueLength), undefined);
+  }
+
+  private write(bounded: BoundedBatch, received: TracePayload | undefined): Promise<void> {
+    const payload: TracePayload = received ?? { kind: 'spans', bytes: encodeSpanRecord(bounded.spans) };
+    return this.log
+      .append(payloadKindCodes[payload.kind], payload.bytes, (location) => {
+        this.truncatedAttributes += bounded.truncatedValues;
+        this.apply(bounded, true, location, false);
+        this.maybeCompact();
+      })
+      .catch((error: unknown) => {
+        this.refusedBatches++;
+        if (error instanceof LogFullError) this.maybeCompact();
+        throw error;
+      });
   }
 
   /** Summaries of the held traces, the latest-starting first. */
@@ -252,6 +374,9 @@ export class LocalTraceStore implements TraceSink {
       this.newest = undefined;
       this.totalSpans = 0;
       this.loggedSpans = 0;
+      this.heldBytes = 0;
+      this.liveDiskBytes = 0;
+      this.snapshotBytes = 0;
       this.records = [];
       this.pendingUpdated.clear();
       this.pendingEvicted.clear();
@@ -300,6 +425,7 @@ export class LocalTraceStore implements TraceSink {
       logged = this.records;
       recordsAtCut = logged.length;
       loggedAtCut = this.loggedSpans;
+      return this.liveDiskBytes;
     });
     let written: StoredRecord[];
     try {
@@ -315,6 +441,7 @@ export class LocalTraceStore implements TraceSink {
       this.records = written.concat(this.records.slice(recordsAtCut));
       this.loggedSpans += writtenSpans - loggedAtCut;
     });
+    this.snapshotBytes = written.reduce((sum, record) => sum + record.location.bytes, 0);
   }
 
   /** Writes the snapshot's records (see writeSnapshot) and returns them, located in the snapshot. */
@@ -326,7 +453,7 @@ export class LocalTraceStore implements TraceSink {
     const rewrite = new Uint8Array(records.length);
     for (let r = 0; r < records.length; r++) {
       const count = live[r] as number;
-      if (count > 0 && (count !== (records[r] as StoredRecord).spanCount || (records[r] as StoredRecord).location === undefined)) rewrite[r] = 1;
+      if (count > 0 && (count !== (records[r] as StoredRecord).spanCount || (records[r] as StoredRecord).reencode)) rewrite[r] = 1;
     }
     const spansOf = await this.collectSpans(cut, records, rewrite);
 
@@ -339,7 +466,7 @@ export class LocalTraceStore implements TraceSink {
       chunk = [];
       this.throwIfClosing();
       const location = await snapshot.append(payloadKindCodes.spans, encodeSpanRecord(spans));
-      written.push({ firstArrival, spanCount: spans.length, location });
+      written.push({ firstArrival, spanCount: spans.length, location, reencode: false });
     };
     const encode = async (record: number): Promise<void> => {
       for (const arrived of spansOf.get(record) ?? []) {
@@ -355,20 +482,20 @@ export class LocalTraceStore implements TraceSink {
       copyBytes = 0;
       while (batch.length > 0) {
         this.throwIfClosing();
-        const { copied, damage } = await snapshot.copy(batch.map((r) => (records[r] as StoredRecord).location as RecordLocation));
+        const { copied, damage } = await snapshot.copy(batch.map((r) => (records[r] as StoredRecord).location));
         copied.forEach((location, i) => {
           const { firstArrival, spanCount } = records[batch[i] as number] as StoredRecord;
-          written.push({ firstArrival, spanCount, location });
+          written.push({ firstArrival, spanCount, location, reencode: false });
         });
         batch = batch.slice(copied.length);
         if (damage === undefined) break;
         // Memory holds the same spans. What follows the damage in its segment is likely damaged
         // too, so all of that is written from memory, after one more pass over the live spans.
         this.backgroundErrors.push(`compacting the trace store: ${damage}; its spans were written again from what the store holds.`);
-        const segment = (records[batch[0] as number] as StoredRecord).location?.segment;
+        const segment = (records[batch[0] as number] as StoredRecord).location.segment;
         const more = new Uint8Array(records.length);
         for (let r = batch[0] as number; r < records.length; r++) {
-          if (rewrite[r] === 1 || live[r] === 0 || (records[r] as StoredRecord).location?.segment !== segment) continue;
+          if (rewrite[r] === 1 || live[r] === 0 || (records[r] as StoredRecord).location.segment !== segment) continue;
           rewrite[r] = 1;
           more[r] = 1;
         }
@@ -386,7 +513,7 @@ export class LocalTraceStore implements TraceSink {
       }
       await flushChunk();
       copies.push(r);
-      copyBytes += ((records[r] as StoredRecord).location as RecordLocation).bytes;
+      copyBytes += (records[r] as StoredRecord).location.bytes;
       if (copyBytes >= bytesPerCopy) await flushCopies();
     }
     await flushCopies();
@@ -461,11 +588,15 @@ export class LocalTraceStore implements TraceSink {
     }
   }
 
-  private apply(spans: readonly Span[], live: boolean, location: RecordLocation | undefined): void {
+  private apply(batch: BoundedBatch, live: boolean, location: RecordLocation, reencode: boolean): void {
+    const { spans, spanBytes } = batch;
     if (spans.length === 0) return;
     const now = Date.now();
-    this.records.push({ firstArrival: this.nextArrival, spanCount: spans.length, location });
-    for (const span of spans) {
+    this.records.push({ firstArrival: this.nextArrival, spanCount: spans.length, location, reencode });
+    const diskShare = location.bytes / spans.length;
+    let heldBytes = 0;
+    for (let i = 0; i < spans.length; i++) {
+      const span = spans[i] as Span;
       let entry = this.traces.get(span.traceId);
       if (entry) {
         if (entry !== this.newest) {
@@ -473,12 +604,17 @@ export class LocalTraceStore implements TraceSink {
           this.linkNewest(entry);
         }
       } else {
-        entry = { traceId: span.traceId, spans: [], arrivals: [], errorCount: 0, startNs: span.startNs, endNs: span.endNs, root: undefined, services: new Set(), lastReceivedMs: now, older: undefined, newer: undefined };
+        entry = { traceId: span.traceId, spans: [], arrivals: [], heldBytes: traceEntryBytes, diskBytes: 0, errorCount: 0, startNs: span.startNs, endNs: span.endNs, root: undefined, services: new Set(), lastReceivedMs: now, older: undefined, newer: undefined };
+        heldBytes += traceEntryBytes;
         this.traces.set(span.traceId, entry);
         this.linkNewest(entry);
       }
       entry.spans.push(span);
       entry.arrivals.push(this.nextArrival++);
+      const bytes = spanBytes[i] as number;
+      entry.heldBytes += bytes;
+      entry.diskBytes += diskShare;
+      heldBytes += bytes;
       entry.lastReceivedMs = now;
       if (isErrorSpan(span)) entry.errorCount++;
       if (span.startNs < entry.startNs) entry.startNs = span.startNs;
@@ -489,6 +625,8 @@ export class LocalTraceStore implements TraceSink {
     }
     this.totalSpans += spans.length;
     this.loggedSpans += spans.length;
+    this.heldBytes += heldBytes;
+    this.liveDiskBytes += location.bytes;
     this.evict(live);
     if (live) this.scheduleChange();
   }
@@ -520,12 +658,16 @@ export class LocalTraceStore implements TraceSink {
    * rehashed the table.
    */
   private evict(live: boolean): void {
-    while (this.totalSpans > this.maxSpans) {
+    const liveDiskBound = this.maxBytes * liveDiskShare;
+    while (this.totalSpans > this.maxSpans || this.heldBytes > this.maxBytes || this.liveDiskBytes > liveDiskBound) {
       const entry = this.oldest;
       if (!entry) break;
       this.unlink(entry);
       this.traces.delete(entry.traceId);
       this.totalSpans -= entry.spans.length;
+      this.heldBytes -= entry.heldBytes;
+      this.liveDiskBytes -= entry.diskBytes;
+      this.evictedTraces++;
       if (live) {
         this.pendingUpdated.delete(entry.traceId);
         this.pendingEvicted.add(entry.traceId);
@@ -533,10 +675,20 @@ export class LocalTraceStore implements TraceSink {
     }
   }
 
+  /**
+   * Compacts once evicted spans outnumber live ones in a log of some size, or once the log
+   * reaches its share of maxBytes; the second waits for the log to be half as large again as
+   * the last snapshot, so an estimate that undercounts the live bytes cannot make it run back to
+   * back.
+   */
   private maybeCompact(): void {
-    if (this.compaction || this.closing || this.log.sizeBytes < this.compactMinBytes) return;
-    if (this.loggedSpans - this.totalSpans <= this.totalSpans) return;
+    if (this.compaction || this.closing || Date.now() < this.compactionRetryAtMs) return;
+    const size = this.log.sizeBytes;
+    const bySpans = size >= this.compactMinBytes && this.loggedSpans - this.totalSpans > this.totalSpans;
+    const byBytes = size >= this.maxBytes * compactAtShare && size >= 1.5 * this.snapshotBytes;
+    if (!bySpans && !byBytes) return;
     this.startCompaction().catch((error: unknown) => {
+      this.compactionRetryAtMs = Date.now() + compactionRetryMs;
       if (!this.closing) this.backgroundErrors.push(`compacting the trace store failed: ${error instanceof Error ? error.message : String(error)}`);
     });
   }
@@ -593,6 +745,10 @@ function recordOf(records: readonly StoredRecord[], arrival: number, hint: numbe
     else high = middle - 1;
   }
   return low;
+}
+
+function maxBytesOf(options: LocalTraceStoreOptions): number {
+  return Math.max(1024 * 1024, options.maxBytes ?? 512 * 1024 * 1024);
 }
 
 function newestFirst(a: TraceEntry, b: TraceEntry): number {

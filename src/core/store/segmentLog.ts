@@ -28,6 +28,19 @@ import { crc32 } from 'node:zlib';
  * (`syncWrites`). Compaction always syncs its snapshot before deleting the segments it replaces,
  * because there a lost write would lose old data rather than the last instant's.
  *
+ * A failed write (a full disk) leaves no partial record behind: the segment is cut back to its
+ * last whole record before anything else is written to it, so records acknowledged once space
+ * returns follow the earlier ones directly instead of sitting behind bytes replay cannot read.
+ *
+ * Damage: an incomplete last record of the newest segment is a write the process died in, never
+ * acknowledged, and is cut off. Anything else that does not read as intact records (a checksum
+ * failure, a garbled length, a torn record in an older segment) is damage. Records are framed and
+ * checksummed, so reading resumes at the next intact record and only the damaged byte ranges are
+ * lost. A damaged segment is never appended to or deleted at open: it stays in the log, so its
+ * intact records survive any crash, until a compaction has copied them into a snapshot; the
+ * commit then keeps it as `segment-N.log.damaged` (a hard link made before the snapshot takes
+ * its place, so no moment exists in which neither holds the bytes).
+ *
  * Writes are group-committed: appends that arrive while a write is in flight go out together in
  * one writev, so a burst of small batches costs few system calls.
  */
@@ -54,15 +67,36 @@ export interface LogRecordRef {
   readonly payload: Uint8Array;
   readonly segment: string;
   readonly offset: number;
-  /** Undefined when the segment was damaged and set aside, so the frame cannot be copied from it. */
-  readonly location: RecordLocation | undefined;
+  readonly location: RecordLocation;
 }
+
+/**
+ * How the log opens the files it writes: every byte it writes goes through a handle from here.
+ * Tests pass one whose handles fail on cue, as a full disk does.
+ */
+export interface LogFiles {
+  open(path: string, flags: 'a' | 'w'): Promise<fs.FileHandle>;
+}
+
+const nodeFiles: LogFiles = { open: (path, flags) => fs.open(path, flags) };
 
 export interface SegmentLogOptions {
   /** Start a new segment once the active one is this large. */
   readonly segmentBytes?: number;
   /** fdatasync after every group commit (see the file comment for why it is off by default). */
   readonly syncWrites?: boolean;
+  readonly files?: LogFiles;
+  /**
+   * Appends that would take the log's files past this many bytes are refused (LogFullError).
+   * Compaction is not held to it: refusing a snapshot would leave the log full for good, so a
+   * snapshot may take the files past it until the segments it replaces are deleted.
+   */
+  readonly maxBytes?: number;
+  /**
+   * The record kinds the caller writes. Reading past damage looks for the next intact record;
+   * a kind byte outside this set rules a candidate out before its checksum is computed.
+   */
+  readonly knownKinds?: readonly number[];
 }
 
 /**
@@ -97,7 +131,7 @@ export interface CopyOutcome {
 
 export interface ReplayResult {
   readonly warnings: string[];
-  /** Some bytes could not be read (not merely a torn tail); the caller should compact soon. */
+  /** Some segments are damaged; a compaction sets them aside (see the file comment). */
   readonly corrupted: boolean;
 }
 
@@ -126,18 +160,38 @@ export function frameRecord(kind: number, payload: Uint8Array): Buffer {
   return frame;
 }
 
+/** An append was refused because the log is at its bound; nothing was written. */
+export class LogFullError extends Error {
+  constructor(maxBytes: number) {
+    super(`the trace store's log is at its bound of ${maxBytes} bytes until a compaction frees space`);
+    this.name = 'LogFullError';
+  }
+}
+
 export class SegmentLog {
   private active: fs.FileHandle | undefined;
   private activeIndex = 0;
+  /** The active segment's length in whole records; 0 while it has not been created yet. */
   private activeBytes = 0;
+  /** A write failed and could not be cut back yet: the active file may hold bytes past activeBytes. */
+  private activeDirty = false;
   /** Bytes in every live segment, the active one included. */
   private totalBytes = 0;
+  /** Bytes of the snapshot being written, which lies beside the log until it is committed. */
+  private snapshotBytes = 0;
+  /** What the snapshot being written is expected to grow to; appends leave room for it. */
+  private snapshotReserve = 0;
+  /** Segments with damage, to be kept aside rather than deleted once a snapshot replaces them. */
+  private readonly damaged = new Set<number>();
   private readonly queue: QueueItem[] = [];
   private draining = false;
   private queuedBytes = 0;
   private closed = false;
   private readonly segmentBytes: number;
   private readonly syncWrites: boolean;
+  private readonly files: LogFiles;
+  private readonly maxBytes: number;
+  private readonly knownKinds: ReadonlySet<number> | undefined;
 
   constructor(
     readonly directory: string,
@@ -145,6 +199,9 @@ export class SegmentLog {
   ) {
     this.segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
     this.syncWrites = options.syncWrites ?? false;
+    this.files = options.files ?? nodeFiles;
+    this.maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+    this.knownKinds = options.knownKinds && new Set(options.knownKinds);
   }
 
   /** Bytes of appends waiting for their write; the store's back-pressure signal. */
@@ -152,15 +209,26 @@ export class SegmentLog {
     return this.queuedBytes;
   }
 
+  /** Bytes the log's segments hold, live records and stale ones. */
   get sizeBytes(): number {
     return this.totalBytes;
   }
 
+  /** Bytes the log takes on disk now: its segments and any snapshot being written beside them. */
+  get diskBytes(): number {
+    return this.totalBytes + this.snapshotBytes;
+  }
+
+  /** Bytes the log will take once queued appends and the snapshot being written are done; what maxBytes bounds. */
+  get committedBytes(): number {
+    return this.totalBytes + Math.max(this.snapshotBytes, this.snapshotReserve) + this.queuedBytes;
+  }
+
   /**
-   * Reads every record in order, then opens the newest segment for appending. A torn last record
-   * (the process died inside a write) is cut off; a segment that is damaged elsewhere is read up
-   * to the damage and kept aside as `*.corrupt` once its records have been handed over, and never
-   * makes open() fail.
+   * Reads every record in order, then gets the newest segment ready for appending. Never fails
+   * because of what it reads (see the file comment on damage); the warnings say what was cut off
+   * or set aside, worded for a person. Each segment is read whole, one at a time, so replay holds
+   * at most one segment's bytes.
    */
   async open(onRecord: (record: LogRecordRef) => void): Promise<ReplayResult> {
     await fs.mkdir(this.directory, { recursive: true });
@@ -172,100 +240,68 @@ export class SegmentLog {
       .map(Number)
       .sort((a, b) => a - b);
     const warnings: string[] = [];
-    let corrupted = false;
-    const contents = new Map<number, Buffer>();
     let firstLive = 0;
     for (let i = indices.length - 1; i >= 0; i--) {
-      const index = indices[i] as number;
-      const bytes = await fs.readFile(join(this.directory, segmentName(index)));
-      contents.set(index, bytes);
-      if (bytes.length >= headerBytes && bytes.subarray(0, 8).equals(magic) && (bytes.readUInt32LE(8) & flagSnapshot) !== 0) {
+      if (await isSnapshot(join(this.directory, segmentName(indices[i] as number)))) {
         firstLive = i;
         break;
       }
     }
     for (const index of indices.slice(0, firstLive)) await fs.rm(join(this.directory, segmentName(index)), { force: true });
     const live = indices.slice(firstLive);
+    let appendTo: { readonly index: number; readonly bytes: number } | undefined;
     for (const [position, index] of live.entries()) {
       const name = segmentName(index);
       const path = join(this.directory, name);
-      const bytes = contents.get(index) ?? (await fs.readFile(path));
+      const bytes = await fs.readFile(path);
       const isLast = position === live.length - 1;
-      const outcome = this.scan(bytes, isLast);
-      const kept = outcome.problem !== 'damaged';
+      const outcome = scanSegment(bytes, isLast, this.knownKinds);
       for (const record of outcome.records) {
-        const location = kept ? { segment: index, offset: record.offset, bytes: record.bytes } : undefined;
-        onRecord({ kind: record.kind, payload: record.payload, segment: name, offset: record.offset, location });
+        onRecord({ kind: record.kind, payload: record.payload, segment: name, offset: record.offset, location: { segment: index, offset: record.offset, bytes: record.bytes } });
       }
-      if (outcome.problem === undefined) {
+      if (outcome.damage.length > 0) {
+        // Kept in place, and never appended to: its intact records stay in the log until a
+        // snapshot holds them (see the file comment).
+        this.damaged.add(index);
         this.totalBytes += bytes.length;
-        if (isLast) {
-          this.activeIndex = index;
-          this.activeBytes = bytes.length;
-        }
+        warnings.push(describeDamage(name, bytes.length, outcome));
         continue;
       }
-      if (outcome.problem === 'torn' && isLast) {
-        warnings.push(`${name}: the last record was cut short at byte ${outcome.goodBytes} of ${bytes.length} (the writer stopped mid-write); it was never acknowledged and has been removed.`);
-        if (outcome.goodBytes < headerBytes) {
+      let size = bytes.length;
+      if (outcome.tornAt !== undefined) {
+        warnings.push(`${name}: the last record was cut short at byte ${outcome.tornAt} of ${bytes.length} (the writer stopped mid-write); it was never acknowledged and has been removed.`);
+        if (outcome.tornAt < headerBytes) {
           await fs.rm(path, { force: true });
           continue;
         }
-        await fs.truncate(path, outcome.goodBytes);
-        this.totalBytes += outcome.goodBytes;
-        this.activeIndex = index;
-        this.activeBytes = outcome.goodBytes;
-        continue;
+        await fs.truncate(path, outcome.tornAt);
+        size = outcome.tornAt;
       }
-      corrupted = true;
-      warnings.push(`${name} is damaged at byte ${outcome.goodBytes} of ${bytes.length} (${outcome.detail}); the records before that point were kept and the file was renamed to ${name}.corrupt.`);
-      await fs.rename(path, `${path}.corrupt`);
-      if (isLast) this.activeIndex = index;
+      this.totalBytes += size;
+      if (isLast) appendTo = { index, bytes: size };
     }
-    if (this.activeBytes === 0) {
-      this.activeIndex = Math.max(this.activeIndex, indices[indices.length - 1] ?? 0) + 1;
-      await fs.writeFile(join(this.directory, segmentName(this.activeIndex)), header(0));
-      this.activeBytes = headerBytes;
-      this.totalBytes += headerBytes;
+    if (appendTo) {
+      this.activeIndex = appendTo.index;
+      this.activeBytes = appendTo.bytes;
+    } else {
+      this.activeIndex = (indices[indices.length - 1] ?? 0) + 1;
+      this.activeBytes = 0;
     }
-    this.active = await fs.open(join(this.directory, segmentName(this.activeIndex)), 'a');
-    return { warnings, corrupted };
-  }
-
-  /** The readable records of one segment, and what stopped the reading if it stopped early. */
-  private scan(bytes: Buffer, isLast: boolean): ScanOutcome {
-    const records: ScannedRecord[] = [];
-    const stop = (problem: 'torn' | 'damaged', goodBytes: number, detail: string): ScanOutcome => ({ problem, goodBytes, detail, records });
-    if (bytes.length < headerBytes) {
-      // A segment is created with its header in one write, so a shorter one is a torn creation.
-      return isLast && magic.subarray(0, Math.min(8, bytes.length)).equals(bytes.subarray(0, 8)) ? stop('torn', 0, '') : stop('damaged', 0, 'the file is shorter than its header');
-    }
-    if (!bytes.subarray(0, 8).equals(magic)) return stop('damaged', 0, 'it does not start with the SpanLens segment header');
-    let pos = headerBytes;
-    while (pos < bytes.length) {
-      if (bytes.length - pos < recordHeaderBytes) return stop('torn', pos, 'a record header is incomplete');
-      const length = bytes.readUInt32LE(pos);
-      if (length === 0 || length > maxRecordBytes) return stop('damaged', pos, `a record claims ${length} bytes`);
-      const end = pos + 8 + length;
-      if (end > bytes.length) return stop('torn', pos, 'a record is incomplete');
-      const body = bytes.subarray(pos + 8, end);
-      if (crc32(body) !== bytes.readUInt32LE(pos + 4)) {
-        // A torn write can leave a complete-looking last record with garbage in it, too.
-        return end === bytes.length ? stop('torn', pos, 'the last record fails its checksum') : stop('damaged', pos, 'a record fails its checksum');
-      }
-      records.push({ kind: body[0] as number, payload: body.subarray(1), offset: pos, bytes: end - pos });
-      pos = end;
-    }
-    return { problem: undefined, goodBytes: pos, detail: '', records };
+    // On a full disk the store still opens, to show what it holds; the first write tries again.
+    await this.ensureActive().catch(() => undefined);
+    return { warnings, corrupted: this.damaged.size > 0 };
   }
 
   /**
    * Appends one record; resolves once it is written (see the file comment). `onWritten` runs
    * right after the write and before any later queued operation, so the caller's in-memory state
-   * follows the log's order exactly; it is told where the record lies.
+   * follows the log's order exactly; it is told where the record lies. Rejects, with nothing of
+   * the record left in the log, when the write fails.
    */
   append(kind: number, payload: Uint8Array, onWritten: (location: RecordLocation) => void = () => undefined): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the trace store is closed'));
+    // Room is kept for the header of the segment a rotation starts after the write.
+    if (this.committedBytes + recordHeaderBytes + payload.length + headerBytes > this.maxBytes) return Promise.reject(new LogFullError(this.maxBytes));
     const frame = frameRecord(kind, payload);
     return new Promise<void>((resolve, reject) => {
       this.queuedBytes += frame.length;
@@ -306,82 +342,129 @@ export class SegmentLog {
       while (this.queue[0]?.type === 'append') group.push(this.queue.shift() as typeof item);
       const frames = group.map((g) => g.frame);
       const bytes = frames.reduce((sum, f) => sum + f.length, 0);
+      let segment: number;
+      let offset: number;
       try {
-        const segment = this.activeIndex;
-        let offset = this.activeBytes;
-        await this.writeAll(frames, bytes);
-        this.queuedBytes -= bytes;
-        for (const g of group) {
-          g.onWritten({ segment, offset, bytes: g.frame.length });
-          offset += g.frame.length;
-        }
-        for (const g of group) g.resolve();
-        if (this.activeBytes >= this.segmentBytes) await this.rotate();
+        ({ segment, offset } = await this.writeAll(frames, bytes));
       } catch (error: unknown) {
         this.queuedBytes -= bytes;
         for (const g of group) g.reject(error);
+        continue;
       }
+      this.queuedBytes -= bytes;
+      for (const g of group) {
+        g.onWritten({ segment, offset, bytes: g.frame.length });
+        offset += g.frame.length;
+      }
+      for (const g of group) g.resolve();
+      // A segment that cannot be started (a full disk) leaves appends in the current one; the
+      // next write tries again.
+      if (this.activeBytes >= this.segmentBytes) await this.startSegment(this.activeIndex + 1).catch(() => undefined);
     }
   }
 
-  private async writeAll(frames: Buffer[], bytes: number): Promise<void> {
-    const handle = this.active;
-    if (!handle) throw new Error('the trace store is not open');
-    let { bytesWritten } = await handle.writev(frames);
-    // writev on a regular file writes everything unless the disk is full; finish a short write.
-    if (bytesWritten < bytes) {
-      const rest = Buffer.concat(frames).subarray(bytesWritten);
-      for (let done = 0; done < rest.length; ) done += (await handle.write(rest, done)).bytesWritten;
-      bytesWritten = bytes;
+  /** Writes whole frames at the end of the active segment, or nothing at all (file comment). */
+  private async writeAll(frames: Buffer[], bytes: number): Promise<{ segment: number; offset: number }> {
+    const handle = await this.ensureActive();
+    await this.cutBack(handle);
+    const segment = this.activeIndex;
+    const offset = this.activeBytes;
+    try {
+      const { bytesWritten } = await handle.writev(frames);
+      // writev on a regular file writes everything unless the disk is full; finish a short write.
+      if (bytesWritten < bytes) await writeFully(handle, Buffer.concat(frames).subarray(bytesWritten));
+      if (this.syncWrites) await handle.datasync();
+    } catch (error: unknown) {
+      this.activeDirty = true;
+      await this.cutBack(handle).catch(() => undefined);
+      throw error;
     }
-    if (this.syncWrites) await handle.datasync();
-    this.activeBytes += bytesWritten;
-    this.totalBytes += bytesWritten;
+    this.activeBytes += bytes;
+    this.totalBytes += bytes;
+    return { segment, offset };
   }
 
-  private async rotate(): Promise<void> {
-    await this.startSegment(this.activeIndex + 1);
+  /** Removes what a failed write left after the last whole record; a file opened 'a' then appends right after it. */
+  private async cutBack(handle: fs.FileHandle): Promise<void> {
+    if (!this.activeDirty) return;
+    await handle.truncate(this.activeBytes);
+    this.activeDirty = false;
   }
 
-  /** Closes the active segment and appends to a new, empty one numbered `index` from now on. */
-  private async startSegment(index: number): Promise<void> {
-    await this.active?.close();
-    this.active = undefined;
+  /** The active segment's handle, creating the segment first when it does not exist yet. */
+  private async ensureActive(): Promise<fs.FileHandle> {
+    if (this.active) return this.active;
+    if (this.closed) throw new Error('the trace store is closed');
+    if (this.activeBytes === 0) {
+      this.active = await this.createSegment(this.activeIndex, 0);
+      this.activeBytes = headerBytes;
+      this.totalBytes += headerBytes;
+    } else {
+      this.active = await this.files.open(join(this.directory, segmentName(this.activeIndex)), 'a');
+    }
+    return this.active;
+  }
+
+  /** A new segment file holding only its header, open for appending; nothing is left behind when that fails. */
+  private async createSegment(index: number, flags: number): Promise<fs.FileHandle> {
     const path = join(this.directory, segmentName(index));
-    await fs.writeFile(path, header(0));
-    this.active = await fs.open(path, 'a');
+    const handle = await this.files.open(path, 'a');
+    try {
+      await handle.truncate(0);
+      await writeFully(handle, header(flags));
+      return handle;
+    } catch (error: unknown) {
+      await handle.close().catch(() => undefined);
+      await fs.rm(path, { force: true }).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * Appends to a new, empty segment numbered `index` from now on. When it cannot be created the
+   * current segment stays active; a segment a failed write left bytes in is not left behind.
+   */
+  private async startSegment(index: number): Promise<void> {
+    if (this.active) await this.cutBack(this.active);
+    const handle = await this.createSegment(index, 0);
+    const previous = this.active;
+    this.active = handle;
     this.activeIndex = index;
     this.activeBytes = headerBytes;
     this.totalBytes += headerBytes;
+    await previous?.close().catch(() => undefined);
   }
 
   /**
    * Starts compaction without stopping appends. At the cut (with no write in flight) `atCut`
    * runs, so the caller can take exactly the state that the segments written so far replay to;
-   * appends then go on in a new segment, and the snapshot of that state is written, at the
+   * it returns how many bytes it expects the snapshot to take, which appends leave room for
+   * under maxBytes until the snapshot is done. Appends then go on in a new segment, and the snapshot of that state is written, at the
    * caller's pace, to a temporary file numbered between the two. Nothing about the live log
    * depends on the snapshot until commit() renames it into place, so a kill at any moment leaves
    * a log that replays to every acknowledged record.
    */
-  async beginSnapshot(atCut: () => void): Promise<LogSnapshot> {
+  async beginSnapshot(atCut: () => number): Promise<LogSnapshot> {
     let snapshot: LogSnapshot | undefined;
     await this.exclusive(async () => {
       if (this.closed) throw new Error('the trace store is closed');
       const index = this.activeIndex + 1;
       const finalPath = join(this.directory, segmentName(index));
       const tmpPath = `${finalPath}.tmp`;
-      const bytesAtCut = this.totalBytes;
-      const handle = await fs.open(tmpPath, 'w');
+      const handle = await this.files.open(tmpPath, 'w');
       try {
-        await handle.write(header(flagSnapshot));
+        await writeFully(handle, header(flagSnapshot));
         await this.startSegment(index + 1);
       } catch (error: unknown) {
         await handle.close().catch(() => undefined);
         await fs.rm(tmpPath, { force: true });
         throw error;
       }
-      atCut();
+      // After startSegment, so the new segment's header counts as written after the cut.
+      const bytesAtCut = this.totalBytes - headerBytes;
       let size = headerBytes;
+      this.snapshotBytes = size;
+      this.snapshotReserve = headerBytes + atCut();
       let done = false;
       const finish = (): void => {
         if (done) throw new Error('the snapshot was already committed or aborted');
@@ -392,6 +475,7 @@ export class SegmentLog {
         const offset = size;
         await writeFully(handle, bytes);
         size += bytes.length;
+        this.snapshotBytes = size;
         return offset;
       };
       snapshot = {
@@ -427,16 +511,29 @@ export class SegmentLog {
         commit: async (onInPlace) => {
           finish();
           await sources.close();
+          let renameAside: Set<number>;
           try {
-            // A lost snapshot write would lose old data, so this one is always synced (file comment).
-            await handle.datasync();
-          } finally {
-            await handle.close();
+            try {
+              // A lost snapshot write would lose old data, so this one is always synced (file comment).
+              await handle.datasync();
+            } finally {
+              await handle.close();
+            }
+            renameAside = await this.linkDamagedAside(index);
+            await fs.rename(tmpPath, finalPath);
+          } catch (error: unknown) {
+            await fs.rm(tmpPath, { force: true }).catch(() => undefined);
+            this.snapshotBytes = 0;
+            this.snapshotReserve = 0;
+            throw error;
           }
-          await fs.rename(tmpPath, finalPath);
+          // The snapshot's bytes now count as the log's; the old segments' still do until deleted.
+          this.snapshotBytes = 0;
+          this.snapshotReserve = 0;
+          this.totalBytes += size;
           onInPlace();
-          await this.deleteSegmentsBefore(index);
-          this.totalBytes += size - bytesAtCut;
+          await this.deleteSegmentsBefore(index, renameAside);
+          this.totalBytes -= bytesAtCut;
           await this.exclusive(() => this.continueInSnapshot(index, size));
         },
         abort: async () => {
@@ -444,6 +541,8 @@ export class SegmentLog {
           await sources.close();
           await handle.close().catch(() => undefined);
           await fs.rm(tmpPath, { force: true });
+          this.snapshotBytes = 0;
+          this.snapshotReserve = 0;
         },
       };
     });
@@ -451,10 +550,32 @@ export class SegmentLog {
     return snapshot;
   }
 
-  private async deleteSegmentsBefore(index: number): Promise<void> {
+  /**
+   * Gives each damaged segment numbered below `index` its `.damaged` name as a second link, so
+   * deleting the segment after a snapshot replaces it leaves the bytes there. Returns those that
+   * could not be linked (a file system without hard links): they are renamed instead.
+   */
+  private async linkDamagedAside(index: number): Promise<Set<number>> {
+    const renameAside = new Set<number>();
+    for (const segment of this.damaged) {
+      if (segment >= index) continue;
+      const path = join(this.directory, segmentName(segment));
+      const aside = await asideName(path);
+      if (aside === undefined) continue;
+      await fs.link(path, aside).catch(() => renameAside.add(segment));
+    }
+    return renameAside;
+  }
+
+  private async deleteSegmentsBefore(index: number, renameAside: ReadonlySet<number>): Promise<void> {
     for (const name of await fs.readdir(this.directory)) {
       const n = segmentPattern.exec(name)?.[1];
-      if (n !== undefined && Number(n) < index) await fs.rm(join(this.directory, name), { force: true });
+      if (n === undefined || Number(n) >= index) continue;
+      const path = join(this.directory, name);
+      const aside = renameAside.has(Number(n)) ? await asideName(path) : undefined;
+      if (aside !== undefined) await fs.rename(path, aside);
+      else await fs.rm(path, { force: true });
+      this.damaged.delete(Number(n));
     }
   }
 
@@ -464,8 +585,8 @@ export class SegmentLog {
    * keeps the log writable if a later step fails.
    */
   private async continueInSnapshot(index: number, size: number): Promise<void> {
-    if (this.closed || this.activeIndex !== index + 1 || this.activeBytes !== headerBytes) return;
-    const snapshot = await fs.open(join(this.directory, segmentName(index)), 'a');
+    if (this.closed || this.activeIndex !== index + 1 || this.activeBytes !== headerBytes || this.activeDirty) return;
+    const snapshot = await this.files.open(join(this.directory, segmentName(index)), 'a');
     await this.active?.close();
     this.active = snapshot;
     this.activeIndex = index;
@@ -483,27 +604,32 @@ export class SegmentLog {
     const index = this.activeIndex + 1;
     const finalPath = join(this.directory, segmentName(index));
     const tmpPath = `${finalPath}.tmp`;
-    const handle = await fs.open(tmpPath, 'w');
+    const handle = await this.files.open(tmpPath, 'w');
     let size = headerBytes;
     try {
-      await handle.write(header(flagSnapshot));
+      await writeFully(handle, header(flagSnapshot));
       await write(async (kind, payload) => {
         const frame = frameRecord(kind, payload);
-        await handle.write(frame);
+        await writeFully(handle, frame);
         size += frame.length;
       });
       await handle.datasync();
-    } finally {
-      await handle.close();
+    } catch (error: unknown) {
+      await handle.close().catch(() => undefined);
+      await fs.rm(tmpPath, { force: true });
+      throw error;
     }
+    await handle.close();
+    const renameAside = await this.linkDamagedAside(index);
     await fs.rename(tmpPath, finalPath);
     await this.active?.close();
     this.active = undefined;
-    await this.deleteSegmentsBefore(index);
+    this.activeDirty = false;
     this.activeIndex = index;
     this.activeBytes = size;
     this.totalBytes = size;
-    this.active = await fs.open(finalPath, 'a');
+    await this.deleteSegmentsBefore(index, renameAside);
+    await this.ensureActive().catch(() => undefined);
   }
 
   /** Waits for queued writes, then closes the file. Appends after close() are rejected. */
@@ -511,6 +637,7 @@ export class SegmentLog {
     if (this.closed) return;
     this.closed = true;
     await this.exclusive(async () => {
+      if (this.active) await this.cutBack(this.active).catch(() => undefined);
       await this.active?.close();
       this.active = undefined;
     });
@@ -524,11 +651,159 @@ interface ScannedRecord {
   readonly bytes: number;
 }
 
-interface ScanOutcome {
-  readonly problem: undefined | 'torn' | 'damaged';
-  readonly goodBytes: number;
+/** Bytes that do not read as intact records. */
+interface DamagedRange {
+  readonly start: number;
+  readonly end: number;
   readonly detail: string;
+  /** How many records the range held, when their length fields still say so. */
+  readonly records: number | undefined;
+}
+
+interface ScanOutcome {
   readonly records: readonly ScannedRecord[];
+  readonly damage: readonly DamagedRange[];
+  /** Where the incomplete last record of the newest segment starts, if it has one. */
+  readonly tornAt: number | undefined;
+}
+
+interface FrameProblem {
+  readonly detail: string;
+  /** The frame runs past the end of the file: what a writer that stopped mid-write leaves. */
+  readonly incomplete: boolean;
+}
+
+/** The intact records of one segment and the byte ranges between them that are not (file comment). */
+function scanSegment(bytes: Buffer, isLast: boolean, knownKinds: ReadonlySet<number> | undefined): ScanOutcome {
+  const records: ScannedRecord[] = [];
+  const damage: DamagedRange[] = [];
+  if (bytes.length < headerBytes && isLast && magic.subarray(0, Math.min(8, bytes.length)).equals(bytes.subarray(0, 8))) {
+    // A segment is created with its header in one write, so a shorter one is a torn creation.
+    return { records, damage, tornAt: 0 };
+  }
+  let tornAt: number | undefined;
+  let pos = headerBytes;
+  if (bytes.length < headerBytes || !bytes.subarray(0, 8).equals(magic)) {
+    const next = findFrame(bytes, Math.min(headerBytes, bytes.length), knownKinds);
+    const detail = bytes.length < headerBytes ? 'the file is shorter than its header' : 'it does not start with the SpanLens segment header';
+    const end = next ?? bytes.length;
+    damage.push({ start: 0, end, detail, records: undefined });
+    pos = end;
+  }
+  while (pos < bytes.length) {
+    const problem = frameProblem(bytes, pos);
+    if (problem === undefined) {
+      const length = bytes.readUInt32LE(pos);
+      records.push({ kind: bytes[pos + 8] as number, payload: bytes.subarray(pos + recordHeaderBytes, pos + 8 + length), offset: pos, bytes: 8 + length });
+      pos += 8 + length;
+      continue;
+    }
+    const next = findFrame(bytes, pos + 1, knownKinds);
+    if (next === undefined && isLast && problem.incomplete) {
+      tornAt = pos;
+      break;
+    }
+    const end = next ?? bytes.length;
+    damage.push({ start: pos, end, detail: problem.detail, records: framesIn(bytes, pos, end) });
+    pos = end;
+  }
+  if (tornAt !== undefined && damage.length > 0) {
+    // The file is set aside whole, so its incomplete tail goes with it rather than being cut off.
+    damage.push({ start: tornAt, end: bytes.length, detail: 'the last record is incomplete', records: 1 });
+    tornAt = undefined;
+  }
+  return { records, damage, tornAt };
+}
+
+/** Why no intact frame starts at `pos`; undefined when one does. */
+function frameProblem(bytes: Buffer, pos: number): FrameProblem | undefined {
+  if (bytes.length - pos < recordHeaderBytes) return { detail: 'a record header is incomplete', incomplete: true };
+  const length = bytes.readUInt32LE(pos);
+  if (length === 0 || length > maxRecordBytes) return { detail: `a record claims ${length} bytes`, incomplete: false };
+  const end = pos + 8 + length;
+  if (end > bytes.length) return { detail: 'a record is incomplete', incomplete: true };
+  if (crc32(bytes.subarray(pos + 8, end)) !== bytes.readUInt32LE(pos + 4)) return { detail: 'a record fails its checksum', incomplete: false };
+  return undefined;
+}
+
+/**
+ * The offset of the next intact frame at or after `from`, or undefined. Cheap tests come before
+ * the checksum: the length must fit in the file, the kind must be known, and the frame must be
+ * followed by the end of the file or by something that looks like a frame header. A budget on
+ * the bytes checksummed keeps a long damaged stretch from costing more than a few reads of it.
+ */
+function findFrame(bytes: Buffer, from: number, knownKinds: ReadonlySet<number> | undefined): number | undefined {
+  let budget = 4 * bytes.length + (1 << 20);
+  for (let q = from; q + recordHeaderBytes <= bytes.length; q++) {
+    const length = bytes.readUInt32LE(q);
+    if (length === 0 || length > maxRecordBytes) continue;
+    const end = q + 8 + length;
+    if (end > bytes.length) continue;
+    if (knownKinds && !knownKinds.has(bytes[q + 8] as number)) continue;
+    if (end !== bytes.length && !looksLikeFrameHeader(bytes, end, knownKinds)) continue;
+    budget -= length;
+    if (budget < 0) return undefined;
+    if (crc32(bytes.subarray(q + 8, end)) === bytes.readUInt32LE(q + 4)) return q;
+  }
+  return undefined;
+}
+
+function looksLikeFrameHeader(bytes: Buffer, at: number, knownKinds: ReadonlySet<number> | undefined): boolean {
+  // Too little left for a header: a torn tail may follow an intact record.
+  if (bytes.length - at < recordHeaderBytes) return true;
+  const length = bytes.readUInt32LE(at);
+  return length > 0 && length <= maxRecordBytes && (!knownKinds || knownKinds.has(bytes[at + 8] as number));
+}
+
+/**
+ * How many frames lie in [start, end) by their length fields, the last one possibly cut short
+ * by the end of the file; undefined when the lengths do not tile the range.
+ */
+function framesIn(bytes: Buffer, start: number, end: number): number | undefined {
+  let count = 0;
+  for (let pos = start; pos < end; count++) {
+    const length = end - pos < recordHeaderBytes ? undefined : bytes.readUInt32LE(pos);
+    if (length === 0) return undefined;
+    if (length === undefined || pos + 8 + length > end) return end === bytes.length ? count + 1 : undefined;
+    pos += 8 + length;
+  }
+  return count;
+}
+
+function describeDamage(name: string, fileBytes: number, outcome: ScanOutcome): string {
+  const ranges = outcome.damage.map((d) => {
+    const records = d.records === undefined ? 'an unknown number of records' : `${d.records} record${d.records === 1 ? '' : 's'}`;
+    return `bytes ${d.start}–${d.end} (${records}: ${d.detail})`;
+  });
+  const kept = outcome.records.length;
+  return `${name} (${fileBytes} bytes) is damaged; set aside: ${ranges.join('; ')}. The ${kept} intact record${kept === 1 ? ' was' : 's were'} kept, and the file is kept as ${name}.damaged once they have been copied out.`;
+}
+
+async function isSnapshot(path: string): Promise<boolean> {
+  const handle = await fs.open(path, 'r');
+  try {
+    const bytes = Buffer.alloc(headerBytes);
+    const { bytesRead } = await handle.read(bytes, 0, headerBytes, 0);
+    return bytesRead === headerBytes && bytes.subarray(0, 8).equals(magic) && (bytes.readUInt32LE(8) & flagSnapshot) !== 0;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Where a damaged segment is kept: `<name>.damaged`, or `<name>.<n>.damaged` when an unrelated
+ * file has that name already. Undefined when the name is already a link to this very file (an
+ * earlier commit got that far before the process died) or the segment is gone.
+ */
+async function asideName(path: string): Promise<string | undefined> {
+  const original = await fs.stat(path).catch(() => undefined);
+  if (!original) return undefined;
+  for (let n = 0; ; n++) {
+    const candidate = n === 0 ? `${path}.damaged` : `${path}.${n}.damaged`;
+    const existing = await fs.stat(candidate).catch(() => undefined);
+    if (!existing) return candidate;
+    if (existing.ino === original.ino && existing.dev === original.dev) return undefined;
+  }
 }
 
 /** Read handles on the segments a snapshot copies from, each opened once. */
@@ -574,7 +849,11 @@ function frameDamage(bytes: Buffer, at: number, expected: RecordLocation): strin
 
 /** Writes all of `bytes` at the end of the file; a short write only happens when the disk is full. */
 async function writeFully(handle: fs.FileHandle, bytes: Buffer): Promise<void> {
-  for (let done = 0; done < bytes.length; ) done += (await handle.write(bytes, done)).bytesWritten;
+  for (let done = 0; done < bytes.length; ) {
+    const { bytesWritten } = await handle.write(bytes, done);
+    if (bytesWritten === 0) throw Object.assign(new Error('no space left on the device: a write wrote nothing'), { code: 'ENOSPC' });
+    done += bytesWritten;
+  }
 }
 
 /** For tests and diagnostics: the segment files now in a directory, oldest first. */

@@ -1,12 +1,16 @@
 import * as assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
-import { appendFileSync, closeSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, watch, writeFileSync, writeSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, watch, writeFileSync, writeSync, readFileSync, promises as fsPromises } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createResource, createSpan, StatusCode, type Span } from '../../../../src/core/model/span';
-import { LocalTraceStore, type TraceStoreChange } from '../../../../src/core/store/localTraceStore';
-import { frameRecord, listSegments } from '../../../../src/core/store/segmentLog';
+import { LocalTraceStore, type LocalTraceStoreOptions, type TraceStoreChange } from '../../../../src/core/store/localTraceStore';
+import { frameRecord, listSegments, type LogFiles } from '../../../../src/core/store/segmentLog';
 import { decodeSpanRecord, encodeSpanRecord } from '../../../../src/core/store/spanRecordCodec';
+import { decodeTracePayload } from '../../../../src/core/store/tracePayload';
 import { otlpProtobufOf, recordSdkSpans } from '../../sdkTraces';
 import { post } from '../receiver/receiverHarness';
 import { seededRandom } from '../../../seededRandom';
@@ -171,7 +175,7 @@ describe('LocalTraceStore', () => {
     assert.equal(third.spanCount, 7);
   });
 
-  it('keeps what it can read of a damaged file and says so, without failing', async () => {
+  it('keeps every intact record of a damaged file, says which bytes it set aside, and keeps the file', async () => {
     const first = await open();
     await first.appendSpans(traceSpans(1, 3));
     await first.appendSpans(traceSpans(2, 3));
@@ -183,16 +187,18 @@ describe('LocalTraceStore', () => {
     const bytes = readFileSync(path);
     // Damage the second record's payload: its checksum fails, and it is not the last record.
     const secondRecord = 16 + 8 + bytes.readUInt32LE(16);
+    const secondEnd = secondRecord + 8 + bytes.readUInt32LE(secondRecord);
     bytes[secondRecord + 20] = (bytes[secondRecord + 20] ?? 0) ^ 0xff;
     writeFileSync(path, bytes);
     const second = await open();
-    assert.equal(second.spanCount, 3);
-    assert.match(second.openWarnings.join('\n'), /damaged at byte/);
-    assert.ok(readdirSync(directory).some((n) => n.endsWith('.corrupt')));
+    assert.deepEqual([...spanIdsOf(second).keys()].sort(), [1, 3].map((t) => span(t, 0).traceId));
+    assert.equal(second.openWarnings.length, 1);
+    assert.ok(second.openWarnings[0]?.includes(`${segment.name} (${bytes.length} bytes) is damaged; set aside: bytes ${secondRecord}–${secondEnd} (1 record: a record fails its checksum)`), second.openWarnings[0]);
+    assert.deepEqual(readFileSync(join(directory, `${segment.name}.damaged`)), bytes, 'the damaged file is kept as it was');
     await second.close();
     const third = await open();
     assert.deepEqual(third.openWarnings, []);
-    assert.equal(third.spanCount, 3);
+    assert.equal(third.spanCount, 6);
   });
 
   it('never fails on a file that is not a segment at all', async () => {
@@ -465,5 +471,390 @@ describe('LocalTraceStore', () => {
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
+  });
+});
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** Every file in the store's directory, as the disk sees it: segments and any snapshot being written. */
+function directoryBytes(directory: string): number {
+  return readdirSync(directory).reduce((sum, name) => sum + statSync(join(directory, name)).size, 0);
+}
+
+function heldIds(store: LocalTraceStore): Set<string> {
+  return new Set(store.listTraces().flatMap((t) => (store.getSpans(t.traceId) ?? []).map((s) => `${s.traceId}/${s.spanId}`)));
+}
+
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+/** The heap in use once garbage is gone. */
+function liveHeapBytes(): number {
+  collectGarbage();
+  collectGarbage();
+  return process.memoryUsage().heapUsed;
+}
+
+function enospc(): Error {
+  return Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+}
+
+/**
+ * Files whose writes fail on cue, as on a full disk: once armed, the write that reaches the
+ * chosen byte writes the bytes before it for real and then throws ENOSPC. Counting goes on
+ * across writes, so the failure can land at any byte of any frame, header or snapshot.
+ */
+class FailingFiles implements LogFiles {
+  private failInBytes: number | undefined;
+  /** So many of the next truncations fail too (a disk that cannot even give space back). */
+  failTruncates = 0;
+  /** Only files whose path passes this fail. */
+  constructor(private readonly applies: (path: string) => boolean = () => true) {}
+
+  failAfter(bytes: number): void {
+    this.failInBytes = bytes;
+  }
+
+  disarm(): void {
+    this.failInBytes = undefined;
+    this.failTruncates = 0;
+  }
+
+  async open(path: string, flags: 'a' | 'w'): Promise<FileHandle> {
+    const handle = await fsPromises.open(path, flags);
+    if (!this.applies(path)) return handle;
+    return new Proxy(handle, {
+      get: (target, property) => {
+        if (property === 'writev') return (buffers: Buffer[]) => this.write(target, Buffer.concat(buffers));
+        if (property === 'write') return (buffer: Buffer, offset = 0) => this.write(target, buffer.subarray(offset));
+        if (property === 'truncate') {
+          return async (length: number) => {
+            if (this.failTruncates > 0) {
+              this.failTruncates--;
+              throw enospc();
+            }
+            await target.truncate(length);
+          };
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  }
+
+  private async write(handle: FileHandle, bytes: Buffer): Promise<{ bytesWritten: number }> {
+    if (this.failInBytes !== undefined) {
+      if (this.failInBytes < bytes.length) {
+        const written = this.failInBytes;
+        this.failInBytes = undefined;
+        if (written > 0) await handle.write(bytes.subarray(0, written));
+        throw enospc();
+      }
+      this.failInBytes -= bytes.length;
+    }
+    return handle.write(bytes);
+  }
+}
+
+/**
+ * An OTLP JSON export request as an SDK would send it: `spans` spans of one trace, each with a
+ * prompt attribute and an exception event whose stack trace is `stackBytes` long, every value
+ * distinct so the decoder cannot share them.
+ */
+function genAiRequest(traceNo: number, spans: number, promptBytes: number, stackBytes: number): Uint8Array {
+  const traceId = traceNo.toString(16).padStart(32, '0');
+  const text = (label: string, length: number): string => `${label} `.padEnd(length, 'the quick brown fox jumps over the lazy dog ');
+  const json = JSON.stringify({
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'chat' } }] },
+        scopeSpans: [
+          {
+            scope: { name: 'genai' },
+            spans: Array.from({ length: spans }, (_, i) => ({
+              traceId,
+              spanId: (i + 1).toString(16).padStart(16, '0'),
+              name: 'chat completion',
+              kind: 3,
+              startTimeUnixNano: String(1_700_000_000_000_000_000n + BigInt(traceNo * 1000 + i)),
+              endTimeUnixNano: String(1_700_000_000_000_000_000n + BigInt(traceNo * 1000 + i + 500)),
+              attributes: [{ key: 'gen_ai.prompt', value: { stringValue: text(`prompt ${traceNo}/${i}`, promptBytes) } }],
+              events: stackBytes === 0 ? [] : [{ timeUnixNano: '1700000000000000000', name: 'exception', attributes: [{ key: 'exception.stacktrace', value: { stringValue: text(`stack ${traceNo}/${i}`, stackBytes) } }] }],
+            })),
+          },
+        ],
+      },
+    ],
+  });
+  return Buffer.from(json, 'utf8');
+}
+
+/** Ingests a received request the way the receiver does; a refusal (the log at its bound) is retried as a client would. */
+async function ingestRequest(store: LocalTraceStore, bytes: Uint8Array): Promise<void> {
+  const { spans } = decodeTracePayload({ kind: 'otlp-json', bytes });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await store.ingest({ spans, payload: { kind: 'otlp-json', bytes } });
+      return;
+    } catch (error: unknown) {
+      if (attempt >= 100) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+}
+
+describe('LocalTraceStore bounds and faults', () => {
+  let directory: string;
+  const stores: LocalTraceStore[] = [];
+  async function open(options: Partial<LocalTraceStoreOptions> = {}): Promise<LocalTraceStore> {
+    const store = await LocalTraceStore.open({ directory, ...options });
+    stores.push(store);
+    return store;
+  }
+  beforeEach(() => {
+    directory = mkdtempSync(join(tmpdir(), 'spanlens-store-'));
+  });
+  afterEach(async () => {
+    for (const store of stores.splice(0)) await store.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  describe('maxBytes', () => {
+    it('evicts the oldest traces to keep both its memory and its log on disk within maxBytes', async () => {
+      const maxBytes = 2 * MiB;
+      const store = await open({ maxBytes });
+      for (let t = 1; t <= 3000; t++) {
+        await store.appendSpans(traceSpans(t, 5));
+        assert.ok(store.stats.heldBytes <= maxBytes, `${store.stats.heldBytes} bytes held after trace ${t}`);
+        const onDisk = directoryBytes(directory);
+        assert.ok(onDisk <= maxBytes, `${onDisk} bytes on disk after trace ${t}`);
+      }
+      assert.ok(store.stats.evictedTraces > 0);
+      assert.equal(store.getSpans(span(3000, 0).traceId)?.length, 5, 'the newest trace is held whole');
+      assert.equal(store.getSpans(span(1, 0).traceId), undefined, 'the oldest went first');
+      assert.deepEqual(store.takeBackgroundErrors(), []);
+    });
+
+    it('replays a log written under a larger maxBytes within a smaller one, in memory and on disk', async () => {
+      const first = await open({ maxBytes: 16 * MiB });
+      for (let t = 1; t <= 6000; t++) await first.appendSpans(traceSpans(t, 5));
+      await first.close();
+      const written = directoryBytes(directory);
+      assert.ok(written > 4 * MiB, `${written} bytes written`);
+      const maxBytes = 2 * MiB;
+      const heapBefore = liveHeapBytes();
+      const second = await open({ maxBytes });
+      const heapGrowth = liveHeapBytes() - heapBefore;
+      assert.deepEqual(second.openWarnings, []);
+      assert.ok(second.stats.heldBytes <= maxBytes, `${second.stats.heldBytes} bytes held`);
+      assert.ok(heapGrowth <= maxBytes, `the heap grew by ${heapGrowth} bytes`);
+      assert.ok(directoryBytes(directory) <= maxBytes, `${directoryBytes(directory)} bytes on disk`);
+      // What it kept is the newest traces, whole.
+      const held = second.listTraces().map((t) => Number.parseInt(t.traceId, 16)).sort((a, b) => a - b);
+      assert.ok(held.length > 100);
+      assert.deepEqual(held, Array.from({ length: held.length }, (_, i) => 6000 - held.length + 1 + i));
+      for (const t of held) assert.equal(second.getSpans(span(t, 0).traceId)?.length, 5);
+      const kept = spanIdsOf(second);
+      await second.close();
+      const third = await open({ maxBytes });
+      assert.deepEqual(spanIdsOf(third), kept);
+    });
+  });
+
+  describe('oversized values', () => {
+    it('cuts oversized values before it logs them, counts them, and replays the same cut values', async () => {
+      const store = await open();
+      await ingestRequest(store, genAiRequest(1, 1, 64 * KiB, MiB));
+      const [kept] = store.getSpans(span(1, 0).traceId) ?? [];
+      assert.ok(kept);
+      assert.match(kept.attributes['gen_ai.prompt'] as string, /^prompt 1\/0 the quick.*\.\.\.\[truncated 48 KiB\]$/);
+      assert.match(kept.events[0]?.attributes['exception.stacktrace'] as string, /\.\.\.\[truncated 1008 KiB\]$/);
+      assert.equal(store.stats.truncatedAttributes, 2);
+      assert.ok(store.logBytes < 40 * KiB, `the log holds ${store.logBytes} bytes`);
+      await store.close();
+      const reopened = await open();
+      assert.deepEqual(reopened.getSpans(span(1, 0).traceId), [kept]);
+      assert.equal(reopened.stats.truncatedAttributes, 0, 'nothing logged needed cutting again');
+    });
+
+    it('stays within maxBytes in memory and on disk while every span carries 64 KiB values, and reopens within it', async function () {
+      this.timeout(60_000);
+      const maxBytes = 8 * MiB;
+      const heapBefore = liveHeapBytes();
+      const store = await open({ maxBytes });
+      let maxOnDisk = 0;
+      for (let t = 1; t <= 200; t++) {
+        await ingestRequest(store, genAiRequest(t, 10, 64 * KiB, 64 * KiB));
+        maxOnDisk = Math.max(maxOnDisk, directoryBytes(directory));
+      }
+      const heapGrowth = liveHeapBytes() - heapBefore;
+      assert.ok(maxOnDisk <= maxBytes, `${maxOnDisk} bytes on disk at most`);
+      assert.ok(heapGrowth <= maxBytes, `the heap grew by ${heapGrowth} bytes for 2000 spans of 128 KiB`);
+      assert.ok(store.stats.heldBytes <= maxBytes);
+      assert.equal(store.stats.truncatedAttributes, 4000);
+      assert.equal(store.getSpans(span(200, 0).traceId)?.length, 10, 'the newest trace is held');
+      assert.deepEqual(store.takeBackgroundErrors(), []);
+      const held = spanIdsOf(store);
+      await store.close();
+      const reopened = await open({ maxBytes });
+      assert.deepEqual(reopened.openWarnings, []);
+      assert.deepEqual(spanIdsOf(reopened), held);
+      const reopenedGrowth = liveHeapBytes() - heapBefore;
+      assert.ok(reopenedGrowth <= maxBytes, `after reopening the heap is ${reopenedGrowth} bytes above where it started`);
+    });
+  });
+
+  describe('write errors', () => {
+    it('refuses a batch whose write fails part-way, leaves none of it in the log, and keeps every batch acknowledged after', async () => {
+      const files = new FailingFiles();
+      const next = seededRandom(11);
+      const store = await open({ files, segmentBytes: 16 * KiB, compactMinBytes: Number.POSITIVE_INFINITY });
+      const acknowledged = new Set<string>();
+      let refused = 0;
+      let traceNo = 0;
+      for (let round = 0; round < 80; round++) {
+        // A failure at a random byte of the next few kilobytes written: a frame, a segment header or a snapshot.
+        if (next() < 0.5) files.failAfter(Math.floor(next() * 8 * KiB));
+        if (next() < 0.2) files.failTruncates = 1;
+        const batches = Array.from({ length: 1 + Math.floor(next() * 3) }, () => traceSpans(++traceNo, 1 + Math.floor(next() * 4)));
+        const outcomes = await Promise.allSettled(batches.map((batch) => store.appendSpans(batch)));
+        outcomes.forEach((outcome, i) => {
+          if (outcome.status === 'rejected') refused++;
+          else for (const s of batches[i] ?? []) acknowledged.add(`${s.traceId}/${s.spanId}`);
+        });
+        if (round % 20 === 19) await store.compact().catch(() => undefined);
+      }
+      assert.ok(refused >= 10, `only ${refused} batches were refused`);
+      assert.equal(store.stats.refusedBatches, refused);
+      assert.deepEqual(heldIds(store), acknowledged, 'the store holds exactly what it acknowledged');
+      files.disarm();
+      await store.close();
+      const reopened = await open();
+      assert.deepEqual(reopened.openWarnings, [], 'no partial record was left in the log');
+      assert.deepEqual(heldIds(reopened), acknowledged);
+    });
+  });
+
+  describe('damage', () => {
+    /** Six traces in three segments of two records each, and an empty fourth segment appended to last. */
+    async function threeSegments(): Promise<{ names: string[]; records: LoggedRecord[][] }> {
+      // A segment is started once one holds more than one and a half records.
+      const frame = frameRecord(4, encodeSpanRecord(traceSpans(1, 3))).length;
+      const store = await open({ segmentBytes: 16 + Math.ceil(frame * 1.5) });
+      for (let t = 1; t <= 6; t++) await store.appendSpans(traceSpans(t, 3));
+      await store.close();
+      const names = (await listSegments(directory)).map((s) => s.name);
+      assert.equal(names.length, 4);
+      return { names, records: names.map((name) => recordsIn(join(directory, name))) };
+    }
+
+    function traceNumbers(store: LocalTraceStore): number[] {
+      return store
+        .listTraces()
+        .map((t) => Number.parseInt(t.traceId, 16))
+        .sort((a, b) => a - b);
+    }
+
+    it('opens when the last record of an older segment is torn, keeps every intact record, and keeps the damaged file aside', async () => {
+      const { names } = await threeSegments();
+      const damaged = join(directory, names[1] as string);
+      const original = readFileSync(damaged);
+      const lastRecord = 16 + 8 + original.readUInt32LE(16);
+      writeFileSync(damaged, original.subarray(0, original.length - 10));
+      const store = await open();
+      assert.deepEqual(traceNumbers(store), [1, 2, 3, 5, 6]);
+      assert.equal(store.openWarnings.length, 1);
+      assert.ok(store.openWarnings[0]?.includes(`${names[1]} (${original.length - 10} bytes) is damaged; set aside: bytes ${lastRecord}–${original.length - 10} (1 record: a record is incomplete). The 1 intact record was kept`), store.openWarnings[0]);
+      assert.deepEqual(readFileSync(`${damaged}.damaged`), original.subarray(0, original.length - 10));
+      await store.appendSpans(traceSpans(7, 1));
+      await store.close();
+      const reopened = await open();
+      assert.deepEqual(reopened.openWarnings, []);
+      assert.deepEqual(traceNumbers(reopened), [1, 2, 3, 5, 6, 7]);
+    });
+
+    it('opens when the last record of an older segment fails its checksum, and names the bytes it set aside', async () => {
+      const { names, records } = await threeSegments();
+      const damaged = join(directory, names[0] as string);
+      const bytes = readFileSync(damaged);
+      const last = records[0]?.[1];
+      assert.ok(last);
+      const start = bytes.length - last.frame.length;
+      bytes[bytes.length - 3] = (bytes[bytes.length - 3] ?? 0) ^ 0x55;
+      writeFileSync(damaged, bytes);
+      const store = await open();
+      assert.deepEqual(traceNumbers(store), [1, 3, 4, 5, 6]);
+      assert.ok(store.openWarnings[0]?.includes(`set aside: bytes ${start}–${bytes.length} (1 record: a record fails its checksum)`), store.openWarnings[0]);
+      assert.ok(readdirSync(directory).includes(`${names[0]}.damaged`));
+      await store.close();
+      const reopened = await open();
+      assert.deepEqual(reopened.openWarnings, []);
+      assert.deepEqual(traceNumbers(reopened), [1, 3, 4, 5, 6]);
+    });
+
+    it('in the segment it appends to, reads past a garbled length to the records after it and appends elsewhere', async () => {
+      const first = await open();
+      for (let t = 1; t <= 4; t++) await first.appendSpans(traceSpans(t, 2));
+      await first.close();
+      const [segment] = await listSegments(directory);
+      assert.ok(segment);
+      const path = join(directory, segment.name);
+      const bytes = readFileSync(path);
+      const second = 16 + 8 + bytes.readUInt32LE(16);
+      const third = second + 8 + bytes.readUInt32LE(second);
+      bytes.writeUInt32LE(0xfffffff0, second);
+      writeFileSync(path, bytes);
+      const store = await open();
+      assert.deepEqual(traceNumbers(store), [1, 3, 4]);
+      assert.ok(store.openWarnings[0]?.includes(`set aside: bytes ${second}–${third} (an unknown number of records: a record claims 4294967280 bytes)`), store.openWarnings[0]);
+      await store.appendSpans(traceSpans(5, 2));
+      await store.close();
+      assert.deepEqual(readFileSync(`${path}.damaged`), bytes);
+      const reopened = await open();
+      assert.deepEqual(reopened.openWarnings, []);
+      assert.deepEqual(traceNumbers(reopened), [1, 3, 4, 5]);
+    });
+
+    it('sets aside, rather than cuts off, a last record of the final segment that is whole but fails its checksum', async () => {
+      const first = await open();
+      for (let t = 1; t <= 3; t++) await first.appendSpans(traceSpans(t, 2));
+      await first.close();
+      const [segment] = await listSegments(directory);
+      assert.ok(segment);
+      const path = join(directory, segment.name);
+      const bytes = readFileSync(path);
+      bytes[bytes.length - 2] = (bytes[bytes.length - 2] ?? 0) ^ 0x01;
+      writeFileSync(path, bytes);
+      const store = await open();
+      assert.deepEqual(traceNumbers(store), [1, 2]);
+      assert.match(store.openWarnings.join('\n'), /1 record: a record fails its checksum/);
+      assert.deepEqual(readFileSync(`${path}.damaged`), bytes);
+    });
+
+    it('keeps a damaged segment in the log until a compaction can copy its intact records out', async () => {
+      const { names } = await threeSegments();
+      const damaged = join(directory, names[1] as string);
+      const original = readFileSync(damaged);
+      writeFileSync(damaged, original.subarray(0, original.length - 10));
+      // The disk is full: no snapshot can be written.
+      const files = new FailingFiles((path) => path.endsWith('.tmp'));
+      files.failAfter(0);
+      const store = await open({ files });
+      assert.deepEqual(traceNumbers(store), [1, 2, 3, 5, 6]);
+      assert.match(store.openWarnings.join('\n'), /could not compact its log .*ENOSPC/);
+      assert.ok(!readdirSync(directory).includes(`${names[1]}.damaged`));
+      assert.ok(readdirSync(directory).includes(names[1] as string), 'the damaged segment still holds its intact record');
+      await store.appendSpans(traceSpans(7, 1));
+      await store.close();
+      const reopened = await open();
+      assert.match(reopened.openWarnings.join('\n'), /is damaged; set aside/);
+      assert.deepEqual(traceNumbers(reopened), [1, 2, 3, 5, 6, 7]);
+      assert.ok(readdirSync(directory).includes(`${names[1]}.damaged`));
+      await reopened.close();
+      const third = await open();
+      assert.deepEqual(third.openWarnings, []);
+      assert.deepEqual(traceNumbers(third), [1, 2, 3, 5, 6, 7]);
+    });
   });
 });
