@@ -11,6 +11,7 @@ import { LocalTraceStore, type LocalTraceStoreOptions, type TraceStoreChange } f
 import { frameRecord, listSegments, type LogFiles } from '../../../../src/core/store/segmentLog';
 import { decodeSpanRecord, encodeSpanRecord } from '../../../../src/core/store/spanRecordCodec';
 import { decodeTracePayload } from '../../../../src/core/store/tracePayload';
+import type { IngestChildMessage } from './ingestChild';
 import { otlpProtobufOf, recordSdkSpans } from '../../sdkTraces';
 import { post } from '../receiver/receiverHarness';
 import { seededRandom } from '../../../seededRandom';
@@ -479,7 +480,8 @@ const MiB = 1024 * KiB;
 
 /** Every file in the store's directory, as the disk sees it: segments and any snapshot being written. */
 function directoryBytes(directory: string): number {
-  return readdirSync(directory).reduce((sum, name) => sum + statSync(join(directory, name)).size, 0);
+  // A compaction may delete a file between the listing and its stat.
+  return readdirSync(directory).reduce((sum, name) => sum + (statSync(join(directory, name), { throwIfNoEntry: false })?.size ?? 0), 0);
 }
 
 function heldIds(store: LocalTraceStore): Set<string> {
@@ -733,6 +735,51 @@ describe('LocalTraceStore bounds and faults', () => {
       const reopened = await open();
       assert.deepEqual(reopened.openWarnings, [], 'no partial record was left in the log');
       assert.deepEqual(heldIds(reopened), acknowledged);
+    });
+  });
+
+  describe('kills', () => {
+    it('opens, holding every acknowledged span, after each of twenty kills at random moments', async function () {
+      this.timeout(90_000);
+      const next = seededRandom(20);
+      const acknowledged = new Set<string>();
+      let killedWhileOpening = 0;
+      for (let run = 0; run < 20; run++) {
+        const child = fork(join(__dirname, 'ingestChild.js'), [directory, String(run), '400'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+        const state = { opened: false };
+        const openedOrGone = new Promise<void>((resolve) => {
+          child.on('message', (message: IngestChildMessage) => {
+            if (message.type === 'open') {
+              state.opened = true;
+              resolve();
+            }
+            for (const id of message.ids ?? []) acknowledged.add(id);
+          });
+          child.once('exit', () => resolve());
+        });
+        // 'close' comes after the last message the child got out before it died.
+        const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+        // Most kills land while batches are written; some while the store is still opening.
+        if (next() < 0.8) await openedOrGone;
+        await new Promise((resolve) => setTimeout(resolve, next() * 150));
+        if (!state.opened) killedWhileOpening++;
+        child.kill('SIGKILL');
+        await closed;
+        const store = await LocalTraceStore.open({ directory });
+        try {
+          for (const warning of store.openWarnings) assert.match(warning, /cut short/, 'only an unacknowledged torn write is ever cut off');
+          const held = store.listTraces().flatMap((t) => (store.getSpans(t.traceId) ?? []).map((s) => `${s.traceId}/${s.spanId}`));
+          const heldSet = new Set(held);
+          assert.equal(heldSet.size, held.length, 'no span is held twice');
+          const lost = [...acknowledged].filter((id) => !heldSet.has(id));
+          assert.equal(lost.length, 0, `after kill ${run + 1}, ${lost.length} of ${acknowledged.size} acknowledged spans were lost, the first ${lost.slice(0, 3).join(', ')}`);
+          assert.ok(held.length >= acknowledged.size);
+        } finally {
+          await store.close();
+        }
+      }
+      assert.ok(acknowledged.size >= 20 * 100, `only ${acknowledged.size} spans were acknowledged`);
+      assert.ok(killedWhileOpening > 0, 'some kills landed while the store was opening');
     });
   });
 
