@@ -146,11 +146,12 @@ class Bounds {
     return stringHeaderBytes + (length > scanLength && twoByteCharacter.test(value) ? 2 * length : length);
   }
 
+  /** Empty maps cost nothing: decoders share one, and replay must estimate what ingest did. */
   private attributesBytes(attributes: Attributes): number {
     if (attributes === noAttributes) return 0;
-    let bytes = attributesOverheadBytes;
+    let bytes = 0;
     for (const key in attributes) bytes += attributeBytes + this.valueBytes(attributes[key] as AttributeValue);
-    return bytes;
+    return bytes === 0 ? 0 : bytes + attributesOverheadBytes;
   }
 
   private valueBytes(value: AttributeValue): number {

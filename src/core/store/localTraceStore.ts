@@ -17,11 +17,11 @@ export interface LocalTraceStoreOptions {
   /**
    * Bounds both the log on disk (its segments, and the snapshot a compaction writes beside them)
    * and the memory the held spans take (estimated, see boundSpans.ts). Whole traces are evicted
-   * as for maxSpans when either would grow past it. Of the disk bound the live spans get
-   * `liveDiskShare`: the rest is room for the evicted records a compaction has not dropped yet
-   * and for the snapshot, which is written before the segments it replaces are deleted. A batch
-   * that would take the log past the bound is refused (the receiver answers 503, and the client
-   * retries once a compaction has freed space). Default 512 MiB.
+   * as for maxSpans when either would grow past it. Of the disk bound the live spans get a
+   * quarter: the rest is room for evicted records a compaction has not dropped yet and for the
+   * snapshot, which is written before the segments it replaces are deleted (see liveDiskShare).
+   * A batch that would take the log past the bound is refused (the receiver answers 503, and the
+   * client retries once a compaction has freed space). Default 512 MiB, at least 1 MiB.
    */
   readonly maxBytes?: number;
   /**
@@ -263,7 +263,8 @@ export class LocalTraceStore implements TraceSink {
       try {
         await store.compact();
       } catch (error: unknown) {
-        store.warnings.push(`The trace store could not compact its log (${error instanceof Error ? error.message : String(error)}); damaged segments stay where they are until a later compaction succeeds.`);
+        const reason = error instanceof Error ? error.message : String(error);
+        store.warnings.push(`The trace store could not compact its log (${reason})${replay.corrupted ? '; the damaged segments stay where they are until a later compaction succeeds' : ''}.`);
       }
     } else store.maybeCompact();
     return store;
