@@ -175,6 +175,11 @@ interface CutEntry {
  * Replay applies the same eviction in the same order, so the log may hold evicted spans; once
  * they outnumber the live ones the log is compacted in the background, a slice at a time, while
  * batches keep being written and acknowledged (see compact()).
+ *
+ * Eviction for maxBytes weighs each span by its share of the record that holds it. A compaction
+ * writes the live spans of a partly evicted record again in the store's own encoding, which can
+ * take more room than the protobuf they arrived in, so where maxBytes is what binds, replay can
+ * evict a few more of the oldest traces than the running store had.
  */
 export class LocalTraceStore implements TraceSink {
   private readonly traces = new Map<string, TraceEntry>();
