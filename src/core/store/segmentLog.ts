@@ -39,7 +39,9 @@ import { crc32 } from 'node:zlib';
  * lost. A damaged segment is never appended to or deleted at open: it stays in the log, so its
  * intact records survive any crash, until a compaction has copied them into a snapshot; the
  * commit then keeps it as `segment-N.log.damaged` (a hard link made before the snapshot takes
- * its place, so no moment exists in which neither holds the bytes).
+ * its place, so no moment exists in which neither holds the bytes; on a file system without
+ * hard links it is renamed after, and a crash between the two loses only the damaged bytes).
+ * Kept files do not count towards maxBytes.
  *
  * Writes are group-committed: appends that arrive while a write is in flight go out together in
  * one writev, so a burst of small batches costs few system calls.
