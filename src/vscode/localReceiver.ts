@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { exportEnvironment, launchEnvironment } from '../core/receiver/exportEnvironment';
-import { describePortHolder, identifyPortHolder } from '../core/receiver/portHolder';
 import { describeReceiverStartFailure, type ReceiverStartFailure } from '../core/receiver/receiverStartError';
 import { ServiceError, type LocalSourceEvent, type ReceiverSettings, type ReceiverStatus, type TraceQueries } from '../core/traceService/traceServiceProtocol';
-import type { LocalServiceLaunch } from '../core/localService/localServiceSource';
+import type { LocalServiceLaunch } from '../core/localService/localServiceConnection';
 import { ReportedError } from './commandRegistry';
 import type { TracesTreeProvider } from './tracesTreeProvider';
 
@@ -97,7 +96,7 @@ export class LocalReceiver implements vscode.Disposable {
       const message = `SpanLens: the local receiver did not start: ${describeReceiverStartFailure(failure)}.`;
       this.deps.log.warn(message);
       if (failure.kind === 'portInUse') {
-        const hint = `${message} It is held by ${describePortHolder(await identifyPortHolder(failure.host, failure.port))}.`;
+        const hint = message;
         if (options.interactive) void this.offerAnotherPort(hint);
         else void this.noticeOnce(`${failure.host}:${failure.port}`, hint);
         throw new ReportedError(`${hint} Start it on a free port from the status bar menu, or set spanlens.receiver.${failure.protocol === 'http' ? 'httpPort' : 'grpcPort'}.`, options.interactive, { cause: error });
@@ -278,6 +277,8 @@ export function receiverSettings(context: vscode.ExtensionContext, anyPort = fal
     grpcPort: anyPort && grpcPort !== 0 ? 'ephemeral' : grpcPort,
     maxSpans: config.get<number>('receiver.maxSpans', 200_000),
     storeDirectory: join(context.globalStorageUri.fsPath, 'local-traces'),
+    // Copied: settings values are read-only proxies, which cannot cross to the worker.
+    allowedOrigins: (config.get<unknown[]>('receiver.allowedOrigins') ?? []).filter((origin): origin is string => typeof origin === 'string'),
   };
 }
 
@@ -292,5 +293,9 @@ export function localServiceLaunch(context: vscode.ExtensionContext): LocalServi
     execPath: process.execPath,
     idleMinutes: config.get<number>('receiver.serviceIdleMinutes', 10),
     maxStorageMB: config.get<number>('receiver.maxStorageMB', 512),
+    // Windows of one workspace share its figures; VS Code gives each workspace its own storage.
+    workspaceKey: context.storageUri?.toString() ?? 'no-workspace',
+    storeDirectory: receiverSettings(context).storeDirectory,
+    maxSpans: config.get<number>('receiver.maxSpans', 200_000),
   };
 }

@@ -86,13 +86,15 @@ export class WorkspaceFileIndexer implements vscode.Disposable {
 
   private async rebuild(): Promise<void> {
     const started = Date.now();
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.name);
+    // Marked partial before the folders are known, so no span is placed against a half-built index.
+    await this.queries.updateFileIndex({ removedFolders: folders, rebuilding: true });
     await this.sendConfiguration();
     const uris = await vscode.workspace.findFiles('**/*', excluded, maxFiles);
     const files = uris.filter(isIndexed).flatMap((uri) => workspaceFileOf(uri) ?? []);
-    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.name);
-    await this.queries.updateFileIndex({ removedFolders: folders });
-    let size = 0;
-    for (let i = 0; i < files.length; i += batchSize) size = await this.queries.updateFileIndex({ added: files.slice(i, i + batchSize) });
+    for (let i = 0; i < files.length; i += batchSize) await this.queries.updateFileIndex({ added: files.slice(i, i + batchSize) });
+    // Annotations wait for the whole index, so no span is counted as unmapped halfway through.
+    const size = await this.queries.updateFileIndex({ complete: true });
     this.log.info(`Code mapping: indexed ${size} workspace files in ${Date.now() - started} ms${uris.length >= maxFiles ? ` (stopped at ${maxFiles})` : ''}.`);
   }
 
@@ -105,10 +107,16 @@ export class WorkspaceFileIndexer implements vscode.Disposable {
     try {
       await this.sendConfiguration();
       if (event.removed.length > 0) await this.queries.updateFileIndex({ removedFolders: event.removed.map((f) => f.name) });
-      for (const folder of event.added) {
-        const uris = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, '**/*'), excluded, maxFiles);
-        const files = uris.filter(isIndexed).flatMap((uri) => workspaceFileOf(uri) ?? []);
-        for (let i = 0; i < files.length; i += batchSize) await this.queries.updateFileIndex({ added: files.slice(i, i + batchSize) });
+      if (event.added.length === 0) return;
+      await this.queries.updateFileIndex({ rebuilding: true });
+      try {
+        for (const folder of event.added) {
+          const uris = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, '**/*'), excluded, maxFiles);
+          const files = uris.filter(isIndexed).flatMap((uri) => workspaceFileOf(uri) ?? []);
+          for (let i = 0; i < files.length; i += batchSize) await this.queries.updateFileIndex({ added: files.slice(i, i + batchSize) });
+        }
+      } finally {
+        await this.queries.updateFileIndex({ complete: true });
       }
     } catch (error: unknown) {
       this.log.warn(`Code mapping: could not index the changed workspace folders: ${String(error)}`);

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter as OtlpGrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as OtlpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -99,7 +99,7 @@ describe('SpanLens: the built-in receiver', () => {
       });
     } finally {
       await config().update('receiver.httpPort', 0, vscode.ConfigurationTarget.Global);
-      await new Promise((resolve) => blocker.close(resolve));
+      await closeAll(blocker);
     }
     // The extension is still healthy: it starts once the port setting is usable again.
     const started = await vscode.commands.executeCommand<StartResult>('spanlens.receiver.start');
@@ -116,9 +116,22 @@ describe('SpanLens: the built-in receiver', () => {
   });
 });
 
+/** Closes a listener and the connections SpanLens's probe left on it (a bare listener never reads them, so they never end). */
+async function closeAll(server: Server): Promise<void> {
+  const { connections } = server as Server & { connections: Set<Socket> };
+  for (const socket of connections) socket.destroy();
+  await new Promise((resolve) => server.close(resolve));
+}
+
 async function listenOnFreePort(): Promise<Server> {
   return await new Promise((resolve, reject) => {
     const server = createServer();
+    const connections = new Set<Socket>();
+    server.on('connection', (socket) => {
+      connections.add(socket);
+      socket.on('close', () => connections.delete(socket));
+    });
+    Object.assign(server, { connections });
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve(server));
   });

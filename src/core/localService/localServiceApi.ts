@@ -1,4 +1,8 @@
+import type { CodeLocation } from '../aggregation/codeLocation';
 import type { Span } from '../model/span';
+import type { AnnotationSettings, AnnotationsChangedEvent, DocumentAnnotations, ExceptionAnnotation, FunctionHover, FunctionTarget, SpanChoice } from '../traceService/annotationService';
+import type { AnnotationTime } from '../traceService/editorAnnotations';
+import type { FileIndexUpdate, MappingConfiguration } from '../traceService/mappingService';
 import type { RpcOps } from '../rpc/rpcMessage';
 import type { LocalSourceEvent, ReceiverSettings, ReceiverStatus, TraceSummary } from '../traceService/traceServiceProtocol';
 
@@ -26,11 +30,22 @@ export interface LocalServiceApi {
   /** The summary of any trace the store holds, listed or not. */
   traceSummary(traceId: string): Promise<TraceSummary | undefined>;
   findTraces(query: LocalTraceQuery): Promise<readonly TraceSummary[]>;
-  /**
-   * The stored spans, oldest trace first, a page at a time, for a window that aggregates them;
-   * `cursor` is the previous page's `next` (0 to begin).
+  /*
+   * Editor annotations of one workspace (windows of one workspace share them; see
+   * ServiceAnnotations). The store feeds every workspace's figures as spans arrive; a workspace
+   * seen for the first time is fed the whole store once its mapping is configured.
    */
-  storedSpans(cursor: number, limit: number): Promise<SpanPage>;
+  attachWorkspace(workspaceKey: string): Promise<void>;
+  configureMapping(workspaceKey: string, configuration: MappingConfiguration): Promise<void>;
+  /** Resolves to the number of indexed files. */
+  updateFileIndex(workspaceKey: string, update: FileIndexUpdate): Promise<number>;
+  configureAnnotations(workspaceKey: string, settings: AnnotationSettings): Promise<void>;
+  /** A window's own spans (opened files, remote traces) for its workspace's figures. */
+  addSpans(workspaceKey: string, spans: readonly Span[], source: string, time: AnnotationTime, pinned?: ReadonlyMap<Span, CodeLocation>): Promise<void>;
+  statsForDocument(workspaceKey: string, fsPath: string): Promise<DocumentAnnotations>;
+  spansForFunction(workspaceKey: string, fsPath: string, target: FunctionTarget): Promise<readonly SpanChoice[]>;
+  hoverForFunction(workspaceKey: string, fsPath: string, target: FunctionTarget): Promise<FunctionHover | undefined>;
+  exceptionsForDocument(workspaceKey: string, fsPath: string): Promise<readonly ExceptionAnnotation[]>;
   /** Stops the receiver, closes the store and exits (a person asked to stop the service). */
   shutdown(): Promise<void>;
 }
@@ -45,12 +60,20 @@ export const localServiceOps: RpcOps<LocalServiceApi> = {
   getTrace: true,
   traceSummary: true,
   findTraces: true,
-  storedSpans: true,
+  attachWorkspace: true,
+  configureMapping: true,
+  updateFileIndex: true,
+  configureAnnotations: true,
+  addSpans: true,
+  statsForDocument: true,
+  spansForFunction: true,
+  hoverForFunction: true,
+  exceptionsForDocument: true,
   shutdown: true,
 };
 
 /** Bumped whenever an operation or event changes shape: a window then replaces an older service. */
-export const localServiceProtocolVersion = 1;
+export const localServiceProtocolVersion = 2;
 
 export interface WindowHello {
   readonly protocolVersion: number;
@@ -81,14 +104,8 @@ export interface LocalTraceQuery {
   readonly limit?: number;
 }
 
-export interface SpanPage {
-  readonly spans: readonly Span[];
-  /** undefined when this was the last page. */
-  readonly next: number | undefined;
-}
-
 /** Pushed to every connected window. */
 export type LocalServiceEvent =
   | { readonly type: 'source'; readonly event: LocalSourceEvent }
-  /** Spans just made durable, for the windows' annotations. */
-  | { readonly type: 'stored'; readonly spans: readonly Span[] };
+  /** Annotation data of these documents of a workspace changed. */
+  | { readonly type: 'annotations'; readonly workspaceKey: string; readonly event: AnnotationsChangedEvent };

@@ -1,7 +1,11 @@
 import type { Span } from '../model/span';
 import { LocalSource } from '../traceService/localSource';
 import type { ReceiverSettings, ReceiverStatus, TraceSummary } from '../traceService/traceServiceProtocol';
-import { localServiceProtocolVersion, type LocalServiceApi, type LocalServiceEvent, type LocalTraceQuery, type ServiceHello, type SpanPage, type StoredTrace, type WindowHello } from './localServiceApi';
+import type { CodeLocation } from '../aggregation/codeLocation';
+import type { AnnotationSettings, DocumentAnnotations, ExceptionAnnotation, FunctionHover, FunctionTarget, SpanChoice } from '../traceService/annotationService';
+import { InProcessAnnotations, type AnnotationTime } from '../traceService/editorAnnotations';
+import { MappingService, type FileIndexUpdate, type MappingConfiguration } from '../traceService/mappingService';
+import { localServiceProtocolVersion, type LocalServiceApi, type LocalServiceEvent, type LocalTraceQuery, type ServiceHello, type StoredTrace, type WindowHello } from './localServiceApi';
 
 export interface LocalServiceHostOptions {
   readonly storeDirectory: string;
@@ -14,14 +18,17 @@ export interface LocalServiceHostOptions {
   readonly onShutdown: () => void;
 }
 
-/** Trace ids a replay walks, kept while windows page through them. */
-interface ReplaySnapshot {
-  readonly traceIds: readonly string[];
-  lastUsedMs: number;
+/** The editor annotations of one workspace, shared by its windows. */
+interface Workspace {
+  readonly key: string;
+  readonly mapping: MappingService;
+  readonly annotations: InProcessAnnotations;
+  /** Whether the store's spans were fed: not until the mapping is configured. */
+  fed: 'no' | 'feeding' | 'yes';
 }
 
-const maxReplaySnapshots = 8;
-const replaySnapshotTtlMs = 120_000;
+const maxWorkspaces = 16;
+const feedBatchSpans = 5_000;
 
 /**
  * What the per-machine service answers, over the store and receiver it alone owns. Every
@@ -29,13 +36,13 @@ const replaySnapshotTtlMs = 120_000;
  */
 export class LocalServiceHost implements LocalServiceApi {
   readonly source: LocalSource;
-  private readonly snapshots = new Map<number, ReplaySnapshot>();
-  private nextSnapshot = 1;
+  /** In least recently used order. */
+  private readonly workspaces = new Map<string, Workspace>();
 
   constructor(private readonly options: LocalServiceHostOptions) {
     this.source = new LocalSource(
       (event) => options.broadcast({ type: 'source', event }),
-      (spans) => options.broadcast({ type: 'stored', spans }),
+      (spans) => this.stored(spans),
     );
   }
 
@@ -63,7 +70,6 @@ export class LocalServiceHost implements LocalServiceApi {
   }
 
   clear(): Promise<void> {
-    this.snapshots.clear();
     return this.source.clear();
   }
 
@@ -92,33 +98,99 @@ export class LocalServiceHost implements LocalServiceApi {
     return Promise.resolve(out);
   }
 
-  storedSpans(cursor: number, limit: number): Promise<SpanPage> {
-    const now = Date.now();
-    for (const [id, snapshot] of this.snapshots) if (now - snapshot.lastUsedMs > replaySnapshotTtlMs) this.snapshots.delete(id);
-    // A cursor is (snapshot << 32) + index; 0 starts a new snapshot.
-    let snapshotId = Math.floor(cursor / 2 ** 32);
-    let index = cursor % 2 ** 32;
-    let snapshot = this.snapshots.get(snapshotId);
-    if (cursor === 0 || snapshot === undefined) {
-      if (cursor !== 0) return Promise.reject(new Error('the replay expired; start again from cursor 0'));
-      if (this.snapshots.size >= maxReplaySnapshots) this.snapshots.delete(this.snapshots.keys().next().value ?? 0);
-      snapshotId = this.nextSnapshot++;
-      snapshot = { traceIds: this.source.traceIdsOldestFirst(), lastUsedMs: now };
-      this.snapshots.set(snapshotId, snapshot);
-      index = 0;
+  attachWorkspace(workspaceKey: string): Promise<void> {
+    this.workspace(workspaceKey);
+    return Promise.resolve();
+  }
+
+  async configureMapping(workspaceKey: string, configuration: MappingConfiguration): Promise<void> {
+    const workspace = this.workspace(workspaceKey);
+    await workspace.mapping.configure(configuration);
+    await workspace.annotations.mappingConfigured();
+    // Fed once its files can be found: spans placed before that would be counted nowhere.
+    if (workspace.fed === 'no') void this.feedStore(workspace);
+  }
+
+  async updateFileIndex(workspaceKey: string, update: FileIndexUpdate): Promise<number> {
+    const workspace = this.workspace(workspaceKey);
+    const size = await workspace.mapping.updateFileIndex(update);
+    await workspace.annotations.fileIndexUpdated();
+    return size;
+  }
+
+  configureAnnotations(workspaceKey: string, settings: AnnotationSettings): Promise<void> {
+    return this.workspace(workspaceKey).annotations.configure(settings);
+  }
+
+  addSpans(workspaceKey: string, spans: readonly Span[], source: string, time: AnnotationTime, pinned?: ReadonlyMap<Span, CodeLocation>): Promise<void> {
+    this.workspace(workspaceKey).annotations.add(spans, source, time, pinned);
+    return Promise.resolve();
+  }
+
+  statsForDocument(workspaceKey: string, fsPath: string): Promise<DocumentAnnotations> {
+    return this.workspace(workspaceKey).annotations.statsForDocument(fsPath);
+  }
+
+  spansForFunction(workspaceKey: string, fsPath: string, target: FunctionTarget): Promise<readonly SpanChoice[]> {
+    return this.workspace(workspaceKey).annotations.spansForFunction(fsPath, target);
+  }
+
+  hoverForFunction(workspaceKey: string, fsPath: string, target: FunctionTarget): Promise<FunctionHover | undefined> {
+    return this.workspace(workspaceKey).annotations.hoverForFunction(fsPath, target);
+  }
+
+  exceptionsForDocument(workspaceKey: string, fsPath: string): Promise<readonly ExceptionAnnotation[]> {
+    return this.workspace(workspaceKey).annotations.exceptionsForDocument(fsPath);
+  }
+
+  /** Spans just stored: every workspace already fed from the store counts them. */
+  private stored(spans: readonly Span[]): void {
+    for (const workspace of this.workspaces.values()) if (workspace.fed !== 'no') workspace.annotations.add(spans, 'local', 'spanEnd');
+  }
+
+  private workspace(key: string): Workspace {
+    let workspace = this.workspaces.get(key);
+    if (workspace === undefined) {
+      const mapping = new MappingService(() => undefined);
+      // A window's mapping arrives in pieces; spans wait for its whole index.
+      const annotations = new InProcessAnnotations(mapping, (event) => this.options.broadcast({ type: 'annotations', workspaceKey: key, event }), () => mapping.hasWholeIndex);
+      workspace = { key, mapping, annotations, fed: 'no' };
+      // The least recently used workspace goes when there are too many.
+      if (this.workspaces.size >= maxWorkspaces) {
+        const oldest = this.workspaces.values().next().value;
+        if (oldest !== undefined) this.dropWorkspace(oldest);
+      }
     }
-    snapshot.lastUsedMs = now;
-    const spans: Span[] = [];
-    while (index < snapshot.traceIds.length && spans.length < limit) {
-      const traceSpans = this.source.spansOf(snapshot.traceIds[index] ?? '');
-      index++;
-      if (traceSpans !== undefined) for (const span of traceSpans) spans.push(span);
+    this.workspaces.delete(key);
+    this.workspaces.set(key, workspace);
+    return workspace;
+  }
+
+  private dropWorkspace(workspace: Workspace): void {
+    this.workspaces.delete(workspace.key);
+    workspace.annotations.dispose();
+    workspace.mapping.dispose();
+  }
+
+  /**
+   * The whole store into a workspace's figures, oldest trace first, in batches that leave the
+   * event loop to the receiver between them. Spans arriving meanwhile are added live too; the
+   * aggregator ignores a span fed twice.
+   */
+  private async feedStore(workspace: Workspace): Promise<void> {
+    workspace.fed = 'feeding';
+    let batch: Span[] = [];
+    for (const traceId of this.source.traceIdsOldestFirst()) {
+      if (this.workspaces.get(workspace.key) !== workspace) return;
+      for (const span of this.source.spansOf(traceId) ?? []) batch.push(span);
+      if (batch.length >= feedBatchSpans) {
+        workspace.annotations.add(batch, 'local', 'spanEnd');
+        batch = [];
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
-    if (index >= snapshot.traceIds.length) {
-      this.snapshots.delete(snapshotId);
-      return Promise.resolve({ spans, next: undefined });
-    }
-    return Promise.resolve({ spans, next: snapshotId * 2 ** 32 + index });
+    if (batch.length > 0) workspace.annotations.add(batch, 'local', 'spanEnd');
+    workspace.fed = 'yes';
   }
 
   shutdown(): Promise<void> {
@@ -128,6 +200,7 @@ export class LocalServiceHost implements LocalServiceApi {
   }
 
   dispose(): Promise<void> {
+    for (const workspace of [...this.workspaces.values()]) this.dropWorkspace(workspace);
     return this.source.dispose();
   }
 

@@ -47,6 +47,11 @@ export class WorkspaceFileIndex {
     return this.byKey.size;
   }
 
+  /** Every indexed file, to hand the whole index to another process. */
+  files(): WorkspaceFile[] {
+    return [...this.byKey.values()].map((entry) => ({ folder: entry.folder, relativePath: entry.relativePath }));
+  }
+
   add(folder: string, relativePath: string): void {
     const segments = splitRelative(relativePath);
     const basename = segments[segments.length - 1];

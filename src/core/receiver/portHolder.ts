@@ -47,6 +47,12 @@ export function describePortHolder(holder: PortHolder): string {
 
 function get(host: string, port: number, path: string, timeoutMs: number): Promise<Answer | undefined> {
   return new Promise((resolve) => {
+    // A hard deadline too: a socket timeout only counts idle time once connected.
+    const deadline = setTimeout(() => {
+      req.destroy();
+      resolve(undefined);
+    }, timeoutMs * 2);
+    deadline.unref();
     const req = request({ host, port, path, method: 'GET', timeout: timeoutMs, headers: { accept: 'text/plain, text/html' } }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -57,7 +63,10 @@ function get(host: string, port: number, path: string, timeoutMs: number): Promi
         if (size >= 16_384) res.destroy();
       });
       const server: unknown = res.headers.server;
-      const done = (): void => resolve({ status: res.statusCode ?? 0, server: typeof server === 'string' ? server : undefined, body: Buffer.concat(chunks).toString('utf8', 0, 16_384) });
+      const done = (): void => {
+        clearTimeout(deadline);
+        resolve({ status: res.statusCode ?? 0, server: typeof server === 'string' ? server : undefined, body: Buffer.concat(chunks).toString('utf8', 0, 16_384) });
+      };
       res.on('end', done);
       res.on('close', done);
     });

@@ -1,7 +1,7 @@
 /** Why the receiver could not start listening, as data the adapter turns into an offer to act. */
 export type ReceiverStartFailure =
   /** Another process (another window, a collector) holds the port; the adapter offers another. */
-  | { readonly kind: 'portInUse'; readonly protocol: 'http' | 'grpc'; readonly host: string; readonly port: number }
+  | { readonly kind: 'portInUse'; readonly protocol: 'http' | 'grpc'; readonly host: string; readonly port: number; /** What could be told of the program holding it (see portHolder.ts). */ readonly holder?: string }
   | { readonly kind: 'permissionDenied'; readonly protocol: 'http' | 'grpc'; readonly host: string; readonly port: number }
   /** The host is not an address of this machine. */
   | { readonly kind: 'addressUnavailable'; readonly protocol: 'http' | 'grpc'; readonly host: string; readonly port: number }
@@ -20,7 +20,7 @@ export function describeReceiverStartFailure(failure: ReceiverStartFailure): str
   const where = `${failure.host}:${failure.port} (OTLP/${failure.protocol === 'http' ? 'HTTP' : 'gRPC'})`;
   switch (failure.kind) {
     case 'portInUse':
-      return `port ${failure.port} is already in use, so the receiver cannot listen on ${where}`;
+      return `port ${failure.port} is already in use${failure.holder === undefined ? '' : `, held by ${failure.holder}`}, so the receiver cannot listen on ${where}`;
     case 'permissionDenied':
       return `this process may not listen on ${where}`;
     case 'addressUnavailable':

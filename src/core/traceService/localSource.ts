@@ -1,4 +1,5 @@
 import { OtlpReceiver, type ReceiverAddress } from '../receiver/otlpReceiver';
+import { describePortHolder, identifyPortHolder } from '../receiver/portHolder';
 import { ReceiverStartError } from '../receiver/receiverStartError';
 import { LocalTraceStore, type TraceSummary as StoreSummary } from '../store/localTraceStore';
 import type { Trace } from '../model/trace';
@@ -39,6 +40,7 @@ export class LocalSource implements LocalTraces {
     // Several windows ask to start the one receiver; only a change of address restarts it.
     if (this.receiver && this.runsAt(settings)) return this.status();
     if (this.receiver) await this.stop();
+    this.settings = settings;
     const receiver = new OtlpReceiver({
       sink: {
         ingest: async (batch) => {
@@ -52,8 +54,15 @@ export class LocalSource implements LocalTraces {
       host: settings.host,
       port: settings.httpPort,
       grpcPort: settings.grpcPort,
+      ...(settings.allowedOrigins === undefined ? {} : { allowedOrigins: settings.allowedOrigins }),
     });
-    await receiver.start();
+    try {
+      await receiver.start();
+    } catch (error: unknown) {
+      // Someone else's program holds the port: say what it is, if it can be told.
+      if (!(error instanceof ReceiverStartError) || error.failure.kind !== 'portInUse') throw error;
+      throw new ReceiverStartError({ ...error.failure, holder: describePortHolder(await identifyPortHolder(error.failure.host, error.failure.port)) });
+    }
     this.receiver = receiver;
     const status = this.status();
     this.emit({ type: 'receiver', status });
@@ -140,6 +149,7 @@ export class LocalSource implements LocalTraces {
   private runsAt(settings: ReceiverSettings): boolean {
     const address = this.receiver?.address;
     if (address === undefined || address.host !== settings.host) return false;
+    if ((this.settings?.allowedOrigins ?? []).join('\n') !== (settings.allowedOrigins ?? []).join('\n')) return false;
     if (settings.httpPort !== 0 && address.httpPort !== settings.httpPort) return false;
     const grpc = settings.grpcPort;
     if (grpc === 0) return address.grpcPort === undefined;

@@ -24,6 +24,12 @@ export interface FileIndexUpdate {
   /** Files whose content changed: they stay indexed, but a rebuilt `.js` or `.map` needs its map parsed again. */
   readonly changed?: readonly WorkspaceFile[];
   readonly removedFolders?: readonly string[];
+  /**
+   * A full (re)indexing starts with this update: until one marked `complete` arrives the index is
+   * partial, and annotations wait rather than count spans of files not listed yet as unmapped.
+   */
+  readonly rebuilding?: boolean;
+  readonly complete?: boolean;
 }
 
 /** A stack frame the trace view names (1-based, as printed). */
@@ -56,6 +62,8 @@ export class MappingService {
   private readonly sourceMaps = new SourceMapCache();
   private configuration: MappingConfiguration = { folders: [], pathMappings: [], serviceFolders: {}, caseInsensitive: false };
   private configured = false;
+  /** `none` until the first update; a single update without `rebuilding` counts as the whole index. */
+  private indexState: 'none' | 'partial' | 'whole' = 'none';
 
   constructor(private readonly findSpan: (traceId: string, spanId: string) => Span | undefined) {}
 
@@ -69,6 +77,8 @@ export class MappingService {
 
   /** Applies watcher news and answers with the index size (the adapter logs it). */
   updateFileIndex(update: FileIndexUpdate): Promise<number> {
+    if (update.rebuilding === true) this.indexState = 'partial';
+    else if (update.complete === true || this.indexState === 'none') this.indexState = 'whole';
     for (const folder of update.removedFolders ?? []) this.index.removeFolder(folder);
     for (const file of update.removed ?? []) {
       this.index.removeUnder(file.folder, file.relativePath);
@@ -104,6 +114,23 @@ export class MappingService {
   /** Resolution for the annotation service, which builds its own stand-in spans (issue 7). */
   resolve(span: Span, options: ResolveSpanOptions = {}): Promise<SpanLocationResult> {
     return resolveSpanLocation(span, this.context(), options);
+  }
+
+  /** The configuration and index as they stand, to set up the same mapping elsewhere. */
+  snapshot(): { readonly configuration: MappingConfiguration | undefined; readonly index: readonly FileIndexUpdate[] } {
+    const files = this.index.files();
+    const index: FileIndexUpdate[] = this.indexState === 'none' ? [] : [{ added: files, rebuilding: true }, ...(this.indexState === 'whole' ? [{ complete: true }] : [])];
+    return { configuration: this.configured ? this.configuration : undefined, index };
+  }
+
+  /** Configured, and not halfway through indexing: a lookup that finds nothing now means nothing is there. */
+  get isReady(): boolean {
+    return this.configured && this.indexState !== 'partial';
+  }
+
+  /** Configured and given a whole index: what a mapping copied from a window must wait for. */
+  get hasWholeIndex(): boolean {
+    return this.configured && this.indexState === 'whole';
   }
 
   get isConfigured(): boolean {

@@ -6,8 +6,8 @@ import { TraceSetBuilder } from '../model/traceSetBuilder';
 import { LocalSource } from './localSource';
 import type { LocalTraces, LocalTracesListener } from './localTraces';
 import { MappingService, type FileIndexUpdate, type FrameLocation, type MappingConfiguration, type SpanMapping } from './mappingService';
-import { AnnotationService, type AnnotationSettings, type AnnotationsChangedEvent, type DocumentAnnotations, type ExceptionAnnotation, type FunctionHover, type FunctionTarget, type SpanChoice } from './annotationService';
-import { CheckoutIdentityReader } from './checkoutIdentity';
+import { type AnnotationSettings, type AnnotationsChangedEvent, type DocumentAnnotations, type ExceptionAnnotation, type FunctionHover, type FunctionTarget, type SpanChoice } from './annotationService';
+import { InProcessAnnotations, type EditorAnnotations } from './editorAnnotations';
 import { BackendError } from '../backends/backendError';
 import { BackendService } from './backendService';
 import type { RemoteFunctionSpansReport, RemoteFunctionSpansRequest } from './functionSpansService';
@@ -57,6 +57,14 @@ function clip(text: string): string {
   return text.length > maxAttributeText ? `${text.slice(0, maxAttributeText - 1)}…` : text;
 }
 
+/** What a shared home for the local source and the annotations is given by the window's service. */
+export interface SharedDeps {
+  readonly local: LocalTracesListener;
+  readonly emitAnnotations: (event: AnnotationsChangedEvent) => void;
+  /** The window's own mapping (Go to Code), whose configuration and index the shared home copies. */
+  readonly mapping: MappingService;
+}
+
 /**
  * Holds the loaded traces and answers the editor's questions about them. Runs in a worker in
  * the extension (see traceServiceWorker.ts) and directly in tests; the interface is the same.
@@ -68,16 +76,8 @@ export class TraceService implements TraceQueries {
   private readonly backends = new BackendService();
   private readonly mapping = new MappingService((traceId, spanId) => this.trace(traceId)?.spans.find((span) => span.spanId === spanId));
   private readonly annotationListeners = new Set<(event: AnnotationsChangedEvent) => void>();
-  private readonly checkoutIdentity = new CheckoutIdentityReader();
-  /** Editor annotations (issue 7), fed by the receiver, opened files and remote traces. */
-  private readonly annotations = new AnnotationService({
-    resolve: (span, options) => this.mapping.resolve(span, options),
-    mappingReady: () => this.mapping.isConfigured,
-    emit: (event) => {
-      for (const listener of this.annotationListeners) listener(event);
-    },
-    checkout: (fsPath) => this.checkoutIdentity.read(fsPath),
-  });
+  /** Editor annotations, fed by the receiver, opened files and remote traces. */
+  private readonly annotations: EditorAnnotations;
   private readonly views = new TraceViewService((traceId) => this.trace(traceId));
   private readonly remoteListeners = new Set<(event: RemoteTraceEvent) => void>();
   /** Remote traces whose partial is on show, by id: the request that owns it (a later open of the same id takes over). */
@@ -87,15 +87,27 @@ export class TraceService implements TraceQueries {
     private readonly loadOptions: LoadOptions = {},
     /** Test seam: how often a streaming remote trace is rebuilt. */
     private readonly partialOptions: PartialTraceOptions = {},
-    /** Where the local receiver and store live; in this process unless a window's worker says otherwise. */
-    local: (listener: LocalTracesListener) => LocalTraces = (listener) => new LocalSource(listener.emit, listener.stored),
+    /**
+     * Where the local receiver, its store and the editor annotations live: in this process
+     * unless a window's worker hands them to the per-machine service.
+     */
+    shared?: (deps: SharedDeps) => { readonly local: LocalTraces; readonly annotations: EditorAnnotations },
   ) {
-    this.local = local({
+    const emitAnnotations = (event: AnnotationsChangedEvent): void => {
+      for (const listener of this.annotationListeners) listener(event);
+    };
+    const local: LocalTracesListener = {
       emit: (event) => {
         for (const listener of this.listeners) listener(event);
       },
-      stored: (spans) => void this.annotations.add(spans, 'local', 'spanEnd'),
-    });
+      stored: (spans) => this.annotations.add(spans, 'local', 'spanEnd'),
+    };
+    if (shared) {
+      ({ local: this.local, annotations: this.annotations } = shared({ local, emitAnnotations, mapping: this.mapping }));
+    } else {
+      this.annotations = new InProcessAnnotations(this.mapping, emitAnnotations);
+      this.local = new LocalSource(local.emit, local.stored);
+    }
   }
 
   /** Partial remote traces as they stream in (issue 4), pushed before `openRemoteTrace` answers. */
@@ -155,7 +167,7 @@ export class TraceService implements TraceQueries {
     // Spans whose own code.* put them in this file join its editor annotations; a match by name
     // alone stays in the report, where it is labelled as such.
     const located = matched.filter((m) => m.evidence !== 'name');
-    if (located.length > 0) void this.annotations.add(located.map((m) => m.span), source, 'spanEnd', new Map(located.map((m) => [m.span, m.location])));
+    if (located.length > 0) this.annotations.add(located.map((m) => m.span), source, 'spanEnd', new Map(located.map((m) => [m.span, m.location])));
     return report;
   }
 
@@ -233,7 +245,7 @@ export class TraceService implements TraceQueries {
     this.traces.delete(trace.traceId);
     this.traces.set(trace.traceId, { trace, origin: source, summary });
     // Arrival time: a trace fetched on demand may be older than the window and should still show.
-    void this.annotations.add(trace.spans, source, 'arrival');
+    this.annotations.add(trace.spans, source, 'arrival');
     return summary;
   }
 
@@ -277,14 +289,15 @@ export class TraceService implements TraceQueries {
     this.publishPartial(source, partial, { state: 'failed', reason }, [warning]);
   }
 
-  configureMapping(configuration: MappingConfiguration): Promise<void> {
-    this.annotations.mappingChanged();
-    return this.mapping.configure(configuration);
+  async configureMapping(configuration: MappingConfiguration): Promise<void> {
+    await this.mapping.configure(configuration);
+    await this.annotations.mappingConfigured(configuration);
   }
 
-  updateFileIndex(update: FileIndexUpdate): Promise<number> {
-    this.annotations.mappingChanged();
-    return this.mapping.updateFileIndex(update);
+  async updateFileIndex(update: FileIndexUpdate): Promise<number> {
+    const size = await this.mapping.updateFileIndex(update);
+    await this.annotations.fileIndexUpdated(update);
+    return size;
   }
 
   /** Annotation data of documents changed, coalesced (issue 7). */
@@ -359,7 +372,7 @@ export class TraceService implements TraceQueries {
       this.traces.set(trace.traceId, { trace, origin, summary });
       summaries.push(summary);
       // Arrival time, so last month's file still shows its figures; the aggregator ignores spans fed twice.
-      void this.annotations.add(trace.spans, 'files', 'arrival');
+      this.annotations.add(trace.spans, 'files', 'arrival');
     }
     return { files, traces: summaries };
   }

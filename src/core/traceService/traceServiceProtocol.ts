@@ -86,6 +86,8 @@ export interface ReceiverSettings {
   readonly maxSpans: number;
   /** The store's log (the extension's global storage), so traces survive reloads and crashes. */
   readonly storeDirectory: string;
+  /** Browser origins allowed to post (a web app exporting from the page); others get 403. */
+  readonly allowedOrigins?: readonly string[];
 }
 
 export interface ReceiverStatus {

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { LoadOptions } from '../files/loadTraceFile';
-import { LocalServiceSource, type LocalServiceLaunch } from '../localService/localServiceSource';
+import { inLocalService } from '../localService/inLocalService';
+import type { LocalServiceLaunch } from '../localService/localServiceConnection';
 import { portChannel } from '../rpc/rpcChannel';
 import type { RpcMessage } from '../rpc/rpcMessage';
 import { serveRpc } from '../rpc/serveRpc';
@@ -22,7 +23,7 @@ const port = parentPort;
 if (port) {
   const data = (workerData ?? {}) as TraceWorkerData;
   const launch = data.localService;
-  const service = new TraceService(data, {}, launch === undefined ? undefined : (listener) => new LocalServiceSource(listener, launch));
+  const service = new TraceService(data, {}, launch === undefined ? undefined : inLocalService(launch));
   const server = serveRpc<TraceQueries, TraceServiceEvent>(portChannel<RpcMessage<TraceServiceEvent>>(port), service, traceQueryOps, {
     errors: traceServiceErrors,
     // A trace view encoding is moved, not copied: at 1M spans its buffers are ~40 MB.

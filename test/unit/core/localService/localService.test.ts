@@ -1,13 +1,16 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LocalServiceSource, type LocalServiceLaunch } from '../../../../src/core/localService/localServiceSource';
+import { inLocalService } from '../../../../src/core/localService/inLocalService';
+import type { LocalServiceLaunch } from '../../../../src/core/localService/localServiceConnection';
 import { TraceService } from '../../../../src/core/traceService/traceService';
-import type { LocalSourceEvent, ReceiverSettings } from '../../../../src/core/traceService/traceServiceProtocol';
+import type { LocalSourceEvent, ReceiverSettings, ReceiverStatus } from '../../../../src/core/traceService/traceServiceProtocol';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { seededRandom } from '../../../seededRandom';
 import { otlpJsonOf, otlpProtobufOf, recordSdkSpans } from '../../sdkTraces';
 
@@ -16,7 +19,7 @@ const serviceScript = resolve(__dirname, '..', '..', '..', '..', 'src', 'service
 /** A window's trace service, talking to the per-machine service like the product's worker does. */
 function openWindow(launch: LocalServiceLaunch): { service: TraceService; events: LocalSourceEvent[] } {
   const events: LocalSourceEvent[] = [];
-  const service = new TraceService({}, {}, (listener) => new LocalServiceSource(listener, launch));
+  const service = new TraceService({}, {}, inLocalService(launch));
   service.onLocalEvent((event) => events.push(event));
   return { service, events };
 }
@@ -71,7 +74,7 @@ describe('the per-machine local trace service', function () {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'spanlens-service-'));
     settings = { host: '127.0.0.1', httpPort: 0, grpcPort: 0, maxSpans: 100_000, storeDirectory: join(dir, 'store') };
-    launch = { script: serviceScript, execPath: process.execPath, idleMinutes: 0.05 };
+    launch = { script: serviceScript, execPath: process.execPath, idleMinutes: 0.05, workspaceKey: 'workspace-a', storeDirectory: settings.storeDirectory, maxSpans: settings.maxSpans };
   });
 
   afterEach(async () => {
@@ -131,6 +134,26 @@ describe('the per-machine local trace service', function () {
     assert.equal((await window.service.traceView(oldId)).spanCount, 3);
   });
 
+  it('names what holds a taken port instead of fighting it', async () => {
+    const probes: Socket[] = [];
+    const blocker = createServer((socket) => probes.push(socket));
+    await new Promise<void>((done) => blocker.listen(0, '127.0.0.1', done));
+    const port = (blocker.address() as { port: number }).port;
+    const window = open();
+    try {
+      await assert.rejects(window.service.startReceiver({ ...settings, httpPort: port }), (error: Error & { failure?: { kind: string; holder?: string } }) => {
+        assert.equal(error.failure?.kind, 'portInUse');
+        assert.equal(error.failure.holder, 'a program that does not answer HTTP');
+        assert.match(error.message, new RegExp(`port ${port} is already in use, held by a program that does not answer HTTP`));
+        return true;
+      });
+    } finally {
+      // A listener that never reads keeps the probe's connection open; that is the blocker's business.
+      for (const socket of probes) socket.destroy();
+      await new Promise((done) => blocker.close(done));
+    }
+  });
+
   it('is the only writer: a second service on the same store gives way at once', async () => {
     const window = open();
     await window.service.openLocal(settings);
@@ -152,6 +175,75 @@ describe('the per-machine local trace service', function () {
     windows.length = 0;
     await eventually('the service to exit', () => !alive(pid), 20_000);
     assert.equal(existsSync(join(settings.storeDirectory, 'service.lock')), false);
+  });
+
+  describe('editor annotations kept by the service for a workspace', () => {
+    let workspace: string;
+    const file = (): string => join(workspace, 'src', 'pay.ts');
+    const configure = async (target: TraceService): Promise<void> => {
+      await target.configureMapping({ folders: [{ name: 'ws', path: workspace }], pathMappings: [], serviceFolders: {}, caseInsensitive: false });
+      await target.updateFileIndex({ added: [{ folder: 'ws', relativePath: 'src/pay.ts' }] });
+    };
+    const count = async (target: TraceService): Promise<number | undefined> => (await target.statsForDocument(file())).functions.find((f) => f.function === 'charge')?.count;
+
+    beforeEach(() => {
+      workspace = join(realpathSync(dir), 'ws');
+      mkdirSync(join(workspace, 'src'), { recursive: true });
+      writeFileSync(join(workspace, 'src', 'pay.ts'), 'export function charge() {}\n');
+    });
+
+    it('gives two windows of one workspace the same counts, and a reloaded window the same at once', async () => {
+      const a = open();
+      const b = open();
+      for (const window of [a, b]) await configure(window.service);
+      const status = await a.service.startReceiver(settings);
+      await b.service.openLocal(settings);
+      await post(status, chargeSpans(40));
+      await eventually('40 calls in window A', async () => ((await count(a.service)) === 40 ? true : undefined));
+      assert.equal(await count(b.service), 40);
+
+      // A reload: the window goes, a new one on the same workspace comes and asks at once.
+      await a.service.dispose();
+      windows.splice(windows.indexOf(a.service), 1);
+      const reloaded = open();
+      await configure(reloaded.service);
+      await reloaded.service.openLocal(settings);
+      assert.equal(await count(reloaded.service), 40, 'no window replays anything, so nothing is missing or counted twice');
+    });
+
+    it('counts the whole store again, at full fidelity, after the service was killed', async () => {
+      const window = open();
+      await configure(window.service);
+      const status = await window.service.startReceiver({ ...settings, httpPort: await freePort() });
+      await post(status, chargeSpans(25));
+      await eventually('25 calls', async () => ((await count(window.service)) === 25 ? true : undefined));
+      const pid = servicePid(settings.storeDirectory) ?? 0;
+      process.kill(pid, 'SIGKILL');
+      await eventually('a new service', () => {
+        const current = servicePid(settings.storeDirectory);
+        return current !== undefined && current !== pid && alive(current) ? true : undefined;
+      });
+      assert.equal(await eventually('the counts back', () => count(window.service).catch(() => undefined)), 25);
+      // And a workspace seen for the first time by this service is fed the store too.
+      const other = openWindow({ ...launch, workspaceKey: 'workspace-b' });
+      windows.push(other.service);
+      await configure(other.service);
+      assert.equal(await count(other.service), 25);
+    });
+
+    /** Spans of `charge` in pay.ts as the real SDK serializes them, each its own trace. */
+    function chargeSpans(n: number): Uint8Array {
+      const exporter = new InMemorySpanExporter();
+      const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'shop' }), spanProcessors: [new SimpleSpanProcessor(exporter)] });
+      const tracer = provider.getTracer('spanlens-tests');
+      for (let i = 0; i < n; i++) tracer.startSpan('charge', { attributes: { 'code.file.path': '/app/src/pay.ts', 'code.line.number': 1, 'code.function.name': 'charge' } }).end();
+      return otlpProtobufOf(exporter.getFinishedSpans());
+    }
+
+    async function post(status: ReceiverStatus, body: Uint8Array): Promise<void> {
+      const response = await fetch(`${status.httpEndpoint ?? ''}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
+      assert.equal(response.status, 200);
+    }
   });
 
   it('loses no acknowledged span when the service is killed at 20 random moments under load', async () => {
