@@ -30,6 +30,7 @@ if (storeDirectory === undefined) {
   process.exit(2);
 }
 const maxSpans = positive(values['max-spans'], 200_000);
+const maxStorageMB = values['max-storage-mb'] === undefined ? undefined : positive(values['max-storage-mb'], 512);
 const idleMs = positive(values['idle-minutes'], 10) * 60_000;
 mkdirSync(storeDirectory, { recursive: true });
 const logFile = join(storeDirectory, 'service.log');
@@ -77,6 +78,7 @@ async function main(dir: string): Promise<void> {
   const host: LocalServiceHost = new LocalServiceHost({
     storeDirectory: dir,
     maxSpans,
+    ...(maxStorageMB === undefined ? {} : { maxStorageBytes: Math.round(maxStorageMB * 1024 * 1024) }),
     broadcast: (event) => {
       for (const server of servers) server.emit(event);
     },

@@ -189,7 +189,14 @@ export class LocalReceiver implements vscode.Disposable {
       const tooltip = new vscode.MarkdownString();
       tooltip.appendText(`SpanLens receiver: OTLP/HTTP ${status.httpEndpoint ?? ''}`);
       if (status.grpcEndpoint) tooltip.appendText(`, OTLP/gRPC ${status.grpcEndpoint}`);
-      tooltip.appendText(`\n\n${status.traceCount} traces, ${status.spanCount} spans stored. Click for actions.`);
+      tooltip.appendText(`\n\n${status.traceCount} traces, ${status.spanCount} spans stored`);
+      const storage = status.storage;
+      if (storage) {
+        tooltip.appendText(` (${formatMegabytes(storage.diskBytes)} of ${formatMegabytes(storage.maxBytes)} on disk)`);
+        if (storage.truncatedValues > 0) tooltip.appendText(`; ${storage.truncatedValues} oversized attribute values shortened`);
+        if (storage.refusedBatches > 0) tooltip.appendText(`; ${storage.refusedBatches} batches refused while the store was full (senders retry)`);
+      }
+      tooltip.appendText('. Shared by every VS Code window. Click for actions.');
       this.statusItem.tooltip = tooltip;
       this.statusItem.backgroundColor = undefined;
     } else {
@@ -267,6 +274,10 @@ async function readEnvFile(path: string, folder: vscode.WorkspaceFolder | undefi
   }
 }
 
+function formatMegabytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MB`;
+}
+
 /** The `spanlens.receiver.*` settings as the trace service takes them. */
 export function receiverSettings(context: vscode.ExtensionContext, anyPort = false): ReceiverSettings {
   const config = vscode.workspace.getConfiguration('spanlens');
@@ -277,6 +288,7 @@ export function receiverSettings(context: vscode.ExtensionContext, anyPort = fal
     grpcPort: anyPort && grpcPort !== 0 ? 'ephemeral' : grpcPort,
     maxSpans: config.get<number>('receiver.maxSpans', 200_000),
     storeDirectory: join(context.globalStorageUri.fsPath, 'local-traces'),
+    maxStorageBytes: config.get<number>('receiver.maxStorageMB', 512) * 1024 * 1024,
     // Copied: settings values are read-only proxies, which cannot cross to the worker.
     allowedOrigins: (config.get<unknown[]>('receiver.allowedOrigins') ?? []).filter((origin): origin is string => typeof origin === 'string'),
   };

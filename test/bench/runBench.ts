@@ -5,6 +5,7 @@ import { repoRoot } from '../host/codeServerSession';
 import { runInHost } from '../host/runInCodeServer';
 import { formatFigure, missedTarget, type Figure } from './benchReport';
 import { benchAggregation } from './aggregationBench';
+import { benchLocalService } from './localServiceBench';
 import { benchMapping } from './mappingBench';
 import { benchOtlpProtobuf } from './otlpProtobufBench';
 import { benchReceiver } from './receiverBench';
@@ -54,7 +55,7 @@ const childGroupVariable = 'SPANLENS_BENCH_GROUP';
  */
 function runGroupInChild(name: string): Promise<Figure[]> {
   return new Promise((resolve, reject) => {
-    const child = fork(__filename, [name], { env: { ...process.env, [childGroupVariable]: name }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    const child = fork(__filename, [name], { execArgv: [...process.execArgv, '--expose-gc'], env: { ...process.env, [childGroupVariable]: name }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
     let figures: Figure[] | undefined;
     child.on('message', (message) => {
       figures = message as Figure[];
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
     ['mapping', benchMapping],
     ['aggregation', benchAggregation],
     ['traceView', benchTraceView],
+    ['service', benchLocalService],
   ];
   const childGroup = process.env[childGroupVariable];
   if (childGroup !== undefined) {

@@ -10,6 +10,7 @@ import { localServiceProtocolVersion, type LocalServiceApi, type LocalServiceEve
 export interface LocalServiceHostOptions {
   readonly storeDirectory: string;
   readonly maxSpans: number;
+  readonly maxStorageBytes?: number;
   /** Told each event, to pass to every connected window. */
   readonly broadcast: (event: LocalServiceEvent) => void;
   readonly windows: () => number;
@@ -25,6 +26,8 @@ interface Workspace {
   readonly annotations: InProcessAnnotations;
   /** Whether the store's spans were fed: not until the mapping is configured. */
   fed: 'no' | 'feeding' | 'yes';
+  /** Settles once the store has been handed over whole (the aggregator may still be placing it). */
+  feeding: Promise<void> | undefined;
 }
 
 const maxWorkspaces = 16;
@@ -62,7 +65,7 @@ export class LocalServiceHost implements LocalServiceApi {
 
   startReceiver(settings: ReceiverSettings): Promise<ReceiverStatus> {
     // The store is this service's; a window's idea of where it lives does not move it.
-    return this.source.start({ ...settings, storeDirectory: this.options.storeDirectory, maxSpans: this.options.maxSpans });
+    return this.source.start({ ...settings, ...this.storeSettings() });
   }
 
   stopReceiver(): Promise<ReceiverStatus> {
@@ -108,7 +111,7 @@ export class LocalServiceHost implements LocalServiceApi {
     await workspace.mapping.configure(configuration);
     await workspace.annotations.mappingConfigured();
     // Fed once its files can be found: spans placed before that would be counted nowhere.
-    if (workspace.fed === 'no') void this.feedStore(workspace);
+    if (workspace.fed === 'no') workspace.feeding = this.feedStore(workspace);
   }
 
   async updateFileIndex(workspaceKey: string, update: FileIndexUpdate): Promise<number> {
@@ -127,20 +130,29 @@ export class LocalServiceHost implements LocalServiceApi {
     return Promise.resolve();
   }
 
-  statsForDocument(workspaceKey: string, fsPath: string): Promise<DocumentAnnotations> {
-    return this.workspace(workspaceKey).annotations.statsForDocument(fsPath);
+  async statsForDocument(workspaceKey: string, fsPath: string): Promise<DocumentAnnotations> {
+    const workspace = this.workspace(workspaceKey);
+    // Figures counted from part of the store would be wrong figures: the store is fed whole first.
+    await workspace.feeding;
+    return workspace.annotations.statsForDocument(fsPath);
   }
 
-  spansForFunction(workspaceKey: string, fsPath: string, target: FunctionTarget): Promise<readonly SpanChoice[]> {
-    return this.workspace(workspaceKey).annotations.spansForFunction(fsPath, target);
+  async spansForFunction(workspaceKey: string, fsPath: string, target: FunctionTarget): Promise<readonly SpanChoice[]> {
+    const workspace = this.workspace(workspaceKey);
+    await workspace.feeding;
+    return workspace.annotations.spansForFunction(fsPath, target);
   }
 
-  hoverForFunction(workspaceKey: string, fsPath: string, target: FunctionTarget): Promise<FunctionHover | undefined> {
-    return this.workspace(workspaceKey).annotations.hoverForFunction(fsPath, target);
+  async hoverForFunction(workspaceKey: string, fsPath: string, target: FunctionTarget): Promise<FunctionHover | undefined> {
+    const workspace = this.workspace(workspaceKey);
+    await workspace.feeding;
+    return workspace.annotations.hoverForFunction(fsPath, target);
   }
 
-  exceptionsForDocument(workspaceKey: string, fsPath: string): Promise<readonly ExceptionAnnotation[]> {
-    return this.workspace(workspaceKey).annotations.exceptionsForDocument(fsPath);
+  async exceptionsForDocument(workspaceKey: string, fsPath: string): Promise<readonly ExceptionAnnotation[]> {
+    const workspace = this.workspace(workspaceKey);
+    await workspace.feeding;
+    return workspace.annotations.exceptionsForDocument(fsPath);
   }
 
   /** Spans just stored: every workspace already fed from the store counts them. */
@@ -154,7 +166,7 @@ export class LocalServiceHost implements LocalServiceApi {
       const mapping = new MappingService(() => undefined);
       // A window's mapping arrives in pieces; spans wait for its whole index.
       const annotations = new InProcessAnnotations(mapping, (event) => this.options.broadcast({ type: 'annotations', workspaceKey: key, event }), () => mapping.hasWholeIndex);
-      workspace = { key, mapping, annotations, fed: 'no' };
+      workspace = { key, mapping, annotations, fed: 'no', feeding: undefined };
       // The least recently used workspace goes when there are too many.
       if (this.workspaces.size >= maxWorkspaces) {
         const oldest = this.workspaces.values().next().value;
@@ -205,7 +217,11 @@ export class LocalServiceHost implements LocalServiceApi {
   }
 
   private settings(): ReceiverSettings {
-    return { host: '127.0.0.1', httpPort: 0, grpcPort: 0, maxSpans: this.options.maxSpans, storeDirectory: this.options.storeDirectory };
+    return { host: '127.0.0.1', httpPort: 0, grpcPort: 0, ...this.storeSettings() };
+  }
+
+  private storeSettings(): Pick<ReceiverSettings, 'storeDirectory' | 'maxSpans' | 'maxStorageBytes'> {
+    return { storeDirectory: this.options.storeDirectory, maxSpans: this.options.maxSpans, ...(this.options.maxStorageBytes === undefined ? {} : { maxStorageBytes: this.options.maxStorageBytes }) };
   }
 }
 

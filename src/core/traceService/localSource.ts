@@ -4,7 +4,7 @@ import { ReceiverStartError } from '../receiver/receiverStartError';
 import { LocalTraceStore, type TraceSummary as StoreSummary } from '../store/localTraceStore';
 import type { Trace } from '../model/trace';
 import type { Span } from '../model/span';
-import type { LocalSourceEvent, ReceiverSettings, ReceiverStatus, TraceSummary } from './traceServiceProtocol';
+import type { LocalSourceEvent, ReceiverSettings, ReceiverStatus, StorageFigures, TraceSummary } from './traceServiceProtocol';
 import type { LocalTraces } from './localTraces';
 
 /** How many traces the tree's `local` source lists; the store keeps many more. */
@@ -96,6 +96,7 @@ export class LocalSource implements LocalTraces {
       acceptedSpans: this.receiver?.stats.acceptedSpans ?? 0,
       rejectedSpans: this.receiver?.stats.rejectedSpans ?? 0,
       warnings: this.store?.openWarnings ?? [],
+      ...(this.store === undefined ? {} : { storage: storageOf(this.store) }),
     };
   }
 
@@ -166,7 +167,7 @@ export class LocalSource implements LocalTraces {
   private async ensureStore(settings: ReceiverSettings): Promise<LocalTraceStore> {
     this.settings ??= settings;
     if (this.store) return this.store;
-    this.opening ??= LocalTraceStore.open({ directory: settings.storeDirectory, maxSpans: settings.maxSpans, changeDelayMs: 250 }).then((store) => {
+    this.opening ??= LocalTraceStore.open({ directory: settings.storeDirectory, maxSpans: settings.maxSpans, ...(settings.maxStorageBytes === undefined ? {} : { maxBytes: settings.maxStorageBytes }), changeDelayMs: 250 }).then((store) => {
       this.store = store;
       store.onDidChange((change) => {
         for (const id of change.evictedTraceIds) this.built.delete(id);
@@ -202,6 +203,11 @@ function replayStored(store: LocalTraceStore, onStored: (spans: readonly Span[])
     }
   }
   if (batch.length > 0) onStored(batch);
+}
+
+function storageOf(store: LocalTraceStore): StorageFigures {
+  const stats = store.stats;
+  return { diskBytes: stats.diskBytes, maxBytes: stats.maxBytes, truncatedValues: stats.truncatedAttributes, refusedBatches: stats.refusedBatches };
 }
 
 function toProtocolSummary(summary: StoreSummary): TraceSummary {

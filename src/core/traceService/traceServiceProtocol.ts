@@ -86,6 +86,8 @@ export interface ReceiverSettings {
   readonly maxSpans: number;
   /** The store's log (the extension's global storage), so traces survive reloads and crashes. */
   readonly storeDirectory: string;
+  /** `spanlens.receiver.maxStorageMB` in bytes: the store's bound on disk (its memory follows). */
+  readonly maxStorageBytes?: number;
   /** Browser origins allowed to post (a web app exporting from the page); others get 403. */
   readonly allowedOrigins?: readonly string[];
 }
@@ -102,6 +104,17 @@ export interface ReceiverStatus {
   readonly rejectedSpans: number;
   /** What opening the store had to tolerate (a torn record after a crash, a damaged file). */
   readonly warnings: readonly string[];
+  /** How full the store is, and what its bounds made it do; undefined before it opens. */
+  readonly storage?: StorageFigures;
+}
+
+export interface StorageFigures {
+  readonly diskBytes: number;
+  readonly maxBytes: number;
+  /** Attribute values too large to keep whole, shortened with a marker. */
+  readonly truncatedValues: number;
+  /** Batches refused because the disk or the bound was full (the sender was told to retry). */
+  readonly refusedBatches: number;
 }
 
 /** Pushed by the service, unasked: the local store changed, or the receiver started or stopped. */
