@@ -108,12 +108,20 @@ async function main(dir: string): Promise<void> {
     if (stopping) return;
     stopping = true;
     log(`stopping: ${why}`);
+    // What was acknowledged is already in the log, so a close that hangs must not keep the process.
+    setTimeout(() => {
+      log('the store did not close within 10 s; exiting anyway');
+      process.exit(0);
+    }, 10_000).unref();
     listener.close();
     for (const socket of sockets) socket.destroy();
     try {
       await host.dispose();
+    } catch (error: unknown) {
+      log(`closing the store failed: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
       lock.release();
+      log('stopped');
       process.exit(0);
     }
   };

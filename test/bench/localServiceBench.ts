@@ -2,12 +2,15 @@ import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inLocalService } from '../../src/core/localService/inLocalService';
-import type { LocalServiceLaunch } from '../../src/core/localService/localServiceConnection';
+import { Agent } from 'node:http';
+import type { ServiceHealth } from '../../src/core/localService/localServiceApi';
+import { LocalServiceConnection, type LocalServiceLaunch } from '../../src/core/localService/localServiceConnection';
 import { createResource, createSpan, type Span } from '../../src/core/model/span';
 import { LocalTraceStore } from '../../src/core/store/localTraceStore';
 import { TraceService } from '../../src/core/traceService/traceService';
 import { repoRoot } from '../host/codeServerSession';
 import type { Figure } from './benchReport';
+import { batchesOf, batchSpans, nthBody, percentile, postBody } from './receiverBench';
 
 const storedSpans = 200_000;
 const functions = 200;
@@ -77,16 +80,142 @@ export async function benchLocalService(): Promise<Figure[]> {
   } finally {
     await first?.dispose();
     await second?.dispose();
-    try {
-      const { pid } = JSON.parse(readFileSync(join(storeDirectory, 'service.lock'), 'utf8')) as { pid: number };
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      // Already gone.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    rmSync(dir, { recursive: true, force: true });
+    await stopService(storeDirectory);
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
-  return figures;
+  return [...figures, ...(await pacedService()), ...(await hugeAttributes())];
+}
+
+const pacedSpansPerSecond = 20_000;
+const pacedSeconds = Number(process.env['SPANLENS_SERVICE_BENCH_SECONDS'] ?? '60');
+/** Small enough that the store evicts on every batch after a few seconds and compacts its log again and again. */
+const pacedMaxSpans = 50_000;
+
+/**
+ * The service as it runs for a window: receiver, store and the workspace's annotations on one
+ * event loop, at 20k spans/s of the SDK's 512-span batches for a minute, while the store evicts
+ * and compacts. Latency as the sender sees it; the event loop and CPU as the service reports them.
+ */
+async function pacedService(): Promise<Figure[]> {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'spanlens-bench-paced-')));
+  const workspace = join(dir, 'ws');
+  mkdirSync(join(workspace, 'src', 'repo'), { recursive: true });
+  const files = Array.from({ length: 100 }, (_, i) => `src/repo/r${i}.ts`);
+  for (const file of files) writeFileSync(join(workspace, file), 'export function query() {}\n');
+  const storeDirectory = join(dir, 'store');
+  const launch: LocalServiceLaunch = { script: join(repoRoot, 'dist', 'traceService.js'), execPath: process.execPath, idleMinutes: 1, workspaceKey: 'paced', storeDirectory, maxSpans: pacedMaxSpans };
+  const window = new TraceService({}, {}, inLocalService(launch));
+  const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  let health: Awaited<ReturnType<typeof serviceHealth>> | undefined;
+  try {
+    await window.updateFileIndex({ added: files.map((relativePath) => ({ folder: 'ws', relativePath })), rebuilding: true });
+    await window.configureMapping({ folders: [{ name: 'ws', path: workspace }], pathMappings: [], serviceFolders: {}, caseInsensitive: false });
+    await window.updateFileIndex({ complete: true });
+    const status = await window.startReceiver({ host: '127.0.0.1', httpPort: 0, grpcPort: 0, maxSpans: pacedMaxSpans, storeDirectory });
+    const port = status.httpPort ?? 0;
+    const batches = batchesOf('protobuf');
+    for (let i = 0; i < 20; i++) await postBody(agent, port, nthBody(batches, 1_000_000 + i), 'application/x-protobuf');
+    health = await serviceHealth(launch);
+    const before = await health.read();
+    const intervalMs = (batchSpans / pacedSpansPerSecond) * 1000;
+    const total = Math.round((pacedSeconds * 1000) / intervalMs);
+    const started = performance.now();
+    const pending: Promise<{ status: number; ms: number }>[] = [];
+    for (let i = 0; i < total; i++) {
+      const wait = started + i * intervalMs - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      pending.push(postBody(agent, port, nthBody(batches, i), 'application/x-protobuf'));
+    }
+    const results = await Promise.all(pending);
+    const after = await health.read();
+    const latencies = results.map((r) => r.ms).sort((a, b) => a - b);
+    const run = `service, 20k spans/s for ${pacedSeconds} s, maxSpans ${pacedMaxSpans / 1000}k, annotations on`;
+    return [
+      { name: `${run}: requests not answered 200 (must be 0)`, value: results.filter((r) => r.status !== 200).length, unit: 'requests', target: 0.5 },
+      { name: `${run}: p99 request latency`, value: percentile(latencies, 0.99), unit: 'ms', target: 20 },
+      { name: `${run}: longest event-loop block`, value: after.eventLoopMaxMs, unit: 'ms', target: 50 },
+      { name: `${run}: service CPU per span (receiver, store, annotations)`, value: (after.cpuMicros - before.cpuMicros) / (total * batchSpans), unit: 'µs', target: Number.POSITIVE_INFINITY },
+      { name: `${run}: service resident memory at the end`, value: after.rssBytes / 1024 / 1024, unit: 'MiB', target: Number.POSITIVE_INFINITY },
+    ];
+  } finally {
+    agent.destroy();
+    health?.dispose();
+    await window.dispose();
+    await stopService(storeDirectory);
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  }
+}
+
+/**
+ * Spans carrying 64 KiB attribute values (a gen-AI prompt) at the default limits: 1 GiB of them
+ * sent, and the service's memory must stay bounded (values are shortened, old traces evicted).
+ */
+async function hugeAttributes(): Promise<Figure[]> {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'spanlens-bench-huge-')));
+  const storeDirectory = join(dir, 'store');
+  const launch: LocalServiceLaunch = { script: join(repoRoot, 'dist', 'traceService.js'), execPath: process.execPath, idleMinutes: 1, workspaceKey: 'huge', storeDirectory, maxSpans: 200_000, maxStorageMB: 512 };
+  const window = new TraceService({}, {}, inLocalService(launch));
+  const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+  let health: Awaited<ReturnType<typeof serviceHealth>> | undefined;
+  try {
+    const status = await window.startReceiver({ host: '127.0.0.1', httpPort: 0, grpcPort: 0, maxSpans: 200_000, storeDirectory });
+    const prompt = 'p'.repeat(64 * 1024);
+    const spansPerBatch = 32;
+    const batches = (1024 * 1024 * 1024) / (prompt.length * spansPerBatch);
+    let refused = 0;
+    for (let b = 0; b < batches; b++) {
+      const spans = Array.from({ length: spansPerBatch }, (_, s) => {
+        const n = b * spansPerBatch + s + 1;
+        return { traceId: n.toString(16).padStart(32, '0'), spanId: n.toString(16).padStart(16, '0'), name: 'chat', kind: 3, startTimeUnixNano: String(BigInt(Date.now()) * 1_000_000n), endTimeUnixNano: String(BigInt(Date.now() + 5) * 1_000_000n), attributes: [{ key: 'gen_ai.prompt', value: { stringValue: prompt } }] };
+      });
+      const body = Buffer.from(JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'agent' } }] }, scopeSpans: [{ spans }] }] }));
+      const result = await postBody(agent, status.httpPort ?? 0, body, 'application/json');
+      if (result.status !== 200) refused++;
+    }
+    health = await serviceHealth(launch);
+    const figures = await health.read();
+    const after = await window.openLocal({ host: '127.0.0.1', httpPort: 0, grpcPort: 0, maxSpans: 200_000, storeDirectory });
+    return [
+      { name: 'service memory after 1 GiB of 64 KiB-attribute spans (default limits)', value: figures.rssBytes / 1024 / 1024, unit: 'MiB', target: 1024 },
+      { name: 'store on disk after 1 GiB of 64 KiB-attribute spans (maxStorageMB 512)', value: (after.storage?.diskBytes ?? Number.NaN) / 1024 / 1024, unit: 'MiB', target: 512 },
+      { name: '64 KiB-attribute run: batches refused while the store was full (retried by SDKs)', value: refused, unit: 'requests', target: Number.POSITIVE_INFINITY },
+    ];
+  } finally {
+    agent.destroy();
+    health?.dispose();
+    await window.dispose();
+    await stopService(storeDirectory);
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  }
+}
+
+/** The service's own health figures, asked over a connection of the bench's own. */
+async function serviceHealth(launch: LocalServiceLaunch): Promise<{ read(): Promise<ServiceHealth>; dispose(): void }> {
+  const connection = new LocalServiceConnection(launch);
+  const api = await connection.api();
+  // Disposed before the service is stopped, or it would start the service again.
+  return { read: () => api.health(), dispose: () => connection.dispose() };
+}
+
+/** Stops the bench's service and waits until it has gone, so its folder can be removed. */
+async function stopService(storeDirectory: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = (JSON.parse(readFileSync(join(storeDirectory, 'service.lock'), 'utf8')) as { pid: number }).pid;
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 100; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  process.kill(pid, 'SIGKILL');
+  await new Promise((resolve) => setTimeout(resolve, 200));
 }
 
 /** 200k spans across 200 functions, written as the receiver would (oldest first), a day old to now. */

@@ -22,7 +22,7 @@ import { RenewableBatch } from './renewableBatch';
  */
 
 const childFlag = '--spanlens-receiver-bench-child';
-const batchSpans = 512;
+export const batchSpans = 512;
 const distinctBatches = 16;
 const pacedSpansPerSecond = 20_000;
 const pacedSeconds = Number(process.env['SPANLENS_RECEIVER_BENCH_SECONDS'] ?? '15');
@@ -74,7 +74,7 @@ function ask<T>(child: ReturnType<typeof fork>, message: string): Promise<T> {
   });
 }
 
-function postBody(agent: Agent, port: number, body: Uint8Array, contentType: string): Promise<{ status: number; ms: number }> {
+export function postBody(agent: Agent, port: number, body: Uint8Array, contentType: string): Promise<{ status: number; ms: number }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const req = request({ agent, host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', headers: { 'Content-Type': contentType, 'Content-Length': String(body.length) } }, (res) => {
@@ -87,11 +87,11 @@ function postBody(agent: Agent, port: number, body: Uint8Array, contentType: str
 }
 
 /** Sends number `i` of a run: one of the distinct batches, with trace ids no earlier send used. */
-function nthBody(batches: readonly RenewableBatch[], i: number): Uint8Array {
+export function nthBody(batches: readonly RenewableBatch[], i: number): Uint8Array {
   return (batches[i % batches.length] as RenewableBatch).renewed(Math.floor(i / batches.length) + 1);
 }
 
-function batchesOf(encoding: 'protobuf' | 'json'): RenewableBatch[] {
+export function batchesOf(encoding: 'protobuf' | 'json'): RenewableBatch[] {
   return Array.from({ length: distinctBatches }, (_, i) => {
     const spans = makeBenchSpans(batchSpans, 1000 + i);
     const bytes = encoding === 'protobuf' ? ProtobufTraceSerializer.serializeRequest(spans) : JsonTraceSerializer.serializeRequest(spans);
@@ -156,7 +156,7 @@ interface PacedResult {
   readonly cpuMicrosPerSpan: number;
 }
 
-function percentile(sorted: readonly number[], p: number): number {
+export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN;
 }
 

@@ -46,6 +46,8 @@ export interface LocalServiceApi {
   spansForFunction(workspaceKey: string, fsPath: string, target: FunctionTarget): Promise<readonly SpanChoice[]>;
   hoverForFunction(workspaceKey: string, fsPath: string, target: FunctionTarget): Promise<FunctionHover | undefined>;
   exceptionsForDocument(workspaceKey: string, fsPath: string): Promise<readonly ExceptionAnnotation[]>;
+  /** How the service is doing since the previous call: for the status and the benchmarks. */
+  health(): Promise<ServiceHealth>;
   /** Stops the receiver, closes the store and exits (a person asked to stop the service). */
   shutdown(): Promise<void>;
 }
@@ -69,6 +71,7 @@ export const localServiceOps: RpcOps<LocalServiceApi> = {
   spansForFunction: true,
   hoverForFunction: true,
   exceptionsForDocument: true,
+  health: true,
   shutdown: true,
 };
 
@@ -86,6 +89,14 @@ export interface ServiceHello {
   readonly storeDirectory: string;
   /** Windows connected now, this one included. */
   readonly windows: number;
+}
+
+export interface ServiceHealth {
+  /** The longest the service's event loop was blocked since the previous call. */
+  readonly eventLoopMaxMs: number;
+  /** The service process's CPU time so far (user + system). */
+  readonly cpuMicros: number;
+  readonly rssBytes: number;
 }
 
 export type StoredTrace = { readonly state: 'missing' } | { readonly state: 'unchanged' } | { readonly state: 'spans'; readonly spans: readonly Span[] };

@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Span } from '../model/span';
 import { LocalSource } from '../traceService/localSource';
 import type { ReceiverSettings, ReceiverStatus, TraceSummary } from '../traceService/traceServiceProtocol';
@@ -5,7 +6,7 @@ import type { CodeLocation } from '../aggregation/codeLocation';
 import type { AnnotationSettings, DocumentAnnotations, ExceptionAnnotation, FunctionHover, FunctionTarget, SpanChoice } from '../traceService/annotationService';
 import { InProcessAnnotations, type AnnotationTime } from '../traceService/editorAnnotations';
 import { MappingService, type FileIndexUpdate, type MappingConfiguration } from '../traceService/mappingService';
-import { localServiceProtocolVersion, type LocalServiceApi, type LocalServiceEvent, type LocalTraceQuery, type ServiceHello, type StoredTrace, type WindowHello } from './localServiceApi';
+import { localServiceProtocolVersion, type LocalServiceApi, type LocalServiceEvent, type LocalTraceQuery, type ServiceHealth, type ServiceHello, type StoredTrace, type WindowHello } from './localServiceApi';
 
 export interface LocalServiceHostOptions {
   readonly storeDirectory: string;
@@ -42,7 +43,10 @@ export class LocalServiceHost implements LocalServiceApi {
   /** In least recently used order. */
   private readonly workspaces = new Map<string, Workspace>();
 
+  private readonly loop = monitorEventLoopDelay({ resolution: 5 });
+
   constructor(private readonly options: LocalServiceHostOptions) {
+    this.loop.enable();
     this.source = new LocalSource(
       (event) => options.broadcast({ type: 'source', event }),
       (spans) => this.stored(spans),
@@ -205,6 +209,13 @@ export class LocalServiceHost implements LocalServiceApi {
     workspace.fed = 'yes';
   }
 
+  health(): Promise<ServiceHealth> {
+    const eventLoopMaxMs = this.loop.max / 1e6;
+    this.loop.reset();
+    const cpu = process.cpuUsage();
+    return Promise.resolve({ eventLoopMaxMs, cpuMicros: cpu.user + cpu.system, rssBytes: process.memoryUsage.rss() });
+  }
+
   shutdown(): Promise<void> {
     // Answered first, then the process winds down.
     setImmediate(() => this.options.onShutdown());
@@ -212,6 +223,7 @@ export class LocalServiceHost implements LocalServiceApi {
   }
 
   dispose(): Promise<void> {
+    this.loop.disable();
     for (const workspace of [...this.workspaces.values()]) this.dropWorkspace(workspace);
     return this.source.dispose();
   }
