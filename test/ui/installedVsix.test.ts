@@ -9,8 +9,8 @@ import { installVsix, packageVsix } from '../host/vsix';
 
 /**
  * What a user installs is what runs: the VSIX from `npm run package`, installed with
- * `--install-extension` into a fresh code-server, activates and passes the activation test
- * (only that file, to keep the suite quick; the other in-host tests run against the checkout).
+ * `--install-extension` into a fresh code-server, activates and passes the activation and local
+ * receiver tests (only those, to keep the suite quick; the others run against the checkout).
  */
 describe('the packaged VSIX, installed into a fresh code-server', function () {
   this.timeout(240_000);
@@ -21,7 +21,7 @@ describe('the packaged VSIX, installed into a fresh code-server', function () {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('installs with --install-extension, activates and passes the activation test', async () => {
+  it('installs with --install-extension, activates and passes the activation and receiver tests', async () => {
     const vsix = packageVsix(join(dir, 'spanlens.vsix'));
     const extensionsDir = join(dir, 'extensions');
     const installed = await installVsix(vsix, extensionsDir);
@@ -31,10 +31,11 @@ describe('the packaged VSIX, installed into a fresh code-server', function () {
       suite: 'installed-vsix',
       testsIndex: join(repoRoot, 'out', 'test', 'integration', 'index.js'),
       installedExtensionsDir: extensionsDir,
-      env: { SPANLENS_TEST_FILES: 'activation.test.js', SPANLENS_INSTALLED_EXTENSIONS_DIR: extensionsDir },
+      // The receiver's tests too: the installed extension must start the trace service from its own bundle.
+      env: { SPANLENS_TEST_FILES: 'activation.test.js,localReceiver.test.js', SPANLENS_INSTALLED_EXTENSIONS_DIR: extensionsDir },
       timeoutMs: 180_000,
     })) as TestSummary;
     assert.deepEqual(summary.failures, []);
-    assert.ok(summary.passed >= 3, `only ${summary.passed} activation tests passed`);
+    assert.ok(summary.passed >= 7, `only ${summary.passed} activation and receiver tests passed`);
   });
 });

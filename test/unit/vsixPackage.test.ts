@@ -20,9 +20,9 @@ describe('the VSIX `npm run package` builds', function () {
   const sizeOf = (name: string): number => entries.find((entry) => entry.name === `extension/${name}`)?.size ?? -1;
 
   it('holds only the bundles, media, README, CHANGELOG, LICENSE and package.json', () => {
-    const allowed = /^(extension\.vsixmanifest|\[Content_Types\]\.xml|package\.json|readme\.md|changelog\.md|LICENSE\.txt|dist\/(extension|webview|traceWorker)\.js|dist\/mappings\.wasm|media\/.+)$/;
+    const allowed = /^(extension\.vsixmanifest|\[Content_Types\]\.xml|package\.json|readme\.md|changelog\.md|LICENSE\.txt|dist\/(extension|webview|traceWorker|traceService)\.js|dist\/mappings\.wasm|media\/.+)$/;
     assert.deepEqual(files().filter((name) => !allowed.test(name)), []);
-    for (const required of ['package.json', 'readme.md', 'changelog.md', 'LICENSE.txt', 'dist/extension.js', 'dist/webview.js', 'dist/traceWorker.js', 'dist/mappings.wasm', 'media/spanlens.svg']) {
+    for (const required of ['package.json', 'readme.md', 'changelog.md', 'LICENSE.txt', 'dist/extension.js', 'dist/webview.js', 'dist/traceWorker.js', 'dist/traceService.js', 'dist/mappings.wasm', 'media/spanlens.svg']) {
       assert.ok(files().includes(required), `${required} is missing from the VSIX`);
     }
     for (const forbidden of [/^src\//, /^test\//, /^node_modules\//, /^out\//, /\.map$/, /^artifacts\//]) {
@@ -45,5 +45,7 @@ describe('the VSIX `npm run package` builds', function () {
     // bound only catches a dependency pulled in by mistake.
     const worker = sizeOf('dist/traceWorker.js');
     assert.ok(worker > 0 && worker <= 3 * 1024 * 1024, `dist/traceWorker.js is ${worker} bytes`);
+    const service = sizeOf('dist/traceService.js');
+    assert.ok(service > 0 && service <= 2 * 1024 * 1024, `dist/traceService.js is ${service} bytes`);
   });
 });
