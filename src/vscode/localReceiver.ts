@@ -196,6 +196,7 @@ export class LocalReceiver implements vscode.Disposable {
         if (storage.truncatedValues > 0) tooltip.appendText(`; ${storage.truncatedValues} oversized attribute values shortened`);
         if (storage.refusedBatches > 0) tooltip.appendText(`; ${storage.refusedBatches} batches refused while the store was full (senders retry)`);
       }
+      if ((status.droppedMetricRequests ?? 0) > 0) tooltip.appendText(`; ${status.droppedMetricRequests ?? 0} metrics exports answered and dropped (SpanLens keeps traces)`);
       tooltip.appendText('. Shared by every VS Code window. Click for actions.');
       this.statusItem.tooltip = tooltip;
       this.statusItem.backgroundColor = undefined;

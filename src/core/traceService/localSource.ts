@@ -95,6 +95,7 @@ export class LocalSource implements LocalTraces {
       traceCount: this.store?.traceCount ?? 0,
       acceptedSpans: this.receiver?.stats.acceptedSpans ?? 0,
       rejectedSpans: this.receiver?.stats.rejectedSpans ?? 0,
+      droppedMetricRequests: this.receiver?.stats.metricRequests ?? 0,
       warnings: this.store?.openWarnings ?? [],
       ...(this.store === undefined ? {} : { storage: storageOf(this.store) }),
     };

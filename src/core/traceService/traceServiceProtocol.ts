@@ -104,6 +104,8 @@ export interface ReceiverStatus {
   readonly rejectedSpans: number;
   /** What opening the store had to tolerate (a torn record after a crash, a damaged file). */
   readonly warnings: readonly string[];
+  /** OTLP metrics exports answered and dropped (SpanLens keeps traces and logs, not metrics). */
+  readonly droppedMetricRequests?: number;
   /** How full the store is, and what its bounds made it do; undefined before it opens. */
   readonly storage?: StorageFigures;
 }
