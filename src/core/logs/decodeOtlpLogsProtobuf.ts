@@ -1,5 +1,4 @@
-import { attributesOf, type AttributeValue, type Attributes } from '../model/attributes';
-import { bytesToHex } from '../model/ids';
+import { attributesOf, noAttributes, type AttributeValue, type Attributes } from '../model/attributes';
 import { createResource, type Resource, type Scope } from '../model/span';
 import { makeLogRecord, type LogRecord } from './logRecord';
 import { maxNesting, ProtoCursor, wireFixed32, wireFixed64, wireLen, wireVarint } from './protoCursor';
@@ -32,6 +31,12 @@ const request = 'ExportLogsServiceRequest';
 class ProtoLogsDecoder {
   readonly records: LogRecord[] = [];
   private readonly c: ProtoCursor;
+  // Attributes being decoded, as a stack of key/value pairs: a message that has attributes notes
+  // the depth it starts at and takes its own pairs off as one object when it ends (kvlists nested
+  // in it push and take theirs in between). No lists are allocated per record.
+  private readonly keys: string[] = [];
+  private readonly values: AttributeValue[] = [];
+  private count = 0;
 
   constructor(bytes: Uint8Array) {
     this.c = new ProtoCursor(bytes, 'the OTLP protobuf logs', request);
@@ -59,8 +64,7 @@ class ProtoLogsDecoder {
     const c = this.c;
     const message = 'ResourceLogs';
     // A resource field that repeats merges, as protobuf merges repeated message fields.
-    const keys: string[] = [];
-    const values: AttributeValue[] = [];
+    const base = this.count;
     c.pos = start;
     while (c.pos < end) {
       const tagPos = c.pos;
@@ -69,7 +73,7 @@ class ProtoLogsDecoder {
       if (field === 1) {
         c.expect(tag & 7, wireLen, message, 1, 'resource', tagPos);
         const resourceEnd = c.lengthEnd(end, message, 1, tagPos);
-        this.resource(resourceEnd, keys, values);
+        this.resource(resourceEnd);
       } else if (field === 2 || field === 1000 || field === 3) {
         c.expect(tag & 7, wireLen, message, field, field === 3 ? 'schema_url' : field === 2 ? 'scope_logs' : 'instrumentation_library_logs', tagPos);
         c.pos = c.lengthEnd(end, message, field, tagPos);
@@ -77,7 +81,7 @@ class ProtoLogsDecoder {
         c.skip(tag & 7, field, end, message, tagPos, 0);
       }
     }
-    const resource = createResource(attributesOf(keys, values, 0, keys.length));
+    const resource = createResource(this.takeAttributes(base));
     c.pos = start;
     while (c.pos < end) {
       const tagPos = c.pos;
@@ -94,7 +98,7 @@ class ProtoLogsDecoder {
   }
 
   /** Resource { 1 attributes, 2 dropped_attributes_count, 3 entity_refs }. */
-  private resource(end: number, keys: string[], values: AttributeValue[]): void {
+  private resource(end: number): void {
     const c = this.c;
     const message = 'Resource';
     while (c.pos < end) {
@@ -103,7 +107,7 @@ class ProtoLogsDecoder {
       const field = tag >>> 3;
       if (field === 1) {
         c.expect(tag & 7, wireLen, message, 1, 'attributes', tagPos);
-        this.keyValue(c.lengthEnd(end, message, 1, tagPos), keys, values, 0);
+        this.keyValue(c.lengthEnd(end, message, 1, tagPos), 0);
       } else {
         c.skip(tag & 7, field, end, message, tagPos, 0);
       }
@@ -149,8 +153,7 @@ class ProtoLogsDecoder {
     const message = 'InstrumentationScope';
     let name = '';
     let version = '';
-    const keys: string[] = [];
-    const values: AttributeValue[] = [];
+    const base = this.count;
     while (c.pos < end) {
       const tagPos = c.pos;
       const tag = c.tag(end, message);
@@ -160,14 +163,15 @@ class ProtoLogsDecoder {
         const fieldEnd = c.lengthEnd(end, message, field, tagPos);
         if (field === 1) name = c.string(c.pos, fieldEnd);
         else if (field === 2) version = c.string(c.pos, fieldEnd);
-        else this.keyValue(fieldEnd, keys, values, 0);
+        else this.keyValue(fieldEnd, 0);
         c.pos = fieldEnd;
       } else {
         c.skip(tag & 7, field, end, message, tagPos, 0);
       }
     }
-    if (name === '' && version === '' && keys.length === 0) return undefined;
-    return { name, version: version === '' ? undefined : version, attributes: attributesOf(keys, values, 0, keys.length) };
+    const attributes = this.takeAttributes(base);
+    if (name === '' && version === '' && attributes === noAttributes) return undefined;
+    return { name, version: version === '' ? undefined : version, attributes };
   }
 
   private logRecord(end: number, resource: Resource, scope: Scope | undefined): void {
@@ -182,8 +186,7 @@ class ProtoLogsDecoder {
     let traceId: string | undefined;
     let spanId: string | undefined;
     let eventName: string | undefined;
-    const keys: string[] = [];
-    const values: AttributeValue[] = [];
+    const base = this.count;
     while (c.pos < end) {
       const tagPos = c.pos;
       const tag = c.tag(end, message);
@@ -217,7 +220,7 @@ class ProtoLogsDecoder {
           break;
         case 6:
           c.expect(wireType, wireLen, message, 6, 'attributes', tagPos);
-          this.keyValue(c.lengthEnd(end, message, 6, tagPos), keys, values, 0);
+          this.keyValue(c.lengthEnd(end, message, 6, tagPos), 0);
           break;
         case 8:
           c.expect(wireType, wireFixed32, message, 8, 'flags', tagPos);
@@ -227,7 +230,8 @@ class ProtoLogsDecoder {
         case 10: {
           c.expect(wireType, wireLen, message, field, field === 9 ? 'trace_id' : 'span_id', tagPos);
           const fieldEnd = c.lengthEnd(end, message, field, tagPos);
-          const id = idOf(c.bytes.subarray(c.pos, fieldEnd), field === 9 ? 32 : 16);
+          // A 64-bit trace id is left-padded to 128 bits, as Jaeger does; other odd lengths are kept whole.
+          const id = c.hexId(c.pos, fieldEnd)?.padStart(field === 9 ? 32 : 16, '0');
           if (field === 9) traceId = id;
           else spanId = id;
           c.pos = fieldEnd;
@@ -242,13 +246,11 @@ class ProtoLogsDecoder {
           c.skip(wireType, field, end, message, tagPos, 0);
       }
     }
-    this.records.push(
-      makeLogRecord(traceId, spanId, timeNs, observedTimeNs, severityNumber, severityText, body, attributesOf(keys, values, 0, keys.length), resource, scope, flags, eventName),
-    );
+    this.records.push(makeLogRecord(traceId, spanId, timeNs, observedTimeNs, severityNumber, severityText, body, this.takeAttributes(base), resource, scope, flags, eventName));
   }
 
-  /** KeyValue { 1 key, 2 value }, appended to the parallel lists; a missing value is null, as an empty AnyValue. */
-  private keyValue(end: number, keys: string[], values: AttributeValue[], depth: number): void {
+  /** KeyValue { 1 key, 2 value }, pushed on the attribute stack; a missing value is null, as an empty AnyValue. */
+  private keyValue(end: number, depth: number): void {
     const c = this.c;
     const message = 'KeyValue';
     let key = '';
@@ -269,8 +271,16 @@ class ProtoLogsDecoder {
         c.skip(tag & 7, field, end, message, tagPos, depth);
       }
     }
-    keys.push(key);
-    values.push(value);
+    const at = this.count++;
+    this.keys[at] = key;
+    this.values[at] = value;
+  }
+
+  /** The pairs pushed since `base`, as one object, taken off the stack. */
+  private takeAttributes(base: number): Attributes {
+    const attributes = attributesOf(this.keys, this.values, base, this.count);
+    this.count = base;
+    return attributes;
   }
 
   /**
@@ -343,27 +353,18 @@ class ProtoLogsDecoder {
   /** KeyValueList { 1 values }. */
   private kvlistValue(end: number, depth: number): Attributes {
     const c = this.c;
-    const keys: string[] = [];
-    const values: AttributeValue[] = [];
+    const base = this.count;
     while (c.pos < end) {
       const tagPos = c.pos;
       const tag = c.tag(end, 'KeyValueList');
       if (tag >>> 3 === 1) {
         c.expect(tag & 7, wireLen, 'KeyValueList', 1, 'values', tagPos);
-        this.keyValue(c.lengthEnd(end, 'KeyValueList', 1, tagPos), keys, values, depth);
+        this.keyValue(c.lengthEnd(end, 'KeyValueList', 1, tagPos), depth);
       } else {
         c.skip(tag & 7, tag >>> 3, end, 'KeyValueList', tagPos, depth);
       }
     }
-    return attributesOf(keys, values, 0, keys.length);
+    return this.takeAttributes(base);
   }
 }
 
-/**
- * A trace or span id from its bytes: undefined when empty or all zeros (OTLP's "no id"); a
- * 64-bit trace id left-padded to 128 bits, as Jaeger does; any other odd length kept whole.
- */
-function idOf(bytes: Uint8Array, width: number): string | undefined {
-  if (bytes.every((b) => b === 0)) return undefined;
-  return bytesToHex(bytes).padStart(width, '0');
-}

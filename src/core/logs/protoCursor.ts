@@ -128,6 +128,14 @@ export class ProtoCursor {
     return start === end ? '' : this.text.toString('utf8', start, end);
   }
 
+  /** The bytes in [start, end) as lower-case hex; undefined when there are none or all are zero (OTLP's "no id"). */
+  hexId(start: number, end: number): string | undefined {
+    const bytes = this.bytes;
+    let pos = start;
+    while (pos < end && bytes[pos] === 0) pos++;
+    return pos === end ? undefined : this.text.toString('hex', start, end);
+  }
+
   /** Skips the value of a field the decoder does not read, whatever its wire type. */
   skip(wireType: number, field: number, end: number, message: string, tagPos: number, depth: number): void {
     switch (wireType) {
