@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { TraceService } from '../../../../src/core/traceService/traceService';
@@ -97,16 +97,21 @@ function suite(name: string, make: () => Service): void {
     it('reports a taken port as data the editor can act on, and stays usable', async () => {
       const service = open();
       const blocker = await listen();
+      const probes: Socket[] = [];
+      blocker.on('connection', (socket) => probes.push(socket));
       const port = (blocker.address() as { port: number }).port;
       try {
         await assert.rejects(service.startReceiver({ ...settings, httpPort: port }), (error: unknown) => {
           // In a worker the failure crosses the thread boundary as a ServiceError; in process it is the receiver's own error.
           assert.ok(error instanceof Error && 'failure' in error, `expected an error carrying its failure, got ${String(error)}`);
-          assert.deepEqual(error.failure, { kind: 'portInUse', protocol: 'http', host: '127.0.0.1', port });
-          assert.match(error.message, new RegExp(`port ${port} is already in use`));
+          // The service asks what holds the port: a bare listener that never answers HTTP.
+          assert.deepEqual(error.failure, { kind: 'portInUse', protocol: 'http', host: '127.0.0.1', port, holder: 'a program that does not answer HTTP' });
+          assert.match(error.message, new RegExp(`port ${port} is already in use, held by a program that does not answer HTTP`));
           return true;
         });
       } finally {
+        // The probe's connection stays open on a listener that never reads it.
+        for (const socket of probes) socket.destroy();
         await new Promise((done) => blocker.close(done));
       }
       const status = await service.startReceiver(settings);
