@@ -1,4 +1,5 @@
 import type { CodeLocation } from '../aggregation/codeLocation';
+import type { LogRecord } from '../logs/logRecord';
 import type { Span } from '../model/span';
 import type { AnnotationSettings, AnnotationsChangedEvent, DocumentAnnotations, ExceptionAnnotation, FunctionHover, FunctionTarget, SpanChoice } from '../traceService/annotationService';
 import type { AnnotationTime } from '../traceService/editorAnnotations';
@@ -27,6 +28,8 @@ export interface LocalServiceApi {
    * when the caller already holds `knownSpanCount` spans of it.
    */
   getTrace(traceId: string, knownSpanCount: number): Promise<StoredTrace>;
+  /** The log records received for a trace (or one of its spans), oldest first. */
+  logsFor(traceId: string, spanId?: string): Promise<readonly LogRecord[]>;
   /** The summary of any trace the store holds, listed or not. */
   traceSummary(traceId: string): Promise<TraceSummary | undefined>;
   findTraces(query: LocalTraceQuery): Promise<readonly TraceSummary[]>;
@@ -61,6 +64,7 @@ export const localServiceOps: RpcOps<LocalServiceApi> = {
   listTraces: true,
   getTrace: true,
   traceSummary: true,
+  logsFor: true,
   findTraces: true,
   attachWorkspace: true,
   configureMapping: true,

@@ -1,4 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { LogRecord } from '../logs/logRecord';
 import type { Span } from '../model/span';
 import { LocalSource } from '../traceService/localSource';
 import type { ReceiverSettings, ReceiverStatus, TraceSummary } from '../traceService/traceServiceProtocol';
@@ -89,6 +90,10 @@ export class LocalServiceHost implements LocalServiceApi {
     if (spans === undefined) return Promise.resolve({ state: 'missing' });
     if (spans.length === knownSpanCount) return Promise.resolve({ state: 'unchanged' });
     return Promise.resolve({ state: 'spans', spans });
+  }
+
+  logsFor(traceId: string, spanId?: string): Promise<readonly LogRecord[]> {
+    return Promise.resolve(this.source.logsFor(traceId, spanId));
   }
 
   traceSummary(traceId: string): Promise<TraceSummary | undefined> {

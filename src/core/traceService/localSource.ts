@@ -1,11 +1,16 @@
 import { OtlpReceiver, type ReceiverAddress } from '../receiver/otlpReceiver';
 import { describePortHolder, identifyPortHolder } from '../receiver/portHolder';
 import { ReceiverStartError } from '../receiver/receiverStartError';
+import { LocalLogStore } from '../logs/localLogStore';
+import type { LogRecord } from '../logs/logRecord';
+import { logStoreSink } from '../logs/logStoreSink';
 import { LocalTraceStore, type TraceSummary as StoreSummary } from '../store/localTraceStore';
 import type { Trace } from '../model/trace';
 import type { Span } from '../model/span';
 import type { LocalSourceEvent, ReceiverSettings, ReceiverStatus, StorageFigures, TraceSummary } from './traceServiceProtocol';
 import type { LocalTraces } from './localTraces';
+
+const defaultMaxStorageBytes = 512 * 1024 * 1024;
 
 /** How many traces the tree's `local` source lists; the store keeps many more. */
 export const listedLocalTraces = 200;
@@ -17,6 +22,8 @@ export const listedLocalTraces = 200;
  */
 export class LocalSource implements LocalTraces {
   private store: LocalTraceStore | undefined;
+  /** Log records received beside the spans, by trace and span. */
+  private logs: LocalLogStore | undefined;
   private opening: Promise<LocalTraceStore> | undefined;
   private receiver: OtlpReceiver | undefined;
   private settings: ReceiverSettings | undefined;
@@ -54,6 +61,7 @@ export class LocalSource implements LocalTraces {
       host: settings.host,
       port: settings.httpPort,
       grpcPort: settings.grpcPort,
+      ...(this.logs === undefined ? {} : { logSink: logStoreSink(this.logs) }),
       ...(settings.allowedOrigins === undefined ? {} : { allowedOrigins: settings.allowedOrigins }),
     });
     try {
@@ -81,6 +89,7 @@ export class LocalSource implements LocalTraces {
   async clear(): Promise<void> {
     this.built.clear();
     await this.store?.clear();
+    await this.logs?.clear();
   }
 
   status(): ReceiverStatus {
@@ -96,8 +105,8 @@ export class LocalSource implements LocalTraces {
       acceptedSpans: this.receiver?.stats.acceptedSpans ?? 0,
       rejectedSpans: this.receiver?.stats.rejectedSpans ?? 0,
       droppedMetricRequests: this.receiver?.stats.metricRequests ?? 0,
-      warnings: this.store?.openWarnings ?? [],
-      ...(this.store === undefined ? {} : { storage: storageOf(this.store) }),
+      warnings: [...(this.store?.openWarnings ?? []), ...(this.logs?.openWarnings ?? [])],
+      ...(this.store === undefined ? {} : { storage: storageOf(this.store, this.logs) }),
     };
   }
 
@@ -163,14 +172,30 @@ export class LocalSource implements LocalTraces {
     this.receiver = undefined;
     await this.store?.close();
     this.store = undefined;
+    await this.logs?.close();
+    this.logs = undefined;
+  }
+
+  /** The log records of a trace (or of one of its spans), oldest first. */
+  logsFor(traceId: string, spanId?: string): readonly LogRecord[] {
+    if (this.logs === undefined) return [];
+    return spanId === undefined ? this.logs.logsForTrace(traceId) : this.logs.logsForSpan(traceId, spanId);
   }
 
   private async ensureStore(settings: ReceiverSettings): Promise<LocalTraceStore> {
     this.settings ??= settings;
     if (this.store) return this.store;
-    this.opening ??= LocalTraceStore.open({ directory: settings.storeDirectory, maxSpans: settings.maxSpans, ...(settings.maxStorageBytes === undefined ? {} : { maxBytes: settings.maxStorageBytes }), changeDelayMs: 250 }).then((store) => {
+    const budget = storageBudget(settings.maxStorageBytes);
+    this.opening ??= LocalLogStore.open({ directory: settings.storeDirectory, maxBytes: budget.logs })
+      .then((logs) => {
+        this.logs = logs;
+        return LocalTraceStore.open({ directory: settings.storeDirectory, maxSpans: settings.maxSpans, maxBytes: budget.traces, changeDelayMs: 250 });
+      })
+      .then((store) => {
       this.store = store;
       store.onDidChange((change) => {
+        // A trace's logs go with it.
+        if (change.evictedTraceIds.length > 0) void this.logs?.dropTraces(change.evictedTraceIds);
         for (const id of change.evictedTraceIds) this.built.delete(id);
         if (change.cleared) this.built.clear();
         this.emit({ type: 'traces', traces: this.summaries(), status: this.status(), cleared: change.cleared, evictedTraceIds: change.evictedTraceIds });
@@ -206,9 +231,25 @@ function replayStored(store: LocalTraceStore, onStored: (spans: readonly Span[])
   if (batch.length > 0) onStored(batch);
 }
 
-function storageOf(store: LocalTraceStore): StorageFigures {
+/**
+ * `spanlens.receiver.maxStorageMB` is the whole on disk: logs get a thirty-second of it (their log
+ * may take four times its bound while it compacts) and traces the rest.
+ */
+function storageBudget(maxStorageBytes: number | undefined): { readonly traces: number; readonly logs: number } {
+  const total = maxStorageBytes ?? defaultMaxStorageBytes;
+  const logs = Math.max(1024 * 1024, Math.floor(total / 32));
+  return { traces: Math.max(1024 * 1024, total - 4 * logs), logs };
+}
+
+function storageOf(store: LocalTraceStore, logs: LocalLogStore | undefined): StorageFigures {
   const stats = store.stats;
-  return { diskBytes: stats.diskBytes, maxBytes: stats.maxBytes, truncatedValues: stats.truncatedAttributes, refusedBatches: stats.refusedBatches };
+  const logStats = logs?.stats;
+  return {
+    diskBytes: stats.diskBytes + (logStats?.diskBytes ?? 0),
+    maxBytes: stats.maxBytes + 4 * (logStats?.maxBytes ?? 0),
+    truncatedValues: stats.truncatedAttributes + (logStats?.truncated ?? 0),
+    refusedBatches: stats.refusedBatches + (logStats?.refusedBatches ?? 0),
+  };
 }
 
 function toProtocolSummary(summary: StoreSummary): TraceSummary {
