@@ -33,7 +33,7 @@ const maxInt64 = 0x7fff_ffff_ffff_ffffn;
 const minSafe = BigInt(Number.MIN_SAFE_INTEGER);
 const maxSafe = BigInt(Number.MAX_SAFE_INTEGER);
 
-function isDigits(text: string, from: number): boolean {
+export function isDigits(text: string, from: number): boolean {
   const n = text.length;
   if (n <= from) return false;
   for (let i = from; i < n; i++) {
@@ -47,7 +47,7 @@ function isDigits(text: string, from: number): boolean {
  * A fixed64 time in epoch ns, exactly: strings go straight to BigInt, never through a float.
  * undefined when the value is not one.
  */
-function parseNanos(value: unknown): bigint | undefined {
+export function parseNanos(value: unknown): bigint | undefined {
   if (typeof value === 'string') {
     if (value.length > 20 || !isDigits(value, 0)) return undefined;
     const ns = BigInt(value);
@@ -331,16 +331,7 @@ export class OtlpJsonSpanCollector {
 
   private addResourceSpans(entry: unknown): void {
     if (!isObject(entry)) throw new Problem('', `is ${show(entry)}, not an object`);
-    let attributes: Attributes = noAttributes;
-    const rawResource = entry['resource'];
-    if (rawResource !== undefined && rawResource !== null) {
-      if (!isObject(rawResource)) throw new Problem('resource', `is ${show(rawResource)}, not an object`);
-      try {
-        attributes = this.attributes(rawResource['attributes']);
-      } catch (error: unknown) {
-        throw at(error, 'resource.attributes');
-      }
-    }
+    const attributes = parseResourceAttributes(entry);
     const resource = createResource(attributes);
 
     let key: string = scopeSpansKeys[0];
@@ -371,17 +362,7 @@ export class OtlpJsonSpanCollector {
 
   private addScopeSpans(entry: unknown, resource: Resource): void {
     if (!isObject(entry)) throw new Problem('', `is ${show(entry)}, not an object`);
-    let scope: Scope | undefined;
-    for (const key of scopeKeys) {
-      const raw = entry[key];
-      if (raw === undefined) continue;
-      try {
-        scope = this.scope(raw);
-      } catch (error: unknown) {
-        throw at(error, key);
-      }
-      break;
-    }
+    const scope = parseScopeOf(entry);
     const list = entry['spans'];
     if (list === undefined || list === null) return;
     if (!Array.isArray(list)) throw new Problem('spans', `is ${show(list)}, not an array`);
@@ -398,26 +379,6 @@ export class OtlpJsonSpanCollector {
     } catch (error: unknown) {
       throw at(error, `spans[${index}]`);
     }
-  }
-
-  private scope(raw: unknown): Scope | undefined {
-    if (raw === null) return undefined;
-    if (!isObject(raw)) throw new Problem('', `is ${show(raw)}, not an object`);
-    const name = raw['name'];
-    const version = raw['version'];
-    if (name !== undefined && name !== null && typeof name !== 'string') throw new Problem('name', `is ${show(name)}, not a string`);
-    if (version !== undefined && version !== null && typeof version !== 'string') throw new Problem('version', `is ${show(version)}, not a string`);
-    let attributes: Attributes;
-    try {
-      attributes = this.attributes(raw['attributes']);
-    } catch (error: unknown) {
-      throw at(error, 'attributes');
-    }
-    const hasName = typeof name === 'string' && name !== '';
-    const hasVersion = typeof version === 'string' && version !== '';
-    // `"scope": {}` (common: proto3 omits empty fields) is no scope at all.
-    if (!hasName && !hasVersion && attributes === noAttributes) return undefined;
-    return { name: hasName ? name : '', version: hasVersion ? version : undefined, attributes };
   }
 
   /** One span, or undefined when it has no ids to be placed by (counted, not fatal). */
@@ -452,7 +413,7 @@ export class OtlpJsonSpanCollector {
 
     let attributes: Attributes;
     try {
-      attributes = this.attributes(raw['attributes']);
+      attributes = parseAttributes(raw['attributes']);
     } catch (error: unknown) {
       throw at(error, 'attributes');
     }
@@ -480,14 +441,7 @@ export class OtlpJsonSpanCollector {
     }
 
     const rawFlags = raw['flags'];
-    let flags: number | undefined;
-    if (rawFlags !== undefined && rawFlags !== null) {
-      const value = typeof rawFlags === 'string' && isDigits(rawFlags, 0) ? Number(rawFlags) : rawFlags;
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffff_ffff) {
-        throw new Problem('flags', `is ${show(rawFlags)}, not a 32-bit unsigned integer`);
-      }
-      flags = value;
-    }
+    const flags = rawFlags === undefined || rawFlags === null ? undefined : parseFlags(rawFlags);
 
     return createSpan({
       traceId,
@@ -581,7 +535,7 @@ export class OtlpJsonSpanCollector {
         const name = nameOf(raw);
         let attributes: Attributes;
         try {
-          attributes = this.attributes(raw['attributes']);
+          attributes = parseAttributes(raw['attributes']);
         } catch (error: unknown) {
           throw at(error, 'attributes');
         }
@@ -614,7 +568,7 @@ export class OtlpJsonSpanCollector {
         }
         let attributes: Attributes;
         try {
-          attributes = this.attributes(raw['attributes']);
+          attributes = parseAttributes(raw['attributes']);
         } catch (error: unknown) {
           throw at(error, 'attributes');
         }
@@ -629,14 +583,69 @@ export class OtlpJsonSpanCollector {
     }
     return links;
   }
+}
 
-  /** A KeyValue list as a plain object; `__proto__` and friends stay ordinary keys. */
-  private attributes(list: unknown): Attributes {
-    if (list === undefined || list === null) return noAttributes;
-    if (!Array.isArray(list)) throw new Problem('', `is ${show(list)}, not an array of {key, value} pairs`);
-    if (list.length === 0) return noAttributes;
-    return keyValuesToObject(list, 0);
+/** The attributes of a ResourceSpans' or ResourceLogs' `resource`; none when it has no resource. */
+export function parseResourceAttributes(entry: JsonObject): Attributes {
+  const rawResource = entry['resource'];
+  if (rawResource === undefined || rawResource === null) return noAttributes;
+  if (!isObject(rawResource)) throw new Problem('resource', `is ${show(rawResource)}, not an object`);
+  try {
+    return parseAttributes(rawResource['attributes']);
+  } catch (error: unknown) {
+    throw at(error, 'resource.attributes');
   }
+}
+
+/** The scope of a ScopeSpans or ScopeLogs, under its name or its pre-1.0 one (instrumentationLibrary). */
+export function parseScopeOf(entry: JsonObject): Scope | undefined {
+  for (const key of scopeKeys) {
+    const raw = entry[key];
+    if (raw === undefined) continue;
+    try {
+      return parseScope(raw);
+    } catch (error: unknown) {
+      throw at(error, key);
+    }
+  }
+  return undefined;
+}
+
+function parseScope(raw: unknown): Scope | undefined {
+  if (raw === null) return undefined;
+  if (!isObject(raw)) throw new Problem('', `is ${show(raw)}, not an object`);
+  const name = raw['name'];
+  const version = raw['version'];
+  if (name !== undefined && name !== null && typeof name !== 'string') throw new Problem('name', `is ${show(name)}, not a string`);
+  if (version !== undefined && version !== null && typeof version !== 'string') throw new Problem('version', `is ${show(version)}, not a string`);
+  let attributes: Attributes;
+  try {
+    attributes = parseAttributes(raw['attributes']);
+  } catch (error: unknown) {
+    throw at(error, 'attributes');
+  }
+  const hasName = typeof name === 'string' && name !== '';
+  const hasVersion = typeof version === 'string' && version !== '';
+  // `"scope": {}` (common: proto3 omits empty fields) is no scope at all.
+  if (!hasName && !hasVersion && attributes === noAttributes) return undefined;
+  return { name: hasName ? name : '', version: hasVersion ? version : undefined, attributes };
+}
+
+/** A KeyValue list as a plain object; `__proto__` and friends stay ordinary keys. */
+export function parseAttributes(list: unknown): Attributes {
+  if (list === undefined || list === null) return noAttributes;
+  if (!Array.isArray(list)) throw new Problem('', `is ${show(list)}, not an array of {key, value} pairs`);
+  if (list.length === 0) return noAttributes;
+  return keyValuesToObject(list, 0);
+}
+
+/** A fixed32 `flags`, as a number or a digit string. */
+export function parseFlags(raw: unknown): number {
+  const value = typeof raw === 'string' && isDigits(raw, 0) ? Number(raw) : raw;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffff_ffff) {
+    throw new Problem('flags', `is ${show(raw)}, not a 32-bit unsigned integer`);
+  }
+  return value;
 }
 
 function nameOf(raw: JsonObject): string {
@@ -657,7 +666,7 @@ function keyValuesToObject(list: readonly unknown[], depth: number): Record<stri
       if (typeof key !== 'string') throw new Problem('key', `is ${show(key)}, not a string`);
       let value: AttributeValue;
       try {
-        value = anyValue(pair['value'], depth);
+        value = parseAnyValue(pair['value'], depth);
       } catch (error: unknown) {
         throw at(error, 'value');
       }
@@ -670,7 +679,7 @@ function keyValuesToObject(list: readonly unknown[], depth: number): Record<stri
 }
 
 /** An OTLP AnyValue; the empty one (`{}`, no variant set) is null. */
-function anyValue(raw: unknown, depth: number): AttributeValue {
+export function parseAnyValue(raw: unknown, depth: number): AttributeValue {
   if (raw === undefined || raw === null) return null;
   if (!isObject(raw)) throw new Problem('', `is ${show(raw)}, not an AnyValue object such as {"stringValue": "…"}`);
   if (depth > maxValueDepth) throw new Problem('', `nests arrays or kvlists more than ${maxValueDepth} levels deep`);
@@ -729,7 +738,7 @@ function arrayValue(value: unknown, key: string, depth: number): AttributeValue[
   const out: AttributeValue[] = new Array<AttributeValue>(values.length);
   let index = 0;
   try {
-    for (; index < values.length; index++) out[index] = anyValue(values[index], depth + 1);
+    for (; index < values.length; index++) out[index] = parseAnyValue(values[index], depth + 1);
   } catch (error: unknown) {
     throw at(error, `${key}.values[${index}]`);
   }
