@@ -8,10 +8,10 @@ import { StatusCode, type Resource, type Scope, type Span, type SpanEvent, type 
  * numbers. decodeOtlpJson reads it back to the same spans (test/unit/core/formats/encodeOtlpJson.test.ts).
  */
 
-type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 type AnyValueJson = { [key: string]: JsonValue };
 
-function anyValue(value: AttributeValue): AnyValueJson {
+export function anyValueJson(value: AttributeValue): AnyValueJson {
   if (value === null) return {};
   switch (typeof value) {
     case 'string':
@@ -26,8 +26,8 @@ function anyValue(value: AttributeValue): AnyValueJson {
       break;
   }
   if (value instanceof Uint8Array) return { bytesValue: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
-  if (isAttributeMap(value)) return { kvlistValue: { values: keyValues(value) } };
-  return { arrayValue: { values: value.map(anyValue) } };
+  if (isAttributeMap(value)) return { kvlistValue: { values: keyValuesJson(value) } };
+  return { arrayValue: { values: value.map(anyValueJson) } };
 }
 
 /**
@@ -44,18 +44,18 @@ function numberValue(value: number): AnyValueJson {
 }
 
 /** Object.keys includes a `__proto__` the decoder defined as an own property; it is written as data. */
-function keyValues(attributes: Attributes): JsonValue[] {
-  return Object.keys(attributes).map((key) => ({ key, value: anyValue(attributes[key] as AttributeValue) }));
+export function keyValuesJson(attributes: Attributes): JsonValue[] {
+  return Object.keys(attributes).map((key) => ({ key, value: anyValueJson(attributes[key] as AttributeValue) }));
 }
 
 function eventJson(event: SpanEvent): JsonValue {
-  return { timeUnixNano: event.timeNs.toString(), name: event.name, attributes: keyValues(event.attributes) };
+  return { timeUnixNano: event.timeNs.toString(), name: event.name, attributes: keyValuesJson(event.attributes) };
 }
 
 function linkJson(link: SpanLink): JsonValue {
   const out: { [key: string]: JsonValue } = { traceId: link.traceId, spanId: link.spanId };
   if (link.traceState !== undefined) out['traceState'] = link.traceState;
-  out['attributes'] = keyValues(link.attributes);
+  out['attributes'] = keyValuesJson(link.attributes);
   return out;
 }
 
@@ -68,7 +68,7 @@ function spanJson(span: Span): JsonValue {
   out['kind'] = span.kind;
   out['startTimeUnixNano'] = span.startNs.toString();
   out['endTimeUnixNano'] = span.endNs.toString();
-  if (Object.keys(span.attributes).length > 0) out['attributes'] = keyValues(span.attributes);
+  if (Object.keys(span.attributes).length > 0) out['attributes'] = keyValuesJson(span.attributes);
   if (span.events.length > 0) out['events'] = span.events.map(eventJson);
   if (span.links.length > 0) out['links'] = span.links.map(linkJson);
   if (span.statusCode !== StatusCode.Unset || span.statusMessage !== undefined) {
@@ -79,10 +79,10 @@ function spanJson(span: Span): JsonValue {
   return out;
 }
 
-function scopeJson(scope: Scope): JsonValue {
+export function scopeJson(scope: Scope): JsonValue {
   const out: { [key: string]: JsonValue } = { name: scope.name };
   if (scope.version !== undefined) out['version'] = scope.version;
-  if (Object.keys(scope.attributes).length > 0) out['attributes'] = keyValues(scope.attributes);
+  if (Object.keys(scope.attributes).length > 0) out['attributes'] = keyValuesJson(scope.attributes);
   return out;
 }
 
@@ -116,7 +116,7 @@ export function* encodeOtlpJsonChunks(spans: Iterable<Span>): Generator<string> 
   yield '{"resourceSpans":[';
   let firstResource = true;
   for (const [resource, byScope] of group(spans)) {
-    yield `${firstResource ? '' : ','}{"resource":${JSON.stringify({ attributes: keyValues(resource.attributes) })},"scopeSpans":[`;
+    yield `${firstResource ? '' : ','}{"resource":${JSON.stringify({ attributes: keyValuesJson(resource.attributes) })},"scopeSpans":[`;
     firstResource = false;
     let firstScope = true;
     for (const [scope, list] of byScope) {
