@@ -32,6 +32,9 @@ const wireTypeNames = wireTypeKinds.map((kind, type) => `${type} (${kind})`);
 
 /** How deep arrays and kvlists (and unknown groups) may nest; hostile input must not blow the stack. */
 const maxDepth = 64;
+// Exported in a list, not as `export const`: tsc's CommonJS output would read an exported const
+// through `exports.` everywhere in this file, the decode loops included.
+export { maxDepth, wireTypeNames, wtFixed32, wtFixed64, wtLen, wtVarint };
 /** The largest single entry or record SpanLens will hold in one buffer. */
 const maxEntryBytes = 0x7fff_ffff;
 /** The first buffer for an entry that spans chunks; it doubles as the entry's bytes arrive. */

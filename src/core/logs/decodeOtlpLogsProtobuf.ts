@@ -1,7 +1,8 @@
 import { attributesOf, noAttributes, type AttributeValue, type Attributes } from '../model/attributes';
 import { createResource, type Resource, type Scope } from '../model/span';
 import { makeLogRecord, type LogRecord } from './logRecord';
-import { maxNesting, ProtoCursor, wireFixed32, wireFixed64, wireLen, wireVarint } from './protoCursor';
+import { maxDepth, wtLen } from '../formats/otlpProtobuf';
+import { ProtoCursor } from './protoCursor';
 
 /**
  * OTLP logs in binary protobuf: one ExportLogsServiceRequest (the same bytes as LogsData), as
@@ -46,17 +47,10 @@ class ProtoLogsDecoder {
     const c = this.c;
     const end = c.bytes.length;
     while (c.pos < end) {
-      const tagPos = c.pos;
-      const tag = c.tag(end, request);
-      const field = tag >>> 3;
-      if (field === 1) {
-        c.expect(tag & 7, wireLen, request, 1, 'resource_logs', tagPos);
-        const entryEnd = c.lengthEnd(end, request, 1, tagPos);
+      if (c.tag(end, request) === 1) {
+        const entryEnd = c.length(end, request, 'resource_logs');
         this.resourceLogs(c.pos, entryEnd);
-        c.pos = entryEnd;
-      } else {
-        c.skip(tag & 7, field, end, request, tagPos, 0);
-      }
+      } else c.skipField(end, request, 0);
     }
   }
 
@@ -65,36 +59,13 @@ class ProtoLogsDecoder {
     const message = 'ResourceLogs';
     // A resource field that repeats merges, as protobuf merges repeated message fields.
     const base = this.count;
-    c.pos = start;
     while (c.pos < end) {
-      const tagPos = c.pos;
-      const tag = c.tag(end, message);
-      const field = tag >>> 3;
-      if (field === 1) {
-        c.expect(tag & 7, wireLen, message, 1, 'resource', tagPos);
-        const resourceEnd = c.lengthEnd(end, message, 1, tagPos);
-        this.resource(resourceEnd);
-      } else if (field === 2 || field === 1000 || field === 3) {
-        c.expect(tag & 7, wireLen, message, field, field === 3 ? 'schema_url' : field === 2 ? 'scope_logs' : 'instrumentation_library_logs', tagPos);
-        c.pos = c.lengthEnd(end, message, field, tagPos);
-      } else {
-        c.skip(tag & 7, field, end, message, tagPos, 0);
-      }
+      const field = c.tag(end, message);
+      if (field === 1) this.resource(c.length(end, message, 'resource'));
+      else if (field === 2 || field === 1000 || field === 3) c.pos = c.length(end, message, field === 3 ? 'schema_url' : field === 2 ? 'scope_logs' : 'instrumentation_library_logs');
+      else c.skipField(end, message, 0);
     }
-    const resource = createResource(this.takeAttributes(base));
-    c.pos = start;
-    while (c.pos < end) {
-      const tagPos = c.pos;
-      const tag = c.tag(end, message);
-      const field = tag >>> 3;
-      if ((tag & 7) !== wireLen) {
-        c.skip(tag & 7, field, end, message, tagPos, 0);
-        continue;
-      }
-      const fieldEnd = c.lengthEnd(end, message, field, tagPos);
-      if (field === 2 || field === 1000) this.scopeLogs(c.pos, fieldEnd, resource);
-      c.pos = fieldEnd;
-    }
+    this.contents(start, end, message, createResource(this.takeAttributes(base)), undefined);
   }
 
   /** Resource { 1 attributes, 2 dropped_attributes_count, 3 entity_refs }. */
@@ -102,15 +73,8 @@ class ProtoLogsDecoder {
     const c = this.c;
     const message = 'Resource';
     while (c.pos < end) {
-      const tagPos = c.pos;
-      const tag = c.tag(end, message);
-      const field = tag >>> 3;
-      if (field === 1) {
-        c.expect(tag & 7, wireLen, message, 1, 'attributes', tagPos);
-        this.keyValue(c.lengthEnd(end, message, 1, tagPos), 0);
-      } else {
-        c.skip(tag & 7, field, end, message, tagPos, 0);
-      }
+      if (c.tag(end, message) === 1) this.keyValue(c.length(end, message, 'attributes'), 0);
+      else c.skipField(end, message, 0);
     }
   }
 
@@ -118,31 +82,33 @@ class ProtoLogsDecoder {
     const c = this.c;
     const message = 'ScopeLogs';
     let scope: Scope | undefined;
-    c.pos = start;
     while (c.pos < end) {
-      const tagPos = c.pos;
-      const tag = c.tag(end, message);
-      const field = tag >>> 3;
-      if (field === 1) {
-        c.expect(tag & 7, wireLen, message, 1, 'scope', tagPos);
-        scope = this.scope(c.lengthEnd(end, message, 1, tagPos));
-      } else if (field === 2 || field === 3) {
-        c.expect(tag & 7, wireLen, message, field, field === 2 ? 'log_records' : 'schema_url', tagPos);
-        c.pos = c.lengthEnd(end, message, field, tagPos);
-      } else {
-        c.skip(tag & 7, field, end, message, tagPos, 0);
-      }
+      const field = c.tag(end, message);
+      if (field === 1) scope = this.scope(c.length(end, message, 'scope'));
+      else if (field === 2 || field === 3) c.pos = c.length(end, message, field === 2 ? 'log_records' : 'schema_url');
+      else c.skipField(end, message, 0);
     }
+    this.contents(start, end, message, resource, scope);
+  }
+
+  /**
+   * The second reading of a ResourceLogs or ScopeLogs, now that its resource or scope is known:
+   * its scope_logs (2, or 1000 before 1.0) or its log_records (2). The first reading checked the
+   * wire types of these fields; anything else is passed over.
+   */
+  private contents(start: number, end: number, message: 'ResourceLogs' | 'ScopeLogs', resource: Resource, scope: Scope | undefined): void {
+    const c = this.c;
     c.pos = start;
     while (c.pos < end) {
-      const tagPos = c.pos;
-      const tag = c.tag(end, message);
-      if ((tag & 7) !== wireLen) {
-        c.skip(tag & 7, tag >>> 3, end, message, tagPos, 0);
+      const field = c.tag(end, message);
+      if (c.wireType !== wtLen) {
+        c.skipField(end, message, 0);
         continue;
       }
-      const fieldEnd = c.lengthEnd(end, message, tag >>> 3, tagPos);
-      if (tag >>> 3 === 2) this.logRecord(fieldEnd, resource, scope);
+      const fieldEnd = c.length(end, message, '');
+      if (message === 'ScopeLogs') {
+        if (field === 2) this.logRecord(fieldEnd, resource, scope);
+      } else if (field === 2 || field === 1000) this.scopeLogs(c.pos, fieldEnd, resource);
       c.pos = fieldEnd;
     }
   }
@@ -155,19 +121,11 @@ class ProtoLogsDecoder {
     let version = '';
     const base = this.count;
     while (c.pos < end) {
-      const tagPos = c.pos;
-      const tag = c.tag(end, message);
-      const field = tag >>> 3;
-      if (field === 1 || field === 2 || field === 3) {
-        c.expect(tag & 7, wireLen, message, field, field === 1 ? 'name' : field === 2 ? 'version' : 'attributes', tagPos);
-        const fieldEnd = c.lengthEnd(end, message, field, tagPos);
-        if (field === 1) name = c.string(c.pos, fieldEnd);
-        else if (field === 2) version = c.string(c.pos, fieldEnd);
-        else this.keyValue(fieldEnd, 0);
-        c.pos = fieldEnd;
-      } else {
-        c.skip(tag & 7, field, end, message, tagPos, 0);
-      }
+      const field = c.tag(end, message);
+      if (field === 1) name = c.string(end, message, 'name');
+      else if (field === 2) version = c.string(end, message, 'version');
+      else if (field === 3) this.keyValue(c.length(end, message, 'attributes'), 0);
+      else c.skipField(end, message, 0);
     }
     const attributes = this.takeAttributes(base);
     if (name === '' && version === '' && attributes === noAttributes) return undefined;
@@ -180,73 +138,56 @@ class ProtoLogsDecoder {
     let timeNs = 0n;
     let observedTimeNs = 0n;
     let severityNumber = 0;
-    let severityText: string | undefined;
+    let severityText = '';
     let body: AttributeValue = null;
     let flags = 0;
     let traceId: string | undefined;
     let spanId: string | undefined;
-    let eventName: string | undefined;
+    let eventName = '';
     const base = this.count;
     while (c.pos < end) {
-      const tagPos = c.pos;
-      const tag = c.tag(end, message);
-      const field = tag >>> 3;
-      const wireType = tag & 7;
-      switch (field) {
+      switch (c.tag(end, message)) {
         case 1:
-          c.expect(wireType, wireFixed64, message, 1, 'time_unix_nano', tagPos);
-          timeNs = c.fixed64(end, message, 1, tagPos);
+          timeNs = c.fixed64(end, message, 'time_unix_nano');
           break;
         case 2: {
-          c.expect(wireType, wireVarint, message, 2, 'severity_number', tagPos);
           // An enum is an int32; a negative one (not in the enum) takes ten bytes and reads as unspecified.
-          const n = c.varint(end, message);
+          const n = c.uint(end, message, 'severity_number');
           severityNumber = n <= 0x7fff_ffff ? n : 0;
           break;
         }
         case 3:
-        case 12: {
-          c.expect(wireType, wireLen, message, field, field === 3 ? 'severity_text' : 'event_name', tagPos);
-          const fieldEnd = c.lengthEnd(end, message, field, tagPos);
-          const text = c.string(c.pos, fieldEnd);
-          if (field === 3) severityText = text === '' ? undefined : text;
-          else eventName = text === '' ? undefined : text;
-          c.pos = fieldEnd;
+          severityText = c.string(end, message, 'severity_text');
           break;
-        }
         case 5:
-          c.expect(wireType, wireLen, message, 5, 'body', tagPos);
-          body = this.anyValue(c.lengthEnd(end, message, 5, tagPos), 0);
+          body = this.anyValue(c.length(end, message, 'body'), 0);
           break;
         case 6:
-          c.expect(wireType, wireLen, message, 6, 'attributes', tagPos);
-          this.keyValue(c.lengthEnd(end, message, 6, tagPos), 0);
+          this.keyValue(c.length(end, message, 'attributes'), 0);
           break;
         case 8:
-          c.expect(wireType, wireFixed32, message, 8, 'flags', tagPos);
-          flags = c.fixed32(end, message, 8, tagPos);
+          flags = c.fixed32(end, message, 'flags');
           break;
+        // A 64-bit trace id is left-padded to 128 bits, as Jaeger does; other odd lengths are kept whole.
         case 9:
-        case 10: {
-          c.expect(wireType, wireLen, message, field, field === 9 ? 'trace_id' : 'span_id', tagPos);
-          const fieldEnd = c.lengthEnd(end, message, field, tagPos);
-          // A 64-bit trace id is left-padded to 128 bits, as Jaeger does; other odd lengths are kept whole.
-          const id = c.hexId(c.pos, fieldEnd)?.padStart(field === 9 ? 32 : 16, '0');
-          if (field === 9) traceId = id;
-          else spanId = id;
-          c.pos = fieldEnd;
+          traceId = c.hexId(end, message, 'trace_id')?.padStart(32, '0');
           break;
-        }
+        case 10:
+          spanId = c.hexId(end, message, 'span_id')?.padStart(16, '0');
+          break;
         case 11:
-          c.expect(wireType, wireFixed64, message, 11, 'observed_time_unix_nano', tagPos);
-          observedTimeNs = c.fixed64(end, message, 11, tagPos);
+          observedTimeNs = c.fixed64(end, message, 'observed_time_unix_nano');
+          break;
+        case 12:
+          eventName = c.string(end, message, 'event_name');
           break;
         default:
           // 7 dropped_attributes_count, 4 the retired `name`, and anything newer.
-          c.skip(wireType, field, end, message, tagPos, 0);
+          c.skipField(end, message, 0);
       }
     }
-    this.records.push(makeLogRecord(traceId, spanId, timeNs, observedTimeNs, severityNumber, severityText, body, this.takeAttributes(base), resource, scope, flags, eventName));
+    const attributes = this.takeAttributes(base);
+    this.records.push(makeLogRecord(traceId, spanId, timeNs, observedTimeNs, severityNumber, severityText === '' ? undefined : severityText, body, attributes, resource, scope, flags, eventName === '' ? undefined : eventName));
   }
 
   /** KeyValue { 1 key, 2 value }, pushed on the attribute stack; a missing value is null, as an empty AnyValue. */
@@ -256,20 +197,10 @@ class ProtoLogsDecoder {
     let key = '';
     let value: AttributeValue = null;
     while (c.pos < end) {
-      const tagPos = c.pos;
-      const tag = c.tag(end, message);
-      const field = tag >>> 3;
-      if (field === 1) {
-        c.expect(tag & 7, wireLen, message, 1, 'key', tagPos);
-        const fieldEnd = c.lengthEnd(end, message, 1, tagPos);
-        key = c.string(c.pos, fieldEnd);
-        c.pos = fieldEnd;
-      } else if (field === 2) {
-        c.expect(tag & 7, wireLen, message, 2, 'value', tagPos);
-        value = this.anyValue(c.lengthEnd(end, message, 2, tagPos), depth);
-      } else {
-        c.skip(tag & 7, field, end, message, tagPos, depth);
-      }
+      const field = c.tag(end, message);
+      if (field === 1) key = c.string(end, message, 'key');
+      else if (field === 2) value = this.anyValue(c.length(end, message, 'value'), depth);
+      else c.skipField(end, message, depth);
     }
     const at = this.count++;
     this.keys[at] = key;
@@ -292,79 +223,48 @@ class ProtoLogsDecoder {
     const message = 'AnyValue';
     let value: AttributeValue = null;
     while (c.pos < end) {
-      const tagPos = c.pos;
-      const tag = c.tag(end, message);
-      const field = tag >>> 3;
-      const wireType = tag & 7;
+      const field = c.tag(end, message);
       switch (field) {
         case 1:
-        case 7: {
-          c.expect(wireType, wireLen, message, field, field === 1 ? 'string_value' : 'bytes_value', tagPos);
-          const fieldEnd = c.lengthEnd(end, message, field, tagPos);
-          // Bytes are copied, so a value does not keep the whole request alive.
-          value = field === 1 ? c.string(c.pos, fieldEnd) : new Uint8Array(c.bytes.subarray(c.pos, fieldEnd));
-          c.pos = fieldEnd;
+          value = c.string(end, message, 'string_value');
           break;
-        }
         case 2:
-          c.expect(wireType, wireVarint, message, 2, 'bool_value', tagPos);
-          value = c.varint(end, message) !== 0;
+          value = c.uint(end, message, 'bool_value') !== 0;
           break;
         case 3:
-          c.expect(wireType, wireVarint, message, 3, 'int_value', tagPos);
-          value = c.int64(end, message);
+          value = c.int64(end, message, 'int_value');
           break;
         case 4:
-          c.expect(wireType, wireFixed64, message, 4, 'double_value', tagPos);
-          value = c.double(end, message, 4, tagPos);
+          value = c.double(end, message, 'double_value');
           break;
         case 5:
         case 6: {
-          c.expect(wireType, wireLen, message, field, field === 5 ? 'array_value' : 'kvlist_value', tagPos);
-          const fieldEnd = c.lengthEnd(end, message, field, tagPos);
-          if (depth >= maxNesting) throw c.malformed(`an AnyValue at byte ${tagPos} nests arrays or kvlists more than ${maxNesting} levels deep`);
-          value = field === 5 ? this.arrayValue(fieldEnd, depth + 1) : this.kvlistValue(fieldEnd, depth + 1);
+          const fieldEnd = c.length(end, message, field === 5 ? 'array_value' : 'kvlist_value');
+          if (depth >= maxDepth) throw c.malformed(`an AnyValue at byte ${c.tagPos} nests arrays or kvlists more than ${maxDepth} levels deep`);
+          value = this.listValue(fieldEnd, depth + 1, field === 6);
           break;
         }
+        case 7:
+          value = c.bytesField(end, message, 'bytes_value');
+          break;
         default:
-          c.skip(wireType, field, end, message, tagPos, depth);
+          c.skipField(end, message, depth);
       }
     }
     return value;
   }
 
-  /** ArrayValue { 1 values }. */
-  private arrayValue(end: number, depth: number): AttributeValue[] {
+  /** ArrayValue { 1 values } as an array, or KeyValueList { 1 values } as an attribute map. */
+  private listValue(end: number, depth: number, kvlist: boolean): AttributeValue {
     const c = this.c;
+    const message = kvlist ? 'KeyValueList' : 'ArrayValue';
+    const base = this.count;
     const out: AttributeValue[] = [];
     while (c.pos < end) {
-      const tagPos = c.pos;
-      const tag = c.tag(end, 'ArrayValue');
-      if (tag >>> 3 === 1) {
-        c.expect(tag & 7, wireLen, 'ArrayValue', 1, 'values', tagPos);
-        out.push(this.anyValue(c.lengthEnd(end, 'ArrayValue', 1, tagPos), depth));
-      } else {
-        c.skip(tag & 7, tag >>> 3, end, 'ArrayValue', tagPos, depth);
-      }
+      if (c.tag(end, message) !== 1) c.skipField(end, message, depth);
+      else if (kvlist) this.keyValue(c.length(end, message, 'values'), depth);
+      else out.push(this.anyValue(c.length(end, message, 'values'), depth));
     }
-    return out;
-  }
-
-  /** KeyValueList { 1 values }. */
-  private kvlistValue(end: number, depth: number): Attributes {
-    const c = this.c;
-    const base = this.count;
-    while (c.pos < end) {
-      const tagPos = c.pos;
-      const tag = c.tag(end, 'KeyValueList');
-      if (tag >>> 3 === 1) {
-        c.expect(tag & 7, wireLen, 'KeyValueList', 1, 'values', tagPos);
-        this.keyValue(c.lengthEnd(end, 'KeyValueList', 1, tagPos), depth);
-      } else {
-        c.skip(tag & 7, tag >>> 3, end, 'KeyValueList', tagPos, depth);
-      }
-    }
-    return this.takeAttributes(base);
+    return kvlist ? this.takeAttributes(base) : out;
   }
 }
-

@@ -1,28 +1,27 @@
+import { maxDepth, wireTypeNames, wtFixed32, wtFixed64, wtLen, wtVarint } from '../formats/otlpProtobuf';
 import { InvalidPayloadError } from '../receiver/ingestPayload';
 
 /**
  * A cursor over protobuf bytes that reads the wire format (https://protobuf.dev/programming-guides/encoding/)
  * and says, when the bytes are wrong, which message and field at which byte. The trace decoder's
  * reader (formats/otlpProtobuf.ts) is private to it and tuned for millions of spans; log batches
- * are smaller, so this one favours plain code over caches.
+ * are smaller, so this one favours plain code over caches. The two share the wire constants, but
+ * not their reads: the trace reader's errors are TraceDecodeErrors with byte offsets into a
+ * stream, these are the receiver's InvalidPayloadErrors and name the field.
  *
- * Every read takes `end`, the end of the enclosing message, and never reads past it.
+ * Every read takes `end`, the end of the enclosing message, and never reads past it. `tag` reads
+ * a field's tag; the reads after it check the field's wire type and name it in their errors.
  */
 
-export const wireVarint = 0;
-export const wireFixed64 = 1;
-export const wireLen = 2;
 const wireStartGroup = 3;
 const wireEndGroup = 4;
-export const wireFixed32 = 5;
-
-const wireTypeNames = ['0 (varint)', '1 (fixed64)', '2 (length-delimited)', '3 (start group)', '4 (end group)', '5 (fixed32)', '6 (invalid)', '7 (invalid)'];
-
-/** How deep unknown groups, arrays and kvlists may nest; hostile input must not blow the stack. */
-export const maxNesting = 64;
 
 export class ProtoCursor {
   pos = 0;
+  /** The field whose tag `tag` read last: its number, its wire type and where its tag starts. */
+  field = 0;
+  wireType = 0;
+  tagPos = 0;
   private readonly text: Buffer;
   private readonly view: DataView;
 
@@ -44,18 +43,22 @@ export class ProtoCursor {
     return new InvalidPayloadError(`${this.subject} are malformed: ${detail}`);
   }
 
-  /** A tag, checked to name a real field (numbers 1 to 2^29 − 1). */
+  /** A tag, checked to name a real field (numbers 1 to 2^29 − 1); returns the field number. */
   tag(end: number, message: string): number {
     const at = this.pos;
     const tag = this.varint(end, message);
     if (tag < 8 || tag > 0xffff_ffff) throw this.malformed(`${message} has an invalid tag ${tag} at byte ${at} (field number ${Math.floor(tag / 8)}; field numbers start at 1)`);
-    return tag;
+    this.tagPos = at;
+    this.wireType = tag & 7;
+    this.field = tag >>> 3;
+    return this.field;
   }
 
-  /** Throws unless a field has the wire type its declaration gives it. */
-  expect(wireType: number, expected: number, message: string, field: number, name: string, tagPos: number): void {
+  /** Throws unless the field has the wire type its declaration gives it. */
+  private expect(expected: number, message: string, name: string): void {
+    const wireType = this.wireType;
     if (wireType !== expected) {
-      throw this.malformed(`field ${field} of ${message} (${name}) at byte ${tagPos} has wire type ${wireTypeNames[wireType] ?? wireType}, expected ${wireTypeNames[expected] ?? expected}`);
+      throw this.malformed(`field ${this.field} of ${message} (${name}) at byte ${this.tagPos} has wire type ${wireTypeNames[wireType] ?? wireType}, expected ${wireTypeNames[expected] ?? expected}`);
     }
   }
 
@@ -81,8 +84,15 @@ export class ProtoCursor {
     throw this.malformed(`a varint of ${message} at byte ${start} is longer than 10 bytes`);
   }
 
+  /** A varint field (an enum, a bool) as a number. */
+  uint(end: number, message: string, name: string): number {
+    this.expect(wtVarint, message, name);
+    return this.varint(end, message);
+  }
+
   /** An int64 varint (two's complement): a number when it is a safe integer, else an exact bigint. */
-  int64(end: number, message: string): number | bigint {
+  int64(end: number, message: string, name: string): number | bigint {
+    this.expect(wtVarint, message, name);
     const start = this.pos;
     const value = this.varint(end, message);
     // Seven bytes or fewer hold less than 2^49: the number is exact and positive.
@@ -93,63 +103,88 @@ export class ProtoCursor {
     return signed >= BigInt(Number.MIN_SAFE_INTEGER) && signed <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(signed) : signed;
   }
 
-  /** The end of a length-delimited field whose length is at the cursor. */
-  lengthEnd(end: number, message: string, field: number, tagPos: number): number {
+  /** The end of a length-delimited field, whose length is at the cursor. */
+  length(end: number, message: string, name: string): number {
+    this.expect(wtLen, message, name);
+    return this.lengthEnd(end, message, this.field, this.tagPos);
+  }
+
+  fixed32(end: number, message: string, name: string): number {
+    this.expect(wtFixed32, message, name);
+    return this.view.getUint32(this.advance(4, 'fixed32', end, message), true);
+  }
+
+  /** A fixed64 straight into a bigint, never through a float, so nanosecond times stay exact. */
+  fixed64(end: number, message: string, name: string): bigint {
+    this.expect(wtFixed64, message, name);
+    return this.view.getBigUint64(this.advance(8, 'fixed64', end, message), true);
+  }
+
+  double(end: number, message: string, name: string): number {
+    this.expect(wtFixed64, message, name);
+    return this.view.getFloat64(this.advance(8, 'double', end, message), true);
+  }
+
+  /** A length-delimited field as UTF-8 text; invalid sequences become U+FFFD, as proto3 parsers in other languages do. */
+  string(end: number, message: string, name: string): string {
+    const fieldEnd = this.length(end, message, name);
+    const start = this.pos;
+    this.pos = fieldEnd;
+    return start === fieldEnd ? '' : this.text.toString('utf8', start, fieldEnd);
+  }
+
+  /** A length-delimited field's bytes, copied, so a value does not keep the whole request alive. */
+  bytesField(end: number, message: string, name: string): Uint8Array {
+    const fieldEnd = this.length(end, message, name);
+    const start = this.pos;
+    this.pos = fieldEnd;
+    return new Uint8Array(this.bytes.subarray(start, fieldEnd));
+  }
+
+  /** A length-delimited field's bytes as lower-case hex; undefined when there are none or all are zero (OTLP's "no id"). */
+  hexId(end: number, message: string, name: string): string | undefined {
+    const fieldEnd = this.length(end, message, name);
+    const start = this.pos;
+    const bytes = this.bytes;
+    this.pos = fieldEnd;
+    let pos = start;
+    while (pos < fieldEnd && bytes[pos] === 0) pos++;
+    return pos === fieldEnd ? undefined : this.text.toString('hex', start, fieldEnd);
+  }
+
+  /** Skips the value of the field whose tag was read last, whatever its wire type. */
+  skipField(end: number, message: string, depth: number): void {
+    this.skip(this.wireType, this.field, end, message, this.tagPos, depth);
+  }
+
+  /** The position of a fixed-size value of the current field, the cursor moved past it. */
+  private advance(size: number, kind: string, end: number, message: string): number {
+    const pos = this.pos;
+    if (end - pos < size) throw this.overrun(`field ${this.field} of ${message} (tag at byte ${this.tagPos}, ${kind})`, pos, size, end, message);
+    this.pos = pos + size;
+    return pos;
+  }
+
+  private lengthEnd(end: number, message: string, field: number, tagPos: number): number {
     const length = this.varint(end, message);
     const start = this.pos;
     if (length > end - start) throw this.overrun(`field ${field} of ${message} (tag at byte ${tagPos}, length-delimited)`, start, length, end, message);
     return start + length;
   }
 
-  fixed32(end: number, message: string, field: number, tagPos: number): number {
-    const pos = this.pos;
-    if (end - pos < 4) throw this.overrun(`field ${field} of ${message} (tag at byte ${tagPos}, fixed32)`, pos, 4, end, message);
-    this.pos = pos + 4;
-    return this.view.getUint32(pos, true);
-  }
-
-  /** A fixed64 straight into a bigint, never through a float, so nanosecond times stay exact. */
-  fixed64(end: number, message: string, field: number, tagPos: number): bigint {
-    const pos = this.pos;
-    if (end - pos < 8) throw this.overrun(`field ${field} of ${message} (tag at byte ${tagPos}, fixed64)`, pos, 8, end, message);
-    this.pos = pos + 8;
-    return this.view.getBigUint64(pos, true);
-  }
-
-  double(end: number, message: string, field: number, tagPos: number): number {
-    const pos = this.pos;
-    if (end - pos < 8) throw this.overrun(`field ${field} of ${message} (tag at byte ${tagPos}, double)`, pos, 8, end, message);
-    this.pos = pos + 8;
-    return this.view.getFloat64(pos, true);
-  }
-
-  /** UTF-8 text in [start, end); invalid sequences become U+FFFD, as proto3 parsers in other languages do. */
-  string(start: number, end: number): string {
-    return start === end ? '' : this.text.toString('utf8', start, end);
-  }
-
-  /** The bytes in [start, end) as lower-case hex; undefined when there are none or all are zero (OTLP's "no id"). */
-  hexId(start: number, end: number): string | undefined {
-    const bytes = this.bytes;
-    let pos = start;
-    while (pos < end && bytes[pos] === 0) pos++;
-    return pos === end ? undefined : this.text.toString('hex', start, end);
-  }
-
-  /** Skips the value of a field the decoder does not read, whatever its wire type. */
-  skip(wireType: number, field: number, end: number, message: string, tagPos: number, depth: number): void {
+  private skip(wireType: number, field: number, end: number, message: string, tagPos: number, depth: number): void {
     switch (wireType) {
-      case wireVarint:
+      case wtVarint:
         this.varint(end, message);
         return;
-      case wireFixed64:
-      case wireFixed32: {
-        const size = wireType === wireFixed64 ? 8 : 4;
-        if (end - this.pos < size) throw this.overrun(`field ${field} of ${message} (tag at byte ${tagPos}, ${wireType === wireFixed64 ? 'fixed64' : 'fixed32'})`, this.pos, size, end, message);
+      case wtFixed64:
+      case wtFixed32: {
+        const size = wireType === wtFixed64 ? 8 : 4;
+        if (end - this.pos < size) throw this.overrun(`field ${field} of ${message} (tag at byte ${tagPos}, ${wireType === wtFixed64 ? 'fixed64' : 'fixed32'})`, this.pos, size, end, message);
         this.pos += size;
         return;
       }
-      case wireLen:
+      case wtLen:
         this.pos = this.lengthEnd(end, message, field, tagPos);
         return;
       case wireStartGroup:
@@ -163,15 +198,15 @@ export class ProtoCursor {
   }
 
   private skipGroup(field: number, end: number, message: string, tagPos: number, depth: number): void {
-    if (depth >= maxNesting) throw this.malformed(`groups in ${message} nest more than ${maxNesting} levels deep at byte ${tagPos}`);
+    if (depth >= maxDepth) throw this.malformed(`groups in ${message} nest more than ${maxDepth} levels deep at byte ${tagPos}`);
     while (this.pos < end) {
       const innerPos = this.pos;
-      const tag = this.tag(end, message);
-      if ((tag & 7) === wireEndGroup) {
-        if (tag >>> 3 !== field) throw this.malformed(`group field ${field} of ${message} (started at byte ${tagPos}) is closed by an end-group tag for field ${tag >>> 3} at byte ${innerPos}`);
+      const inner = this.tag(end, message);
+      if (this.wireType === wireEndGroup) {
+        if (inner !== field) throw this.malformed(`group field ${field} of ${message} (started at byte ${tagPos}) is closed by an end-group tag for field ${inner} at byte ${innerPos}`);
         return;
       }
-      this.skip(tag & 7, tag >>> 3, end, message, innerPos, depth + 1);
+      this.skip(this.wireType, inner, end, message, innerPos, depth + 1);
     }
     throw this.malformed(`group field ${field} of ${message} at byte ${tagPos} has no end-group tag before the ${message} ends (at byte ${end})`);
   }
