@@ -1,6 +1,6 @@
 import { isAttributeMap, noAttributes, setAttribute, type AttributeValue, type Attributes } from '../model/attributes';
 import { createResource, type Resource, type Scope } from '../model/span';
-import { minValueLength, truncateText } from '../store/boundSpans';
+import { attributeBytes, attributesOverheadBytes, minValueLength, resourceOverheadBytes, scopeOverheadBytes, stringHeapBytes, truncateText } from '../store/boundSpans';
 import { makeLogRecord, type LogRecord } from './logRecord';
 
 /**
@@ -32,38 +32,23 @@ export function boundLogRecords(records: readonly LogRecord[], maxValueLength: n
 
 /** The record object, its two bigint times and the store's entry and index slots. */
 const recordOverheadBytes = 256;
-const resourceOverheadBytes = 64;
-const scopeOverheadBytes = 64;
-const attributesOverheadBytes = 32;
-/** A property slot; keys are mostly interned and shared, so only the slot is counted. */
-const attributeBytes = 16;
-const stringHeaderBytes = 16;
-/** Long enough that a scan for two-byte characters costs little next to the string. */
-const scanLength = 1024;
-const twoByteCharacter = /[\u0100-\uffff]/;
 
 /** A record's own estimated heap bytes; its resource and scope are shared, and charged once by whoever holds them. */
 export function logRecordBytes(record: LogRecord): number {
   let bytes = recordOverheadBytes + valueBytes(record.body) + attributesBytes(record.attributes);
-  if (record.traceId !== undefined) bytes += stringBytes(record.traceId);
-  if (record.spanId !== undefined) bytes += stringBytes(record.spanId);
-  if (record.severityText !== undefined) bytes += stringBytes(record.severityText);
-  if (record.eventName !== undefined) bytes += stringBytes(record.eventName);
+  if (record.traceId !== undefined) bytes += stringHeapBytes(record.traceId);
+  if (record.spanId !== undefined) bytes += stringHeapBytes(record.spanId);
+  if (record.severityText !== undefined) bytes += stringHeapBytes(record.severityText);
+  if (record.eventName !== undefined) bytes += stringHeapBytes(record.eventName);
   return bytes;
 }
 
 export function resourceBytes(resource: Resource): number {
-  return resourceOverheadBytes + stringBytes(resource.serviceName) + attributesBytes(resource.attributes);
+  return resourceOverheadBytes + stringHeapBytes(resource.serviceName) + attributesBytes(resource.attributes);
 }
 
 export function scopeBytes(scope: Scope): number {
-  return scopeOverheadBytes + stringBytes(scope.name) + (scope.version === undefined ? 0 : stringBytes(scope.version)) + attributesBytes(scope.attributes);
-}
-
-function stringBytes(value: string): number {
-  // V8 keeps a string of Latin-1 characters at a byte each and any other at two.
-  const length = value.length;
-  return stringHeaderBytes + (length > scanLength && twoByteCharacter.test(value) ? 2 * length : length);
+  return scopeOverheadBytes + stringHeapBytes(scope.name) + (scope.version === undefined ? 0 : stringHeapBytes(scope.version)) + attributesBytes(scope.attributes);
 }
 
 /** Empty maps cost nothing: decoders share one. */
@@ -77,7 +62,7 @@ function attributesBytes(attributes: Attributes): number {
 function valueBytes(value: AttributeValue): number {
   switch (typeof value) {
     case 'string':
-      return stringBytes(value);
+      return stringHeapBytes(value);
     case 'number':
     case 'bigint':
       return 16;

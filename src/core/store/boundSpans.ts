@@ -37,6 +37,15 @@ const scanLength = 1024;
 const twoByteCharacter = /[\u0100-\uffff]/;
 /** The marker is at most this long, so a cut string with its marker stays within the limit. */
 const markerRoom = 40;
+// The log store estimates the same Resource, Scope and attribute objects (logs/boundLogRecords.ts).
+// A list, not `export const`: tsc's CommonJS output would read an exported const through `exports.`.
+export { attributeBytes, attributesOverheadBytes, resourceOverheadBytes, scopeOverheadBytes };
+
+/** A string's estimated heap bytes: V8 keeps a string of Latin-1 characters at a byte each and any other at two. */
+export function stringHeapBytes(value: string): number {
+  const length = value.length;
+  return stringHeaderBytes + (length > scanLength && twoByteCharacter.test(value) ? 2 * length : length);
+}
 
 /** The smallest limit that leaves room for text besides the marker. */
 export const minValueLength = 256;
@@ -142,8 +151,7 @@ class Bounds {
       this.oversize = true;
       return 0;
     }
-    // V8 keeps a string of Latin-1 characters at a byte each and any other at two.
-    return stringHeaderBytes + (length > scanLength && twoByteCharacter.test(value) ? 2 * length : length);
+    return stringHeapBytes(value);
   }
 
   /** Empty maps cost nothing: decoders share one, and replay must estimate what ingest did. */
