@@ -111,7 +111,7 @@ function logRecord(raw: unknown, resource: Resource, scope: Scope | undefined): 
   const timeNs = nanos(field(raw, 'timeUnixNano', 'time_unix_nano'));
   const observedTimeNs = nanos(field(raw, 'observedTimeUnixNano', 'observed_time_unix_nano'));
   const severityNumber = severity(field(raw, 'severityNumber', 'severity_number'));
-  const severityText = optionalString(raw, 'severityText', 'severity_text', '');
+  const severityText = optionalString(raw, 'severityText', 'severity_text');
   let body: AttributeValue;
   try {
     body = parseAnyValue(raw['body'], 0);
@@ -126,15 +126,15 @@ function logRecord(raw: unknown, resource: Resource, scope: Scope | undefined): 
   }
   const traceId = id(field(raw, 'traceId', 'trace_id'), true);
   const spanId = id(field(raw, 'spanId', 'span_id'), false);
-  const eventName = optionalString(raw, 'eventName', 'event_name', '');
+  const eventName = optionalString(raw, 'eventName', 'event_name');
   return makeLogRecord(traceId, spanId, timeNs, observedTimeNs, severityNumber, severityText, body, attributes, resource, scope, flagsOf(raw['flags']), eventName);
 }
 
-/** A string field; undefined when absent or empty. `prefix` is the path of `raw` for messages. */
-function optionalString(raw: JsonObject, camel: string, snake: string, prefix: string): string | undefined {
+/** A string field; undefined when absent or empty. */
+function optionalString(raw: JsonObject, camel: string, snake: string): string | undefined {
   const { key, value } = field(raw, camel, snake);
   if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') throw new Problem(prefix === '' ? key : `${prefix}.${key}`, `is ${show(value)}, not a string`);
+  if (typeof value !== 'string') throw new Problem(key, `is ${show(value)}, not a string`);
   return value;
 }
 
