@@ -5,6 +5,7 @@ import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { LogRecord as DecodedLogRecord } from '../../../../src/core/logs/logRecord';
+import { InvalidPayloadError } from '../../../../src/core/receiver/ingestPayload';
 
 /**
  * Log records made by the real OpenTelemetry JS SDK, and the request bodies its OTLP serializers
@@ -106,4 +107,16 @@ export function assertVariedRecords(records: readonly DecodedLogRecord[]): void 
   assert.equal(bytes.severityNumber, SeverityNumber.FATAL4);
   assert.equal(noBody.body, null);
   assert.deepEqual(noBody.attributes, { 'http.route': '/cart' });
+}
+
+/** Asserts that `decode` refuses `bytes` with an InvalidPayloadError (the receiver's 400) whose message matches. */
+export function assertRefused(decode: (bytes: Uint8Array) => unknown, bytes: Uint8Array, message: RegExp): void {
+  assert.throws(
+    () => decode(bytes),
+    (error: unknown) => {
+      assert.ok(error instanceof InvalidPayloadError, String(error));
+      assert.match(error.message, message);
+      return true;
+    },
+  );
 }
