@@ -144,14 +144,19 @@ export class AnnotationController implements vscode.Disposable {
   private load(document: vscode.TextDocument): Promise<DocumentEntry | undefined> {
     const key = document.uri.toString();
     const running = this.loading.get(key);
-    if (running !== undefined) return running;
+    if (running !== undefined) {
+      // Marked stale after that load asked: its answer may predate the news, so ask again after it.
+      return this.stale.has(key) ? running.then(() => this.load(document)) : running;
+    }
+    // Cleared as the question is asked, not when it is answered: news arriving meanwhile stays marked.
+    this.stale.delete(key);
     const promise = this.fetch(document)
       .then((entry) => {
         this.entries.set(key, entry);
-        this.stale.delete(key);
         return entry;
       })
       .catch((error: unknown) => {
+        this.stale.add(key);
         this.log.warn(`Annotations for ${document.uri.fsPath} could not be loaded: ${error instanceof Error ? error.message : String(error)}`);
         return this.entries.get(key);
       })
