@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -82,6 +82,44 @@ export function stopTraceService(userDataDir: string): void {
   }
 }
 
+/** Every trace service of this user-data folder (a respawned one included), ended and waited for. */
+export async function stopTraceServices(userDataDir: string): Promise<void> {
+  stopTraceService(userDataDir);
+  for (let round = 0; round < 40; round++) {
+    const pids = processesMentioning(userDataDir, 'traceService.js');
+    if (pids.length === 0) return;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, round < 20 ? 'SIGTERM' : 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Processes whose command line holds every one of `parts` (Linux: /proc). */
+function processesMentioning(...parts: string[]): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (parts.every((part) => command.includes(part))) out.push(Number(entry));
+    } catch {
+      // It ended while we looked.
+    }
+  }
+  return out;
+}
+
 export async function startCodeServer(options: StartOptions = {}): Promise<CodeServerSession> {
   const entry = await ensureCodeServer();
   const scratch = mkdtempSync(join(tmpdir(), 'spanlens-cs-'));
@@ -124,20 +162,29 @@ export async function startCodeServer(options: StartOptions = {}): Promise<CodeS
       '--disable-getting-started-override',
       workspace,
     ],
-    { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    // A group of its own, so stop() ends the extension hosts code-server keeps for reconnects too.
+    { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   child.stdout.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
   const running = (): boolean => child.exitCode === null && child.signalCode === null;
   const exit = new Promise<void>((r) => child.once('exit', () => r()));
+  const signalGroup = (signal: NodeJS.Signals): void => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, signal);
+    } catch {
+      // The group has already gone.
+    }
+  };
   const stop = async (): Promise<void> => {
     if (running()) {
-      child.kill('SIGTERM');
+      signalGroup('SIGTERM');
       await Promise.race([exit, new Promise((r) => setTimeout(r, 3000))]);
-      if (running()) child.kill('SIGKILL');
     }
-    stopTraceService(userDataDir);
-    rmSync(scratch, { recursive: true, force: true });
+    // An extension host that outlived code-server would start the trace service again.
+    signalGroup('SIGKILL');
+    await stopTraceServices(userDataDir);
+    rmSync(scratch, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   };
   try {
     await waitForHealthy(origin, child, logs, 60_000);
