@@ -140,9 +140,7 @@ async function pacedService(): Promise<Figure[]> {
   } finally {
     agent.destroy();
     health?.dispose();
-    await window.dispose();
-    await stopService(storeDirectory);
-    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    await closeAll(window, storeDirectory, dir);
   }
 }
 
@@ -183,9 +181,7 @@ async function hugeAttributes(): Promise<Figure[]> {
   } finally {
     agent.destroy();
     health?.dispose();
-    await window.dispose();
-    await stopService(storeDirectory);
-    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    await closeAll(window, storeDirectory, dir);
   }
 }
 
@@ -195,6 +191,13 @@ async function serviceHealth(launch: LocalServiceLaunch): Promise<{ read(): Prom
   const api = await connection.api();
   // Disposed before the service is stopped, or it would start the service again.
   return { read: () => api.health(), dispose: () => connection.dispose() };
+}
+
+/** The window, then its service, then the folder: in that order, or the window starts the service again. */
+async function closeAll(window: TraceService, storeDirectory: string, dir: string): Promise<void> {
+  await window.dispose();
+  await stopService(storeDirectory);
+  rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 }
 
 /** Stops the bench's service and waits until it has gone, so its folder can be removed. */

@@ -51,6 +51,7 @@ export class LocalServiceHost implements LocalServiceApi {
     this.source = new LocalSource(
       (event) => options.broadcast({ type: 'source', event }),
       (spans) => this.stored(spans),
+      false,
     );
   }
 
@@ -200,17 +201,11 @@ export class LocalServiceHost implements LocalServiceApi {
    */
   private async feedStore(workspace: Workspace): Promise<void> {
     workspace.fed = 'feeding';
-    let batch: Span[] = [];
-    for (const traceId of this.source.traceIdsOldestFirst()) {
+    for (const batch of this.source.storedBatches(feedBatchSpans)) {
       if (this.workspaces.get(workspace.key) !== workspace) return;
-      for (const span of this.source.spansOf(traceId) ?? []) batch.push(span);
-      if (batch.length >= feedBatchSpans) {
-        workspace.annotations.add(batch, 'local', 'spanEnd');
-        batch = [];
-        await new Promise((resolve) => setImmediate(resolve));
-      }
+      workspace.annotations.add(batch, 'local', 'spanEnd');
+      await new Promise((resolve) => setImmediate(resolve));
     }
-    if (batch.length > 0) workspace.annotations.add(batch, 'local', 'spanEnd');
     workspace.fed = 'yes';
   }
 

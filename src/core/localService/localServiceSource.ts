@@ -16,6 +16,7 @@ const listedTraces = 200;
 export class LocalServiceSource implements LocalTraces {
   /** The receiver ran when the connection was lost: a restarted service starts it again. */
   private receiverWanted = false;
+  /** The window's last receiver settings (host, ports), to start the receiver again on a new service. */
   private settings: ReceiverSettings | undefined;
   private readonly held = new Map<string, { spanCount: number; trace: Trace }>();
 
@@ -42,12 +43,12 @@ export class LocalServiceSource implements LocalTraces {
   }
 
   async open(settings: ReceiverSettings): Promise<ReceiverStatus> {
-    this.locate(settings);
+    this.settings = settings;
     return (await this.connection.api()).status();
   }
 
   async start(settings: ReceiverSettings): Promise<ReceiverStatus> {
-    this.locate(settings);
+    this.settings = settings;
     const status = await (await this.connection.api()).startReceiver(settings);
     this.receiverWanted = status.running;
     return status;
@@ -94,11 +95,6 @@ export class LocalServiceSource implements LocalTraces {
   dispose(): Promise<void> {
     this.connection.dispose();
     return Promise.resolve();
-  }
-
-  private locate(settings: ReceiverSettings): void {
-    // The store folder is the service's (fixed when the worker started); ports and host are the window's.
-    this.settings = settings;
   }
 
   /** A restarted service: the receiver runs again if it ran, and the window is told what is there. */

@@ -34,6 +34,11 @@ export class LocalSource implements LocalTraces {
     private readonly emit: (event: LocalSourceEvent) => void,
     /** Each received batch once it is stored: editor annotations aggregate them (issue 7). */
     private readonly onStored: (spans: readonly Span[]) => void = () => undefined,
+    /**
+     * Whether the store's spans are handed to `onStored` when it opens. The per-machine service
+     * says no: it feeds each workspace the store itself, when that workspace can place them.
+     */
+    private readonly replayOnOpen = true,
   ) {}
 
   /** Opens the store (once) without starting the receiver, so persisted traces are listed. */
@@ -137,9 +142,25 @@ export class LocalSource implements LocalTraces {
     return this.store?.getSpans(traceId);
   }
 
-  /** Trace ids, oldest first: the order in which a replay should feed them. */
-  traceIdsOldestFirst(): string[] {
-    return (this.store?.listTraces() ?? []).reverse().map((summary) => summary.traceId);
+  /**
+   * The stored spans in batches, oldest trace first, as they were received, so an aggregator
+   * that bounds its keys drops the least recently seen ones. Traces evicted while the batches
+   * are taken are skipped.
+   */
+  *storedBatches(batchSize = 5_000): Generator<Span[]> {
+    const store = this.store;
+    if (store === undefined) return;
+    let batch: Span[] = [];
+    for (const summary of store.listTraces().reverse()) {
+      for (const span of store.getSpans(summary.traceId) ?? []) {
+        batch.push(span);
+        if (batch.length >= batchSize) {
+          yield batch;
+          batch = [];
+        }
+      }
+    }
+    if (batch.length > 0) yield batch;
   }
 
   trace(traceId: string): Trace | undefined {
@@ -200,7 +221,9 @@ export class LocalSource implements LocalTraces {
         if (change.cleared) this.built.clear();
         this.emit({ type: 'traces', traces: this.summaries(), status: this.status(), cleared: change.cleared, evictedTraceIds: change.evictedTraceIds });
       });
-      replayStored(store, this.onStored);
+      // Persisted spans feed the annotations like received ones: after a reload the editor shows
+      // what the store still holds (spans older than the window are refused by the window).
+      if (this.replayOnOpen) for (const batch of this.storedBatches()) this.onStored(batch);
       return store;
     });
     try {
@@ -209,26 +232,6 @@ export class LocalSource implements LocalTraces {
       this.opening = undefined;
     }
   }
-}
-
-/**
- * Persisted spans feed the annotations like received ones (issue 7): after a reload the editor
- * shows what the store still holds, and spans older than the window are refused by the window.
- */
-function replayStored(store: LocalTraceStore, onStored: (spans: readonly Span[]) => void): void {
-  const batchSize = 5_000;
-  let batch: Span[] = [];
-  // Oldest first, as they were received, so the least recently seen keys are the ones bounded out.
-  for (const summary of store.listTraces().reverse()) {
-    for (const span of store.getSpans(summary.traceId) ?? []) {
-      batch.push(span);
-      if (batch.length >= batchSize) {
-        onStored(batch);
-        batch = [];
-      }
-    }
-  }
-  if (batch.length > 0) onStored(batch);
 }
 
 /**
