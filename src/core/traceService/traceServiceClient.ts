@@ -30,6 +30,7 @@ export function createTraceServiceClient(workerScript: string, workerData: Trace
   let sourcesSettings: RemoteSourcesSettings | undefined;
   let annotationSettings: AnnotationSettings | undefined;
 
+  const ownsReceiver = workerData.localService === undefined;
   const connect = (): RpcConnection<TraceServiceEvent> => {
     if (connection !== undefined && !connection.isClosed) return connection;
     const started = new Worker(workerScript, { workerData });
@@ -37,8 +38,9 @@ export function createTraceServiceClient(workerScript: string, workerData: Trace
     opened.onEvent((message) => {
       switch (message.type) {
         case 'local':
-          // While the receiver runs the worker must stay alive, or the endpoint would vanish.
-          opened.keepAlive = message.event.status.running;
+          // A receiver inside the worker vanishes with it, so the worker must stay alive while it
+          // runs; one in the per-machine service does not depend on this worker.
+          opened.keepAlive = ownsReceiver && message.event.status.running;
           if (opened.keepAlive) started.ref();
           for (const listener of local) listener(message.event);
           return;

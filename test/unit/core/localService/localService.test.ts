@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { inLocalService } from '../../../../src/core/localService/inLocalService';
 import { LocalServiceConnection, type LocalServiceLaunch } from '../../../../src/core/localService/localServiceConnection';
 import { TraceService } from '../../../../src/core/traceService/traceService';
+import { createTraceServiceClient } from '../../../../src/core/traceService/traceServiceClient';
 import type { TraceViewData } from '../../../../src/core/traceView/traceViewData';
 import type { LocalSourceEvent, ReceiverSettings, ReceiverStatus } from '../../../../src/core/traceService/traceServiceProtocol';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -192,6 +193,19 @@ describe('the per-machine local trace service', function () {
     } finally {
       connection.dispose();
     }
+  });
+
+  it('does not report the shared receiver stopped when a window\'s worker goes, and the receiver keeps receiving', async () => {
+    const workerScript = resolve(__dirname, '..', '..', '..', '..', 'src', 'core', 'traceService', 'traceServiceWorker.js');
+    const client = createTraceServiceClient(workerScript, { localService: launch });
+    const events: LocalSourceEvent[] = [];
+    client.onLocalEvent((event) => events.push(event));
+    const status = await client.startReceiver(settings);
+    assert.equal(status.running, true);
+    await client.dispose();
+    assert.deepEqual(events.filter((event) => event.type === 'receiver' && !event.status.running), [], 'the receiver lives in the service, not in the worker');
+    const spans = recordSdkSpans(1, 'after');
+    assert.equal((await fetch(`${status.httpEndpoint ?? ''}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: otlpJsonOf(spans) })).status, 200);
   });
 
   it('is the only writer: a second service on the same store gives way at once', async () => {
