@@ -15,6 +15,7 @@ import { defaultPercentiles, windowSpec, type AggregationWindow, type WindowSpec
 import { locateAttributes, locateSpan, locationKey, type CodeLocation, type LocateSpan } from './codeLocation';
 import { emptyInPlace } from './emptyInPlace';
 import { ExceptionIndex, type ExceptionOccurrence } from './exceptionIndex';
+import { exceptionFingerprint, PropagatedExceptions } from './propagatedExceptions';
 import { BucketTotals } from './bucketTotals';
 import { byRecency, KeyAggregate, noteSeen, type ColdSummary } from './keyAggregate';
 import { defaultExactLimit } from './latencyDigest';
@@ -131,6 +132,8 @@ export class SpanAggregator {
   private readonly files = new Map<string, FileEntry>();
   private readonly operationIndex = new Map<string, Map<string, KeyAggregate>>();
   private readonly exceptions: ExceptionIndex;
+  /** Exceptions rethrown through ancestor spans are one occurrence, not one per span. */
+  private readonly propagated = new PropagatedExceptions(100_000);
   private readonly resources = new WeakMap<Resource, ResourceInfo>();
   private lastResource: Resource | undefined;
   private lastResourceInfo: ResourceInfo | undefined;
@@ -315,11 +318,15 @@ export class SpanAggregator {
     for (let i = 0; i < events.length; i++) {
       const event = events[i] as SpanEvent;
       if (!isExceptionEvent(event)) continue;
+      const type = stringAttribute(event.attributes, 'exception.type') ?? '(no type)';
+      const message = stringAttribute(event.attributes, 'exception.message') ?? '';
+      const stacktrace = stringAttribute(event.attributes, 'exception.stacktrace');
+      if (this.propagated.record(span.traceId, span.spanId, span.parentSpanId, exceptionFingerprint(type, message, stacktrace))) continue;
       const eventMs = event.timeNs > 0n ? Math.min(Number(event.timeNs) / nsPerMs, timeMs) : timeMs;
       const occurrence: ExceptionOccurrence = {
-        type: stringAttribute(event.attributes, 'exception.type') ?? '(no type)',
-        message: stringAttribute(event.attributes, 'exception.message') ?? '',
-        stacktrace: stringAttribute(event.attributes, 'exception.stacktrace'),
+        type,
+        message,
+        stacktrace,
         timeMs: eventMs,
         traceId: span.traceId,
         spanId: span.spanId,
@@ -521,6 +528,7 @@ export class SpanAggregator {
     this.operationIndex.clear();
     this.files.clear();
     this.exceptions.clear();
+    this.propagated.clear();
     this.recentIds?.clear();
     this.lastEvictionMs.clear();
     this.lastResource = this.lastResourceInfo = undefined;
