@@ -101,8 +101,10 @@ describe('exception counts through the receiver (real OpenTelemetry SDK)', funct
 
     const exceptions = await service.exceptionsForDocument('/ws/src/checkout.ts');
     assert.equal(exceptions.length, 1, 'one bug, one group');
-    assert.equal(exceptions[0]?.type, 'PaymentDeclinedError');
-    assert.equal(exceptions[0]?.count, declined.size, 'each declined payment once, not once per span it left');
+    const [group] = exceptions;
+    assert.ok(group);
+    assert.equal(group.type, 'PaymentDeclinedError');
+    assert.equal(group.count, declined.size, 'each declined payment once, not once per span it left');
   });
 
   it('still counts separate throws inside one span (a retry loop) each', async () => {
