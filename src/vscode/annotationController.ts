@@ -46,7 +46,12 @@ export interface DocumentEntry {
 }
 
 const refreshDelayMs = 300;
-const symbolTimeoutMs = 3000;
+/** How long a load waits for document symbols before placing figures by their mapped lines. */
+const symbolWaitMs = 750;
+/** How long a language server gets to answer document symbols at all. */
+const symbolTimeoutMs = 10_000;
+const symbolRetries = 5;
+const symbolRetryMs = 2000;
 const functionKinds = new Set([vscode.SymbolKind.Function, vscode.SymbolKind.Method, vscode.SymbolKind.Constructor]);
 
 /**
@@ -59,6 +64,8 @@ export class AnnotationController implements vscode.Disposable {
   private readonly entries = new Map<string, DocumentEntry>();
   private readonly loading = new Map<string, Promise<DocumentEntry | undefined>>();
   private readonly stale = new Set<string>();
+  private readonly symbolRetries = new Map<string, number>();
+  private readonly symbols = new Map<string, SymbolsAsked>();
   private refreshAllPending = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly changed = new vscode.EventEmitter<AnnotationChange | undefined>();
@@ -83,7 +90,10 @@ export class AnnotationController implements vscode.Disposable {
       vscode.window.onDidChangeVisibleTextEditors((editors) => {
         for (const editor of editors) this.documentShown(editor.document);
       }),
-      vscode.workspace.onDidCloseTextDocument((document) => this.entries.delete(document.uri.toString())),
+      vscode.workspace.onDidCloseTextDocument((document) => {
+        this.entries.delete(document.uri.toString());
+        this.symbols.delete(document.uri.toString());
+      }),
     );
   }
 
@@ -169,15 +179,49 @@ export class AnnotationController implements vscode.Disposable {
     const version = document.version;
     const fsPath = document.uri.fsPath;
     const [stats, exceptions] = await Promise.all([this.queries.statsForDocument(fsPath), this.queries.exceptionsForDocument(fsPath)]);
-    const symbols: Symbols = stats.functions.length === 0 ? new Map() : await documentSymbols(document);
-    // A language server still starting answers nothing: place by mapped lines now, retry soon.
-    if (symbols.size === 0 && stats.functions.length > 0) {
-      setTimeout(() => {
-        this.stale.add(document.uri.toString());
-        this.schedule();
-      }, 2000);
-    }
+    const symbols: Symbols = stats.functions.length === 0 ? new Map() : await this.symbolsOf(document);
     return { version, functions: place(stats, symbols), exceptions };
+  }
+
+  /**
+   * The document's function symbols, asked of its language server once per version: under
+   * traffic the figures reload every few hundred milliseconds, the declarations do not move.
+   * A server still starting does not hold the figures back: they are placed by mapped lines
+   * first and placed again when the symbols arrive.
+   */
+  private async symbolsOf(document: vscode.TextDocument): Promise<Symbols> {
+    const key = document.uri.toString();
+    let cached = this.symbols.get(key);
+    if (cached?.version !== document.version) {
+      const asked: SymbolsAsked = { version: document.version, symbols: documentSymbols(document), settled: false, late: false };
+      cached = asked;
+      this.symbols.set(key, asked);
+      void asked.symbols.then((symbols) => {
+        asked.settled = true;
+        if (symbols.size === 0 && this.symbols.get(key) === asked) {
+          // Nothing came back: a server still starting, or a language without one. Ask a few more times.
+          this.symbols.delete(key);
+          const tries = (this.symbolRetries.get(key) ?? 0) + 1;
+          this.symbolRetries.set(key, tries);
+          if (tries <= symbolRetries) setTimeout(() => this.reloadLater(key), symbolRetryMs);
+          return;
+        }
+        this.symbolRetries.delete(key);
+        if (asked.late) this.reloadLater(key);
+      });
+    }
+    if (cached.settled) return await cached.symbols;
+    let timeout: ReturnType<typeof setTimeout> | undefined;
+    const waited = await Promise.race([cached.symbols, new Promise<undefined>((resolve) => (timeout = setTimeout(() => resolve(undefined), symbolWaitMs)))]);
+    clearTimeout(timeout);
+    if (waited !== undefined) return waited;
+    cached.late = true;
+    return new Map();
+  }
+
+  private reloadLater(key: string): void {
+    this.stale.add(key);
+    this.schedule();
   }
 
   private workerChanged(event: AnnotationsChangedEvent): void {
@@ -273,6 +317,15 @@ function readKinds(): AnnotationKinds {
 
 export function isAnnotatable(document: vscode.TextDocument): boolean {
   return document.uri.scheme === 'file';
+}
+
+/** One document version's question to its language server. */
+interface SymbolsAsked {
+  readonly version: number;
+  readonly symbols: Promise<Symbols>;
+  settled: boolean;
+  /** A load stopped waiting for it: the answer, when it comes, must reload the document. */
+  late: boolean;
 }
 
 /** The placing core works on 1-based SymbolSpans; each remembers the editor ranges it came from. */
