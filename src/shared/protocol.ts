@@ -48,6 +48,8 @@ export interface TraceViewState {
   readonly viewEndNs: number;
   readonly criticalPath: boolean;
   readonly query: string;
+  /** What had focus, given back when the panel is shown again (issue 15). */
+  readonly focus?: 'tree' | 'details' | 'search';
 }
 
 export function assertNever(value: never): never {

@@ -1,7 +1,10 @@
 import { isAbsolute } from 'node:path';
 import * as vscode from 'vscode';
-import type { TraceQueries } from '../core/traceService/traceServiceProtocol';
-import type { TraceTreeNode, TracesTreeProvider } from './tracesTreeProvider';
+import type { TraceQueries, TraceSummary } from '../core/traceService/traceServiceProtocol';
+import { plural } from '../shared/plural';
+import { formatDurationNs } from '../shared/timeAxis';
+import { epochMsOf, traceTabTitle } from '../shared/traceTitle';
+import type { ListedTrace, TraceTreeNode, TracesTreeProvider } from './tracesTreeProvider';
 import { defaultTraceViewActions, TraceViewPanels, type ShowTraceOptions, type TraceViewActions, type TraceViewBackend } from './traceViewPanel';
 
 export interface TraceViewControllerDeps {
@@ -56,7 +59,7 @@ export class TraceViewController implements vscode.Disposable {
     const node = this.deps.tree.traceNode(traceId);
     const summary = node?.kind === 'trace' ? node.summary : undefined;
     const origin = options.origin ?? (summary?.origin === '' ? undefined : summary?.origin);
-    const title = options.title ?? (summary ? `Trace ${summary.rootService}: ${summary.rootName}` : undefined);
+    const title = options.title ?? (summary ? tabTitle(summary) : undefined);
     return this.panels.show(traceId, { ...options, ...(origin === undefined ? {} : { origin }), ...(title === undefined ? {} : { title }) });
   }
 
@@ -167,9 +170,14 @@ export class TraceViewController implements vscode.Disposable {
     for (const trace of this.deps.tree.listedTraces()) {
       if (trace.searchResult === true || seen.has(trace.traceId)) continue;
       seen.add(trace.traceId);
-      picks.push({ traceId: trace.traceId, label: trace.label, description: trace.traceId, detail: `${trace.spanCount} spans${trace.errorCount > 0 ? `, ${trace.errorCount} errors` : ''} · ${trace.source}` });
+      picks.push(tracePick(trace, this.summaryOf(trace.traceId)));
     }
     return picks;
+  }
+
+  private summaryOf(traceId: string): TraceSummary | undefined {
+    const node = this.deps.tree.traceNode(traceId);
+    return node?.kind === 'trace' ? node.summary : undefined;
   }
 
   /** A span link: the linked trace from wherever it is loaded, else through Open Trace's sources. */
@@ -192,4 +200,29 @@ export class TraceViewController implements vscode.Disposable {
       this.reloading.delete(traceId);
     }
   }
+}
+
+/** The panel's title at the host's local time (traceTabTitle is pure and takes the offset). */
+function tabTitle(summary: TraceSummary): string {
+  const offset = -new Date(epochMsOf(summary.startNs) || Date.now()).getTimezoneOffset();
+  return traceTabTitle(summary, offset);
+}
+
+/**
+ * A palette entry of a loaded trace. Compare Traces… asks for two traces that usually share a
+ * root name, so duration, start time and span count come first: they tell the slow one from the
+ * fast one (issue 15). The id stays in the detail, where typing it still matches.
+ */
+function tracePick(trace: ListedTrace, summary: TraceSummary | undefined): TracePick {
+  const errors = trace.errorCount > 0 ? ` · ${plural(trace.errorCount, 'error')}` : '';
+  const spans = plural(summary?.spanCount ?? trace.spanCount, 'span');
+  if (summary === undefined) return { traceId: trace.traceId, label: trace.label, description: `${spans}${errors}`, detail: `${trace.traceId} · ${trace.source}` };
+  const started = new Date(epochMsOf(summary.startNs));
+  const when = Number.isNaN(started.getTime()) ? '' : `${started.toLocaleDateString()} ${started.toLocaleTimeString()} · `;
+  return {
+    traceId: trace.traceId,
+    label: trace.label,
+    description: `${formatDurationNs(summary.durationNs)} · ${when}${spans}${errors}`,
+    detail: `${trace.traceId} · ${trace.source}`,
+  };
 }

@@ -5,6 +5,7 @@ import { traceViewPanelType } from '../shared/contract';
 import { assertNever, isTraceViewState, isWebviewMessage, type HostMessage, type TraceViewState, type WebviewMessage } from '../shared/protocol';
 import type { SpanDetails, StackFrame } from '../shared/spanDetails';
 import type { TraceViewData } from '../shared/traceViewData';
+import { shortTraceId } from '../shared/traceTitle';
 import { traceViewHtml } from '../shared/traceViewHtml';
 import { goToFrameCommandId } from './codeNavigation';
 
@@ -249,7 +250,7 @@ export class TraceViewPanels implements vscode.WebviewPanelSerializer, vscode.Di
       if (options.revealSpanId !== undefined) existing.post({ type: 'revealSpan', spanId: options.revealSpanId });
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(traceViewPanelType, options.title ?? `Trace ${traceId.slice(0, 8)}`, vscode.ViewColumn.Active, {
+    const panel = vscode.window.createWebviewPanel(traceViewPanelType, options.title ?? `Trace ${shortTraceId(traceId)}`, vscode.ViewColumn.Active, {
       ...this.webviewOptions(),
       // A million-span trace is expensive to send again on every tab switch.
       retainContextWhenHidden: true,

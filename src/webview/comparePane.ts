@@ -1,10 +1,43 @@
-import type { CompareResult } from '../shared/compareResult';
+import type { CompareEntry, CompareResult } from '../shared/compareResult';
+import { plural } from '../shared/plural';
 import { formatDurationNs } from '../shared/timeAxis';
+import { shortTraceId } from '../shared/traceTitle';
 import { button, h } from './dom';
 
 const maxShown = 300;
+/** Per level of the comparison tree, px; deep trees stop indenting (the path is in the tooltip). */
+const indentPx = 12;
+const maxIndentLevels = 16;
 
-/** The comparison with a baseline trace: counts, then the biggest changes, each one a button that selects the span. */
+function signed(ns: number): string {
+  return `${ns > 0 ? '+' : ''}${formatDurationNs(ns)}`;
+}
+
+/** The figures of an entry, in their own column so a long name never pushes them onto another line. */
+export function deltaText(entry: CompareEntry): string {
+  switch (entry.status) {
+    case 'added':
+      return `new · ${formatDurationNs(entry.currentDurationNs)}`;
+    case 'removed':
+      return `gone · was ${formatDurationNs(entry.baselineDurationNs)}`;
+    case 'same':
+      return `${formatDurationNs(entry.baselineDurationNs)} → ${formatDurationNs(entry.currentDurationNs)}`;
+    case 'slower':
+    case 'faster':
+      return `${signed(entry.deltaNs)} · ${formatDurationNs(entry.baselineDurationNs)} → ${formatDurationNs(entry.currentDurationNs)}`;
+  }
+}
+
+/** Percent of the track, clamped so a bar never leaves it (clock skew can put a span past its trace's end). */
+function percent(value: number, total: number): number {
+  return Math.min(100, Math.max(0, (value / (total || 1)) * 100));
+}
+
+/**
+ * The comparison with a baseline trace: counts, then the changes as a tree (matched spans under
+ * their parents, siblings numbered), each with the baseline's bar above the current one on one
+ * time scale and the figures in a column of their own. An entry of this trace selects its span.
+ */
 export class ComparePane {
   readonly element: HTMLElement;
 
@@ -13,23 +46,53 @@ export class ComparePane {
     this.element.hidden = true;
   }
 
+  hide(): void {
+    this.element.hidden = true;
+  }
+
   show(result: CompareResult, currentTraceId: string | undefined): void {
-    const summary = `Compared with ${result.baselineTraceId}: ${result.matched} matched (${result.slower} slower, ${result.faster} faster), ${result.added} added, ${result.removed} removed`;
-    const list = h('ol', { className: 'compare-list' });
+    const summary = `Compared with ${result.baselineTraceId}: ${result.matched.toLocaleString('en-US')} matched (${result.slower.toLocaleString('en-US')} slower, ${result.faster.toLocaleString('en-US')} faster), ${result.added.toLocaleString('en-US')} added, ${result.removed.toLocaleString('en-US')} removed`;
+    const total = Math.max(result.baselineTraceDurationNs, result.currentTraceDurationNs);
+    const list = h('ul', { className: 'compare-list' });
+    const selectable = result.currentTraceId === currentTraceId;
     for (const entry of result.entries.slice(0, maxShown)) {
-      const delta = entry.status === 'added' ? `new, ${formatDurationNs(entry.currentDurationNs)}` : entry.status === 'removed' ? `gone, was ${formatDurationNs(entry.baselineDurationNs)}` : `${entry.deltaNs > 0 ? '+' : ''}${formatDurationNs(entry.deltaNs)} (${formatDurationNs(entry.baselineDurationNs)} → ${formatDurationNs(entry.currentDurationNs)})`;
-      const label = `${entry.status}: ${entry.path} — ${delta}`;
-      const selectable = entry.currentRow >= 0 && result.currentTraceId === currentTraceId;
+      const figures = deltaText(entry);
+      const spoken = `${entry.status === 'same' ? 'unchanged' : entry.status}: ${entry.service} ${entry.label}, ${figures}`;
+      const name =
+        selectable && entry.currentRow >= 0
+          ? button(entry.label, () => this.onSelectRow(entry.currentRow), { className: 'link-button compare-name', title: entry.path, attrs: { 'aria-label': spoken } })
+          : h('span', { className: 'compare-name', text: entry.label, title: entry.path, attrs: { 'aria-label': spoken } });
+      const track = h('div', { className: 'compare-track', attrs: { 'aria-hidden': 'true' } });
+      if (entry.baselineRow >= 0) track.append(bar('bar-before', entry.baselineOffsetNs, entry.baselineDurationNs, total));
+      if (entry.currentRow >= 0) track.append(bar('bar-after', entry.currentOffsetNs, entry.currentDurationNs, total));
+      const label = h('span', { className: 'compare-label' }, [name]);
+      label.style.paddingLeft = `${Math.min(entry.depth, maxIndentLevels) * indentPx}px`;
       list.append(
-        h('li', { className: `compare-entry ${entry.status}` }, [
-          selectable ? button(label, () => this.onSelectRow(entry.currentRow), { className: 'link-button' }) : h('span', { text: label }),
+        h('li', { className: `compare-entry ${entry.status}`, attrs: { 'data-depth': String(entry.depth) } }, [
+          label,
+          track,
+          h('span', { className: 'compare-delta', text: figures, attrs: { 'aria-hidden': 'true' } }),
         ]),
       );
     }
     const more = result.truncated + Math.max(0, result.entries.length - maxShown);
-    const close = button('×', () => (this.element.hidden = true), { className: 'icon-button', attrs: { 'aria-label': 'Close comparison' } });
-    this.element.replaceChildren(h('div', { className: 'compare-header' }, [h('h2', { text: summary }), close]), list);
-    if (more > 0) this.element.append(h('p', { text: `${more} smaller changes not listed.` }));
+    const close = button('×', () => this.hide(), { className: 'icon-button', attrs: { 'aria-label': 'Close comparison' } });
+    const legend = h('p', { className: 'compare-legend' }, [
+      h('span', { className: 'legend-before', attrs: { 'aria-hidden': 'true' } }),
+      `baseline ${shortTraceId(result.baselineTraceId)}`,
+      h('span', { className: 'legend-after', attrs: { 'aria-hidden': 'true' } }),
+      'this trace',
+    ]);
+    this.element.replaceChildren(h('div', { className: 'compare-header' }, [h('h2', { text: summary }), close]), legend, list);
+    if (more > 0) this.element.append(h('p', { text: `${plural(more, 'smaller change')} not listed.` }));
     this.element.hidden = false;
   }
+}
+
+function bar(className: string, offsetNs: number, durationNs: number, total: number): HTMLElement {
+  const element = h('span', { className });
+  const left = percent(offsetNs, total);
+  element.style.left = `${left}%`;
+  element.style.width = `${Math.min(100 - left, percent(durationNs, total))}%`;
+  return element;
 }

@@ -1,7 +1,8 @@
 import type { WebviewMessage } from '../shared/protocol';
 import type { SpanDetails, TextPairs } from '../shared/spanDetails';
+import { spanFacts } from '../shared/spanFacts';
 import { formatDurationNs } from '../shared/timeAxis';
-import { hasFlag, nameAt, serviceAt, SpanFlag, spanIdAt, type TraceViewData } from '../shared/traceViewData';
+import { hasFlag, nameAt, SpanFlag, spanIdAt, type TraceViewData } from '../shared/traceViewData';
 import { button, h } from './dom';
 
 /**
@@ -13,6 +14,8 @@ export class DetailsPane {
   readonly element: HTMLElement;
   private readonly body: HTMLElement;
   private row = -1;
+  private data: TraceViewData | undefined;
+  private facts: HTMLElement | undefined;
 
   constructor(
     private readonly post: (message: WebviewMessage) => void,
@@ -30,6 +33,7 @@ export class DetailsPane {
   /** Shows what the encoding knows about `row`; details fill in when they arrive. */
   showBasics(data: TraceViewData, row: number): void {
     this.row = row;
+    this.data = data;
     this.element.hidden = false;
     const spanId = spanIdAt(data, row);
     const traceId = data.traceId;
@@ -45,31 +49,20 @@ export class DetailsPane {
       button('Copy Span ID', () => this.post({ type: 'copy', text: spanId }), { className: 'secondary' }),
       button('Copy Trace ID', () => this.post({ type: 'copy', text: traceId }), { className: 'secondary' }),
     ]);
-    const facts: [string, string][] = [
-      ['Service', serviceAt(data, row)],
-      ['Duration', formatDurationNs(data.durationsNs[row] ?? 0)],
-      ['Start', `+${formatDurationNs(data.offsetNs[row] ?? 0)}`],
-      ['Span ID', spanId],
-      ['Trace ID', traceId],
-    ];
-    if (hasFlag(data, row, SpanFlag.Error)) facts.push(['Status', 'error']);
-    if (hasFlag(data, row, SpanFlag.Critical)) facts.push(['Critical path', 'yes']);
-    if (hasFlag(data, row, SpanFlag.Orphan)) facts.push(['Parent', 'not in this trace']);
-    this.body.replaceChildren(header, actions, table(facts), h('p', { className: 'details-loading', text: 'Loading attributes…' }));
+    this.facts = table(spanFacts(data, row));
+    this.body.replaceChildren(header, actions, this.facts, h('p', { className: 'details-loading', text: 'Loading attributes…' }));
   }
 
   showDetails(details: SpanDetails): void {
     if (details.row !== this.row) return;
     this.body.querySelector('.details-loading')?.remove();
     const sections: HTMLElement[] = [];
-    const status: [string, string][] = [
-      ['Kind', details.kind],
-      ['Status', details.status + (details.statusMessage ? `: ${details.statusMessage}` : '')],
-      ['Self time', formatDurationNs(details.selfTimeNs)],
-    ];
-    if (details.parentSpanId !== undefined) status.push(['Parent ID', details.parentSpanId]);
-    if (details.scope !== undefined) status.push(['Scope', details.scope]);
-    sections.push(table(status));
+    // One facts table: the reply's facts merge into the early ones instead of adding a second table.
+    if (this.data && this.facts) {
+      const merged = table(spanFacts(this.data, details.row, details));
+      this.facts.replaceWith(merged);
+      this.facts = merged;
+    }
     for (const exception of details.exceptions) {
       const frames = h('ol', { className: 'frames', attrs: { 'aria-label': 'Stack frames' } });
       for (const frame of exception.frames) {

@@ -1,11 +1,13 @@
-import type { CompareResult } from '../shared/compareResult';
+import type { CompareEntry, CompareResult } from '../shared/compareResult';
+import { placeAxisLabels, placeLabel } from '../shared/labelFit';
+import { plural } from '../shared/plural';
 import type { TraceViewState, WebviewMessage } from '../shared/protocol';
 import { scrollHeightPx, scrollTopForPosition, scrollWindow } from '../shared/scrollWindow';
 import type { SpanDetails } from '../shared/spanDetails';
 import { filterRows, isFiltering, matchOrdinal, nextMatch, noFilter, searchRows, type SpanFilter } from '../shared/spanMatcher';
 import { formatDurationNs, timeTicks } from '../shared/timeAxis';
 import { hasChildren, nameAt, rowOfSpanId, serviceAt, SpanFlag, spanIdAt, type TraceViewData } from '../shared/traceViewData';
-import { collapseAll, computeVisibleRows, expandToFlag, keepWithAncestors, positionOfRow, revealRow } from '../shared/visibleRows';
+import { collapseAll, computeVisibleRows, expandToFlag, keepWithAncestors, positionOfRow, revealRow, setSizeOf, siblingPositions, type SiblingPositions } from '../shared/visibleRows';
 import { ComparePane } from './comparePane';
 import { DetailsPane } from './detailsPane';
 import { button, h, setHighlightedText, setSafeAttribute } from './dom';
@@ -42,15 +44,23 @@ interface RowView {
   readonly name: HTMLElement;
   readonly service: HTMLElement;
   readonly bar: HTMLElement;
+  /** The baseline's duration, outlined behind the bar, while a comparison is shown. */
+  readonly ghost: HTMLElement;
   readonly duration: HTMLElement;
   row: number;
   version: number;
   geometry: number;
   /** Last values written, so an unchanged value is never written again (writes cost style work). */
   barCss: string;
+  ghostCss: string;
   durationCss: string;
   durationText: string;
+  /** The duration with the comparison's delta, tried first when there is room. */
+  deltaText: string;
 }
+
+/** Which part of the view had focus, so it gets it back when the panel is shown again. */
+type FocusTarget = NonNullable<TraceViewState['focus']>;
 
 /**
  * The waterfall. Every frame draws only the rows in the viewport from a pool of row elements:
@@ -75,6 +85,12 @@ export class TraceView {
   private matchMask: Uint8Array | undefined;
   private filter: SpanFilter = noFilter;
   private readonly pool: RowView[] = [];
+  private positions: SiblingPositions | undefined;
+  /** The shown comparison's entries by current row, when it is of this trace. */
+  private compareByRow: Map<number, CompareEntry> | undefined;
+  private focusTarget: FocusTarget | undefined;
+  private readonly labelWidths = new Map<string, number>();
+  private measureContext: CanvasRenderingContext2D | null | undefined;
   /** Bumped when what rows show changes (selection, folding, search, filters, theme). */
   private version = 1;
   /** Bumped when where bars sit changes (zoom, pan, resize). */
@@ -106,6 +122,8 @@ export class TraceView {
   private readonly minDuration: HTMLInputElement;
   private readonly criticalButton: HTMLButtonElement;
   private readonly status: HTMLElement;
+  /** Says what a keyboard action did, for screen readers (aria-live). */
+  private readonly announcer: HTMLElement;
   /** Says why there are no rows (loading, or the trace could not be shown): never a blank panel. */
   private readonly emptyMessage: HTMLElement;
   private readonly overview: Overview;
@@ -119,10 +137,7 @@ export class TraceView {
     this.overview = new Overview((start, end) => this.setView(start, end));
     this.details = new DetailsPane(
       (message) => host.post(message),
-      () => {
-        this.details.hide();
-        this.scroller.focus();
-      },
+      () => this.closeDetails(),
     );
     this.compare = new ComparePane((row) => this.selectRow(row, { reveal: true, details: true }));
 
@@ -134,6 +149,7 @@ export class TraceView {
     this.minDuration = h('input', { className: 'min-duration', attrs: { type: 'number', min: '0', step: 'any', placeholder: 'min ms', 'aria-label': 'Minimum duration in milliseconds' } });
     this.criticalButton = button('Critical path', () => this.setCritical(!this.critical), { className: 'toggle', attrs: { 'aria-pressed': 'false' }, title: 'Highlight the critical path (c)' });
     this.status = h('span', { className: 'status', attrs: { role: 'status' } });
+    this.announcer = h('div', { className: 'visually-hidden', attrs: { 'aria-live': 'polite', 'aria-atomic': 'true' } });
 
     const toolbar = h('div', { className: 'toolbar', attrs: { role: 'toolbar', 'aria-label': 'Trace view' } }, [
       this.searchInput,
@@ -160,7 +176,7 @@ export class TraceView {
     this.emptyMessage = h('div', { className: 'empty-message', text: 'Loading trace…', attrs: { role: 'status' } });
     const waterfall = h('div', { className: 'waterfall' }, [this.header, this.emptyMessage, this.scroller]);
     const main = h('div', { className: 'main' }, [waterfall, this.details.element]);
-    this.root = h('div', { className: 'trace-view' }, [toolbar, this.overview.element, this.compare.element, main]);
+    this.root = h('div', { className: 'trace-view' }, [toolbar, this.overview.element, this.compare.element, main, this.announcer]);
     container.replaceChildren(this.root);
     this.wireEvents();
   }
@@ -177,6 +193,9 @@ export class TraceView {
     this.keep = undefined;
     this.pass = undefined;
     this.selected = -1;
+    this.positions = siblingPositions(data);
+    this.compareByRow = undefined;
+    this.compare.hide();
     this.viewStart = 0;
     this.viewEnd = data.durationNs > 0 ? data.durationNs : 1;
     this.details.hide();
@@ -197,6 +216,7 @@ export class TraceView {
       this.query = typeof saved.query === 'string' ? saved.query : '';
       if (typeof saved.selectedRow === 'number' && saved.selectedRow < data.spanCount) this.selected = saved.selectedRow;
       scrollRow = typeof saved.scrollRow === 'number' ? saved.scrollRow : 0;
+      this.focusTarget = saved.focus === 'tree' || saved.focus === 'details' || saved.focus === 'search' ? saved.focus : undefined;
     } else {
       this.query = '';
     }
@@ -207,7 +227,8 @@ export class TraceView {
     this.overview.setData(data);
     this.overview.setView(this.viewStart, this.viewEnd);
     const warnings = data.warnings.length > 0 ? ` · ${data.warnings.join(' ')}` : '';
-    this.status.textContent = `${data.spanCount.toLocaleString()} spans · ${data.services.length} services · ${formatDurationNs(data.durationNs)}${warnings}`;
+    this.status.textContent = `${plural(data.spanCount, 'span')} · ${plural(data.services.length, 'service')} · ${formatDurationNs(data.durationNs)}${warnings}`;
+    this.status.title = `Trace ${data.traceId}`;
     this.measure();
     this.scroller.scrollTop = scrollTopForPosition(Math.max(0, positionOfRow(this.rows, scrollRow)), this.viewportHeight, this.rows.length, rowHeight);
     const reveal = revealSpanId === undefined ? -1 : rowOfSpanId(data, revealSpanId);
@@ -234,7 +255,16 @@ export class TraceView {
   }
 
   showCompare(result: CompareResult): void {
-    this.compare.show(result, this.data?.traceId);
+    const data = this.data;
+    this.compare.show(result, data?.traceId);
+    this.compareByRow = undefined;
+    if (data && result.currentTraceId === data.traceId) {
+      this.compareByRow = new Map();
+      for (const entry of result.entries) if (entry.currentRow >= 0 && entry.baselineRow >= 0 && entry.currentRow < data.spanCount) this.compareByRow.set(entry.currentRow, entry);
+    }
+    this.version++;
+    this.geometry++;
+    this.scheduleRender();
   }
 
   revealSpan(spanId: string): void {
@@ -265,6 +295,27 @@ export class TraceView {
 
   private wireEvents(): void {
     this.scroller.addEventListener('scroll', () => this.scheduleRender(), { passive: true });
+    // A tree that selects nothing when entered says nothing to a screen reader (issue 15).
+    this.scroller.addEventListener('focus', () => this.onTreeFocus());
+    this.root.addEventListener('focusin', (event) => this.noteFocus(event.target));
+    this.details.element.addEventListener('keydown', (event) => {
+      const data = this.data;
+      const row = this.details.shownRow;
+      if (event.key === 'Escape') {
+        event.preventDefault();
+        this.closeDetails();
+      } else if (event.key === 'g' && !event.altKey && !event.ctrlKey && !event.metaKey && data && row >= 0 && !(event.target instanceof HTMLInputElement)) {
+        // Enter moves focus here, so the pane answers the tree's Go to Code key too.
+        event.preventDefault();
+        this.host.post({ type: 'goToSpanCode', traceId: data.traceId, spanId: spanIdAt(data, row), row });
+      }
+    });
+    // A hidden webview loses its focused element (the frame is hidden, the element blurred);
+    // when the tab is shown and the frame focused again, focus goes back where it was.
+    window.addEventListener('focus', () => this.restoreFocus());
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible' && document.hasFocus()) this.restoreFocus();
+    });
     this.scroller.addEventListener('keydown', (event) => this.onKey(event));
     this.layer.addEventListener('click', (event) => {
       const target = event.target as HTMLElement;
@@ -357,13 +408,17 @@ export class TraceView {
       this.attributeRequest = this.nextRequestId++;
       this.host.post({ type: 'requestAttributeMatches', requestId: this.attributeRequest, traceId: this.data.traceId, key, value });
     });
-    new ResizeObserver(() => {
+    const resized = new ResizeObserver(() => {
       this.measure();
       this.overview.draw();
       this.version++;
       this.geometry++;
       this.scheduleRender();
-    }).observe(this.scroller);
+    });
+    resized.observe(this.scroller);
+    // The rows' width changes without the scroller's when its scrollbar comes or goes; the axis
+    // then has to be measured again, or bars are drawn for a wider track and cut off at the right.
+    resized.observe(this.layer);
     // VS Code swaps body classes (vscode-light / -dark / -high-contrast) when the theme changes.
     new MutationObserver(() => this.overview.invalidate()).observe(document.body, { attributes: true, attributeFilter: ['class'] });
   }
@@ -411,10 +466,13 @@ export class TraceView {
         }
         break;
       case 'Enter':
-        if (this.selected >= 0) this.openDetails(this.selected);
+        if (this.selected >= 0) this.enterDetails(this.selected);
         break;
       case 'Escape':
-        this.details.hide();
+        if (this.details.shownRow >= 0) {
+          this.details.hide();
+          this.announce('Details closed.');
+        }
         break;
       case 'g':
         if (this.selected >= 0) this.host.post({ type: 'goToSpanCode', traceId: data.traceId, spanId: spanIdAt(data, this.selected), row: this.selected });
@@ -462,6 +520,55 @@ export class TraceView {
     this.version++;
     this.scheduleRender();
     this.scheduleSave();
+  }
+
+  /** Enter on a span: its details open, take focus, and a screen reader hears which span they show. */
+  private enterDetails(row: number): void {
+    const data = this.data;
+    if (!data) return;
+    this.openDetails(row);
+    this.details.element.focus();
+    this.announce(`Details of ${nameAt(data, row)}, ${serviceAt(data, row)}, ${formatDurationNs(data.durationsNs[row] ?? 0)}. Escape returns to the spans.`);
+  }
+
+  private closeDetails(): void {
+    this.details.hide();
+    this.scroller.focus();
+    this.announce('Details closed.');
+  }
+
+  private announce(text: string): void {
+    // The same text twice in a row would not be read again; clearing first makes it a change.
+    this.announcer.textContent = '';
+    requestAnimationFrame(() => (this.announcer.textContent = text));
+  }
+
+  private onTreeFocus(): void {
+    const data = this.data;
+    if (!data || this.rows.length === 0) return;
+    if (this.selected >= 0 && positionOfRow(this.rows, this.selected) >= 0) {
+      this.scroller.setAttribute('aria-activedescendant', `span-row-${this.selected}`);
+      this.scrollIntoView(positionOfRow(this.rows, this.selected));
+      this.scheduleRender();
+      return;
+    }
+    const first = this.rows[scrollWindow(this.scroller.scrollTop, this.viewportHeight, this.rows.length, rowHeight).first];
+    if (first !== undefined) this.selectRow(first, {});
+  }
+
+  private noteFocus(target: EventTarget | null): void {
+    if (!(target instanceof Node)) return;
+    const next: FocusTarget | undefined = this.scroller.contains(target) ? 'tree' : this.details.element.contains(target) ? 'details' : target === this.searchInput ? 'search' : undefined;
+    if (next === undefined || next === this.focusTarget) return;
+    this.focusTarget = next;
+    this.scheduleSave();
+  }
+
+  private restoreFocus(): void {
+    const active = document.activeElement;
+    if (active && active !== document.body && active !== document.documentElement) return;
+    const target = this.focusTarget === 'details' && this.details.shownRow >= 0 ? this.details.element : this.focusTarget === 'search' ? this.searchInput : this.focusTarget === 'tree' ? this.scroller : undefined;
+    target?.focus({ preventScroll: true });
   }
 
   private openDetails(row: number): void {
@@ -515,6 +622,7 @@ export class TraceView {
       this.pass = undefined;
       this.keep = undefined;
     }
+    this.positions = siblingPositions(data, this.keep);
     this.runSearch();
     this.afterTreeChange();
   }
@@ -615,6 +723,7 @@ export class TraceView {
       viewEndNs: this.viewEnd,
       criticalPath: this.critical,
       query: this.query,
+      ...(this.focusTarget === undefined ? {} : { focus: this.focusTarget }),
     });
   }
 
@@ -626,6 +735,24 @@ export class TraceView {
     this.header.style.paddingRight = `${this.scroller.offsetWidth - this.scroller.clientWidth}px`;
     this.timelineWidth = Math.max(1, this.axis.clientWidth);
     this.axisLeft = this.axis.getBoundingClientRect().left;
+    // A zoom of the page or a font change alters text widths: measured again on demand.
+    this.labelWidths.clear();
+  }
+
+  /** Rendered width of a duration or tick label, px; canvas measurement is cached per text, no layout. */
+  private labelWidth(text: string, sample: HTMLElement): number {
+    let width = this.labelWidths.get(text);
+    if (width !== undefined) return width;
+    if (this.measureContext === undefined) {
+      this.measureContext = document.createElement('canvas').getContext('2d');
+      const style = getComputedStyle(sample);
+      if (this.measureContext) this.measureContext.font = `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    }
+    // Without a canvas, a generous guess: a label dropped for want of room beats a clipped one.
+    width = Math.ceil(this.measureContext ? this.measureContext.measureText(text).width : text.length * 9) + 1;
+    if (this.labelWidths.size > 4096) this.labelWidths.clear();
+    this.labelWidths.set(text, width);
+    return width;
   }
 
   private timelineLeft(): number {
@@ -696,12 +823,13 @@ export class TraceView {
     const name = h('span', { className: 'name' });
     const service = h('span', { className: 'service' });
     const label = h('div', { className: 'label' }, [twisty, swatch, name, service]);
+    const ghost = h('div', { className: 'ghost', attrs: { 'aria-hidden': 'true' } });
     const bar = h('div', { className: 'bar' });
     const duration = h('span', { className: 'duration' });
-    const timeline = h('div', { className: 'timeline' }, [bar, duration]);
+    const timeline = h('div', { className: 'timeline' }, [ghost, bar, duration]);
     const root = h('div', { className: 'row', attrs: { role: 'treeitem' } }, [label, timeline]);
     this.layer.append(root);
-    return { root, label, twisty, swatch, name, service, bar, duration, row: -1, version: 0, geometry: 0, barCss: '', durationCss: '', durationText: '' };
+    return { root, label, twisty, swatch, name, service, bar, ghost, duration, row: -1, version: 0, geometry: 0, barCss: '', ghostCss: '', durationCss: '', durationText: '', deltaText: '' };
   }
 
   private fillRow(view: RowView, data: TraceViewData, row: number): void {
@@ -715,6 +843,9 @@ export class TraceView {
     root.id = `span-row-${row}`;
     root.dataset['row'] = String(row);
     setIfChanged(root, 'aria-level', String(depth + 1));
+    const positions = this.positions;
+    setIfChanged(root, 'aria-posinset', positions ? String(positions.posInSet[row] ?? 0) : undefined);
+    setIfChanged(root, 'aria-setsize', positions ? String(setSizeOf(data, positions, row)) : undefined);
     setIfChanged(root, 'aria-selected', String(row === this.selected));
     setIfChanged(root, 'aria-expanded', parentOf ? String(!folded) : undefined);
     const isError = (flags & SpanFlag.Error) !== 0;
@@ -733,10 +864,14 @@ export class TraceView {
     setHighlightedText(view.name, name, isMatch ? this.needle : '');
     setHighlightedText(view.service, service, isMatch ? this.needle : '');
     const durationText = formatDurationNs(data.durationsNs[row] ?? 0);
-    setIfChanged(root, 'aria-label', `${service} ${name}, ${durationText}${isError ? ', error' : ''}${isCritical && this.critical ? ', on critical path' : ''}`);
+    const compared = this.compareByRow?.get(row);
+    const deltaText = compared && compared.status !== 'same' ? `${durationText} (${compared.deltaNs > 0 ? '+' : ''}${formatDurationNs(compared.deltaNs)})` : '';
+    const wasText = compared ? `, was ${formatDurationNs(compared.baselineDurationNs)}` : '';
+    setIfChanged(root, 'aria-label', `${service} ${name}, ${durationText}${wasText}${isError ? ', error' : ''}${isCritical && this.critical ? ', on critical path' : ''}`);
     const barColor = isError ? 'var(--vscode-errorForeground)' : color;
     if (view.bar.style.backgroundColor !== barColor) view.bar.style.backgroundColor = barColor;
     view.durationText = durationText;
+    view.deltaText = deltaText;
     view.geometry = 0;
   }
 
@@ -747,54 +882,71 @@ export class TraceView {
     const scale = width / (this.viewEnd - this.viewStart || 1);
     const x = ((data.offsetNs[row] ?? 0) - this.viewStart) * scale;
     const w = Math.max(1, (data.durationsNs[row] ?? 0) * scale);
-    let barCss: string;
-    let durationCss: string;
-    let text = view.durationText;
-    if (x > width || x + w < 0) {
-      barCss = 'none';
-      const after = x > width;
-      text = after ? `${text} ▸` : `◂ ${text}`;
-      durationCss = after ? 'R2' : 'L2';
-    } else {
-      const left = Math.max(-1, x);
-      const right = Math.min(width + 1, x + w);
-      barCss = `${left.toFixed(1)} ${Math.max(1, right - left).toFixed(1)}`;
-      // The label sits after the bar when there is room, otherwise before it.
-      durationCss = right + 70 < width ? `T${(right + 4).toFixed(1)}` : `R${Math.max(2, width - left + 4).toFixed(1)}`;
+    const barCss = trackCss(x, w, width);
+    const compared = this.compareByRow?.get(row);
+    const gw = compared ? Math.max(1, compared.baselineDurationNs * scale) : 0;
+    const ghostCss = compared ? trackCss(x, gw, width) : 'none';
+    // The label keeps clear of the ghost too, so it never sits on the baseline's outline.
+    const extentRight = Math.max(x + w, x + gw);
+    let text = '';
+    let durationCss = 'none';
+    const after = x > width;
+    const before = extentRight < 0;
+    for (const candidate of view.deltaText === '' ? [view.durationText] : [view.deltaText, view.durationText]) {
+      const shown = after ? `${candidate} ▸` : before ? `◂ ${candidate}` : candidate;
+      const placement = placeLabel(x, extentRight, width, this.labelWidth(shown, view.duration));
+      if (placement.kind === 'hidden') continue;
+      text = shown;
+      durationCss = `${placement.kind === 'inside' ? 'I' : 'T'}${placement.left.toFixed(1)}`;
+      break;
     }
     // Only changed values are written: every style write costs style and layout work.
     if (view.barCss !== barCss) {
       view.barCss = barCss;
-      const bar = view.bar.style;
-      if (barCss === 'none') bar.display = 'none';
-      else {
-        const [left = '0', size = '1'] = barCss.split(' ');
-        bar.display = '';
-        bar.transform = `translateX(${left}px)`;
-        bar.width = `${size}px`;
-      }
+      applyTrackCss(view.bar, barCss);
+    }
+    if (view.ghostCss !== ghostCss) {
+      view.ghostCss = ghostCss;
+      applyTrackCss(view.ghost, ghostCss);
     }
     if (view.durationCss !== durationCss) {
       view.durationCss = durationCss;
       const style = view.duration.style;
-      const kind = durationCss.charAt(0);
-      const value = `${durationCss.slice(1)}px`;
-      style.transform = kind === 'T' ? `translateX(${value})` : '';
-      style.left = kind === 'T' ? '0' : kind === 'L' ? value : 'auto';
-      style.right = kind === 'R' ? value : 'auto';
+      if (durationCss === 'none') style.display = 'none';
+      else {
+        style.display = '';
+        style.transform = `translateX(${durationCss.slice(1)}px)`;
+        view.duration.classList.toggle('inside', durationCss.startsWith('I'));
+      }
     }
     if (view.duration.textContent !== text) view.duration.textContent = text;
   }
 
   private drawAxis(): void {
-    const ticks = timeTicks(this.viewStart, this.viewEnd, this.timelineWidth);
-    const scale = this.timelineWidth / (this.viewEnd - this.viewStart || 1);
+    const width = this.timelineWidth;
+    const ticks = timeTicks(this.viewStart, this.viewEnd, width);
+    const scale = width / (this.viewEnd - this.viewStart || 1);
     // Zooming redraws the axis every frame: its tick elements are reused, not rebuilt.
-    while (this.axis.childElementCount > ticks.length) this.axis.lastElementChild?.remove();
+    while (this.axis.childElementCount > ticks.length * 2) this.axis.lastElementChild?.remove();
+    const xs = ticks.map((tick) => (tick.offsetNs - this.viewStart) * scale);
+    const sample = this.axis.firstElementChild instanceof HTMLElement ? this.axis.firstElementChild : this.axis;
+    const placements = placeAxisLabels(
+      ticks.map((tick, i) => ({ x: xs[i] ?? 0, width: this.labelWidth(tick.label, sample) })),
+      width,
+    );
     ticks.forEach((tick, i) => {
-      const element = (this.axis.children[i] as HTMLElement | undefined) ?? this.axis.appendChild(h('span', { className: 'tick' }));
-      if (element.textContent !== tick.label) element.textContent = tick.label;
-      element.style.transform = `translateX(${((tick.offsetNs - this.viewStart) * scale).toFixed(1)}px)`;
+      const line = (this.axis.children[i * 2] as HTMLElement | undefined) ?? this.axis.appendChild(h('span', { className: 'tick-line' }));
+      const label = (this.axis.children[i * 2 + 1] as HTMLElement | undefined) ?? this.axis.appendChild(h('span', { className: 'tick' }));
+      // The line of a tick on the right edge is drawn just inside it.
+      line.style.transform = `translateX(${Math.min(width - 1, Math.max(0, xs[i] ?? 0)).toFixed(1)}px)`;
+      const placement = placements[i];
+      if (placement === undefined) {
+        label.style.display = 'none';
+        return;
+      }
+      label.style.display = '';
+      if (label.textContent !== tick.label) label.textContent = tick.label;
+      label.style.transform = `translateX(${placement.left.toFixed(1)}px)`;
     });
   }
 
@@ -802,4 +954,24 @@ export class TraceView {
   get rowElementCount(): number {
     return this.layer.childElementCount;
   }
+}
+
+/** A bar's geometry on a track of `width` px as "left width", clamped inside it; `none` when off it. */
+function trackCss(x: number, w: number, width: number): string {
+  if (x >= width || x + w <= 0) return 'none';
+  const left = Math.min(width - 1, Math.max(0, x));
+  const right = Math.max(left + 1, Math.min(width, x + w));
+  return `${left.toFixed(1)} ${(right - left).toFixed(1)}`;
+}
+
+function applyTrackCss(element: HTMLElement, css: string): void {
+  const style = element.style;
+  if (css === 'none') {
+    style.display = 'none';
+    return;
+  }
+  const [left = '0', size = '1'] = css.split(' ');
+  style.display = '';
+  style.transform = `translateX(${left}px)`;
+  style.width = `${size}px`;
 }

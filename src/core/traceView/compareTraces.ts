@@ -58,6 +58,10 @@ class PathTable {
   }
 }
 
+/** Per-node status codes (a byte per node, not a string); statusNames turns them back. */
+const Status = { Same: 0, Slower: 1, Faster: 2, Added: 3, Removed: 4 } as const;
+const statusNames: readonly CompareStatus[] = ['same', 'slower', 'faster', 'added', 'removed'];
+
 /** Rows grouped by path id, each group in depth-first (occurrence) order. */
 function groupRows(pathIds: Int32Array, pathCount: number): { readonly start: Uint32Array; readonly rows: Uint32Array } {
   const start = new Uint32Array(pathCount + 1);
@@ -77,6 +81,9 @@ function groupRows(pathIds: Int32Array, pathCount: number): { readonly start: Ui
  * Aligns `current` with `baseline` by service + operation path: the k-th span on a path in one
  * trace is matched with the k-th on the same path in the other (depth-first order), which
  * follows loops and retries as they were recorded. Unmatched spans were added or removed.
+ *
+ * The listed entries form one tree of both traces: a matched or added span sits under its
+ * current parent, a removed one under its baseline parent (matched, or removed too).
  */
 export function compareTraces(baseline: Trace, current: Trace, options: CompareOptions = {}): CompareResult {
   const tolerance = options.tolerance ?? 0.05;
@@ -87,29 +94,20 @@ export function compareTraces(baseline: Trace, current: Trace, options: CompareO
   const currentPaths = table.pathIds(current);
   const base = groupRows(basePaths, table.size);
   const cur = groupRows(currentPaths, table.size);
-  // Raw tuples first: the path text is built only for the entries that are listed.
-  const raw: { readonly path: number; readonly status: CompareStatus; readonly b: number; readonly c: number; readonly weight: number }[] = [];
+  const nb = baseline.spanCount;
+  const nc = current.spanCount;
+  // Tree nodes: node c (< nc) is current row c, with its matched baseline row or −1; node
+  // nc + k is the k-th removed baseline row.
+  const baseOfCurrent = new Int32Array(nc).fill(-1);
+  const nodeOfBase = new Int32Array(nb).fill(-1);
+  const removedRows: number[] = [];
+  const status = new Uint8Array(nc + nb);
+  const weight = new Float64Array(nc + nb);
+  const changed: number[] = [];
   let matched = 0;
   let added = 0;
-  let removed = 0;
   let slower = 0;
   let faster = 0;
-  const entry = (path: number, status: CompareStatus, baselineRow: number, currentRow: number): CompareEntry => {
-    const span = currentRow >= 0 ? current.span(currentRow) : baseline.span(baselineRow);
-    const baselineDurationNs = baselineRow >= 0 ? baseline.spanDurationNs(baselineRow) : 0;
-    const currentDurationNs = currentRow >= 0 ? current.spanDurationNs(currentRow) : 0;
-    return {
-      path: table.text(path),
-      service: span.resource.serviceName,
-      name: span.name,
-      status,
-      baselineRow,
-      currentRow,
-      baselineDurationNs,
-      currentDurationNs,
-      deltaNs: currentDurationNs - baselineDurationNs,
-    };
-  };
   for (let path = 0; path < table.size; path++) {
     const b0 = base.start[path] as number;
     const bn = (base.start[path + 1] as number) - b0;
@@ -120,39 +118,144 @@ export function compareTraces(baseline: Trace, current: Trace, options: CompareO
       const b = base.rows[b0 + k] as number;
       const c = cur.rows[c0 + k] as number;
       matched++;
+      baseOfCurrent[c] = b;
+      nodeOfBase[b] = c;
       const before = baseline.spanDurationNs(b);
       const delta = current.spanDurationNs(c) - before;
       const threshold = Math.max(minDeltaNs, tolerance * before);
       if (delta > threshold) {
         slower++;
-        raw.push({ path, status: 'slower', b, c, weight: delta });
+        status[c] = Status.Slower;
+        weight[c] = delta;
+        changed.push(c);
       } else if (delta < -threshold) {
         faster++;
-        raw.push({ path, status: 'faster', b, c, weight: -delta });
+        status[c] = Status.Faster;
+        weight[c] = -delta;
+        changed.push(c);
       }
     }
-    for (let k = pairs; k < bn; k++) {
-      removed++;
-      const b = base.rows[b0 + k] as number;
-      raw.push({ path, status: 'removed', b, c: -1, weight: baseline.spanDurationNs(b) });
-    }
+    for (let k = pairs; k < bn; k++) removedRows.push(base.rows[b0 + k] as number);
     for (let k = pairs; k < cn; k++) {
       added++;
       const c = cur.rows[c0 + k] as number;
-      raw.push({ path, status: 'added', b: -1, c, weight: current.spanDurationNs(c) });
+      status[c] = Status.Added;
+      weight[c] = current.spanDurationNs(c);
+      changed.push(c);
     }
   }
-  raw.sort((x, y) => y.weight - x.weight || x.path - y.path || x.b - y.b || x.c - y.c);
-  const listed = raw.slice(0, maxEntries).map((r) => entry(r.path, r.status, r.b, r.c));
+  // Removed nodes in baseline order, so their numbering below follows the baseline's.
+  removedRows.sort((x, y) => x - y);
+  for (let k = 0; k < removedRows.length; k++) {
+    const node = nc + k;
+    const b = removedRows[k] as number;
+    nodeOfBase[b] = node;
+    status[node] = Status.Removed;
+    weight[node] = baseline.spanDurationNs(b);
+    changed.push(node);
+  }
+  const nodeCount = nc + removedRows.length;
+  const baseRowOf = (node: number): number => (node < nc ? (baseOfCurrent[node] as number) : (removedRows[node - nc] as number));
+  const parentNode = new Int32Array(nodeCount);
+  for (let c = 0; c < nc; c++) {
+    const p = current.parent[c] ?? -1;
+    parentNode[c] = p >= 0 && p < c ? p : -1;
+  }
+  for (let k = 0; k < removedRows.length; k++) {
+    const p = baseline.parent[removedRows[k] as number] ?? -1;
+    parentNode[nc + k] = p >= 0 ? (nodeOfBase[p] as number) : -1;
+  }
+  // Children lists (first child / next sibling) in node order: current order, then removed.
+  const firstChild = new Int32Array(nodeCount + 1).fill(-1);
+  const lastChild = new Int32Array(nodeCount + 1).fill(-1);
+  const nextSibling = new Int32Array(nodeCount).fill(-1);
+  for (let node = 0; node < nodeCount; node++) {
+    const slot = (parentNode[node] as number) + 1;
+    const last = lastChild[slot] as number;
+    if (last < 0) firstChild[slot] = node;
+    else nextSibling[last] = node;
+    lastChild[slot] = node;
+  }
+
+  // The largest changes are listed, with every ancestor that leads to them.
+  changed.sort((x, y) => (weight[y] as number) - (weight[x] as number) || x - y);
+  const listedChanges = changed.slice(0, maxEntries);
+  const listed = new Uint8Array(nodeCount);
+  for (const node of listedChanges) {
+    for (let at = node, guard = nodeCount; at >= 0 && listed[at] !== 1 && guard-- > 0; at = parentNode[at] as number) listed[at] = 1;
+  }
+
+  const keyOf = (node: number): string => {
+    const span = node < nc ? current.span(node) : baseline.span(baseRowOf(node));
+    return `${span.resource.serviceName}\u0000${span.name}`;
+  };
+  const entries: CompareEntry[] = [];
+  const emit = (node: number, depth: number, ordinal: number): void => {
+    const b = baseRowOf(node);
+    const c = node < nc ? node : -1;
+    const span = c >= 0 ? current.span(c) : baseline.span(b);
+    const baselineDurationNs = b >= 0 ? baseline.spanDurationNs(b) : 0;
+    const currentDurationNs = c >= 0 ? current.spanDurationNs(c) : 0;
+    entries.push({
+      path: table.text(c >= 0 ? (currentPaths[c] as number) : (basePaths[b] as number)),
+      service: span.resource.serviceName,
+      name: span.name,
+      label: ordinal > 0 ? `${span.name} #${ordinal}` : span.name,
+      depth,
+      status: statusNames[status[node] as number] ?? 'same',
+      baselineRow: b,
+      currentRow: c,
+      baselineDurationNs,
+      currentDurationNs,
+      baselineOffsetNs: b >= 0 ? baseline.offsetNs(b) : 0,
+      currentOffsetNs: c >= 0 ? current.offsetNs(c) : 0,
+      deltaNs: currentDurationNs - baselineDurationNs,
+    });
+  };
+  // Depth-first over listed nodes only (iterative: a 100k-deep chain must not overflow the stack).
+  const stack: { readonly parent: number; readonly depth: number; next: number; readonly ordinals: Map<number, number> }[] = [];
+  const open = (parent: number, depth: number): void => {
+    stack.push({ parent, depth, next: firstChild[parent + 1] as number, ordinals: siblingOrdinals(parent) });
+  };
+  // Sibling numbering covers all children of a listed parent, listed or not, so "#2" is the
+  // second of its name under that parent whichever of them changed.
+  function siblingOrdinals(parent: number): Map<number, number> {
+    const counts = new Map<string, number>();
+    const ordinals = new Map<number, number>();
+    for (let child = firstChild[parent + 1] as number; child >= 0; child = nextSibling[child] as number) {
+      const key = keyOf(child);
+      const count = (counts.get(key) ?? 0) + 1;
+      counts.set(key, count);
+      if (listed[child] === 1) ordinals.set(child, count);
+    }
+    // A name that occurs once under its parent needs no number.
+    for (const child of ordinals.keys()) if (counts.get(keyOf(child)) === 1) ordinals.set(child, 0);
+    return ordinals;
+  }
+  open(-1, 0);
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1] as (typeof stack)[number];
+    let node = frame.next;
+    while (node >= 0 && listed[node] !== 1) node = nextSibling[node] as number;
+    if (node < 0) {
+      stack.pop();
+      continue;
+    }
+    frame.next = nextSibling[node] as number;
+    emit(node, frame.depth, frame.ordinals.get(node) ?? 0);
+    if (firstChild[node + 1] !== -1) open(node, frame.depth + 1);
+  }
   return {
     baselineTraceId: baseline.traceId,
     currentTraceId: current.traceId,
     matched,
     added,
-    removed,
+    removed: removedRows.length,
     slower,
     faster,
-    entries: listed,
-    truncated: raw.length - listed.length,
+    baselineTraceDurationNs: baseline.durationNs,
+    currentTraceDurationNs: current.durationNs,
+    entries,
+    truncated: changed.length - listedChanges.length,
   };
 }

@@ -103,15 +103,22 @@ describe('trace view webview in Chromium', function () {
     const view = await open();
     await view.post({ type: 'loadTrace', data });
     const tree = view.page.getByRole('tree');
-    await tree.focus();
     // Rows are redrawn on the next animation frame; wait for it before reading them.
     const selected = async (): Promise<string[]> => {
       await view.page.evaluate(() => new Promise<void>((done) => (globalThis as unknown as PageWindow).requestAnimationFrame(() => done())));
       return view.page.locator('[role=treeitem][aria-selected=true] .name').allTextContents();
     };
+    await tree.focus();
+    // Entering the tree selects a row, so a screen reader has something to announce (issue 15).
+    assert.deepEqual(await selected(), [hostileText.img]);
+    assert.equal(await tree.getAttribute('aria-activedescendant'), 'span-row-0');
     await view.page.keyboard.press('Home');
     assert.deepEqual(await selected(), [hostileText.img]);
     assert.equal(await view.page.locator('[role=treeitem]').first().getAttribute('aria-level'), '1');
+    const second = view.page.locator('[role=treeitem]').nth(1);
+    assert.deepEqual([await second.getAttribute('aria-level'), await second.getAttribute('aria-posinset'), await second.getAttribute('aria-setsize')], ['2', '1', '2']);
+    const third = view.page.locator('[role=treeitem]').nth(2);
+    assert.deepEqual([await third.getAttribute('aria-posinset'), await third.getAttribute('aria-setsize')], ['2', '2']);
     assert.equal(await view.page.locator('[role=treeitem]').first().getAttribute('aria-expanded'), 'true');
     await view.page.keyboard.press('ArrowDown');
     assert.deepEqual(await selected(), [hostileText.script]);
@@ -128,6 +135,9 @@ describe('trace view webview in Chromium', function () {
     await view.page.keyboard.press('Enter');
     await view.page.waitForSelector('.details:not([hidden])');
     assert.equal((await lastPosted(view, 'requestSpanDetails'))?.['row'], 2);
+    // Enter takes focus to the details and says so.
+    await view.page.waitForFunction(() => ((globalThis as unknown as PageWindow).document.querySelector('[aria-live=polite][aria-atomic=true]') as { textContent: string } | null)?.textContent.startsWith('Details of') === true);
+    assert.equal(await view.page.evaluate(() => ((globalThis as unknown as PageWindow).document as unknown as { activeElement: { className: string } }).activeElement.className), 'details');
     await view.page.keyboard.press('g');
     assert.deepEqual(await lastPosted(view, 'goToSpanCode'), { type: 'goToSpanCode', traceId: data.traceId, spanId: 'cccccccccccccccc', row: 2 });
     // Search: highlight and next.
