@@ -1,0 +1,114 @@
+import { durationNs, formatDuration } from '../model/units';
+import type { TraceSummary } from '../traceService/traceServiceProtocol';
+import type { TraceGroupView } from './liveTraceTree';
+
+/**
+ * The words of the Traces view's rows. The side bar is narrow (about 300 px by default) and
+ * VS Code cuts a row's end, so what a person compares at a glance comes first: the duration
+ * leads a trace row, the endpoint is said once on its group row.
+ */
+
+/** Enough of an id to tell traces apart on screen and to find one by eye; the tooltip has it whole. */
+export const shortTraceIdLength = 8;
+
+export function shortTraceId(traceId: string): string {
+  return traceId.slice(0, shortTraceIdLength);
+}
+
+export function plural(count: number, word: string): string {
+  return `${count.toLocaleString('en-US')} ${word}${count === 1 ? '' : 's'}`;
+}
+
+export function endpointLabel(service: string, operation: string): string {
+  // No service: a partial trace whose root has not arrived says so in its name alone.
+  return service === '' ? operation : `${service}: ${operation}`;
+}
+
+/** Wall-clock time of day the trace started, to the second, in the editor's time zone. */
+export function startClock(startNs: string): string {
+  const date = startDate(startNs);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
+}
+
+export function startDate(startNs: string): Date {
+  return new Date(Number(BigInt(startNs) / 1_000_000n));
+}
+
+export interface TraceRowMarks {
+  readonly latest: boolean;
+  readonly slowest: boolean;
+}
+
+export interface TraceRowText {
+  readonly label: string;
+  readonly description: string;
+  /** What a screen reader says for the row. */
+  readonly accessibleLabel: string;
+}
+
+/**
+ * A trace row. Under an endpoint group (`grouped`) the label is the duration alone; elsewhere
+ * (files, remote sources) the endpoint follows it.
+ */
+export function traceRowText(summary: TraceSummary, grouped: boolean, marks: TraceRowMarks = { latest: false, slowest: false }): TraceRowText {
+  const duration = formatDuration(durationNs(summary.durationNs));
+  const endpoint = endpointLabel(summary.rootService, summary.rootName);
+  const label = grouped ? duration : `${duration} · ${endpoint}`;
+  const parts: string[] = [];
+  if (marks.latest) parts.push('latest');
+  if (marks.slowest) parts.push('slowest');
+  parts.push(shortTraceId(summary.traceId), startClock(summary.startNs), plural(summary.spanCount, 'span'));
+  if (summary.errorCount > 0) parts.push(plural(summary.errorCount, 'error'));
+  const spoken = [`${endpoint} trace ${shortTraceId(summary.traceId)}`, duration, plural(summary.spanCount, 'span')];
+  if (summary.errorCount > 0) spoken.push(plural(summary.errorCount, 'error'));
+  if (marks.latest) spoken.push('latest');
+  if (marks.slowest) spoken.push('slowest');
+  spoken.push(`started ${startClock(summary.startNs)}`);
+  return { label, description: parts.join(' · '), accessibleLabel: spoken.join(', ') };
+}
+
+/**
+ * A trace's tooltip, one paragraph per line. Plain text: span data is whatever a service sent,
+ * so the adapter must append these as text (escaped), never as Markdown or HTML.
+ */
+export function traceTooltipLines(summary: TraceSummary, sourceLabel: string): string[] {
+  const lines = [
+    endpointLabel(summary.rootService, summary.rootName),
+    `Trace ID: ${summary.traceId}`,
+    `Started: ${startDate(summary.startNs).toISOString()}`,
+    `Duration: ${formatDuration(durationNs(summary.durationNs))}`,
+    `Spans: ${summary.spanCount.toLocaleString('en-US')}`,
+    `Errors: ${summary.errorCount === 0 ? 'none' : summary.errorCount.toLocaleString('en-US')}`,
+    `Services: ${summary.services.length === 0 ? '(none named)' : summary.services.join(', ')}`,
+    `From: ${sourceLabel}`,
+  ];
+  for (const warning of summary.warnings.slice(0, 5)) lines.push(`⚠ ${warning}`);
+  return lines;
+}
+
+export interface GroupRowText {
+  readonly label: string;
+  readonly description: string;
+  readonly tooltipLines: readonly string[];
+}
+
+/** An endpoint group: live counts first (they are what changes), then errors and the slowest. */
+export function groupRowText(group: TraceGroupView, slowest: TraceSummary | undefined, latest: TraceSummary | undefined): GroupRowText {
+  const label = endpointLabel(group.service, group.operation);
+  const parts = [String(group.traceIds.length)];
+  if (group.pending > 0) parts.push(`+${group.pending} new`);
+  if (group.errorTraces > 0) parts.push(`${group.errorTraces} failed`);
+  if (slowest) parts.push(`max ${formatDuration(durationNs(slowest.durationNs))}`);
+  const tooltipLines = [label, `${plural(group.traceIds.length, 'trace')} shown${group.pending > 0 ? `, ${group.pending} newer not shown yet (Show New Traces)` : ''}`];
+  tooltipLines.push(group.errorTraces > 0 ? `${plural(group.errorTraces, 'trace')} with errors` : 'No trace with errors');
+  if (slowest) tooltipLines.push(`Slowest: ${formatDuration(durationNs(slowest.durationNs))} (trace ${shortTraceId(slowest.traceId)})`);
+  if (latest) tooltipLines.push(`Latest: started ${startClock(latest.startNs)} (trace ${shortTraceId(latest.traceId)})`);
+  return { label, description: parts.join(' · '), tooltipLines };
+}
+
+/** What the local source's row says of the traces waiting to be shown, and of a pause. */
+export function pendingText(pending: number, live: boolean): string | undefined {
+  if (pending === 0) return live ? undefined : 'paused';
+  return `${pending} new${live ? '' : ' · paused'}`;
+}
