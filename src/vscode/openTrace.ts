@@ -58,29 +58,51 @@ export async function openTrace(deps: RemoteCommandDeps, argument: unknown): Pro
     if (traceId === undefined) throw new Error(`"${argument.traceId}" is not a trace id (expected ${idHint}).`);
     return await openById(deps, traceId, argument.source, false);
   }
-  const clipboard = parseTraceIdInput((await readClipboard(clipboardPrefillWaitMs)) ?? '');
-  const typed = await vscode.window.showInputBox({
-    title: 'SpanLens: Open Trace',
-    prompt: `Trace id (${idHint})`,
-    value: clipboard ?? '',
-    placeHolder: '4bf92f3577b34da6a3ce929d0e0e4736',
-    ignoreFocusOut: true,
-    validateInput: (value) => (value.trim() === '' || parseTraceIdInput(value) !== undefined ? undefined : `Not a trace id: expected ${idHint}.`),
-  });
-  const traceId = typed === undefined ? undefined : parseTraceIdInput(typed);
+  // Only a silent read may prefill the box (see clipboardReadsSilently).
+  const clipboard = clipboardReadsSilently() ? parseTraceIdInput((await readClipboard(clipboardPrefillWaitMs)) ?? '') : undefined;
+  const traceId = await askForTraceId(clipboard ?? '', `Trace id (${idHint})`);
   if (traceId === undefined) return undefined;
   return await openById(deps, traceId, undefined, true);
+}
+
+async function askForTraceId(value: string, prompt: string): Promise<string | undefined> {
+  const typed = await vscode.window.showInputBox({
+    title: 'SpanLens: Open Trace',
+    prompt,
+    value,
+    placeHolder: '4bf92f3577b34da6a3ce929d0e0e4736',
+    ignoreFocusOut: true,
+    validateInput: (text) => (text.trim() === '' || parseTraceIdInput(text) !== undefined ? undefined : `Not a trace id: expected ${idHint}.`),
+  });
+  return typed === undefined ? undefined : parseTraceIdInput(typed);
+}
+
+/**
+ * In a browser (code-server, vscode.dev) `clipboard.readText` goes through the page's clipboard
+ * permission: unless the user granted it, the workbench shows its own error notification,
+ * "Unable to read from the browser's clipboard", and the read waits until that closes
+ * (microsoft/vscode#112089). A prefill nobody asked for must not cost that, so only the desktop
+ * app, whose read is silent, prefills.
+ */
+function clipboardReadsSilently(): boolean {
+  return vscode.env.uiKind !== vscode.UIKind.Web;
 }
 
 /** `spanlens.openTraceFromClipboard`: as openTrace, with the id taken from the clipboard. */
 export async function openTraceFromClipboard(deps: RemoteCommandDeps): Promise<OpenTraceResult | undefined> {
   const text = await readClipboard(clipboardCommandWaitMs);
+  let traceId: string | undefined;
   if (text === undefined) {
-    throw new Error('SpanLens could not read the clipboard (the browser may not allow it). Run "SpanLens: Open Trace…" and paste or type the id.');
-  }
-  const traceId = parseTraceIdInput(text);
-  if (traceId === undefined) {
-    throw new Error(`The clipboard does not hold a trace id (${idHint}). Copy one and try again, or run "SpanLens: Open Trace…" and type it.`);
+    if (clipboardReadsSilently()) throw new Error('SpanLens could not read the clipboard. Run "SpanLens: Open Trace…" and paste or type the id.');
+    // The browser refused or is still asking, and said so itself: a second message would only
+    // repeat it. Pasting into an input box needs no permission.
+    traceId = await askForTraceId('', `The browser did not let SpanLens read the clipboard: paste the trace id here (${idHint})`);
+    if (traceId === undefined) return undefined;
+  } else {
+    traceId = parseTraceIdInput(text);
+    if (traceId === undefined) {
+      throw new Error(`The clipboard does not hold a trace id (${idHint}). Copy one and try again, or run "SpanLens: Open Trace…" and type it.`);
+    }
   }
   // One step from the clipboard: a remote default source is used without asking.
   const settings = readSourceSettings();

@@ -4,7 +4,7 @@ import { formatLatency } from '../core/aggregation/formatLensTitle';
 import type { SourceConfig } from '../core/backends/sourceConfig';
 import type { RemoteFunctionSpansReport, RemoteFunctionSpansRequest } from '../core/traceService/traceServiceProtocol';
 import type { RemoteFunctionFigures } from '../core/traceService/functionSpansService';
-import { ReportedError } from './commandRegistry';
+import { ReportedError, reportingFailures } from './commandRegistry';
 import { workspaceFileOf } from './convert';
 import type { RemoteCommandDeps } from './openTrace';
 import { isCancellation, signalOf } from './remoteSources';
@@ -189,14 +189,9 @@ async function functionNames(document: vscode.TextDocument): Promise<string[]> {
 /** Registers the command; like the contract's commands it shows its failure and still rejects. */
 export function registerShowRemoteLatency(context: vscode.ExtensionContext, deps: RemoteCommandDeps): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand(showRemoteLatencyCommandId, async (argument: unknown) => {
-      try {
-        return await showRemoteLatencyForFile(deps, argument);
-      } catch (error: unknown) {
-        const message = error instanceof Error ? error.message : String(error);
-        if (!(error instanceof ReportedError && error.shown)) void vscode.window.showErrorMessage(message);
-        throw error instanceof Error ? error : new Error(message);
-      }
-    }),
+    vscode.commands.registerCommand(
+      showRemoteLatencyCommandId,
+      reportingFailures((argument: unknown) => showRemoteLatencyForFile(deps, argument)),
+    ),
   );
 }

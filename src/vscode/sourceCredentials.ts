@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { SourceConfig, SourceCredentials } from '../core/backends/sourceConfig';
 import type { ExtraCommandId } from '../shared/contract';
+import { reportingFailures } from './commandRegistry';
 import { readSourceSettings } from './sourceSettings';
 
 export const setSourceCredentialsCommandId: ExtraCommandId = 'spanlens.setSourceCredentials';
@@ -164,18 +165,13 @@ function required(value: string): string | undefined {
 
 /**
  * Registers `spanlens.setSourceCredentials`. Not in the contract's command table, so it is
- * registered here rather than through registerCommands; failures are shown and rethrown alike.
+ * registered here rather than through registerCommands; failures are reported the same way.
  */
 export function registerSetSourceCredentials(context: vscode.ExtensionContext, store: SourceCredentialStore): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand(setSourceCredentialsCommandId, async (argument: unknown) => {
-      try {
-        return await setSourceCredentials(store, argument);
-      } catch (error: unknown) {
-        const message = error instanceof Error ? error.message : String(error);
-        void vscode.window.showErrorMessage(message);
-        throw error instanceof Error ? error : new Error(message);
-      }
-    }),
+    vscode.commands.registerCommand(
+      setSourceCredentialsCommandId,
+      reportingFailures((argument: unknown) => setSourceCredentials(store, argument)),
+    ),
   );
 }

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { traceIdFromText } from '../core/backends/traceIdFromText';
 import { findTraceIds, traceIdAt } from '../core/traceIds/findTraceIds';
-import { ReportedError } from './commandRegistry';
+import { reportingFailures } from './commandRegistry';
 import { openById, present, type OpenTraceResult, type RemoteCommandDeps } from './openTrace';
 import { localSourceName } from './remoteSources';
 
@@ -47,16 +47,6 @@ function linkArgument(argument: unknown): string {
   const parsed = typeof traceId === 'string' ? traceIdFromText(traceId) : undefined;
   if (parsed === undefined) throw new Error(`${openTraceLinkCommandId} takes { traceId: string }: 32 or 16 hexadecimal characters, or a W3C traceparent.`);
   return parsed;
-}
-
-async function runReported(action: () => Promise<OpenTraceResult | undefined>): Promise<OpenTraceResult | undefined> {
-  try {
-    return await action();
-  } catch (error: unknown) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (!(error instanceof ReportedError && error.shown)) void vscode.window.showErrorMessage(message);
-    throw error instanceof Error ? error : new Error(message);
-  }
 }
 
 function commandUri(traceId: string): vscode.Uri {
@@ -118,10 +108,11 @@ class TraceIdHovers implements vscode.HoverProvider {
 
 /** Trace ids become links in the integrated terminal and in log, text and JSON files. */
 export function registerTraceLinks(context: vscode.ExtensionContext, deps: RemoteCommandDeps): void {
-  const open = (traceId: string): Promise<OpenTraceResult | undefined> => runReported(() => openTraceLink(deps, traceId));
+  const reportedOpen = reportingFailures((traceId) => openTraceLink(deps, traceId as string));
+  const open = (traceId: string): Promise<OpenTraceResult | undefined> => reportedOpen(traceId) as Promise<OpenTraceResult | undefined>;
   const selector = traceLinkLanguages.map((language) => ({ language }));
   context.subscriptions.push(
-    vscode.commands.registerCommand(openTraceLinkCommandId, (argument: unknown) => runReported(() => openTraceLink(deps, linkArgument(argument)))),
+    vscode.commands.registerCommand(openTraceLinkCommandId, reportingFailures((argument: unknown) => openTraceLink(deps, linkArgument(argument)))),
     vscode.window.registerTerminalLinkProvider(new TraceIdTerminalLinks(open)),
     vscode.languages.registerDocumentLinkProvider(selector, new TraceIdDocumentLinks()),
     vscode.languages.registerHoverProvider(selector, new TraceIdHovers()),

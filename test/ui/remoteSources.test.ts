@@ -162,4 +162,25 @@ describe('remote sources in the workbench, as a person sees them', function () {
     await page.locator('.monaco-list-row[aria-level="2"]', { hasText: 'foobar' }).first().waitFor({ timeout: 30_000 });
     await page.screenshot({ path: join(artifactsDir, 'search-traces-tree.png') });
   });
+
+  it('Open Trace… leaves the browser\'s clipboard alone, and a trace the source lacks is said once', async () => {
+    const missing = 'ab'.repeat(16);
+    await runCommand('SpanLens: Open Trace…');
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'SpanLens: Open Trace' }).waitFor({ timeout: 15_000 });
+    // This page has no clipboard permission: a read would raise the workbench's clipboard error.
+    assert.equal(await quickInput().inputValue(), '', 'the box was prefilled, so the clipboard was read');
+    await page.waitForTimeout(1_500);
+    const toasts = page.locator('.notifications-toasts .notification-toast');
+    assert.equal(await toasts.filter({ hasText: 'clipboard' }).count(), 0, 'opening the box raised a clipboard notification');
+    await quickInput().fill(missing);
+    await page.keyboard.press('Enter');
+    const failure = toasts.filter({ hasText: `Trace ${missing} was not found` });
+    await failure.first().waitFor({ timeout: 30_000 });
+    // The workbench shows a rejected command again (a modal from the palette): give it time to.
+    await page.waitForTimeout(3_000);
+    await page.screenshot({ path: join(artifactsDir, 'open-trace-not-found.png') });
+    assert.equal(await failure.count(), 1, 'the failure was shown in more than one toast');
+    assert.equal(await page.locator('.monaco-dialog-box').count(), 0, 'the failure was also shown in a dialog');
+    assert.equal(await toasts.filter({ hasText: missing }).count(), 1);
+  });
 });
