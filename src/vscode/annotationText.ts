@@ -1,4 +1,4 @@
-import type { ExceptionAnnotation } from '../core/traceService/annotationService';
+import type { ExceptionAnnotation, FunctionAnnotation, FunctionHover } from '../core/traceService/annotationService';
 
 /*
  * The vscode-free half of editor annotations: where a lens goes, and the text of hovers and
@@ -92,4 +92,48 @@ export function diagnosticMessage(exception: Pick<ExceptionAnnotation, 'type' | 
   const head = exception.message === '' ? exception.type : `${exception.type}: ${exception.message}`;
   const services = exception.services.length === 0 ? '' : ` in ${exception.services.join(', ')}`;
   return `${head} (${String(exception.count)}×${services}; last seen ${timeAgo(exception.lastSeenMs, nowMs)})`;
+}
+
+/** Leads a lens whose figures come from another build than the checkout (issue 15). */
+export const staleBuildMark = '⚠ stale build · ';
+
+/**
+ * The CodeLens title: the figures, marked first when they come from another build than the
+ * checkout, so the mismatch is seen without hovering.
+ */
+export function lensTitle(annotation: FunctionAnnotation): string {
+  return annotation.staleBuild === undefined ? annotation.title : `${staleBuildMark}${annotation.title}`;
+}
+
+/** A trace link of the hover: the only command its markdown may run. */
+export const hoverLinkCommand = 'spanlens.openTrace';
+
+/**
+ * The hover as markdown, short enough for the editor's hover box (issue 15: the links needed
+ * scrolling): a stale build first, then the figures, the trace links, and what the figures
+ * are based on; details last. Lines of one block are joined by hard breaks (two spaces), not
+ * paragraphs, which the hover spaces apart. Every span-derived string is escaped; no HTML.
+ */
+export function hoverMarkdown({ hover, links: traceLinks }: FunctionHover): string {
+  const blocks: string[] = [];
+  if (hover.staleBuild !== undefined) blocks.push(`⚠️ ${escapeMarkdown(hover.staleBuild)}`);
+  blocks.push(lines([`**${escapeMarkdown(hover.heading)}**`, escapeMarkdown(hover.summary)]));
+  const links = traceLinks.map((link) => {
+    const args = link.source === undefined ? { traceId: link.traceId } : { traceId: link.traceId, source: link.source };
+    return `[${escapeMarkdown(link.label)}](${commandUri(hoverLinkCommand, [args])})`;
+  });
+  if (links.length > 0) blocks.push(links.join(' · '));
+  const details = [escapeMarkdown(hover.basis), escapeMarkdown(hover.sampling)];
+  if (hover.distribution !== undefined) {
+    const d = hover.distribution;
+    details.push(`Distribution ${escapeMarkdown(d.sparkline)} from ${escapeMarkdown(d.lowerLabel)} to ${escapeMarkdown(d.upperLabel)}`);
+  }
+  if (hover.build !== undefined) details.push(`From ${escapeMarkdown(hover.build)}`);
+  blocks.push(lines(details));
+  for (const warning of hover.warnings) blocks.push(`⚠️ ${escapeMarkdown(warning)}`);
+  return blocks.join('\n\n');
+}
+
+function lines(parts: readonly string[]): string {
+  return parts.join('  \n');
 }

@@ -1,11 +1,9 @@
 import * as vscode from 'vscode';
 import type { FunctionAnnotation, FunctionHover } from '../core/traceService/annotationService';
 import type { AnnotationController, DocumentEntry } from './annotationController';
-import { commandUri, escapeMarkdown } from './annotationText';
+import { hoverLinkCommand, hoverMarkdown } from './annotationText';
 import { toPosition } from './convert';
 import { signatureEnd } from './signatureEnd';
-
-const openTraceCommand = 'spanlens.openTrace';
 
 /**
  * Production figures when hovering a function's name or signature. Every string from span data
@@ -60,24 +58,10 @@ function hoverTarget(document: vscode.TextDocument, entry: DocumentEntry, positi
   return best === undefined ? undefined : { annotation: best.annotation, range: best.range };
 }
 
-export function renderHover({ hover, links: traceLinks }: FunctionHover): vscode.MarkdownString {
-  const md = new vscode.MarkdownString(undefined, false);
-  md.isTrusted = { enabledCommands: [openTraceCommand] };
+export function renderHover(hover: FunctionHover): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(hoverMarkdown(hover), false);
+  // Trusted for the trace links' one command only; span text in it is escaped (hoverMarkdown).
+  md.isTrusted = { enabledCommands: [hoverLinkCommand] };
   md.supportHtml = false;
-  md.appendMarkdown(`**${escapeMarkdown(hover.heading)}**\n\n`);
-  md.appendMarkdown(`${escapeMarkdown(hover.summary)}\n\n`);
-  md.appendMarkdown('| | |\n|---|---|\n');
-  for (const row of hover.rows) md.appendMarkdown(`| ${escapeMarkdown(row.label)} | ${escapeMarkdown(row.value)} |\n`);
-  md.appendMarkdown('\n');
-  if (hover.distribution !== undefined) {
-    const d = hover.distribution;
-    md.appendMarkdown(`Distribution: ${escapeMarkdown(d.sparkline)} (${escapeMarkdown(d.lowerLabel)} … ${escapeMarkdown(d.upperLabel)})\n\n`);
-  }
-  const links = traceLinks.map((link) => {
-    const args = link.source === undefined ? { traceId: link.traceId } : { traceId: link.traceId, source: link.source };
-    return `[${escapeMarkdown(link.label)}](${commandUri(openTraceCommand, [args])})`;
-  });
-  if (links.length > 0) md.appendMarkdown(`${links.join(' · ')}\n\n`);
-  for (const warning of hover.warnings) md.appendMarkdown(`⚠️ ${escapeMarkdown(warning)}\n\n`);
   return md;
 }

@@ -163,7 +163,7 @@ describe('SpanLens: production latency and exceptions in the editor', function (
     assert.equal(lenses.length, 3, lenses.map((lens) => lens.command?.title).join('\n'));
   });
 
-  it('hovers a function with its figures, max, sample size, distribution and a link to the slowest trace', async () => {
+  it('hovers a function with its figures, sample size, window, distribution and a link to the slowest trace', async () => {
     const line = lineOf(file, 'export async function checkout(') - 1;
     const character = readFileSync(file, 'utf8').split('\n')[line]?.indexOf('checkout(') ?? 0;
     const text = await eventually('the hover', async () => {
@@ -172,9 +172,13 @@ describe('SpanLens: production latency and exceptions in the editor', function (
       assert.match(value, /Production latency/);
       return value;
     });
-    assert.match(text, /\| max \| 100 ms \|/);
-    assert.match(text, /\| calls \| 20 \\\(percentiles exact\\\) \|/);
-    assert.match(text, /Distribution: [▁▂▃▄▅▆▇█]+/);
+    // The sample size, the window and the percentiles' exactness, in words (issue 15).
+    assert.match(text, /Based on 20 calls that ended in the last hour/);
+    assert.match(text, /slowest 100 ms; percentiles computed from every duration/);
+    assert.match(text, /The spans state no sampling rate: the counts are of the calls that were recorded/);
+    assert.match(text, /Distribution [▁▂▃▄▅▆▇█]+ from/);
+    // The trace links come before the details, so a short hover box shows them.
+    assert.ok(text.indexOf('Slowest trace') < text.indexOf('Based on'), text);
     assert.match(text, /\[Slowest trace \\\(100 ms\\\)\]\(command:spanlens\.openTrace\?/);
     assert.match(text, /Latest error trace/);
   });

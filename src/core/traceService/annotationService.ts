@@ -2,7 +2,7 @@ import type { AggregateStats, AggregationChange, SpanRef } from '../aggregation/
 import type { AggregationWindow } from '../aggregation/aggregationWindow';
 import { locateAttributes, type CodeLocation } from '../aggregation/codeLocation';
 import { formatCount, formatLatency, formatLensTitle, sameFigures } from '../aggregation/formatLensTitle';
-import { buildHoverModel, windowLabel, type HoverContext, type HoverModel } from '../aggregation/hoverModel';
+import { buildHoverModel, staleBuild, windowLabel, type HoverContext, type HoverModel } from '../aggregation/hoverModel';
 import { SpanAggregator, type AddOptions } from '../aggregation/spanAggregator';
 import type { CandidateLocation } from '../mapping/codeLocation';
 import { extractSpanLocations } from '../mapping/extractSpanLocations';
@@ -46,6 +46,11 @@ export interface FunctionAnnotation {
   /** Set on the lines worth an end-of-line decoration, by share of the time the file spends. */
   readonly heat: 'hot' | 'warm' | undefined;
   readonly lineText: string;
+  /**
+   * Set when the figures come from another build than the checkout (see staleBuild): what
+   * differs, in a sentence. The lens marks it and the hover says it first (issue 15).
+   */
+  readonly staleBuild?: string;
 }
 
 /**
@@ -289,6 +294,8 @@ export class AnnotationService {
 
   async statsForDocument(fsPath: string): Promise<DocumentAnnotations> {
     await this.idle();
+    // Cached per directory by the reader, so a refresh costs one settled promise here.
+    const checkout = checkoutContext((await this.deps.checkout?.(fsPath)) ?? { version: undefined, commit: undefined });
     const sourceLabel = this.sourceLabelOf(fsPath);
     const groups = this.groupsOf(fsPath);
     const present: FunctionGroup[] = [];
@@ -303,23 +310,18 @@ export class AnnotationService {
     const functions: FunctionAnnotation[] = new Array<FunctionAnnotation>(present.length);
     const window = windowLabel(this.aggregator.window);
     const contextLabel = sourceLabel === '' ? window : `${window} · ${sourceLabel}`;
-    for (let i = 0; i < present.length; i++) functions[i] = this.annotate(present[i] as FunctionGroup, stats[i] as AggregateStats, heat[i], sourceLabel, contextLabel);
+    for (let i = 0; i < present.length; i++) functions[i] = this.annotate(present[i] as FunctionGroup, stats[i] as AggregateStats, heat[i], sourceLabel, contextLabel, checkout);
     return { fsPath, window: this.aggregator.window, functions };
   }
 
   /** The figures and links a hover on the function shows; undefined when it has no data now. */
   async hoverForFunction(fsPath: string, target: FunctionTarget): Promise<FunctionHover | undefined> {
     await this.idle();
-    // Only the hover warns about another build, so only the hover asks what the checkout is.
-    const checkout = (await this.deps.checkout?.(fsPath)) ?? { version: undefined, commit: undefined };
+    const checkout = checkoutContext((await this.deps.checkout?.(fsPath)) ?? { version: undefined, commit: undefined });
     const stats = this.statsOf(fsPath, target);
     if (stats === undefined) return undefined;
     const sourceLabel = this.sourceLabelOf(fsPath);
-    const hoverContext: HoverContext = {
-      ...(sourceLabel === '' ? {} : { source: sourceLabel }),
-      ...(checkout.version === undefined ? {} : { checkoutVersion: checkout.version }),
-      ...(checkout.commit === undefined ? {} : { checkoutCommit: checkout.commit }),
-    };
+    const hoverContext: HoverContext = { ...(sourceLabel === '' ? {} : { source: sourceLabel }), ...checkout };
     const hover = buildHoverModel(stats, hoverContext);
     const links = hover.links.map((link): AnnotationLink => ({ kind: link.kind, label: link.label, traceId: link.traceId, spanId: link.spanId, source: this.sourceOf(link.traceId) }));
     return { hover, links };
@@ -368,11 +370,12 @@ export class AnnotationService {
   }
 
   /** One function's annotation; `contextLabel` is the document's (window and sources). */
-  private annotate(group: FunctionGroup, stats: AggregateStats, heat: 'hot' | 'warm' | undefined, sourceLabel: string, contextLabel: string): FunctionAnnotation {
+  private annotate(group: FunctionGroup, stats: AggregateStats, heat: 'hot' | 'warm' | undefined, sourceLabel: string, contextLabel: string, checkout: HoverContext): FunctionAnnotation {
     const known = group.annotation;
     const before = group.annotatedStats;
+    const stale = staleBuild(stats, checkout);
     const unchanged = known !== undefined && before === stats && group.annotatedSource === sourceLabel;
-    if (unchanged && known.heat === heat) return known;
+    if (unchanged && known.heat === heat && known.staleBuild === stale) return known;
     // New stats often read as the old ones did (same percentiles, a rounded count): keep the text.
     const sameText = known !== undefined && before !== undefined && (before === stats || sameFigures(before, stats));
     const annotation: FunctionAnnotation = {
@@ -385,6 +388,7 @@ export class AnnotationService {
       errorCount: stats.errorCount,
       heat,
       lineText: sameText ? known.lineText : lineTextOf(stats),
+      ...(stale === undefined ? {} : { staleBuild: stale }),
     };
     group.annotation = annotation;
     group.annotatedStats = stats;
@@ -631,4 +635,12 @@ export function heatOf(stats: readonly AggregateStats[]): ('hot' | 'warm' | unde
   const peak = Math.max(0, ...weights);
   if (peak <= 0) return weights.map(() => undefined);
   return weights.map((w) => (w >= peak * 0.6 ? 'hot' : w >= peak * 0.2 ? 'warm' : undefined));
+}
+
+/** The checkout's identity as the hover model's context takes it (unknown parts left out). */
+function checkoutContext(checkout: CheckoutIdentity): Pick<HoverContext, 'checkoutVersion' | 'checkoutCommit'> {
+  return {
+    ...(checkout.version === undefined ? {} : { checkoutVersion: checkout.version }),
+    ...(checkout.commit === undefined ? {} : { checkoutCommit: checkout.commit }),
+  };
 }

@@ -1,5 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { commandUri, diagnosticMessage, escapeMarkdown, placeFunction, shortName, timeAgo, type SymbolSpan } from '../../../src/vscode/annotationText';
+import { buildHoverModel } from '../../../src/core/aggregation/hoverModel';
+import type { FunctionAnnotation } from '../../../src/core/traceService/annotationService';
+import { commandUri, diagnosticMessage, escapeMarkdown, hoverMarkdown, lensTitle, placeFunction, shortName, timeAgo, type SymbolSpan } from '../../../src/vscode/annotationText';
+import { statsFixture } from '../core/aggregation/aggregationFixtures';
 
 const symbols: SymbolSpan[] = [
   { name: 'Checkout', startLine: 1, endLine: 40, selectionLine: 1 },
@@ -57,5 +60,43 @@ describe('annotationText (placement and text of editor annotations)', () => {
     assert.equal(timeAgo(now - 5_000, now), 'just now');
     assert.equal(timeAgo(now - 3 * 3_600_000, now), '3 h ago');
     assert.equal(timeAgo(now - 72 * 3_600_000, now), '3 days ago');
+  });
+
+  describe('stale builds and the hover text (issue 15)', () => {
+    const annotation: FunctionAnnotation = {
+      target: { function: 'pay' },
+      function: 'pay',
+      lines: [3],
+      title: 'p50 12 ms · 3 calls · 0% errors',
+      context: 'last hour · local',
+      count: 3,
+      errorCount: 0,
+      heat: undefined,
+      lineText: '',
+    };
+
+    it('marks the lens of figures from another build, and only those', () => {
+      assert.equal(lensTitle(annotation), 'p50 12 ms · 3 calls · 0% errors');
+      assert.equal(lensTitle({ ...annotation, staleBuild: 'Stale build: these figures come from version 1.2.0; the checkout is 1.3.0.' }), '⚠ stale build · p50 12 ms · 3 calls · 0% errors');
+    });
+
+    it('says a stale build on the first line, and the trace links before the details', () => {
+      const stats = statsFixture({ versions: ['1.4.2'], latestError: { traceId: 'e'.repeat(32), spanId: 'f'.repeat(16), service: 'api', name: 'x', durationMs: 3, error: true, endTimeMs: 0 } });
+      const hover = buildHoverModel(stats, { source: 'local', checkoutVersion: '1.5.0' });
+      const links = hover.links.map((l) => ({ ...l, source: 'local' }));
+      const text = hoverMarkdown({ hover, links });
+      const lines = text.split('\n').filter((line) => line.trim() !== '');
+      assert.match(lines[0] ?? '', /^⚠️ Stale build: these figures come from version 1\\\.4\\\.2; the checkout is 1\\\.5\\\.0\\\.$/);
+      assert.ok(text.indexOf('Slowest trace') < text.indexOf('Based on'), text);
+      assert.ok(lines.length <= 9, `a hover of ${String(lines.length)} lines does not fit its box:\n${text}`);
+      assert.doesNotMatch(text, /percentiles exact|sampled yes/);
+    });
+
+    it('keeps span text as text: no link, HTML or command smuggled in through a service name', () => {
+      const hover = buildHoverModel(statsFixture({ services: ['[x](command:workbench.action.quit) <img src=x>'] }));
+      const text = hoverMarkdown({ hover, links: [] });
+      assert.doesNotMatch(text, /\]\(command:workbench/);
+      assert.doesNotMatch(text, /(?<!\\)<img/, "an unescaped tag");
+    });
   });
 });

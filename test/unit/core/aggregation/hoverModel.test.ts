@@ -10,10 +10,9 @@ describe('buildHoverModel', () => {
     );
     assert.equal(model.heading, 'Production latency · last hour · local');
     assert.equal(model.summary, 'p50 12 ms · p95 48 ms · p99 120 ms · 1.2k calls · 0.4% errors');
-    const row = (label: string): string | undefined => model.rows.find((r) => r.label === label)?.value;
-    assert.equal(row('max'), '350 ms');
-    assert.equal(row('calls'), '1.2k (percentiles within 1%)');
-    assert.equal(row('sampled'), 'unknown (the spans do not say)');
+    assert.equal(model.basis, 'Based on 1,234 calls that ended in the last hour, 5 errors (0.4%); slowest 350 ms; percentiles estimated to within 1%.');
+    assert.equal(model.sampling, 'The spans state no sampling rate: the counts are of the calls that were recorded.');
+    assert.equal(model.staleBuild, undefined);
     assert.equal(model.distribution?.sparkline.length, 10);
     assert.deepEqual(
       model.links.map((l) => [l.kind, l.traceId]),
@@ -25,18 +24,19 @@ describe('buildHoverModel', () => {
     assert.deepEqual(model.warnings, []);
   });
 
-  it('warns when production ran another version or commit, or data may be missing', () => {
+  it('says first when production ran another version or commit, and warns when data may be missing', () => {
     const stats = statsFixture({ versions: ['1.4.2'], commits: ['abcdef1234567890'], possiblyIncomplete: true });
     const model = buildHoverModel(stats, { checkoutVersion: '1.5.0', checkoutCommit: '0123456789abcdef' });
-    assert.equal(model.warnings.length, 3);
-    assert.match(model.warnings[0] ?? '', /version 1\.4\.2; the checkout is 1\.5\.0/);
-    assert.match(model.warnings[1] ?? '', /commit abcdef123456/);
-    const same = buildHoverModel(stats, { checkoutVersion: '1.4.2', checkoutCommit: 'abcdef1' });
-    assert.equal(same.warnings.length, 1, 'a short hash of the same commit is not a mismatch');
+    assert.equal(model.staleBuild, 'Stale build: these figures come from version 1.4.2; the checkout is 1.5.0, and from commit abcdef123456; the checkout is at 0123456789ab.');
+    assert.equal(model.warnings.length, 1);
+    assert.match(model.warnings[0] ?? '', /Some data may be missing/);
+    assert.equal(buildHoverModel(stats, { checkoutVersion: '1.4.2', checkoutCommit: 'abcdef1' }).staleBuild, undefined, 'a short hash of the same commit is not a mismatch');
+    assert.equal(buildHoverModel(stats, {}).staleBuild, undefined, 'an unknown checkout is not a mismatch');
   });
 
-  it('says when counts are a sample', () => {
+  it('says when counts are a sample, and that they are not scaled up', () => {
     const model = buildHoverModel(statsFixture({ sampling: { flag: 'sampled', probability: 0.1 } }));
-    assert.equal(model.rows.find((r) => r.label === 'sampled')?.value, 'yes at 10%: counts are a sample of the traffic');
+    assert.equal(model.sampling, 'Traces are sampled at 10%: the counts are of recorded calls only, not scaled up (real traffic about 10× higher).');
+    assert.match(buildHoverModel(statsFixture({ sampling: { flag: 'mixed', probability: undefined } })).sampling, /Some of these spans were sampled and some not/);
   });
 });

@@ -93,7 +93,8 @@ describe('AnnotationService (the worker side of editor annotations)', () => {
     const again = await local.statsForDocument('/ws/src/d.ts');
     assert.deepEqual(again, first);
     assert.deepEqual(first.functions.map((f) => f.title), ['p50 10 ms · p95 20 ms · p99 20 ms · 2 calls · 0% errors', 'p50 4 ms · p95 4 ms · p99 4 ms · 1 call · 0% errors']);
-    assert.deepEqual((await local.hoverForFunction('/ws/src/d.ts', { function: 'pay' }))?.hover.warnings, []);
+    assert.equal((await local.hoverForFunction('/ws/src/d.ts', { function: 'pay' }))?.hover.staleBuild, undefined);
+    assert.ok(first.functions.every((f) => f.staleBuild === undefined), 'the checkout is the build the spans came from');
 
     // More spans for one function, from a backend this time, the slowest so far among them.
     const slow = span(90, at('pay', 5));
@@ -112,7 +113,10 @@ describe('AnnotationService (the worker side of editor annotations)', () => {
     // The checkout moves on while production still runs 1.2.0.
     checkout = { version: '1.3.0', commit: undefined };
     const moved = await local.hoverForFunction('/ws/src/d.ts', { function: 'ship' });
-    assert.match(moved?.hover.warnings.join('\n') ?? '', /version 1\.2\.0; the checkout is 1\.3\.0/);
+    assert.match(moved?.hover.staleBuild ?? '', /^Stale build: these figures come from version 1\.2\.0; the checkout is 1\.3\.0\.$/);
+    // The lens of every function of the file says it too, without a hover.
+    const stale = (await local.statsForDocument('/ws/src/d.ts')).functions;
+    assert.deepEqual(stale.map((f) => f.staleBuild), [moved?.hover.staleBuild, moved?.hover.staleBuild]);
 
     // The same trace fed again from another source: its link now opens it there.
     await local.add([{ ...slow, spanId: 'ffffffffffffffff' }], 'files', 'spanEnd');
