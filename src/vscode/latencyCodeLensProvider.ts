@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { LensRefreshGate } from '../core/editorRefresh/lensRefreshGate';
 import type { AnnotationChange, AnnotationController, DocumentEntry } from './annotationController';
+import { lensTitle } from './annotationText';
 import { toPosition } from './convert';
 
 export const showSpansCommandId = 'spanlens.showSpansForFunction';
@@ -58,7 +59,7 @@ function lensesOf(document: vscode.TextDocument, entry: DocumentEntry): vscode.C
   return entry.functions.map(({ annotation, placement }) => {
     const range = new vscode.Range(toPosition(placement.line, undefined), toPosition(placement.line, undefined));
     return new vscode.CodeLens(range, {
-      title: `${annotation.title} · ${annotation.context}`,
+      title: `${lensTitle(annotation)} · ${annotation.context}`,
       tooltip: 'Production latency from SpanLens. Click to list the spans, slowest first.',
       command: showSpansCommandId,
       arguments: [{ uri: document.uri, line: placement.line, interactive: true }],
