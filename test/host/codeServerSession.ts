@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -125,6 +125,11 @@ export async function startCodeServer(options: StartOptions = {}): Promise<CodeS
   const scratch = mkdtempSync(join(tmpdir(), 'spanlens-cs-'));
   const workspace = join(scratch, 'workspace');
   cpSync(options.workspaceTemplate ?? join(repoRoot, 'test', 'workspace'), workspace, { recursive: true });
+  // The sample service's packages (@opentelemetry/*, @types/node) are this checkout's. Beside
+  // the copy, outside the opened folder, so the editor's TypeScript finds them by walking up as
+  // it does in the checkout (issue 15: 24 "Cannot find module" errors drowned SpanLens's one
+  // diagnostic), without a node_modules folder in the Explorer. fs.rm later removes the link only.
+  symlinkSync(join(repoRoot, 'node_modules'), join(scratch, 'node_modules'), 'dir');
   const userDataDir = options.userDataDir ?? join(scratch, 'user');
   mkdirSync(join(userDataDir, 'User'), { recursive: true });
   writeFileSync(
