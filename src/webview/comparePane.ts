@@ -60,8 +60,13 @@ export class ComparePane {
       const spoken = `${entry.status === 'same' ? 'unchanged' : entry.status}: ${entry.service} ${entry.label}, ${figures}`;
       const name =
         selectable && entry.currentRow >= 0
-          ? button(entry.label, () => this.onSelectRow(entry.currentRow), { className: 'link-button compare-name', title: entry.path, attrs: { 'aria-label': spoken } })
-          : h('span', { className: 'compare-name', text: entry.label, title: entry.path, attrs: { 'aria-label': spoken } });
+          ? button('', () => this.onSelectRow(entry.currentRow), { className: 'link-button compare-name', title: entry.path, attrs: { 'aria-label': spoken } })
+          : h('span', { className: 'compare-name', title: entry.path, attrs: { 'aria-label': spoken } });
+      // A long name is shortened with an ellipsis, but its sibling number never is: it is what
+      // tells "GET /reserve #1" from "#2" in a narrow panel.
+      const ordinal = entry.label.startsWith(entry.name) ? entry.label.slice(entry.name.length) : '';
+      name.append(h('span', { className: 'compare-base', text: ordinal === '' ? entry.label : entry.name }));
+      if (ordinal !== '') name.append(h('span', { className: 'compare-ordinal', text: ordinal }));
       const track = h('div', { className: 'compare-track', attrs: { 'aria-hidden': 'true' } });
       if (entry.baselineRow >= 0) track.append(bar('bar-before', entry.baselineOffsetNs, entry.baselineDurationNs, total));
       if (entry.currentRow >= 0) track.append(bar('bar-after', entry.currentOffsetNs, entry.currentDurationNs, total));
