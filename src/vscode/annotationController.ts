@@ -47,7 +47,7 @@ export interface DocumentEntry {
 
 const refreshDelayMs = 300;
 /** How long a load waits for document symbols before placing figures by their mapped lines. */
-const symbolWaitMs = 750;
+const symbolWaitMs = 500;
 /** How long a language server gets to answer document symbols at all. */
 const symbolTimeoutMs = 10_000;
 const symbolRetries = 5;
@@ -88,7 +88,7 @@ export class AnnotationController implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((event) => this.configurationChanged(event)),
       vscode.workspace.onDidOpenTextDocument((document) => this.documentShown(document)),
       vscode.window.onDidChangeVisibleTextEditors((editors) => {
-        for (const editor of editors) this.documentShown(editor.document);
+        for (const editor of editors) this.editorShown(editor.document);
       }),
       vscode.workspace.onDidCloseTextDocument((document) => {
         this.entries.delete(document.uri.toString());
@@ -231,6 +231,12 @@ export class AnnotationController implements vscode.Disposable {
     // Files that are not open still get their diagnostics: the Problems view lists them.
     for (const file of files) this.stale.add(vscode.Uri.file(file).toString());
     this.schedule();
+  }
+
+  /** A person is looking at it: its figures load now, not after the refresh pause. */
+  private editorShown(document: vscode.TextDocument): void {
+    if (!isAnnotatable(document) || this.entries.has(document.uri.toString())) return;
+    void this.load(document).then((entry) => this.changed.fire({ uri: document.uri, entry }));
   }
 
   private documentShown(document: vscode.TextDocument): void {

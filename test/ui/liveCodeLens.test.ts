@@ -1,10 +1,12 @@
 import * as assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { freePort, launchChromium, repoRoot, startCodeServer, type CodeServerSession } from '../host/codeServerSession';
 import { buildSampleService, startSampleService } from '../host/sampleService';
+import { installVsix, packageVsix } from '../host/vsix';
 import { openCommandPalette, runWorkbenchCommand } from './runWorkbenchCommand';
 import { screenshotOnFailure } from './screenshotOnFailure';
 
@@ -16,6 +18,10 @@ const lensPattern = /p50 .*calls/;
  * sending for a minute when checkout.ts is opened. A provider that signals a change on every
  * annotation flush re-arms VS Code's CodeLens debounce faster than it can run, and the lenses
  * never appear while traffic flows; this is that case, kept running for more than 3 minutes.
+ * It runs the packaged extension, installed as a user installs it: under extension development
+ * VS Code fixes that debounce at 375 ms, while an installed extension gets the adaptive one (the
+ * provider's measured latency, so one slow first answer while the language server starts sets it
+ * to seconds), which is where the lenses starved.
  */
 describe('CodeLens while traces stream in', function () {
   this.timeout(600_000);
@@ -24,17 +30,22 @@ describe('CodeLens while traces stream in', function () {
   let page: Page;
   let sample: ChildProcess | undefined;
   let receiverPort = 0;
+  let dir: string | undefined;
 
   before(async () => {
     mkdirSync(artifactsDir, { recursive: true });
     buildSampleService();
+    dir = mkdtempSync(join(tmpdir(), 'spanlens-live-lens-'));
+    const extensionsDir = join(dir, 'extensions');
+    await installVsix(packageVsix(join(dir, 'spanlens.vsix')), extensionsDir);
     receiverPort = await freePort();
     session = await startCodeServer({
+      extensionsDir,
       userSettings: { 'spanlens.receiver.autoStart': true, 'spanlens.receiver.httpPort': receiverPort, 'spanlens.receiver.grpcPort': 0 },
     });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(session.url({ extensionDevelopmentPath: repoRoot }));
+    await page.goto(session.url());
     await receiverShown();
     sample = startSampleService(session.workspace, `http://127.0.0.1:${String(receiverPort)}`, { trafficMs: 150, quiet: true });
   });
@@ -45,6 +56,7 @@ describe('CodeLens while traces stream in', function () {
     sample?.kill('SIGTERM');
     await (browser as Browser | undefined)?.close();
     await (session as CodeServerSession | undefined)?.stop();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
   async function receiverShown(): Promise<void> {
