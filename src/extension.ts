@@ -18,6 +18,7 @@ import { showMoreCommandId, TracesTreeProvider, type ListedTrace, type TraceTree
 import { goToSpanFromTreeCommandId } from './vscode/tracesTreeProvider';
 import { showTraceViewFromTreeCommandId } from './vscode/tracesTreeProvider';
 import { TraceViewController } from './vscode/traceViewController';
+import { notedMapping, noteWalkthroughFact, registerWalkthrough } from './vscode/walkthrough';
 import { openTrace, openTraceFromClipboard, type RemoteCommandDeps } from './vscode/openTrace';
 import { RemoteSources } from './vscode/remoteSources';
 import { RemoteTraces } from './vscode/remoteTraces';
@@ -52,7 +53,10 @@ export function activate(context: vscode.ExtensionContext): SpanLensApi {
   const openFilesAndShow = async (argument: unknown): ReturnType<typeof openTraceFiles> => {
     const result = await openFiles(argument);
     const first = result?.traces[0];
-    if (first) traceViews.show(first.traceId);
+    if (first) {
+      traceViews.show(first.traceId);
+      noteWalkthroughFact('traceOpened');
+    }
     return result;
   };
   const treeView = vscode.window.createTreeView(tracesViewId, {
@@ -74,7 +78,10 @@ export function activate(context: vscode.ExtensionContext): SpanLensApi {
     }),
     traceViews,
     vscode.window.registerWebviewPanelSerializer(traceViewPanelType, traceViews.panels),
-    vscode.commands.registerCommand(showTraceViewFromTreeCommandId, (node: unknown) => traceViews.showFromTree(node ?? treeView.selection[0])),
+    vscode.commands.registerCommand(showTraceViewFromTreeCommandId, (node: unknown) => {
+      traceViews.showFromTree(node ?? treeView.selection[0]);
+      noteWalkthroughFact('traceOpened');
+    }),
   );
   const receiver = new LocalReceiver({ service: traceService, tree, log, context });
   context.subscriptions.push(receiver);
@@ -85,8 +92,8 @@ export function activate(context: vscode.ExtensionContext): SpanLensApi {
   context.subscriptions.push(
     fileIndexer,
     navigation,
-    vscode.commands.registerCommand(goToSpanFromTreeCommandId, (node: unknown) => navigation.goToSpanFromTree(node ?? treeView.selection[0])),
-    vscode.commands.registerCommand(goToFrameCommandId, (argument: unknown) => navigation.goToFrame(argument)),
+    vscode.commands.registerCommand(goToSpanFromTreeCommandId, (node: unknown) => notedMapping(navigation.goToSpanFromTree(node ?? treeView.selection[0]))),
+    vscode.commands.registerCommand(goToFrameCommandId, (argument: unknown) => notedMapping(navigation.goToFrame(argument))),
   );
   // The workspace listing for code mapping is built in the background too.
   setTimeout(() => fileIndexer.start(), 0);
@@ -117,13 +124,14 @@ export function activate(context: vscode.ExtensionContext): SpanLensApi {
   );
   setTimeout(() => void annotations.start().catch((error: unknown) => log.warn(`Editor annotations did not start: ${String(error)}`)), 0);
 
+  registerWalkthrough(context);
   registerCommands(context, {
     'spanlens.openTrace': (argument) => openTrace(remote, argument),
     // From the explorer's context menu the second argument is the whole multi-selection.
     'spanlens.openTraceFile': (argument, selection) => openFilesAndShow(Array.isArray(selection) && selection.length > 0 ? selection : argument),
     'spanlens.openTraceFromClipboard': () => openTraceFromClipboard(remote),
     'spanlens.searchTraces': (argument) => searchTraces(remote, argument),
-    'spanlens.goToSpanCode': (argument) => navigation.goToSpanCode(argument),
+    'spanlens.goToSpanCode': (argument) => notedMapping(navigation.goToSpanCode(argument)),
     'spanlens.explainMapping': (argument) => navigation.explainMapping(argument),
     'spanlens.showSpansForFunction': (argument) => showSpansForFunction(annotations, argument),
     'spanlens.compareTraces': (argument) => traceViews.compareTraces(argument),

@@ -6,6 +6,7 @@ import { ServiceError, type LocalSourceEvent, type ReceiverSettings, type Receiv
 import type { LocalServiceLaunch } from '../core/localService/localServiceConnection';
 import { ReportedError } from './commandRegistry';
 import type { TracesTreeProvider } from './tracesTreeProvider';
+import { noteWalkthroughFact } from './walkthrough';
 
 export interface ReceiverStartResult {
   readonly endpoint: string;
@@ -166,6 +167,8 @@ export class LocalReceiver implements vscode.Disposable {
     const wasRunning = this.status?.running === true;
     const endpointChanged = this.status?.httpEndpoint !== status.httpEndpoint;
     this.status = status;
+    noteWalkthroughFact('receiverRunning', status.running);
+    noteWalkthroughFact('traceReceived', status.traceCount > 0);
     for (const warning of status.warnings) this.deps.log.warn(`Local store: ${warning}`);
     if (wasRunning !== status.running || endpointChanged) {
       this.updateEnvironment();

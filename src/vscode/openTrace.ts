@@ -7,6 +7,7 @@ import { ReportedError } from './commandRegistry';
 import { isCancellation, localSourceName, signalOf, type RemoteSources } from './remoteSources';
 import type { RemoteTraces } from './remoteTraces';
 import { readSourceSettings } from './sourceSettings';
+import { noteWalkthroughFact } from './walkthrough';
 import type { TraceTreeNode, TracesTreeProvider } from './tracesTreeProvider';
 
 export interface RemoteCommandDeps {
@@ -194,6 +195,7 @@ export async function present(deps: RemoteCommandDeps, traceId: string): Promise
   try {
     await revealInTree(deps, traceId);
     await deps.showTrace?.(traceId);
+    noteWalkthroughFact('traceOpened');
   } catch (error: unknown) {
     // A view that fails to open must not turn a loaded, listed trace into a failed command.
     deps.log.warn(`Could not show trace ${traceId}: ${error instanceof Error ? error.message : String(error)}`);
