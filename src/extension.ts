@@ -17,6 +17,7 @@ import { TraceList } from './vscode/traceList';
 import { showMoreCommandId, TracesTreeProvider, type ListedTrace, type TraceTreeNode } from './vscode/tracesTreeProvider';
 import { goToSpanFromTreeCommandId } from './vscode/tracesTreeProvider';
 import { showTraceViewFromTreeCommandId } from './vscode/tracesTreeProvider';
+import { registerTraceTreeCommands } from './vscode/traceTreeCommands';
 import { TraceViewController } from './vscode/traceViewController';
 import { notedMapping, noteWalkthroughFact, registerWalkthrough } from './vscode/walkthrough';
 import { openTrace, openTraceFromClipboard, type RemoteCommandDeps } from './vscode/openTrace';
@@ -44,7 +45,8 @@ export function activate(context: vscode.ExtensionContext): SpanLensApi {
   const traceService = createTraceServiceClient(context.asAbsolutePath('dist/traceWorker.js'), { localService: localServiceLaunch(context) });
   const traces = new TraceList();
   const remoteTraces = new RemoteTraces(traceService);
-  const tree = new TracesTreeProvider(traceService, traces, remoteTraces);
+  // Traces open in a trace view stay listed in the tree until their panel closes (issue 15).
+  const tree: TracesTreeProvider = new TracesTreeProvider(traceService, traces, remoteTraces, { openTraceIds: (): string[] => traceViews.openTraceIds() });
   const view: { current?: vscode.TreeView<TraceTreeNode> } = {};
   const openFiles = (argument: unknown): ReturnType<typeof openTraceFiles> =>
     openTraceFiles({ queries: traceService, traces, tree, treeView: () => view.current, log }, argument);
@@ -65,11 +67,13 @@ export function activate(context: vscode.ExtensionContext): SpanLensApi {
     dragAndDropController: new TraceFileDropController((paths) => openFilesAndShow(paths)),
   });
   view.current = treeView;
+  registerTraceTreeCommands(context, { tree, treeView, queries: traceService });
   context.subscriptions.push(
     log,
     traces,
     tree,
     treeView,
+    tree.attach(treeView),
     { dispose: () => void traceService.dispose() },
     vscode.window.registerCustomEditorProvider(traceFileEditorViewType, new TraceFileEditorProvider((uri) => openFilesAndShow(uri))),
     vscode.commands.registerCommand(showMoreCommandId, (node?: TraceTreeNode) => {

@@ -31,6 +31,16 @@ export const extraCommandIds = [
   'spanlens.setSourceCredentials',
   /** Issue 7: production latency of the open file's functions, asked of a remote source. */
   'spanlens.showRemoteLatencyForFile',
+  /** Issue 15: the Traces view's row id, and the live list's Show New / Pause / Follow Live. */
+  'spanlens.copyTraceId',
+  'spanlens.showNewTraces',
+  'spanlens.pauseLiveTraces',
+  'spanlens.followLiveTraces',
+  /** Issue 15: a trace row's context menu, calling the public commands with the row's trace (not in the palette). */
+  'spanlens.traceItem.open',
+  'spanlens.traceItem.compareWith',
+  'spanlens.traceItem.saveAsOtlpJson',
+  'spanlens.traceItem.goToRootSpanCode',
 ] as const;
 
 export type ExtraCommandId = (typeof extraCommandIds)[number];

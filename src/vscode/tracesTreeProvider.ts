@@ -1,15 +1,20 @@
 import * as vscode from 'vscode';
+import { basename, dirname } from 'node:path';
 import type { SpanRow, TraceQueries, TraceSummary } from '../core/traceService/traceServiceProtocol';
 import type { SearchHit } from '../core/traceService/traceServiceProtocol';
 import type { RemoteTraces, RemoteTracesChange } from './remoteTraces';
 import { durationNs, formatDuration } from '../core/model/units';
+import { LiveTraceTree } from '../core/traceTree/liveTraceTree';
+import { endpointLabel, groupRowText, pendingText, plural, traceRowText, traceTooltipLines, type TraceRowMarks } from '../core/traceTree/traceRowText';
 import type { TraceList } from './traceList';
 
-export type SourceId = 'local' | 'files';
-
 export type TraceTreeNode =
-  | { readonly kind: 'source'; readonly source: SourceId }
-  | { readonly kind: 'hint'; readonly label: string; readonly detail: string; readonly parent: TraceTreeNode }
+  | { readonly kind: 'source'; readonly source: 'local' }
+  /** One opened trace file: its traces below it. */
+  | { readonly kind: 'file'; readonly path: string }
+  /** Local traces of one root endpoint (`service: operation`), see LiveTraceTree. */
+  | { readonly kind: 'group'; readonly key: string }
+  | { readonly kind: 'hint'; readonly label: string; readonly detail: string; readonly parent: TraceTreeNode; readonly command?: string }
   | { readonly kind: 'trace'; readonly summary: TraceSummary }
   /** `key` names the span's place in the tree by span ids, not row indices (see spanKey). */
   | { readonly kind: 'span'; readonly row: SpanRow; readonly key: string; readonly parent: TraceTreeNode }
@@ -27,6 +32,16 @@ export const childPageSize = 500;
  * never flooded with refreshes (each re-fetches the expanded pages).
  */
 const remoteRefreshIntervalMs = 200;
+/**
+ * How long after a person's last move in the view (expand, collapse, select, hover) new local
+ * traces keep waiting while following live. Long enough to move the pointer to a row and read it.
+ */
+export const liveQuietMs = 10_000;
+/**
+ * Least time between two updates of the local list while following live. VS Code's tooltip
+ * waits for the pointer to rest on a row, and redrawing the row cancels it.
+ */
+export const liveApplyIntervalMs = 2_000;
 export const showMoreCommandId = 'spanlens.internal.showMoreChildren';
 /** A click on a span row: Go to Code, quiet when the span has no code location. */
 /*
@@ -38,8 +53,13 @@ export const showMoreCommandId = 'spanlens.internal.showMoreChildren';
 export const goToSpanFromTreeCommandId = 'spanlens.internal.goToSpanCodeFromTree';
 /** A click on a trace row: the trace view panel. */
 export const showTraceViewFromTreeCommandId = 'spanlens.internal.showTraceViewFromTree';
+/** Context keys of the view's title bar (package.json `menus.view/title`). */
+export const tracesLiveContextKey = 'spanlens.tracesLive';
+export const tracesPendingContextKey = 'spanlens.tracesPending';
+export const showNewTracesCommandId = 'spanlens.showNewTraces';
+/** The view's name in package.json; the count of waiting traces follows it. */
+const tracesViewTitle = 'Traces';
 
-const filesSource: TraceTreeNode = { kind: 'source', source: 'files' };
 const localSource: TraceTreeNode = { kind: 'source', source: 'local' };
 
 /** What the tree shows of the built-in receiver; kept current by the adapter from service events. */
@@ -51,10 +71,20 @@ export interface LocalSourceView {
   readonly traces: readonly TraceSummary[];
 }
 
+export interface TracesTreeOptions {
+  /** Traces open in a trace view: kept listed until their panel closes. */
+  readonly openTraceIds?: () => Iterable<string>;
+  readonly quietMs?: number;
+  readonly minApplyIntervalMs?: number;
+  readonly now?: () => number;
+}
+
 /**
- * The `spanlens.traces` view: sources → traces → spans. Span rows come from the trace service a
- * page at a time, so a huge trace costs the extension host only the rows on screen. While no
- * trace is loaded the view is empty and VS Code shows its welcome content.
+ * The `spanlens.traces` view: sources → traces → spans, the local receiver's traces grouped by
+ * endpoint and held still while a person uses them (LiveTraceTree), opened files by file. Span
+ * rows come from the trace service a page at a time, so a huge trace costs the extension host
+ * only the rows on screen. While no trace is loaded the view is empty and VS Code shows its
+ * welcome content.
  */
 export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TraceTreeNode | undefined>();
@@ -63,16 +93,79 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
   /** How many children each expanded parent shows, keyed by the parent's tree key. */
   private readonly shown = new Map<string, number>();
   private readonly subscription: vscode.Disposable;
-  private local: LocalSourceView = { running: false, endpoint: undefined, spanCount: 0, traces: [] };
-  private localById = new Map<string, TraceSummary>();
+  private local: Omit<LocalSourceView, 'traces'> = { running: false, endpoint: undefined, spanCount: 0 };
+  private readonly live: LiveTraceTree;
+  private readonly now: () => number;
+  /** Traces selected in the view (a click or a reveal): pinned while selected. */
+  private selectedTraceIds: readonly string[] = [];
+  private holdTimer: NodeJS.Timeout | undefined;
+  private view: vscode.TreeView<TraceTreeNode> | undefined;
+  private shownContext: { live?: boolean; pending?: boolean } = {};
 
   constructor(
     private readonly queries: TraceQueries,
     private readonly traces: TraceList,
     private readonly remote?: RemoteTraces,
+    options: TracesTreeOptions = {},
   ) {
+    this.now = options.now ?? (() => performance.now());
+    this.live = new LiveTraceTree({
+      quietMs: options.quietMs ?? liveQuietMs,
+      minApplyIntervalMs: options.minApplyIntervalMs ?? liveApplyIntervalMs,
+      pinned: () => [...this.selectedTraceIds, ...(options.openTraceIds?.() ?? [])],
+    });
     this.subscription = traces.onDidChange(() => this.changed.fire(undefined));
     this.remoteSubscription = remote?.onDidChange((change) => this.remoteChanged(change));
+  }
+
+  /**
+   * Listens to what a person does in the view: expanding a local trace holds new traces back
+   * while it is open, any move restarts the quiet time, a selected trace is pinned.
+   */
+  attach(view: vscode.TreeView<TraceTreeNode>): vscode.Disposable {
+    this.view = view;
+    const expand = (node: TraceTreeNode, expanded: boolean): void => {
+      if (node.kind === 'trace' && this.live.groupKeyOfShown(node.summary.traceId) !== undefined) this.live.setExpanded(node.summary.traceId, expanded, this.now());
+      else this.live.interacted(this.now());
+      this.afterLocalChange(false);
+    };
+    this.updateContext();
+    return vscode.Disposable.from(
+      view.onDidExpandElement((event) => expand(event.element, true)),
+      view.onDidCollapseElement((event) => expand(event.element, false)),
+      view.onDidChangeSelection((event) => {
+        this.selectedTraceIds = event.selection.flatMap((node) => (node.kind === 'trace' ? [node.summary.traceId] : node.kind === 'span' ? [node.row.traceId] : []));
+        this.live.interacted(this.now());
+        this.afterLocalChange(false);
+      }),
+      view.onDidChangeVisibility((event) => this.afterLocalChange(this.live.setVisible(event.visible, this.now()))),
+    );
+  }
+
+  /** A row command or a menu action of the view: the person is using it. */
+  interacted(): void {
+    this.live.interacted(this.now());
+    this.afterLocalChange(false);
+  }
+
+  /** Pause (false) or Follow Live (true); following shows what waited at once. */
+  setLive(live: boolean): void {
+    this.afterLocalChange(this.live.setLive(live, this.now()));
+  }
+
+  isLive(): boolean {
+    return this.live.isLive();
+  }
+
+  /** Show New Traces: lists the local traces that waited; returns how many there were. */
+  showNewTraces(): number {
+    const pending = this.live.pendingCount();
+    this.afterLocalChange(this.live.showPending(this.now()));
+    return pending;
+  }
+
+  pendingCount(): number {
+    return this.live.pendingCount();
   }
 
   private readonly pendingRemote = new Set<string>();
@@ -106,33 +199,92 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
   }
 
   private readonly remoteSubscription: vscode.Disposable | undefined;
-  /** One node object per remote source, so reveal() and getParent() agree on identity. */
+  /** One node object per remote source, file and group, so reveal() and getParent() agree on identity. */
   private readonly remoteNodes = new Map<string, TraceTreeNode>();
+  private readonly fileNodes = new Map<string, TraceTreeNode>();
+  private readonly groupNodes = new Map<string, TraceTreeNode>();
 
   private remoteNode(name: string): TraceTreeNode {
-    let node = this.remoteNodes.get(name);
-    if (!node) {
-      node = { kind: 'remote', name };
-      this.remoteNodes.set(name, node);
-    }
-    return node;
+    return cached(this.remoteNodes, name, () => ({ kind: 'remote', name }));
   }
 
-  /** New local state; the adapter calls this at most a few times a second, however fast spans arrive. */
+  private fileNode(path: string): TraceTreeNode {
+    return cached(this.fileNodes, path, () => ({ kind: 'file', path }));
+  }
+
+  private groupNode(key: string): TraceTreeNode {
+    return cached(this.groupNodes, key, () => ({ kind: 'group', key }));
+  }
+
+  /**
+   * New local state; the adapter calls this at most a few times a second, however fast spans
+   * arrive. A refresh of a row redraws everything below it (and cancels a tooltip about to show),
+   * so only what changed is refreshed: the local subtree when rows were added or moved, else the
+   * rows of shown traces whose figures changed. What waits is counted in the view's title.
+   */
   setLocal(view: LocalSourceView): void {
     const wasShown = this.localShown();
-    this.local = view;
-    this.localById = new Map(view.traces.map((summary) => [summary.traceId, summary]));
-    // Only the local subtree changes while spans stream in; the rest of the view keeps its rows.
-    this.changed.fire(wasShown && this.localShown() ? localSource : undefined);
+    const sourceChanged = view.running !== this.local.running || view.endpoint !== this.local.endpoint;
+    this.local = { running: view.running, endpoint: view.endpoint, spanCount: view.spanCount };
+    const { applied, changed } = this.live.receive(view.traces, this.now());
+    if (wasShown !== this.localShown()) this.afterLocalChange(true, true);
+    else this.afterLocalChange(applied || sourceChanged);
+    if (applied || sourceChanged) return;
+    for (const traceId of changed) {
+      // The node VS Code was handed: a new object with the same id would be ignored by a refresh.
+      const node = this.traceNodes.get(traceId);
+      if (node) this.changed.fire(node);
+    }
+  }
+
+  /**
+   * Refreshes the local subtree when `refresh`, keeps the title bar's keys, the count of waiting
+   * traces and the badge in step, and arms the timer that shows waiting traces once the person
+   * has been still for the quiet time.
+   */
+  private afterLocalChange(refresh: boolean, whole = false): void {
+    if (refresh) this.changed.fire(whole ? undefined : localSource);
+    this.updateContext();
+    clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+    const at = this.live.nextCheckAt(this.now());
+    if (at !== undefined) {
+      this.holdTimer = setTimeout(() => {
+        this.holdTimer = undefined;
+        this.afterLocalChange(this.live.tick(this.now()));
+      }, Math.max(0, at - this.now()) + 50);
+    }
+  }
+
+  private updateContext(): void {
+    const live = this.live.isLive();
+    const pending = this.live.pendingCount();
+    if (this.shownContext.live !== live) void vscode.commands.executeCommand('setContext', tracesLiveContextKey, live);
+    if (this.shownContext.pending !== pending > 0) void vscode.commands.executeCommand('setContext', tracesPendingContextKey, pending > 0);
+    this.shownContext = { live, pending: pending > 0 };
+    if (!this.view) return;
+    this.view.badge = pending > 0 ? { value: pending, tooltip: `${plural(pending, 'new trace')} not shown yet` } : undefined;
+    // The view's title, not a row: changing a row's text would redraw the rows below it. The
+    // title rather than the description: with one view in the container, code-server and VS Code
+    // show the view's title in the side bar's header and drop its description.
+    const waiting = pendingText(pending, live);
+    this.view.title = waiting === undefined ? tracesViewTitle : `${tracesViewTitle} · ${waiting}`;
   }
 
   private localShown(): boolean {
-    return this.local.running || this.local.traces.length > 0;
+    return this.local.running || this.live.all().length > 0;
   }
 
   traceNode(traceId: string): TraceTreeNode | undefined {
-    const summary = this.traces.get(traceId) ?? this.localById.get(traceId) ?? this.remote?.get(traceId);
+    let summary = this.traces.get(traceId);
+    if (!summary && this.live.summary(traceId)) {
+      // Opened or revealed while waiting to be shown: it takes its row now, the others stay put.
+      const wasShown = this.live.shownSummary(traceId) !== undefined;
+      this.live.reveal(traceId);
+      summary = this.live.shownSummary(traceId);
+      if (!wasShown) this.afterLocalChange(true);
+    }
+    summary ??= this.remote?.get(traceId);
     if (!summary) return undefined;
     let node = this.traceNodes.get(traceId);
     // A loading trace keeps one node across its builds (getTreeItem reads the latest summary), so the coalesced refreshes name a node VS Code knows.
@@ -147,7 +299,8 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
   /** The traces the view lists, per source, as a person reads them (the extension's API and tests use it). */
   listedTraces(): ListedTrace[] {
     const listed: ListedTrace[] = [];
-    for (const summary of this.local.traces) listed.push(listedTrace('local', summary));
+    // Local traces waiting to be shown are listed too: they are loaded, and opening one shows it.
+    for (const summary of this.live.all()) listed.push(listedTrace('local', summary));
     for (const summary of this.traces.all()) listed.push(listedTrace('files', summary));
     for (const source of this.remote?.sources() ?? []) {
       for (const summary of this.remote?.opened(source) ?? []) listed.push(listedTrace(source, summary));
@@ -156,6 +309,21 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
       }
     }
     return listed;
+  }
+
+  /** Loaded traces (not search results) with where they are: `files`, `local` or a remote source's name. */
+  loadedTraces(): LoadedTrace[] {
+    const loaded: LoadedTrace[] = [];
+    const seen = new Set<string>();
+    const add = (source: string, summary: TraceSummary): void => {
+      if (seen.has(summary.traceId)) return;
+      seen.add(summary.traceId);
+      loaded.push({ source, summary });
+    };
+    for (const summary of this.traces.all()) add('files', summary);
+    for (const summary of this.live.all()) add('local', summary);
+    for (const source of this.remote?.sources() ?? []) for (const summary of this.remote?.opened(source) ?? []) add(source, summary);
+    return loaded;
   }
 
   showMore(node: TraceTreeNode): void {
@@ -167,18 +335,37 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
   getTreeItem(node: TraceTreeNode): vscode.TreeItem {
     switch (node.kind) {
       case 'source':
-        return node.source === 'files' ? filesItem() : localItem(this.local);
+        return localItem(this.local, this.live.all().length);
+      case 'file':
+        return fileItem(node.path, this.traces.files().find((file) => file.path === node.path)?.traces.length ?? 0);
+      case 'group': {
+        const group = this.live.group(node.key);
+        if (!group) return new vscode.TreeItem('(gone)');
+        const text = groupRowText(group, this.summaryOf(group.slowestTraceId), this.summaryOf(group.latestTraceId));
+        const item = new vscode.TreeItem(text.label, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `group:${node.key}`;
+        item.description = text.description;
+        item.iconPath = group.errorTraces > 0 ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground')) : new vscode.ThemeIcon('symbol-event');
+        item.contextValue = 'spanlens.traceGroup';
+        // The tooltip is resolved on hover (resolveTreeItem), which also tells the tree a person is pointing at it.
+        return item;
+      }
       case 'hint': {
         const item = new vscode.TreeItem(node.label);
         item.id = `hint:${node.label}`;
         item.description = node.detail;
         item.iconPath = new vscode.ThemeIcon('info');
+        if (node.command) item.command = { command: node.command, title: node.label };
         return item;
       }
       case 'trace': {
         // A refreshed remote row keeps its node object; its summary is the latest build's.
-        const summary = node.summary.incomplete !== undefined ? (this.remote?.get(node.summary.traceId) ?? node.summary) : node.summary;
-        const item = traceItem(summary);
+        const summary = this.currentSummary(node.summary);
+        const groupKey = this.live.groupKeyOfShown(summary.traceId);
+        const grouped = groupKey !== undefined && this.traces.get(summary.traceId) === undefined;
+        const group = grouped ? this.live.group(groupKey) : undefined;
+        const marks: TraceRowMarks = { latest: group?.latestTraceId === summary.traceId && group.traceIds.length > 1, slowest: group?.slowestTraceId === summary.traceId && group.traceIds.length > 1 };
+        const item = traceItem(summary, grouped, marks);
         // Clicking a trace opens its waterfall (issue 8); the twistie still expands its spans here.
         // While loading it opens by itself once whole (Open Trace), so a click shows nothing half-made.
         if (summary.incomplete?.state !== 'loading') item.command = { command: showTraceViewFromTreeCommandId, title: 'Open Trace View' };
@@ -204,23 +391,45 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
     }
   }
 
+  /**
+   * Tooltips of trace and group rows, built when a person hovers one. VS Code asks for them only
+   * then, so the hover is also the one sign the extension gets that the pointer rests on a row:
+   * new traces wait while it does.
+   */
+  resolveTreeItem(item: vscode.TreeItem, node: TraceTreeNode): vscode.TreeItem {
+    if (node.kind === 'trace') {
+      this.interacted();
+      item.tooltip = traceTooltip(this.currentSummary(node.summary), this.sourceLabel(node.summary));
+    } else if (node.kind === 'group') {
+      this.interacted();
+      const group = this.live.group(node.key);
+      if (group) item.tooltip = textTooltip(groupRowText(group, this.summaryOf(group.slowestTraceId), this.summaryOf(group.latestTraceId)).tooltipLines);
+    }
+    return item;
+  }
+
   async getChildren(node?: TraceTreeNode): Promise<TraceTreeNode[]> {
     if (!node) {
       const roots: TraceTreeNode[] = [];
       if (this.localShown()) roots.push(localSource);
-      if (this.traces.all().length > 0) roots.push(filesSource);
+      for (const file of this.traces.files()) roots.push(this.fileNode(file.path));
       for (const name of this.remote?.sources() ?? []) roots.push(this.remoteNode(name));
       return roots;
     }
     switch (node.kind) {
       case 'source': {
-        const summaries = node.source === 'files' ? this.traces.all() : this.local.traces;
-        if (node.source === 'local' && summaries.length === 0) {
-          const endpoint = this.local.endpoint ?? 'http://127.0.0.1:4318';
-          return [{ kind: 'hint', label: 'Waiting for traces', detail: `export OTEL_EXPORTER_OTLP_ENDPOINT=${endpoint}`, parent: node }];
-        }
-        return summaries.map((summary) => this.traceNode(summary.traceId) ?? { kind: 'trace', summary });
+        const groups = this.live.groups();
+        if (groups.length > 0) return groups.map((group) => this.groupNode(group.key));
+        const pending = this.live.pendingCount();
+        // Static words: this row is redrawn only with the list, so a count in it would go stale.
+        if (pending > 0) return [{ kind: 'hint', label: 'New traces are waiting', detail: 'click to show them', parent: node, command: showNewTracesCommandId }];
+        const endpoint = this.local.endpoint ?? 'http://127.0.0.1:4318';
+        return [{ kind: 'hint', label: 'Waiting for traces', detail: `export OTEL_EXPORTER_OTLP_ENDPOINT=${endpoint}`, parent: node }];
       }
+      case 'file':
+        return (this.traces.files().find((file) => file.path === node.path)?.traces ?? []).flatMap((summary) => this.nodesOf(summary.traceId));
+      case 'group':
+        return (this.live.group(node.key)?.traceIds ?? []).flatMap((traceId) => this.nodesOf(traceId));
       case 'hint':
         return [];
       case 'trace':
@@ -242,11 +451,19 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
   getParent(node: TraceTreeNode): TraceTreeNode | undefined {
     switch (node.kind) {
       case 'source':
+      case 'file':
       case 'remote':
         return undefined;
-      case 'trace':
-        if (this.remote?.get(node.summary.traceId)?.origin === node.summary.origin && this.remote.has(node.summary.origin)) return this.remoteNode(node.summary.origin);
-        return node.summary.origin === 'local' ? localSource : filesSource;
+      case 'group':
+        return localSource;
+      case 'trace': {
+        const traceId = node.summary.traceId;
+        if (this.traces.get(traceId)) return this.fileNode(this.traces.get(traceId)?.origin ?? node.summary.origin);
+        const groupKey = this.live.groupKeyOfShown(traceId);
+        if (groupKey !== undefined) return this.groupNode(groupKey);
+        if (this.remote?.get(traceId)?.origin === node.summary.origin && this.remote.has(node.summary.origin)) return this.remoteNode(node.summary.origin);
+        return undefined;
+      }
       case 'span':
       case 'more':
       case 'hint':
@@ -257,9 +474,31 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
 
   dispose(): void {
     clearTimeout(this.remoteTimer);
+    clearTimeout(this.holdTimer);
     this.remoteSubscription?.dispose();
     this.subscription.dispose();
     this.changed.dispose();
+  }
+
+  private nodesOf(traceId: string): TraceTreeNode[] {
+    const node = this.traceNode(traceId);
+    return node ? [node] : [];
+  }
+
+  private summaryOf(traceId: string | undefined): TraceSummary | undefined {
+    return traceId === undefined ? undefined : this.live.shownSummary(traceId);
+  }
+
+  /** The latest summary of a row: a loading remote trace's newest build, a local trace's newest figures. */
+  private currentSummary(summary: TraceSummary): TraceSummary {
+    if (summary.incomplete !== undefined) return this.remote?.get(summary.traceId) ?? summary;
+    return this.traces.get(summary.traceId) ?? this.live.shownSummary(summary.traceId) ?? summary;
+  }
+
+  private sourceLabel(summary: TraceSummary): string {
+    if (this.traces.get(summary.traceId)) return summary.origin;
+    if (this.live.summary(summary.traceId)) return 'the local receiver';
+    return `"${summary.origin}" (spanlens.sources)`;
   }
 
   private async page(traceId: string, parentIndex: number, parent: TraceTreeNode): Promise<TraceTreeNode[]> {
@@ -271,6 +510,15 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
     if (page.total > page.rows.length) nodes.push({ kind: 'more', traceId, parentIndex, parentKey, shown: page.rows.length, total: page.total, parent });
     return nodes;
   }
+}
+
+function cached<T>(map: Map<string, T>, key: string, make: () => T): T {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    map.set(key, value);
+  }
+  return value;
 }
 
 /**
@@ -288,6 +536,11 @@ function spanKey(traceId: string, parent: TraceTreeNode, row: SpanRow, siblings:
   return key;
 }
 
+export interface LoadedTrace {
+  readonly source: string;
+  readonly summary: TraceSummary;
+}
+
 export interface ListedTrace {
   /** 'local', 'files', or the name of a `spanlens.sources` backend. */
   readonly source: string;
@@ -302,31 +555,48 @@ export interface ListedTrace {
 }
 
 function listedTrace(source: string, summary: TraceSummary): ListedTrace {
-  const listed: ListedTrace = { source, traceId: summary.traceId, label: traceLabel(summary), spanCount: summary.spanCount, errorCount: summary.errorCount };
+  const listed: ListedTrace = { source, traceId: summary.traceId, label: endpointLabel(summary.rootService, summary.rootName), spanCount: summary.spanCount, errorCount: summary.errorCount };
   return summary.incomplete === undefined ? listed : { ...listed, incomplete: summary.incomplete.state };
 }
 
-function traceLabel(summary: TraceSummary): string {
-  // No service: a partial trace whose root has not arrived says so in its name alone.
-  return summary.rootService === '' ? summary.rootName : `${summary.rootService}: ${summary.rootName}`;
+/** Span data is untrusted: every tooltip line goes in with appendText, which escapes Markdown; no HTML, no command links. */
+function textTooltip(lines: readonly string[]): vscode.MarkdownString {
+  const tooltip = new vscode.MarkdownString();
+  tooltip.isTrusted = false;
+  tooltip.supportHtml = false;
+  lines.forEach((line, index) => tooltip.appendText(index === 0 ? line : `\n\n${line}`));
+  return tooltip;
 }
 
-function filesItem(): vscode.TreeItem {
-  const item = new vscode.TreeItem('Files', vscode.TreeItemCollapsibleState.Expanded);
-  item.id = 'source:files';
-  item.iconPath = new vscode.ThemeIcon('files');
-  item.contextValue = 'spanlens.source.files';
+function traceTooltip(summary: TraceSummary, source: string): vscode.MarkdownString {
+  const lines: string[] = [];
+  if (summary.incomplete?.state === 'loading') lines.push('Still downloading: the spans below are those decoded so far; a span whose parent has not arrived yet is listed at the top ("parent missing") until it does.');
+  if (summary.incomplete?.state === 'failed') lines.push(`Incomplete: the download broke off, so only the spans that arrived are shown. ${summary.incomplete.reason}`, 'Open the trace again to retry.');
+  return textTooltip([...lines, ...traceTooltipLines(summary, source)]);
+}
+
+function fileItem(path: string, traceCount: number): vscode.TreeItem {
+  const item = new vscode.TreeItem(basename(path), vscode.TreeItemCollapsibleState.Expanded);
+  item.id = `file:${path}`;
+  item.resourceUri = vscode.Uri.file(path);
+  item.iconPath = vscode.ThemeIcon.File;
+  item.description = `${plural(traceCount, 'trace')} · ${dirname(path)}`;
+  item.tooltip = textTooltip([path, `${plural(traceCount, 'trace')} loaded from this file`]);
+  item.contextValue = 'spanlens.source.file';
   return item;
 }
 
-function localItem(local: LocalSourceView): vscode.TreeItem {
+/**
+ * The local source's row. No span count: it changes with every batch, and redrawing this row
+ * redraws every row below it (the status bar counts spans).
+ */
+function localItem(local: Omit<LocalSourceView, 'traces'>, listed: number): vscode.TreeItem {
   const item = new vscode.TreeItem('Local receiver', vscode.TreeItemCollapsibleState.Expanded);
   item.id = 'source:local';
   item.iconPath = new vscode.ThemeIcon(local.running ? 'radio-tower' : 'debug-disconnect');
-  const count = `${local.spanCount.toLocaleString('en-US')} span${local.spanCount === 1 ? '' : 's'}`;
-  item.description = local.running && local.endpoint ? `${local.endpoint} · ${count}` : `stopped · ${count}`;
+  item.description = local.running && local.endpoint ? local.endpoint : 'stopped';
   item.tooltip = local.running
-    ? `SpanLens's built-in OTLP receiver listens on ${local.endpoint ?? ''}. Newest traces first; ${local.traces.length} listed.`
+    ? `SpanLens's built-in OTLP receiver listens on ${local.endpoint ?? ''}. Its ${listed} newest traces, grouped by endpoint. New traces wait, counted in the view's title, while you use the list or while paused: Show New Traces lists them.`
     : 'The built-in OTLP receiver is stopped; these traces were kept from earlier.';
   item.contextValue = local.running ? 'spanlens.source.local.running' : 'spanlens.source.local.stopped';
   return item;
@@ -362,20 +632,16 @@ function hitItem(source: string, hit: SearchHit): vscode.TreeItem {
   return item;
 }
 
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
-}
-
-function traceItem(summary: TraceSummary): vscode.TreeItem {
-  const item = new vscode.TreeItem(traceLabel(summary), vscode.TreeItemCollapsibleState.Collapsed);
+function traceItem(summary: TraceSummary, grouped: boolean, marks: TraceRowMarks): vscode.TreeItem {
+  const text = traceRowText(summary, grouped, marks);
+  const item = new vscode.TreeItem(text.label, vscode.TreeItemCollapsibleState.Collapsed);
   item.id = `trace:${summary.traceId}`;
-  const spans = summary.spanCount.toLocaleString('en-US');
-  const parts = [formatDuration(durationNs(summary.durationNs)), plural(summary.spanCount, 'span')];
-  if (summary.errorCount > 0) parts.push(plural(summary.errorCount, 'error'));
-  item.description = parts.join(' · ');
-  item.iconPath = summary.errorCount > 0 ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground')) : new vscode.ThemeIcon('pulse');
+  item.description = text.description;
+  item.accessibilityInformation = { label: text.accessibleLabel };
+  item.iconPath = summary.errorCount > 0 ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground')) : new vscode.ThemeIcon(marks.slowest ? 'flame' : 'pulse');
   item.contextValue = 'spanlens.trace';
   // Counts of a trace not whole are "so far": no total is claimed that the backend has not sent.
+  const spans = summary.spanCount.toLocaleString('en-US');
   if (summary.incomplete?.state === 'loading') {
     item.description = `loading… ${spans} span${summary.spanCount === 1 ? '' : 's'} so far`;
     item.iconPath = new vscode.ThemeIcon('loading~spin');
@@ -383,17 +649,8 @@ function traceItem(summary: TraceSummary): vscode.TreeItem {
   } else if (summary.incomplete?.state === 'failed') {
     item.description = `incomplete: download failed after ${spans} span${summary.spanCount === 1 ? '' : 's'}`;
     item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+    item.contextValue = 'spanlens.trace.incomplete';
   }
-  // Span data is untrusted: tooltips are built with appendText, which escapes Markdown.
-  const tooltip = new vscode.MarkdownString();
-  if (summary.incomplete?.state === 'loading') tooltip.appendText(`Still downloading: the spans below are those decoded so far; a span whose parent has not arrived yet is listed at the top ("parent missing") until it does.\n\n`);
-  if (summary.incomplete?.state === 'failed') tooltip.appendText(`Incomplete: the download broke off, so only the spans that arrived are shown. ${summary.incomplete.reason}\n\nOpen the trace again to retry.\n\n`);
-  tooltip.appendText(`Trace ${summary.traceId}\n\n`);
-  tooltip.appendText(`Services: ${summary.services.join(', ')}\n\n`);
-  tooltip.appendText(`Started: ${new Date(Number(BigInt(summary.startNs) / 1_000_000n)).toISOString()}\n\n`);
-  tooltip.appendText(`From: ${summary.origin}`);
-  for (const warning of summary.warnings.slice(0, 5)) tooltip.appendText(`\n\n⚠ ${warning}`);
-  item.tooltip = tooltip;
   return item;
 }
 

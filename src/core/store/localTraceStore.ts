@@ -53,6 +53,8 @@ export interface TraceSummary {
   readonly spanCount: number;
   readonly errorCount: number;
   readonly serviceCount: number;
+  /** The services that sent its spans, in the order first seen (the tree's tooltip names them). */
+  readonly services: readonly string[];
   readonly startNs: bigint;
   readonly durationNs: DurationNs;
   /** Date.now() when the trace's latest span arrived. */
@@ -771,6 +773,7 @@ function summarize(entry: TraceEntry): TraceSummary {
     spanCount: entry.spans.length,
     errorCount: entry.errorCount,
     serviceCount: entry.services.size,
+    services: [...entry.services],
     startNs: entry.startNs,
     durationNs: spanLength(entry.startNs, entry.endNs),
     lastReceivedMs: entry.lastReceivedMs,

@@ -265,7 +265,7 @@ function toProtocolSummary(summary: StoreSummary): TraceSummary {
     durationNs: summary.durationNs,
     spanCount: summary.spanCount,
     errorCount: summary.errorCount,
-    services: [],
+    services: summary.services,
     warnings: [],
   };
 }

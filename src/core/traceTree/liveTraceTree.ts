@@ -22,6 +22,12 @@ import type { TraceSummary } from '../traceService/traceServiceProtocol';
 export interface LiveTraceTreeOptions {
   /** How long after the last interaction new traces keep waiting. */
   readonly quietMs: number;
+  /**
+   * Least time between two applies made by the list itself while following live. Each apply
+   * re-renders the rows, which cancels a tooltip that is about to show (VS Code's hover waits
+   * for the pointer to rest), so a person pointing at a row gets a chance to see one.
+   */
+  readonly minApplyIntervalMs: number;
   /** Trace ids a person has open or selected: kept listed until closed. */
   readonly pinned: () => Iterable<string>;
 }
@@ -66,6 +72,7 @@ export class LiveTraceTree {
   private live = true;
   private visible = true;
   private lastInteractionMs = Number.NEGATIVE_INFINITY;
+  private lastApplyMs = Number.NEGATIVE_INFINITY;
   private readonly expanded = new Set<string>();
 
   constructor(private readonly options: LiveTraceTreeOptions) {}
@@ -74,18 +81,27 @@ export class LiveTraceTree {
    * The receiver's newest-first list. Counts and the figures of shown traces change at once;
    * `applied` says whether rows were added, removed or moved.
    */
-  receive(latest: readonly TraceSummary[], nowMs: number): { readonly applied: boolean } {
+  receive(latest: readonly TraceSummary[], nowMs: number): { readonly applied: boolean; readonly changed: readonly string[] } {
     this.latest = latest;
     this.latestById = new Map(latest.map((summary) => [summary.traceId, summary]));
     if (latest.length === 0) {
       // An empty store was cleared: what was shown is gone from it, pinned or not.
+      const applied = this.shown.size > 0;
       this.shown.clear();
       this.expanded.clear();
       this.relayout();
-      return { applied: true };
+      this.lastApplyMs = nowMs;
+      return { applied, changed: [] };
     }
-    for (const [traceId, summary] of this.latestById) if (this.shown.has(traceId)) this.shown.set(traceId, summary);
-    return { applied: this.applyIfFree(nowMs) };
+    const changed: string[] = [];
+    for (const [traceId, summary] of this.latestById) {
+      const shown = this.shown.get(traceId);
+      if (!shown) continue;
+      if (!sameFigures(shown, summary)) changed.push(traceId);
+      this.shown.set(traceId, summary);
+    }
+    const applied = this.applyIfFree(nowMs);
+    return { applied, changed: applied ? [] : changed };
   }
 
   /** A person did something in the view (expand, collapse, select, hover, a row command). */
@@ -106,10 +122,10 @@ export class LiveTraceTree {
   }
 
   /** Follow Live on applies at once: the person asked for the newest. */
-  setLive(live: boolean): boolean {
+  setLive(live: boolean, nowMs: number): boolean {
     this.live = live;
     if (!live) return false;
-    return this.apply();
+    return this.apply(nowMs);
   }
 
   isLive(): boolean {
@@ -117,8 +133,8 @@ export class LiveTraceTree {
   }
 
   /** Show New Traces: applies whatever holds them. */
-  showPending(): boolean {
-    return this.apply();
+  showPending(nowMs: number): boolean {
+    return this.apply(nowMs);
   }
 
   /** Called when a hold may have ended (the adapter's timer); applies when nothing holds. */
@@ -134,10 +150,16 @@ export class LiveTraceTree {
     return undefined;
   }
 
-  /** When the adapter should call tick: the end of the quiet time, if that alone holds traces. */
+  /**
+   * When the adapter should call tick: once the quiet time and the least interval between applies
+   * have passed, unless a pause or an open trace holds the waiting traces (only the person ends those).
+   */
   nextCheckAt(nowMs: number): number | undefined {
-    if (this.pendingCount() === 0 || this.holdReason(nowMs) !== 'recentInteraction') return undefined;
-    return this.lastInteractionMs + this.options.quietMs;
+    if (this.pendingCount() === 0) return undefined;
+    const reason = this.holdReason(nowMs);
+    if (reason === 'paused' || reason === 'reading') return undefined;
+    const quietEnd = reason === 'recentInteraction' ? this.lastInteractionMs + this.options.quietMs : nowMs;
+    return Math.max(quietEnd, this.lastApplyMs + this.options.minApplyIntervalMs);
   }
 
   pendingCount(): number {
@@ -226,11 +248,13 @@ export class LiveTraceTree {
 
   private applyIfFree(nowMs: number): boolean {
     if (this.holdReason(nowMs) !== undefined) return false;
-    return this.apply();
+    if (nowMs - this.lastApplyMs < this.options.minApplyIntervalMs) return false;
+    return this.apply(nowMs);
   }
 
   /** Shows the receiver's list plus whatever is pinned; returns whether any row changed. */
-  private apply(): boolean {
+  private apply(nowMs: number): boolean {
+    this.lastApplyMs = nowMs;
     const pinned = new Set<string>(this.options.pinned());
     for (const traceId of this.expanded) pinned.add(traceId);
     const next = new Map<string, TraceSummary>();
@@ -285,6 +309,11 @@ function compareNewestFirst(a: TraceSummary | undefined, b: TraceSummary | undef
 function insertionIndex<T>(items: readonly T[], item: T, compare: (a: T, b: T) => number): number {
   const index = items.findIndex((existing) => compare(item, existing) < 0);
   return index < 0 ? items.length : index;
+}
+
+/** Whether a trace's row would read the same (the receiver sends new objects every time). */
+function sameFigures(a: TraceSummary, b: TraceSummary): boolean {
+  return a.spanCount === b.spanCount && a.errorCount === b.errorCount && a.durationNs === b.durationNs && a.startNs === b.startNs && a.rootName === b.rootName && a.rootService === b.rootService;
 }
 
 function sameLayout(a: readonly GroupLayout[], b: readonly GroupLayout[]): boolean {

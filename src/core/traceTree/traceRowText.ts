@@ -93,11 +93,13 @@ export interface GroupRowText {
   readonly tooltipLines: readonly string[];
 }
 
-/** An endpoint group: live counts first (they are what changes), then errors and the slowest. */
+/**
+ * An endpoint group: the count first, then errors and the slowest. What waits to be shown is in
+ * the tooltip, read when hovered: the row itself is redrawn only when the list is applied.
+ */
 export function groupRowText(group: TraceGroupView, slowest: TraceSummary | undefined, latest: TraceSummary | undefined): GroupRowText {
   const label = endpointLabel(group.service, group.operation);
   const parts = [String(group.traceIds.length)];
-  if (group.pending > 0) parts.push(`+${group.pending} new`);
   if (group.errorTraces > 0) parts.push(`${group.errorTraces} failed`);
   if (slowest) parts.push(`max ${formatDuration(durationNs(slowest.durationNs))}`);
   const tooltipLines = [label, `${plural(group.traceIds.length, 'trace')} shown${group.pending > 0 ? `, ${group.pending} newer not shown yet (Show New Traces)` : ''}`];
@@ -107,7 +109,7 @@ export function groupRowText(group: TraceGroupView, slowest: TraceSummary | unde
   return { label, description: parts.join(' · '), tooltipLines };
 }
 
-/** What the local source's row says of the traces waiting to be shown, and of a pause. */
+/** What the view's title says of the traces waiting to be shown, and of a pause. */
 export function pendingText(pending: number, live: boolean): string | undefined {
   if (pending === 0) return live ? undefined : 'paused';
   return `${pending} new${live ? '' : ' · paused'}`;

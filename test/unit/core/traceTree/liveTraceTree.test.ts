@@ -31,8 +31,9 @@ function rows(tree: LiveTraceTree): string[] {
   return tree.groups().flatMap((group) => [`${group.service}: ${group.operation}`, ...group.traceIds.map((id) => `  ${parseInt(id, 16)}`)]);
 }
 
-function makeTree(pinned: string[] = []): LiveTraceTree {
-  return new LiveTraceTree({ quietMs, pinned: () => pinned });
+/** No least interval between applies unless a test is about it: the other rules stand alone. */
+function makeTree(pinned: string[] = [], minApplyIntervalMs = 0): LiveTraceTree {
+  return new LiveTraceTree({ quietMs, minApplyIntervalMs, pinned: () => pinned });
 }
 
 describe('LiveTraceTree: the local traces of the Traces view while traffic flows', () => {
@@ -128,6 +129,28 @@ describe('LiveTraceTree: the local traces of the Traces view while traffic flows
       assert.deepEqual(rows(tree), ['shop: GET /checkout', '  1']);
     });
 
+    it('while following, applies at most once per least interval, so a tooltip has time to show', () => {
+      const tree = makeTree([], 2_000);
+      assert.equal(tree.receive([trace(1)], 0).applied, true);
+      assert.equal(tree.receive([trace(2), trace(1)], 700).applied, false);
+      assert.equal(tree.nextCheckAt(700), 2_000);
+      assert.equal(tree.receive([trace(3), trace(2), trace(1)], 1_400).applied, false);
+      assert.equal(tree.tick(2_000), true);
+      assert.deepEqual(rows(tree), ['shop: GET /checkout', '  3', '  2', '  1']);
+      tree.interacted(2_500);
+      tree.receive([trace(4), trace(3), trace(2), trace(1)], 3_000);
+      assert.equal(tree.nextCheckAt(3_000), 2_500 + quietMs, 'the quiet time when it ends later');
+    });
+
+    it('names the shown traces whose figures changed without a new layout, so only their rows are redrawn', () => {
+      const tree = makeTree();
+      tree.receive([trace(2), trace(1)], 0);
+      tree.setExpanded(trace(1).traceId, true, 0);
+      const update = tree.receive([trace(3), trace(2), trace(1, 'GET /checkout', 'shop', { spanCount: 7 })], 100);
+      assert.deepEqual(update, { applied: false, changed: [trace(1).traceId] });
+      assert.deepEqual(tree.receive([trace(3), trace(2), trace(1, 'GET /checkout', 'shop', { spanCount: 7 })], 200).changed, [], 'the same figures again');
+    });
+
     it('follows the list while the view is hidden, where no pointer can be over a row', () => {
       const tree = makeTree();
       tree.receive([trace(1)], 0);
@@ -141,13 +164,13 @@ describe('LiveTraceTree: the local traces of the Traces view while traffic flows
     it('while paused only counts, even with nobody in the view, until Show New Traces', () => {
       const tree = makeTree();
       tree.receive([trace(1)], 0);
-      tree.setLive(false);
+      tree.setLive(false, 0);
       assert.equal(tree.receive([trace(2), trace(1)], 100_000).applied, false);
       assert.equal(tree.tick(200_000), false);
       assert.equal(tree.holdReason(200_000), 'paused');
       assert.equal(tree.nextCheckAt(200_000), undefined, 'no timer: only the person ends a pause');
       assert.equal(tree.pendingCount(), 1);
-      assert.equal(tree.showPending(), true);
+      assert.equal(tree.showPending(250_000), true);
       assert.deepEqual(rows(tree), ['shop: GET /checkout', '  2', '  1']);
       assert.equal(tree.isLive(), false, 'showing once does not resume following');
       assert.equal(tree.receive([trace(3), trace(2), trace(1)], 300_000).applied, false);
@@ -156,10 +179,10 @@ describe('LiveTraceTree: the local traces of the Traces view while traffic flows
     it('Follow Live shows what waited at once, even with a trace expanded', () => {
       const tree = makeTree();
       tree.receive([trace(1)], 0);
-      tree.setLive(false);
+      tree.setLive(false, 0);
       tree.setExpanded(trace(1).traceId, true, 0);
       tree.receive([trace(2), trace(1)], 10);
-      assert.equal(tree.setLive(true), true);
+      assert.equal(tree.setLive(true, 20), true);
       assert.equal(tree.pendingCount(), 0);
       assert.deepEqual(rows(tree), ['shop: GET /checkout', '  2', '  1']);
     });
@@ -167,7 +190,7 @@ describe('LiveTraceTree: the local traces of the Traces view while traffic flows
     it('says nothing changed when applying moves no row', () => {
       const tree = makeTree();
       tree.receive([trace(1)], 0);
-      assert.equal(tree.showPending(), false);
+      assert.equal(tree.showPending(500_000), false);
     });
   });
 
@@ -177,7 +200,7 @@ describe('LiveTraceTree: the local traces of the Traces view while traffic flows
       tree.receive([trace(2), trace(1)], 0);
       tree.setExpanded(trace(1).traceId, true, 0);
       tree.receive([trace(3), trace(2)], 100);
-      tree.showPending();
+      tree.showPending(500_000);
       assert.deepEqual(rows(tree), ['shop: GET /checkout', '  3', '  2', '  1']);
       assert.ok(tree.all().some((summary) => summary.traceId === trace(1).traceId), 'still listed for the API and the pickers');
     });
@@ -204,7 +227,7 @@ describe('LiveTraceTree: the local traces of the Traces view while traffic flows
       const tree = makeTree([trace(1).traceId]);
       tree.receive([trace(1)], 0);
       tree.setExpanded(trace(1).traceId, true, 0);
-      tree.setLive(false);
+      tree.setLive(false, 0);
       assert.equal(tree.receive([], 100).applied, true);
       assert.deepEqual(rows(tree), []);
       assert.deepEqual(tree.all(), []);
@@ -213,7 +236,7 @@ describe('LiveTraceTree: the local traces of the Traces view while traffic flows
     it('reveals one waiting trace a person opened without showing the others', () => {
       const tree = makeTree();
       tree.receive([trace(1, 'GET /products'), trace(5)].reverse(), 0);
-      tree.setLive(false);
+      tree.setLive(false, 0);
       tree.receive(newestFirst(trace(1, 'GET /products'), trace(5), trace(6), trace(7, 'GET /cart')), 100);
       assert.equal(tree.reveal(trace(7, 'GET /cart').traceId), true);
       assert.equal(tree.reveal('f'.repeat(32)), false, 'a trace the receiver does not list');

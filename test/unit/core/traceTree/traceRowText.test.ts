@@ -54,7 +54,7 @@ describe('the words of the Traces view rows', () => {
     assert.equal(traceTooltipLines({ ...summary, errorCount: 0 }, 'x')[5], 'Errors: none');
   });
 
-  it('says an endpoint group\'s count first, then what is new, failed and slowest', () => {
+  it('says an endpoint group\'s count first, then failed and slowest; what waits in the tooltip', () => {
     const group: TraceGroupView = {
       key: 'k',
       service: 'shop-frontend',
@@ -67,7 +67,7 @@ describe('the words of the Traces view rows', () => {
     };
     const text = groupRowText(group, summary, summary);
     assert.equal(text.label, 'shop-frontend: GET /checkout');
-    assert.equal(text.description, '3 · +4 new · 1 failed · max 312 ms');
+    assert.equal(text.description, '3 · 1 failed · max 312 ms');
     assert.ok(text.tooltipLines.includes('3 traces shown, 4 newer not shown yet (Show New Traces)'));
     assert.ok(text.tooltipLines.includes('Slowest: 312 ms (trace 4bf92f35)'));
     assert.equal(groupRowText({ ...group, pending: 0, errorTraces: 0 }, undefined, undefined).description, '3');
