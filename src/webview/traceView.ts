@@ -657,7 +657,7 @@ export class TraceView {
       return;
     }
     const ordinal = matchOrdinal(this.matches, this.selected);
-    this.matchCount.textContent = this.matches.length === 0 ? 'No matches' : `${ordinal > 0 ? `${ordinal} of ` : ''}${this.matches.length.toLocaleString()} matches`;
+    this.matchCount.textContent = this.matches.length === 0 ? 'No matches' : `${ordinal > 0 ? `${ordinal.toLocaleString('en-US')} of ` : ''}${plural(this.matches.length, 'match', 'matches')}`;
   }
 
   private setCritical(on: boolean): void {

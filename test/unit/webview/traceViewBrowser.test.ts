@@ -1,8 +1,11 @@
 import * as assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
+import { buildTrace } from '../../../src/core/model/buildTrace';
+import { createResource, createSpan } from '../../../src/core/model/span';
+import { compareTraces } from '../../../src/core/traceView/compareTraces';
 import { encodeTraceView } from '../../../src/core/traceView/encodeTraceView';
 import { spanDetailsOf } from '../../../src/core/traceView/spanDetailsOf';
-import { hostileText, hostileTrace } from '../core/traceView/traceViewFixtures';
+import { baseNs, hostileText, hostileTrace } from '../core/traceView/traceViewFixtures';
 import { buildWebviewBundle, chromiumAvailable, chromiumPath, launchChromium, loadSyntheticTrace, openTraceViewPage, type PageWindow, type WebviewPage } from './traceViewPage';
 
 interface Posted {
@@ -33,9 +36,9 @@ describe('trace view webview in Chromium', function () {
     bundle?.dispose();
   });
 
-  async function open(): Promise<WebviewPage> {
+  async function open(viewport?: { width: number; height: number }): Promise<WebviewPage> {
     if (!browser || !bundle) throw new Error('not started');
-    return openTraceViewPage(browser, bundle.dir);
+    return openTraceViewPage(browser, bundle.dir, viewport);
   }
 
   const trace = hostileTrace();
@@ -203,5 +206,65 @@ describe('trace view webview in Chromium', function () {
     assert.ok(firstFrameMs < 5000, `first frame after ${firstFrameMs} ms`);
     assert.deepEqual(view.problems, []);
     await view.page.close();
+  });
+
+  /** The issue 15 shape: 307 ms from near the start, 326 ms to near the end, two sibling GET /reserve. */
+  function checkoutTrace(traceId: string, spans: readonly (readonly [id: string, parent: string | undefined, name: string, startMs: number, endMs: number])[]): ReturnType<typeof buildTrace> {
+    const resource = createResource({ 'service.name': 'shop-frontend' });
+    return buildTrace(
+      traceId,
+      spans.map(([id, parent, name, startMs, endMs]) => createSpan({ traceId, spanId: id, parentSpanId: parent, name, startNs: baseNs + BigInt(startMs) * 1_000_000n, endNs: baseNs + BigInt(endMs) * 1_000_000n, resource })),
+    );
+  }
+
+  /** Bars, ghosts, duration and tick labels that stick out of the box that clips them. */
+  const clippedScript = `(() => {
+    const out = [];
+    const within = (element, box) => {
+      if (getComputedStyle(element).display === 'none') return;
+      const r = element.getBoundingClientRect();
+      if (r.left < box.left - 0.5 || r.right > box.right + 0.5) out.push(element.className + ' "' + element.textContent + '"');
+    };
+    for (const row of document.querySelectorAll('.row:not([hidden])')) {
+      const track = row.querySelector('.timeline').getBoundingClientRect();
+      for (const element of row.querySelectorAll('.bar, .ghost, .duration')) within(element, track);
+    }
+    const axis = document.querySelector('.axis').getBoundingClientRect();
+    for (const tick of document.querySelectorAll('.axis .tick')) within(tick, axis);
+    return out;
+  })()`;
+
+  it('draws bars, duration labels and ticks whole from 480 to 1600 px, with and without a comparison', async () => {
+    const current = checkoutTrace('c', [
+      ['c1', undefined, 'GET /checkout', 0, 400],
+      ['c2', 'c1', 'validateCart', 10, 317],
+      ['c4', 'c1', 'GET /reserve', 20, 60],
+      ['c5', 'c1', 'GET /reserve', 60, 386],
+    ]);
+    const baseline = checkoutTrace('b', [
+      ['b1', undefined, 'GET /checkout', 0, 120],
+      ['b2', 'b1', 'validateCart', 10, 40],
+      ['b4', 'b1', 'GET /reserve', 40, 60],
+      ['b5', 'b1', 'GET /reserve', 60, 90],
+    ]);
+    for (const width of [480, 640, 800, 1100, 1600]) {
+      const view = await open({ width, height: 700 });
+      await view.post({ type: 'loadTrace', data: encodeTraceView(current) });
+      await view.page.waitForSelector('.row .duration');
+      const frame = (): Promise<void> => view.page.evaluate(() => new Promise<void>((done) => (globalThis as unknown as PageWindow).requestAnimationFrame(() => done())));
+      await frame();
+      assert.deepEqual(await view.page.evaluate<string[]>(clippedScript), [], `at ${width} px`);
+      await view.post({ type: 'compareResult', result: compareTraces(baseline, current) });
+      await frame();
+      await frame();
+      assert.deepEqual(await view.page.evaluate<string[]>(clippedScript), [], `at ${width} px, compared`);
+      const labels = await view.page.locator('.row .duration').allTextContents();
+      // Whole values only (an empty label is one left out for want of room): never "7ms" or "26ms".
+      for (const label of labels) assert.match(label, /^(|(400|307|40|326)ms( \(\+\d+ms\))?)$/, `at ${width} px: ${labels.join(', ')}`);
+      assert.ok(labels.filter((label) => label !== '').length >= 3, `at ${width} px only ${labels.join(', ')}`);
+      assert.equal(await view.page.locator('.toolbar .status').textContent(), '4 spans · 1 service · 400ms');
+      assert.deepEqual(view.problems, []);
+      await view.page.close();
+    }
   });
 });
