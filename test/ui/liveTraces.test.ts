@@ -48,12 +48,13 @@ describe('live traces from the sample service, as a person sees them', function 
     assert.match((await status.textContent()) ?? '', /0 spans/);
   });
 
-  it('lists the sample service traces live, newest first, crossing into the inventory service', async () => {
+  it('lists the sample service traces live by endpoint, newest first, crossing into the inventory service', async () => {
     sample = startSampleService(session.workspace, `http://127.0.0.1:${receiverPort}`, { trafficMs: 250, quiet: true });
     await page.locator('.activitybar .action-item a[aria-label^="SpanLens"]').click();
     const local = page.locator('.monaco-list-row', { hasText: 'Local receiver' });
     await local.waitFor({ timeout: 30_000 });
     assert.match((await local.textContent()) ?? '', new RegExp(`127\\.0\\.0\\.1:${receiverPort}`));
+    // The local receiver's traces are grouped by endpoint, the root span's service and name.
     const checkout = page.locator('.monaco-list-row[aria-level="2"]', { hasText: 'shop-frontend: GET /checkout' }).first();
     await checkout.waitFor({ timeout: 60_000 });
     await page.locator('.monaco-list-row[aria-level="2"]', { hasText: 'shop-frontend: GET /products' }).first().waitFor({ timeout: 30_000 });
@@ -61,7 +62,6 @@ describe('live traces from the sample service, as a person sees them', function 
     assert.doesNotMatch((await status.textContent()) ?? '', / 0 spans/);
     await page.screenshot({ path: join(artifactsDir, 'live-traces.png') });
 
-    // Traffic stops so rows hold still while we expand them (the list is newest first).
     const stopped = new Promise((resolve) => sample?.once('exit', resolve));
     sample.kill('SIGTERM');
     await stopped;
@@ -73,17 +73,24 @@ describe('live traces from the sample service, as a person sees them', function 
       await row.locator('.monaco-tl-twistie').click();
     };
     await expand(checkout);
-    const root = page.locator('.monaco-list-row[aria-level="3"]', { hasText: 'GET /checkout' }).first();
+    const traces = page.locator('.monaco-list-row[aria-level="3"]');
+    await traces.first().waitFor({ timeout: 10_000 });
+    // Newest first: each row's start (hh:mm:ss in its description) is no later than the one above.
+    const starts = (await traces.allTextContents()).map((text) => /\b(\d\d:\d\d:\d\d)\b/.exec(text)?.[1] ?? '');
+    assert.ok(starts.length > 0 && starts.every((start) => start !== ''), `each trace row shows its start: ${starts.join(', ')}`);
+    assert.deepEqual(starts, [...starts].sort().reverse());
+    await expand(traces.first());
+    const root = page.locator('.monaco-list-row[aria-level="4"]', { hasText: 'GET /checkout' }).first();
     await root.waitFor({ timeout: 10_000 });
     await expand(root);
-    const checkoutSpan = page.locator('.monaco-list-row[aria-level="4"]', { hasText: 'checkout' }).first();
+    const checkoutSpan = page.locator('.monaco-list-row[aria-level="5"]', { hasText: 'checkout' }).first();
     await checkoutSpan.waitFor({ timeout: 10_000 });
     await expand(checkoutSpan);
-    const call = page.locator('.monaco-list-row[aria-level="5"]', { hasText: 'GET /reserve' }).first();
+    const call = page.locator('.monaco-list-row[aria-level="6"]', { hasText: 'GET /reserve' }).first();
     await call.waitFor({ timeout: 10_000 });
     assert.match((await call.textContent()) ?? '', /shop-frontend/);
     await expand(call);
-    const served = page.locator('.monaco-list-row[aria-level="6"]', { hasText: 'GET /reserve' }).first();
+    const served = page.locator('.monaco-list-row[aria-level="7"]', { hasText: 'GET /reserve' }).first();
     await served.waitFor({ timeout: 10_000 });
     assert.match((await served.textContent()) ?? '', /inventory/);
     await page.screenshot({ path: join(artifactsDir, 'live-trace-expanded.png') });

@@ -87,9 +87,10 @@ describe('trace id links and the walkthrough, as a person sees them', function (
     await page.keyboard.up('Control');
 
     // The trace is selected in the SpanLens view (and shown in the trace view once that is wired).
-    const selected = page.locator('.monaco-list-row.selected[aria-level="2"]', { hasText: 'link-demo' });
+    // Local traces sit under their endpoint; the selected row is the trace, shown by its short id.
+    const selected = page.locator('.monaco-list-row.selected[aria-level="3"]', { hasText: traceId.slice(0, 8) });
     await selected.waitFor({ timeout: 30_000 });
-    assert.match((await selected.textContent()) ?? '', /GET \/cart/);
+    await page.locator('.monaco-list-row[aria-level="2"]', { hasText: 'link-demo: GET /cart' }).waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(artifactsDir, 'terminal-trace-opened.png') });
   });
 
