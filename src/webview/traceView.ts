@@ -737,6 +737,7 @@ export class TraceView {
     this.axisLeft = this.axis.getBoundingClientRect().left;
     // A zoom of the page or a font change alters text widths: measured again on demand.
     this.labelWidths.clear();
+    this.measureContext = undefined;
   }
 
   /** Rendered width of a duration or tick label, px; canvas measurement is cached per text, no layout. */
