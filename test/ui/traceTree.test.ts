@@ -156,6 +156,31 @@ describe('the Traces view while traffic flows, as a person uses it', function ()
     assert.equal(copied, hostileTraceId);
   });
 
+  it('Pause Live Traces in the title bar turns into Follow Live Traces, and following lists what waited', async () => {
+    const title = page.locator('.part.sidebar .composite.title');
+    const action = (name: string): Locator => title.locator(`.action-label[aria-label="${name}"]`);
+    await action('Pause Live Traces').click();
+    await action('Follow Live Traces').waitFor({ timeout: 10_000 });
+    assert.equal(await action('Pause Live Traces').count(), 0);
+    await until('the title to say the list is paused', async () => /paused/i.test((await title.textContent()) ?? ''));
+    // Follow Live lists every trace that waited at once, though a trace is still expanded.
+    await until('traces waiting while paused', async () => /\d+ new/i.test((await title.textContent()) ?? ''));
+    const group = row(2, 'shop-frontend: GET /checkout');
+    const before = await group.locator('.label-description').textContent();
+    await action('Follow Live Traces').click();
+    await action('Pause Live Traces').waitFor({ timeout: 10_000 });
+    await until('the endpoint to count the traces that waited', async () => (await group.locator('.label-description').textContent()) !== before);
+    assert.doesNotMatch((await title.textContent()) ?? '', /paused/i);
+  });
+
+  async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await page.waitForTimeout(250);
+    }
+  }
+
   async function statusSpanCount(): Promise<number> {
     const text = (await page.locator('.statusbar-item', { hasText: `OTLP :${receiverPort}` }).textContent()) ?? '';
     const match = /· ([\d.]+)(k|M)? spans/.exec(text);

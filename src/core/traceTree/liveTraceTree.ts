@@ -13,8 +13,9 @@ import type { TraceSummary } from '../traceService/traceServiceProtocol';
  * Stability: the list a person sees (the layout) changes only when it is applied, which happens
  * on demand (Show New Traces), when Follow Live is switched on, or by itself while following
  * live and the person is not interacting: no tree event for `quietMs`, and no local trace
- * expanded (someone reading spans). Until then new traces are only counted. A trace already
- * shown keeps its row; its figures (spans still arriving) update in place.
+ * expanded (someone reading spans), and at most once per `minApplyIntervalMs`. Until then new
+ * traces are only counted. A trace already shown keeps its row; its figures (spans still
+ * arriving) update in place.
  *
  * Pinning: a trace that is expanded, selected or open in a trace view (the adapter names them
  * through `pinned`) stays listed when the receiver's newest-first list no longer holds it.
@@ -73,6 +74,7 @@ export class LiveTraceTree {
   private visible = true;
   private lastInteractionMs = Number.NEGATIVE_INFINITY;
   private lastApplyMs = Number.NEGATIVE_INFINITY;
+  private groupsCache: readonly TraceGroupView[] | undefined;
   private readonly expanded = new Set<string>();
 
   constructor(private readonly options: LiveTraceTreeOptions) {}
@@ -83,6 +85,7 @@ export class LiveTraceTree {
    */
   receive(latest: readonly TraceSummary[], nowMs: number): { readonly applied: boolean; readonly changed: readonly string[] } {
     this.latest = latest;
+    this.groupsCache = undefined;
     this.latestById = new Map(latest.map((summary) => [summary.traceId, summary]));
     if (latest.length === 0) {
       // An empty store was cleared: what was shown is gone from it, pinned or not.
@@ -168,7 +171,13 @@ export class LiveTraceTree {
     return count;
   }
 
-  groups(): TraceGroupView[] {
+  /** Every row of a refresh asks for its group; computed once per change of the list. */
+  groups(): readonly TraceGroupView[] {
+    this.groupsCache ??= this.computeGroups();
+    return this.groupsCache;
+  }
+
+  private computeGroups(): TraceGroupView[] {
     const pending = new Map<string, number>();
     for (const summary of this.latest) {
       if (this.shown.has(summary.traceId)) continue;
@@ -234,6 +243,7 @@ export class LiveTraceTree {
     const summary = this.latestById.get(traceId);
     if (!summary) return false;
     this.shown.set(traceId, summary);
+    this.groupsCache = undefined;
     const key = groupKeyOf(summary);
     let group = this.layout.find((candidate) => candidate.key === key);
     if (!group) {
@@ -271,6 +281,7 @@ export class LiveTraceTree {
   }
 
   private relayout(): void {
+    this.groupsCache = undefined;
     const groups = new Map<string, GroupLayout>();
     for (const summary of this.shown.values()) {
       const key = groupKeyOf(summary);
