@@ -89,6 +89,8 @@ export class TraceView {
   /** The shown comparison's entries by current row, when it is of this trace. */
   private compareByRow: Map<number, CompareEntry> | undefined;
   private focusTarget: FocusTarget | undefined;
+  /** Set between a press on the tree and its release. */
+  private pointerFocus = false;
   private readonly labelWidths = new Map<string, number>();
   private measureContext: CanvasRenderingContext2D | null | undefined;
   /** Bumped when what rows show changes (selection, folding, search, filters, theme). */
@@ -296,7 +298,14 @@ export class TraceView {
   private wireEvents(): void {
     this.scroller.addEventListener('scroll', () => this.scheduleRender(), { passive: true });
     // A tree that selects nothing when entered says nothing to a screen reader (issue 15).
-    this.scroller.addEventListener('focus', () => this.onTreeFocus());
+    // Not for a click, though: scrolling between its press and release would move another span
+    // under the pointer (rows are pooled), and the click selects its own row anyway.
+    this.scroller.addEventListener('pointerdown', () => (this.pointerFocus = true));
+    this.scroller.addEventListener('pointerup', () => (this.pointerFocus = false));
+    this.scroller.addEventListener('focus', () => {
+      if (this.pointerFocus) this.pointerFocus = false;
+      else this.onTreeFocus();
+    });
     this.root.addEventListener('focusin', (event) => this.noteFocus(event.target));
     this.details.element.addEventListener('keydown', (event) => {
       const data = this.data;
@@ -552,8 +561,10 @@ export class TraceView {
       this.scheduleRender();
       return;
     }
-    const first = this.rows[scrollWindow(this.scroller.scrollTop, this.viewportHeight, this.rows.length, rowHeight).first];
-    if (first !== undefined) this.selectRow(first, {});
+    // The first row wholly in view, so that selecting it scrolls nothing.
+    const { first, shiftPx } = scrollWindow(this.scroller.scrollTop, this.viewportHeight, this.rows.length, rowHeight);
+    const row = this.rows[shiftPx > 0 && first + 1 < this.rows.length ? first + 1 : first];
+    if (row !== undefined) this.selectRow(row, {});
   }
 
   private noteFocus(target: EventTarget | null): void {
