@@ -125,10 +125,14 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
   attach(view: vscode.TreeView<TraceTreeNode>): vscode.Disposable {
     this.view = view;
     const expand = (node: TraceTreeNode, expanded: boolean): void => {
-      if (node.kind === 'trace' && this.live.groupKeyOfShown(node.summary.traceId) !== undefined) this.live.setExpanded(node.summary.traceId, expanded, this.now());
-      else this.live.interacted(this.now());
+      const now = this.now();
+      if (node.kind === 'trace' && this.live.groupKeyOfShown(node.summary.traceId) !== undefined) this.live.setExpanded(node.summary.traceId, expanded, now);
+      else if (node.kind === 'group') this.live.setGroupExpanded(node.key, expanded, now);
+      else if (node === localSource) this.live.setLocalExpanded(expanded, now);
+      else this.live.interacted(now);
       this.afterLocalChange(false);
     };
+    this.live.setVisible(view.visible, this.now());
     this.updateContext();
     return vscode.Disposable.from(
       view.onDidExpandElement((event) => expand(event.element, true)),
@@ -343,7 +347,8 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
         if (!group) return new vscode.TreeItem('(gone)');
         const text = groupRowText(group, this.summaryOf(group.slowestTraceId), this.summaryOf(group.latestTraceId));
         const item = new vscode.TreeItem(text.label, vscode.TreeItemCollapsibleState.Collapsed);
-        item.id = `group:${node.key}`;
+        // Readable parts, not the key's separator character, in an id VS Code keeps and logs.
+        item.id = `group:${JSON.stringify([group.service, group.operation])}`;
         item.description = text.description;
         item.iconPath = group.errorTraces > 0 ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground')) : new vscode.ThemeIcon('symbol-event');
         item.contextValue = 'spanlens.traceGroup';

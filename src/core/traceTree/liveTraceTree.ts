@@ -76,6 +76,9 @@ export class LiveTraceTree {
   private lastApplyMs = Number.NEGATIVE_INFINITY;
   private groupsCache: readonly TraceGroupView[] | undefined;
   private readonly expanded = new Set<string>();
+  /** Endpoints the person collapsed: a trace left expanded inside one is out of sight, not being read. */
+  private readonly collapsedGroups = new Set<string>();
+  private localCollapsed = false;
 
   constructor(private readonly options: LiveTraceTreeOptions) {}
 
@@ -118,6 +121,17 @@ export class LiveTraceTree {
     this.interacted(nowMs);
   }
 
+  setGroupExpanded(key: string, expanded: boolean, nowMs: number): void {
+    if (expanded) this.collapsedGroups.delete(key);
+    else this.collapsedGroups.add(key);
+    this.interacted(nowMs);
+  }
+
+  setLocalExpanded(expanded: boolean, nowMs: number): void {
+    this.localCollapsed = !expanded;
+    this.interacted(nowMs);
+  }
+
   /** Whether anyone can see the view: a hidden view follows the list (no pointer over it). */
   setVisible(visible: boolean, nowMs: number): boolean {
     this.visible = visible;
@@ -148,7 +162,12 @@ export class LiveTraceTree {
   holdReason(nowMs: number): HoldReason | undefined {
     if (!this.live) return 'paused';
     if (!this.visible) return undefined;
-    for (const traceId of this.expanded) if (this.shown.has(traceId)) return 'reading';
+    if (!this.localCollapsed) {
+      for (const traceId of this.expanded) {
+        const key = this.groupOfTrace.get(traceId);
+        if (key !== undefined && !this.collapsedGroups.has(key)) return 'reading';
+      }
+    }
     if (nowMs - this.lastInteractionMs < this.options.quietMs) return 'recentInteraction';
     return undefined;
   }

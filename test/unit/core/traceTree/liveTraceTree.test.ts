@@ -98,6 +98,18 @@ describe('LiveTraceTree: the local traces of the Traces view while traffic flows
       assert.equal(tree.nextCheckAt(3_000 + quietMs), undefined, 'nothing waits any more');
     });
 
+    it('stops holding for an expanded trace once its endpoint or the local source is collapsed over it', () => {
+      const tree = makeTree();
+      tree.receive([trace(1)], 0);
+      tree.setExpanded(trace(1).traceId, true, 0);
+      tree.setGroupExpanded(groupKeyOf(trace(1)), false, 1_000);
+      assert.equal(tree.holdReason(1_000 + quietMs), undefined);
+      tree.setGroupExpanded(groupKeyOf(trace(1)), true, 2_000);
+      assert.equal(tree.holdReason(2_000 + quietMs), 'reading', 'expanded again, it shows again (VS Code keeps the trace expanded)');
+      tree.setLocalExpanded(false, 3_000);
+      assert.equal(tree.holdReason(3_000 + quietMs), undefined);
+    });
+
     it('waits the quiet time after any interaction (a hover, a selection, a group expanded)', () => {
       const tree = makeTree();
       tree.receive([trace(1)], 0);
