@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inLocalService } from '../../src/core/localService/inLocalService';
 import { Agent } from 'node:http';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ServiceHealth } from '../../src/core/localService/localServiceApi';
 import { LocalServiceConnection, type LocalServiceLaunch } from '../../src/core/localService/localServiceConnection';
 import { createResource, createSpan, type Span } from '../../src/core/model/span';
@@ -10,7 +11,9 @@ import { LocalTraceStore } from '../../src/core/store/localTraceStore';
 import { TraceService } from '../../src/core/traceService/traceService';
 import { repoRoot } from '../host/codeServerSession';
 import type { Figure } from './benchReport';
+import { makeBenchSpans } from './otlpProtobufBench';
 import { batchesOf, batchSpans, nthBody, percentile, postBody } from './receiverBench';
+import { RenewableBatch } from './renewableBatch';
 
 const storedSpans = 200_000;
 const functions = 200;
@@ -102,6 +105,9 @@ async function pacedService(): Promise<Figure[]> {
   mkdirSync(join(workspace, 'src', 'repo'), { recursive: true });
   const files = Array.from({ length: 100 }, (_, i) => `src/repo/r${i}.ts`);
   for (const file of files) writeFileSync(join(workspace, file), 'export function query() {}\n');
+  files.push('src/shop.ts');
+  const shopFile = join(workspace, 'src', 'shop.ts');
+  writeFileSync(shopFile, Array.from({ length: functions }, (_, i) => `export function f${i}() {}\n`).join(''));
   const storeDirectory = join(dir, 'store');
   const launch: LocalServiceLaunch = { script: join(repoRoot, 'dist', 'traceService.js'), execPath: process.execPath, idleMinutes: 1, workspaceKey: 'paced', storeDirectory, maxSpans: pacedMaxSpans };
   const window = new TraceService({}, {}, inLocalService(launch));
@@ -114,19 +120,36 @@ async function pacedService(): Promise<Figure[]> {
     const status = await window.startReceiver({ host: '127.0.0.1', httpPort: 0, grpcPort: 0, maxSpans: pacedMaxSpans, storeDirectory });
     const port = status.httpPort ?? 0;
     const batches = batchesOf('protobuf');
-    for (let i = 0; i < 20; i++) await postBody(agent, port, nthBody(batches, 1_000_000 + i), 'application/x-protobuf');
+    const shop = shopBatches();
+    for (let i = 0; i < 20; i++) await postBody(agent, port, nthBody(i % 2 === 0 ? shop : batches, 1_000_000 + i), 'application/x-protobuf');
     health = await serviceHealth(launch);
     const before = await health.read();
     const intervalMs = (batchSpans / pacedSpansPerSecond) * 1000;
     const total = Math.round((pacedSeconds * 1000) / intervalMs);
     const started = performance.now();
     const pending: Promise<{ status: number; ms: number }>[] = [];
+    const traffic = { flowing: true };
+    const lensMs: number[] = [];
+    const lensQueries = (async () => {
+      // An editor asking for a 200-function file's lenses a few times a second, as the window does while figures change.
+      while (traffic.flowing) {
+        await new Promise((resolve) => setTimeout(resolve, lensQueryEveryMs));
+        const asked = performance.now();
+        const answer = await window.statsForDocument(shopFile);
+        lensMs.push(performance.now() - asked);
+        if (answer.functions.length < functions) throw new Error(`the shop file answered ${String(answer.functions.length)} of ${String(functions)} functions`);
+      }
+    })();
     for (let i = 0; i < total; i++) {
       const wait = started + i * intervalMs - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      pending.push(postBody(agent, port, nthBody(batches, i), 'application/x-protobuf'));
+      // Half the traffic lands on the 200 functions of the open file, so each answer has fresh figures.
+      pending.push(postBody(agent, port, i % 2 === 0 ? nthBody(shop, i >> 1) : nthBody(batches, i >> 1), 'application/x-protobuf'));
     }
     const results = await Promise.all(pending);
+    traffic.flowing = false;
+    await lensQueries;
+    lensMs.sort((a, b) => a - b);
     const after = await health.read();
     const latencies = results.map((r) => r.ms).sort((a, b) => a - b);
     const run = `service, 20k spans/s for ${pacedSeconds} s, maxSpans ${pacedMaxSpans / 1000}k, annotations on`;
@@ -134,6 +157,8 @@ async function pacedService(): Promise<Figure[]> {
       { name: `${run}: requests not answered 200 (must be 0)`, value: results.filter((r) => r.status !== 200).length, unit: 'requests', target: 0.5 },
       { name: `${run}: p99 request latency`, value: percentile(latencies, 0.99), unit: 'ms', target: 20 },
       { name: `${run}: longest event-loop block`, value: after.eventLoopMaxMs, unit: 'ms', target: 50 },
+      { name: `${run}: CodeLens figures for a 200-function file, as the window waits for them (socket round trip), p99 of ${String(lensMs.length)}`, value: percentile(lensMs, 0.99), unit: 'ms', target: Number.POSITIVE_INFINITY },
+      { name: `${run}: same, median`, value: percentile(lensMs, 0.5), unit: 'ms', target: Number.POSITIVE_INFINITY },
       { name: `${run}: service CPU per span (receiver, store, annotations)`, value: (after.cpuMicros - before.cpuMicros) / (total * batchSpans), unit: 'µs', target: Number.POSITIVE_INFINITY },
       { name: `${run}: service resident memory at the end`, value: after.rssBytes / 1024 / 1024, unit: 'MiB', target: Number.POSITIVE_INFINITY },
     ];
@@ -183,6 +208,32 @@ async function hugeAttributes(): Promise<Figure[]> {
     health?.dispose();
     await closeAll(window, storeDirectory, dir);
   }
+}
+
+const lensQueryEveryMs = 250;
+
+/**
+ * The SDK batches with every span moved onto one of the 200 functions of `src/shop.ts` and to
+ * the present, so they count in the annotation window.
+ */
+function shopBatches(): RenewableBatch[] {
+  const nowNs = BigInt(Date.now()) * 1_000_000n;
+  const hr = (ns: bigint): [number, number] => [Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n)];
+  const ns = ([seconds, nanos]: readonly [number, number]): bigint => BigInt(seconds) * 1_000_000_000n + BigInt(nanos);
+  return Array.from({ length: 8 }, (_, b) => {
+    const spans = makeBenchSpans(batchSpans, 2000 + b);
+    const base = ns(spans[0]?.startTime ?? [0, 0]);
+    spans.forEach((span, i) => {
+      const f = (b * batchSpans + i) % functions;
+      const writable = span as unknown as { attributes: Record<string, unknown>; startTime: [number, number]; endTime: [number, number] };
+      writable.attributes = { ...span.attributes, 'code.file.path': '/srv/app/src/shop.ts', 'code.function.name': `f${String(f)}`, 'code.line.number': f + 1 };
+      writable.startTime = hr(nowNs + ns(span.startTime) - base);
+      writable.endTime = hr(nowNs + ns(span.endTime) - base);
+    });
+    const bytes = ProtobufTraceSerializer.serializeRequest(spans);
+    if (!bytes) throw new Error('the SDK serializer returned nothing');
+    return new RenewableBatch(bytes, spans, 'protobuf');
+  });
 }
 
 /** The service's own health figures, asked over a connection of the bench's own. */
