@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { durationNs, formatDuration } from '../core/model/units';
-import { endpointLabel, plural, shortTraceId, startClock } from '../core/traceTree/traceRowText';
+import { plural } from '../shared/plural';
+import { shortTraceId } from '../shared/traceTitle';
+import { endpointLabel, startClock } from './traceRowText';
 import type { TraceQueries } from '../core/traceService/traceServiceProtocol';
 import type { CommandId, ExtraCommandId } from '../shared/contract';
 import { ReportedError, reportingFailures } from './commandRegistry';

@@ -5,7 +5,8 @@ import type { SearchHit } from '../core/traceService/traceServiceProtocol';
 import type { RemoteTraces, RemoteTracesChange } from './remoteTraces';
 import { durationNs, formatDuration } from '../core/model/units';
 import { LiveTraceTree } from '../core/traceTree/liveTraceTree';
-import { endpointLabel, groupRowText, pendingText, plural, traceRowText, traceTooltipLines, type TraceRowMarks } from '../core/traceTree/traceRowText';
+import { plural } from '../shared/plural';
+import { endpointLabel, groupRowText, pendingText, traceRowText, traceTooltipLines, type TraceRowMarks } from './traceRowText';
 import type { TraceList } from './traceList';
 
 export type TraceTreeNode =

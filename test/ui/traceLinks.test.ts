@@ -88,7 +88,7 @@ describe('trace id links and the walkthrough, as a person sees them', function (
 
     // The trace is selected in the SpanLens view (and shown in the trace view once that is wired).
     // Local traces sit under their endpoint; the selected row is the trace, shown by its short id.
-    const selected = page.locator('.monaco-list-row.selected[aria-level="3"]', { hasText: traceId.slice(0, 8) });
+    const selected = page.locator('.monaco-list-row.selected[aria-level="3"]', { hasText: `${traceId.slice(0, 6)}…${traceId.slice(-4)}` });
     await selected.waitFor({ timeout: 30_000 });
     await page.locator('.monaco-list-row[aria-level="2"]', { hasText: 'link-demo: GET /cart' }).waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(artifactsDir, 'terminal-trace-opened.png') });

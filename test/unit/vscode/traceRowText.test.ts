@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import type { TraceGroupView } from '../../../../src/core/traceTree/liveTraceTree';
-import { groupRowText, pendingText, shortTraceId, startClock, traceRowText, traceTooltipLines } from '../../../../src/core/traceTree/traceRowText';
-import type { TraceSummary } from '../../../../src/core/traceService/traceServiceProtocol';
+import type { TraceGroupView } from '../../../src/core/traceTree/liveTraceTree';
+import { groupRowText, pendingText, startClock, traceRowText, traceTooltipLines } from '../../../src/vscode/traceRowText';
+import type { TraceSummary } from '../../../src/core/traceService/traceServiceProtocol';
 
 const startNs = '1765143723123456789';
 const summary: TraceSummary = {
@@ -21,21 +21,20 @@ describe('the words of the Traces view rows', () => {
   it('leads a grouped trace row with its duration, then marks, short id, start, spans and errors', () => {
     const text = traceRowText(summary, true, { latest: true, slowest: false });
     assert.equal(text.label, '312 ms');
-    assert.equal(text.description, `latest · 4bf92f35 · ${startClock(startNs)} · 9 spans · 1 error`);
-    assert.match(text.accessibleLabel, /^shop-frontend: GET \/checkout trace 4bf92f35, 312 ms, 9 spans, 1 error, latest, started /);
+    assert.equal(text.description, `latest · 4bf92f…4736 · ${startClock(startNs)} · 9 spans · 1 error`);
+    assert.match(text.accessibleLabel, /^shop-frontend: GET \/checkout trace 4bf92f…4736, 312 ms, 9 spans, 1 error, latest, started /);
   });
 
   it('names the endpoint after the duration where no group says it (files, remote sources)', () => {
     const text = traceRowText({ ...summary, errorCount: 0, spanCount: 1 }, false);
     assert.equal(text.label, '312 ms · shop-frontend: GET /checkout');
-    assert.equal(text.description, `4bf92f35 · ${startClock(startNs)} · 1 span`);
+    assert.equal(text.description, `4bf92f…4736 · ${startClock(startNs)} · 1 span`);
   });
 
   it('shows the start as the time of day in the editor\'s zone', () => {
     const date = new Date(1765143723123);
     const expected = [date.getHours(), date.getMinutes(), date.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
     assert.equal(startClock(startNs), expected);
-    assert.equal(shortTraceId(summary.traceId), '4bf92f35');
   });
 
   it('puts the whole id, start, duration, span count, services and errors in the tooltip, as given', () => {
@@ -69,7 +68,7 @@ describe('the words of the Traces view rows', () => {
     assert.equal(text.label, 'shop-frontend: GET /checkout');
     assert.equal(text.description, '3 · 1 failed · max 312 ms');
     assert.ok(text.tooltipLines.includes('3 traces shown, 4 newer not shown yet (Show New Traces)'));
-    assert.ok(text.tooltipLines.includes('Slowest: 312 ms (trace 4bf92f35)'));
+    assert.ok(text.tooltipLines.includes('Slowest: 312 ms (trace 4bf92f…4736)'));
     assert.equal(groupRowText({ ...group, pending: 0, errorTraces: 0 }, undefined, undefined).description, '3');
   });
 

@@ -1,23 +1,15 @@
-import { durationNs, formatDuration } from '../model/units';
-import type { TraceSummary } from '../traceService/traceServiceProtocol';
-import type { TraceGroupView } from './liveTraceTree';
+import { durationNs, formatDuration } from '../core/model/units';
+import type { TraceSummary } from '../core/traceService/traceServiceProtocol';
+import type { TraceGroupView } from '../core/traceTree/liveTraceTree';
+import { plural } from '../shared/plural';
+import { clockTime, shortTraceId } from '../shared/traceTitle';
 
 /**
  * The words of the Traces view's rows. The side bar is narrow (about 300 px by default) and
  * VS Code cuts a row's end, so what a person compares at a glance comes first: the duration
- * leads a trace row, the endpoint is said once on its group row.
+ * leads a trace row, the endpoint is said once on its group row. Ids are shortened as the trace
+ * view's tabs shorten them, so a row and its tab read the same. Nothing here needs VS Code.
  */
-
-/** Enough of an id to tell traces apart on screen and to find one by eye; the tooltip has it whole. */
-export const shortTraceIdLength = 8;
-
-export function shortTraceId(traceId: string): string {
-  return traceId.slice(0, shortTraceIdLength);
-}
-
-export function plural(count: number, word: string): string {
-  return `${count.toLocaleString('en-US')} ${word}${count === 1 ? '' : 's'}`;
-}
 
 export function endpointLabel(service: string, operation: string): string {
   // No service: a partial trace whose root has not arrived says so in its name alone.
@@ -27,8 +19,7 @@ export function endpointLabel(service: string, operation: string): string {
 /** Wall-clock time of day the trace started, to the second, in the editor's time zone. */
 export function startClock(startNs: string): string {
   const date = startDate(startNs);
-  const two = (n: number): string => String(n).padStart(2, '0');
-  return `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
+  return clockTime(date.getTime(), -date.getTimezoneOffset());
 }
 
 export function startDate(startNs: string): Date {
