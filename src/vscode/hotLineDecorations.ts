@@ -16,6 +16,7 @@ export class HotLineDecorations implements vscode.Disposable {
     rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
   });
   private readonly disposables: { dispose(): unknown }[];
+  private readonly drawn = new WeakMap<vscode.TextEditor, string>();
 
   constructor(private readonly controller: AnnotationController) {
     this.disposables = [
@@ -29,6 +30,7 @@ export class HotLineDecorations implements vscode.Disposable {
   async redraw(): Promise<void> {
     for (const editor of vscode.window.visibleTextEditors) {
       if (!this.controller.kinds.decorations) {
+        this.drawn.delete(editor);
         editor.setDecorations(this.hot, []);
         editor.setDecorations(this.warm, []);
         continue;
@@ -42,6 +44,10 @@ export class HotLineDecorations implements vscode.Disposable {
         const option: vscode.DecorationOptions = { range: new vscode.Range(end, end), renderOptions: { after: { contentText: annotation.lineText } } };
         (annotation.heat === 'hot' ? hot : warm).push(option);
       }
+      // Redrawn only when what it shows changed: under traffic the figures reload several times a second.
+      const signature = `${String(editor.document.version)}|${[...hot, ...warm].map((o) => `${String(o.range.start.line)}:${o.renderOptions?.after?.contentText ?? ''}`).join('\n')}|${String(hot.length)}`;
+      if (this.drawn.get(editor) === signature) continue;
+      this.drawn.set(editor, signature);
       editor.setDecorations(this.hot, hot);
       editor.setDecorations(this.warm, warm);
     }
