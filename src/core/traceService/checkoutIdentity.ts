@@ -19,14 +19,27 @@ export class CheckoutIdentityReader {
 
   constructor(private readonly now: () => number = Date.now) {}
 
+  /**
+   * An expired entry is still answered at once while it is read again in the background: the
+   * CodeLens refresh asks this on every pass and must not wait for the disk every 30 s.
+   */
   read(filePath: string): Promise<CheckoutIdentity> {
     const directory = dirname(filePath);
     const cached = this.cache.get(directory);
     if (cached !== undefined && this.now() - cached.atMs < cacheMs) return cached.identity;
     const identity = readIdentity(directory).catch((): CheckoutIdentity => ({ version: undefined, commit: undefined }));
     if (this.cache.size > 1000) this.cache.clear();
-    this.cache.set(directory, { atMs: this.now(), identity });
-    return identity;
+    if (cached === undefined) {
+      this.cache.set(directory, { atMs: this.now(), identity });
+      return identity;
+    }
+    // Marked fresh now so one refresh runs at a time; the new answer replaces the old when read.
+    const refreshing = { atMs: this.now(), identity: cached.identity };
+    this.cache.set(directory, refreshing);
+    void identity.then(() => {
+      if (this.cache.get(directory) === refreshing) this.cache.set(directory, { atMs: refreshing.atMs, identity });
+    });
+    return cached.identity;
   }
 }
 
