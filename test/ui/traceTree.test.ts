@@ -68,7 +68,7 @@ describe('the Traces view while traffic flows, as a person uses it', function ()
     // A trace a few rows down, whole by now (the newest may still be receiving spans).
     const traceRows = page.locator('.monaco-list-row[aria-level="3"]');
     await traceRows.nth(2).waitFor({ timeout: 60_000 });
-    const shortId = /([0-9a-f]{8}) · \d\d:\d\d/.exec((await traceRows.nth(2).textContent()) ?? '')?.[1];
+    const shortId = /([0-9a-f]{6}…[0-9a-f]{4}) · \d\d:\d\d/.exec((await traceRows.nth(2).textContent()) ?? '')?.[1];
     assert.ok(shortId, 'a trace row shows a short trace id');
     const traceRow = row(3, shortId);
     await expand(traceRow);

@@ -650,7 +650,10 @@ describe('LocalTraceStore bounds and faults', () => {
       const heapGrowth = liveHeapBytes() - heapBefore;
       assert.deepEqual(second.openWarnings, []);
       assert.ok(second.stats.heldBytes <= maxBytes, `${second.stats.heldBytes} bytes held`);
-      assert.ok(heapGrowth <= maxBytes, `the heap grew by ${heapGrowth} bytes`);
+      // Held spans within maxBytes, plus up to 1 MiB the process allocates on its own (code run for
+      // the first time, lazily built caches: seen at 2.3 MiB in a full run on a busy machine).
+      // Replaying the whole log would take more than the 4 MiB it occupies on disk.
+      assert.ok(heapGrowth <= maxBytes + 1 * MiB, `the heap grew by ${heapGrowth} bytes`);
       assert.ok(directoryBytes(directory) <= maxBytes, `${directoryBytes(directory)} bytes on disk`);
       // What it kept is the newest traces, whole.
       const held = second.listTraces().map((t) => Number.parseInt(t.traceId, 16)).sort((a, b) => a - b);
