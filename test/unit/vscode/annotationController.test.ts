@@ -44,6 +44,8 @@ describe('AnnotationController under streaming updates', function () {
   after(() => {
     moduleInternals._resolveFilename = resolveFilename;
     delete require.cache['vscode'];
+    // Adapter modules loaded against this stand-in must not serve another test's.
+    for (const id of Object.keys(require.cache)) if (/[\\/]src[\\/]vscode[\\/]/.test(id)) Reflect.deleteProperty(require.cache, id);
   });
 
   it('shows the figures of an update that arrived while the previous load was in flight', async () => {

@@ -61,15 +61,21 @@ describe('ExceptionDiagnostics under streaming updates', function () {
   this.timeout(20_000);
   const moduleInternals = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
   const resolveFilename = moduleInternals._resolveFilename;
+  // Adapter modules another test loaded against its own stand-in would keep that one: load them afresh.
+  const forgetAdapter = (): void => {
+    for (const id of Object.keys(require.cache)) if (/[\\/]src[\\/]vscode[\\/]/.test(id)) Reflect.deleteProperty(require.cache, id);
+  };
   before(() => {
     moduleInternals._resolveFilename = function (request: string, ...rest: unknown[]) {
       return request === 'vscode' ? 'vscode' : resolveFilename.call(this, request, ...rest);
     };
+    forgetAdapter();
     require.cache['vscode'] = { id: 'vscode', filename: 'vscode', loaded: true, exports: vscodeStub } as unknown as NodeJS.Module;
   });
   after(() => {
     moduleInternals._resolveFilename = resolveFilename;
     delete require.cache['vscode'];
+    forgetAdapter();
   });
 
   it('writes the Problems view when an exception appears at once, and for new counts at most every few seconds', async () => {
