@@ -51,6 +51,9 @@ export class LensRefreshGate {
 
   /** A document's lenses are now `signature`; `undefined` when they may have changed in a way not known. */
   changed(key: string, signature: string | undefined): void {
+    // Not asked about since it was shown: VS Code asks for a newly shown document by itself,
+    // and an event would only re-arm that first request's debounce.
+    if (!this.answered.has(key) && !this.awaiting.has(key)) return;
     if (signature === undefined) this.latest.delete(key);
     else this.latest.set(key, signature);
     if (signature !== undefined && this.answered.get(key) === signature) {
