@@ -1,3 +1,5 @@
+import { TwoGenerationMap } from './twoGenerationMap';
+
 /**
  * "Is this exception event the same exception a child span already recorded?" An exception that
  * is thrown in one function and rethrown through its callers is recorded by the OpenTelemetry
@@ -11,33 +13,25 @@
  * Bounded: two generations of keys, the older forgotten when the younger fills.
  */
 export class PropagatedExceptions {
-  private young = new Set<string>();
-  private old = new Set<string>();
+  private seen: TwoGenerationMap<string, true>;
 
-  constructor(private readonly capacity: number) {}
+  /** About `capacity` keys in each of the two generations. */
+  constructor(private readonly capacity: number) {
+    this.seen = new TwoGenerationMap(2 * capacity);
+  }
 
   /**
    * Notes that span `spanId` of `traceId` recorded the exception `fingerprint` and says whether
    * one of its descendants had already recorded it (so this record is the same exception rethrown).
    */
   record(traceId: string, spanId: string, parentSpanId: string | undefined, fingerprint: string): boolean {
-    const key = `${traceId}/${spanId}/${fingerprint}`;
-    const rethrown = this.young.has(key) || this.old.has(key);
-    if (parentSpanId !== undefined && parentSpanId !== '') this.add(`${traceId}/${parentSpanId}/${fingerprint}`);
+    const rethrown = this.seen.get(`${traceId}/${spanId}/${fingerprint}`) === true;
+    if (parentSpanId !== undefined && parentSpanId !== '') this.seen.set(`${traceId}/${parentSpanId}/${fingerprint}`, true);
     return rethrown;
   }
 
   clear(): void {
-    this.young.clear();
-    this.old.clear();
-  }
-
-  private add(key: string): void {
-    if (this.young.size >= this.capacity) {
-      this.old = this.young;
-      this.young = new Set();
-    }
-    this.young.add(key);
+    this.seen = new TwoGenerationMap(2 * this.capacity);
   }
 }
 

@@ -10,7 +10,7 @@ import type { ResolveSpanOptions, SpanLocationResult } from '../mapping/resolveS
 import type { Attributes } from '../model/attributes';
 import { createResource, createSpan, type Span, type SpanEvent } from '../model/span';
 import type { CheckoutIdentity } from './checkoutIdentity';
-import { TwoGenerationMap } from './twoGenerationMap';
+import { TwoGenerationMap } from '../aggregation/twoGenerationMap';
 
 /** `spanlens.annotations.window` and `.percentiles`, already validated by the adapter. */
 export interface AnnotationSettings {

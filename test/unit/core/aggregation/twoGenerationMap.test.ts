@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { TwoGenerationMap } from '../../../../src/core/traceService/twoGenerationMap';
+import { TwoGenerationMap } from '../../../../src/core/aggregation/twoGenerationMap';
 
 describe('TwoGenerationMap', () => {
   it('keeps the newest entries, forgets those not set for two generations, and stays bounded', () => {
