@@ -3,6 +3,7 @@ import { durationNs, formatDuration } from '../core/model/units';
 import { plural } from '../shared/plural';
 import { shortTraceId } from '../shared/traceTitle';
 import { endpointLabel, startClock } from './traceRowText';
+import { askSaveTarget } from './traceViewController';
 import type { TraceQueries } from '../core/traceService/traceServiceProtocol';
 import type { CommandId, ExtraCommandId } from '../shared/contract';
 import { ReportedError, reportingFailures } from './commandRegistry';
@@ -149,17 +150,9 @@ function endpointOf(trace: LoadedTrace): string {
 async function saveAs(deps: TraceTreeCommandDeps, argument: unknown): Promise<string | undefined> {
   deps.tree.interacted();
   const { summary } = loadedNode(deps, argument, 'Save as OTLP JSON…');
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-  const name = `trace-${summary.traceId}.json`;
-  const target = await vscode.window.showSaveDialog({
-    title: 'SpanLens: Save Trace as OTLP JSON',
-    saveLabel: 'Save Trace',
-    filters: { 'OTLP JSON': ['json'] },
-    ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, name) } : {}),
-  });
-  if (!target) return undefined;
-  if (target.scheme !== 'file') throw new Error(`SpanLens can save traces to local files only, not to ${target.toString()}.`);
-  const written = await runPublic<string>('spanlens.exportTrace', { traceId: summary.traceId, file: target.fsPath });
+  const target = await askSaveTarget(summary.traceId);
+  if (target === undefined) return undefined;
+  const written = await runPublic<string>('spanlens.exportTrace', { traceId: summary.traceId, file: target });
   if (written === undefined) return undefined;
   void vscode.window.showInformationMessage(`SpanLens: saved trace ${summary.traceId} to ${written}.`);
   return written;

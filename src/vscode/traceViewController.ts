@@ -141,18 +141,10 @@ export class TraceViewController implements vscode.Disposable {
       if (picks.length === 0) throw new Error('No trace is loaded: open a trace first, then save it.');
       const picked = picks.length === 1 ? picks[0] : await vscode.window.showQuickPick(picks, { title: 'SpanLens: Save Trace as OTLP JSON', placeHolder: 'The trace to save', matchOnDescription: true });
       if (!picked) return undefined;
-      const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-      const name = `trace-${picked.traceId}.json`;
-      const target = await vscode.window.showSaveDialog({
-        title: 'SpanLens: Save Trace as OTLP JSON',
-        saveLabel: 'Save Trace',
-        filters: { 'OTLP JSON': ['json'] },
-        ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, name) } : {}),
-      });
-      if (!target) return undefined;
-      if (target.scheme !== 'file') throw new Error(`SpanLens can save traces to local files only, not to ${target.toString()}.`);
+      const target = await askSaveTarget(picked.traceId);
+      if (target === undefined) return undefined;
       traceId = picked.traceId;
-      path = target.fsPath;
+      path = target;
     }
     const written = await this.deps.queries.exportTrace(traceId, path);
     this.deps.log.info(`Saved trace ${traceId} as OTLP JSON to ${written}.`);
@@ -203,6 +195,21 @@ export class TraceViewController implements vscode.Disposable {
 }
 
 /** The panel's title at the host's local time (traceTabTitle is pure and takes the offset). */
+/** The save dialog of Save Trace as OTLP JSON: the chosen local path, or undefined when cancelled. */
+export async function askSaveTarget(traceId: string): Promise<string | undefined> {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const name = `trace-${traceId}.json`;
+  const target = await vscode.window.showSaveDialog({
+    title: 'SpanLens: Save Trace as OTLP JSON',
+    saveLabel: 'Save Trace',
+    filters: { 'OTLP JSON': ['json'] },
+    ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, name) } : {}),
+  });
+  if (!target) return undefined;
+  if (target.scheme !== 'file') throw new Error(`SpanLens can save traces to local files only, not to ${target.toString()}.`);
+  return target.fsPath;
+}
+
 function tabTitle(summary: TraceSummary): string {
   const offset = -new Date(epochMsOf(summary.startNs) || Date.now()).getTimezoneOffset();
   return traceTabTitle(summary, offset);
