@@ -107,20 +107,13 @@ export class ExceptionDiagnostics implements vscode.CodeActionProvider, vscode.D
         return;
       }
     }
-    this.drawNow(uri, exceptions, now);
+    this.drawNow(uri, exceptions, now, shape);
   }
 
-  private drawNow(uri: vscode.Uri, exceptions: readonly ExceptionAnnotation[], now: number): void {
+  private drawNow(uri: vscode.Uri, exceptions: readonly ExceptionAnnotation[], now: number, shape = shapeOf(exceptions)): void {
     const key = uri.toString();
     const previous = this.shown.get(key);
     if (previous?.timer !== undefined) clearTimeout(previous.timer);
-    this.shown.set(key, {
-      shape: shapeOf(exceptions),
-      text: textOf(exceptions, now),
-      atMs: now,
-      latest: exceptions,
-      timer: undefined,
-    });
     const drawn = exceptions.map((exception) => {
       const position = toPosition(exception.line, undefined);
       const diagnostic = new vscode.Diagnostic(new vscode.Range(position, position.translate(0, 1000)), diagnosticMessage(exception, now), vscode.DiagnosticSeverity.Warning);
@@ -131,6 +124,7 @@ export class ExceptionDiagnostics implements vscode.CodeActionProvider, vscode.D
       );
       return { diagnostic, exception };
     });
+    this.shown.set(key, { shape, text: drawn.map((d) => d.diagnostic.message).join('\n'), atMs: now, latest: exceptions, timer: undefined });
     if (drawn.length === 0) {
       this.collection.delete(uri);
       this.drawn.delete(key);

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { LensRefreshGate } from '../core/editorRefresh/lensRefreshGate';
+import type { FunctionAnnotation } from '../core/traceService/annotationService';
 import type { AnnotationChange, AnnotationController, DocumentEntry } from './annotationController';
 import { lensTitle } from './annotationText';
 import { toPosition } from './convert';
@@ -32,9 +33,8 @@ export class LatencyCodeLensProvider implements vscode.CodeLensProvider, vscode.
   async provideCodeLenses(document: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     this.gate.asking(document.uri.toString());
     const entry = this.controller.kinds.codeLens ? await this.controller.entryFor(document) : undefined;
-    const lenses = entry === undefined ? [] : lensesOf(document, entry);
-    this.gate.answeredWith(document.uri.toString(), signatureOf(document, lenses));
-    return lenses;
+    this.gate.answeredWith(document.uri.toString(), signatureOf(document, entry));
+    return entry === undefined ? [] : lensesOf(document, entry);
   }
 
   dispose(): void {
@@ -47,9 +47,8 @@ export class LatencyCodeLensProvider implements vscode.CodeLensProvider, vscode.
     for (const editor of vscode.window.visibleTextEditors) {
       const document = editor.document;
       if (change !== undefined && document.uri.toString() !== change.uri.toString()) continue;
-      const entry = change?.entry;
       // A change to every document (settings, refresh) may alter what the cache does not show.
-      const signature = change === undefined || !this.controller.kinds.codeLens ? undefined : signatureOf(document, entry === undefined ? [] : lensesOf(document, entry));
+      const signature = change === undefined || !this.controller.kinds.codeLens ? undefined : signatureOf(document, change.entry);
       this.gate.changed(document.uri.toString(), signature);
     }
   }
@@ -59,7 +58,7 @@ function lensesOf(document: vscode.TextDocument, entry: DocumentEntry): vscode.C
   return entry.functions.map(({ annotation, placement }) => {
     const range = new vscode.Range(toPosition(placement.line, undefined), toPosition(placement.line, undefined));
     return new vscode.CodeLens(range, {
-      title: `${lensTitle(annotation)} · ${annotation.context}`,
+      title: lensText(annotation),
       tooltip: 'Production latency from SpanLens. Click to list the spans, slowest first.',
       command: showSpansCommandId,
       arguments: [{ uri: document.uri, line: placement.line, interactive: true }],
@@ -67,7 +66,15 @@ function lensesOf(document: vscode.TextDocument, entry: DocumentEntry): vscode.C
   });
 }
 
-/** What a person would see change: each lens's line and text, and the document version they sit in. */
-function signatureOf(document: vscode.TextDocument, lenses: readonly vscode.CodeLens[]): string {
-  return `${String(document.version)}|${lenses.map((lens) => `${String(lens.range.start.line)}:${lens.command?.title ?? ''}`).join('\n')}`;
+function lensText(annotation: FunctionAnnotation): string {
+  return `${lensTitle(annotation)} · ${annotation.context}`;
+}
+
+/**
+ * What a person would see change: each lens's line and text, and the document version they sit
+ * in. Read from the entry, so a change event builds no lenses only to compare them.
+ */
+function signatureOf(document: vscode.TextDocument, entry: DocumentEntry | undefined): string {
+  const lines = entry?.functions.map(({ annotation, placement }) => `${String(placement.line)}:${lensText(annotation)}`) ?? [];
+  return `${String(document.version)}|${lines.join('\n')}`;
 }
