@@ -28,3 +28,9 @@ fi
 
 npx tsc -p test
 node out/test/host/codeServerCache.js
+
+# Real servers (Jaeger, Zipkin) and other-language OpenTelemetry SDKs used by the tests. Each
+# script caches what it builds or fetches and returns at once when the cache is intact.
+for extra in scripts/setup-servers.sh scripts/setup-sdks.sh; do
+  [ -f "$extra" ] && bash "$extra"
+done
