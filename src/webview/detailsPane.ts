@@ -68,9 +68,9 @@ export class DetailsPane {
       for (const frame of exception.frames) {
         const item = h('li');
         if (frame.file !== undefined && frame.line !== undefined) {
-          item.append(button(frame.text, () => this.post({ type: 'goToFrame', traceId: details.traceId, spanId: details.spanId, frame }), { className: 'link-button frame', title: `Open ${frame.file}:${frame.line}` }));
+          item.append(button(frame.raw, () => this.post({ type: 'goToFrame', traceId: details.traceId, spanId: details.spanId, frame }), { className: 'link-button frame', title: `Open ${frame.file}:${frame.line}` }));
         } else {
-          item.append(h('span', { className: 'frame-text', text: frame.text }));
+          item.append(h('span', { className: 'frame-text', text: frame.raw }));
         }
         frames.append(item);
       }

@@ -22,11 +22,9 @@ export function parseDotnetStack(text: string): StackSection[] {
       blocks.push([]);
       continue;
     }
-    const frame = /^\p{L}+\s/u.test(trimmed) ? frameLine.exec(trimmed) : null;
+    const frame = parseDotnetFrame(trimmed);
     if (frame) {
-      const fn = frame[1]?.trim();
-      const file = frame[3];
-      blocks[blocks.length - 1]?.push({ function: fn, file, line: frame[4] === undefined ? undefined : Number(frame[4]), column: undefined, library: isLibraryFrame('dotnet', file, fn), raw: trimmed });
+      blocks[blocks.length - 1]?.push(frame);
       continue;
     }
     if ((blocks[0]?.length ?? 0) === 0) {
@@ -44,4 +42,14 @@ export function parseDotnetStack(text: string): StackSection[] {
       frames,
     };
   });
+}
+
+/** One `at Ns.Type.Method(args) in path:line N` line, or undefined. */
+export function parseDotnetFrame(line: string): StackFrame | undefined {
+  const trimmed = line.trim();
+  const frame = /^\p{L}+\s/u.test(trimmed) ? frameLine.exec(trimmed) : null;
+  if (!frame) return undefined;
+  const fn = frame[1]?.trim();
+  const file = frame[3];
+  return { function: fn, file, line: frame[4] === undefined ? undefined : Number(frame[4]), column: undefined, library: isLibraryFrame('dotnet', file, fn), raw: trimmed };
 }

@@ -30,16 +30,14 @@ export function parseGoStack(text: string): StackSection[] {
       pendingFunction = undefined;
       continue;
     }
-    const location = locationLine.exec(rawLine);
-    if (location) {
+    const frame = parseGoFrame(rawLine, pendingFunction);
+    if (frame) {
       // debug.Stack() text pasted without its goroutine header still carries frames.
       if (!frames) {
         frames = [];
         sections.push({ kind: 'main', type, message, frames });
       }
-      const file = location[1];
-      const fn = pendingFunction;
-      frames.push({ function: fn, file, line: Number(location[2]), column: undefined, library: isLibraryFrame('go', file, fn), raw: `${fn ?? ''} ${rawLine.trim()}`.trim() });
+      frames.push(frame);
       pendingFunction = undefined;
       continue;
     }
@@ -50,6 +48,14 @@ export function parseGoStack(text: string): StackSection[] {
     else if (/^[\w./*()\-[\]{}…,\s]+\(.*\)$/.test(trimmed) || /^[\w./*()-]+\.\w+/.test(trimmed)) pendingFunction = stripArguments(trimmed);
   }
   return sections;
+}
+
+/** One tab-indented `path.go:line +0x1d` line, with the function named on the line before it. */
+export function parseGoFrame(line: string, fn: string | undefined): StackFrame | undefined {
+  const location = locationLine.exec(line);
+  if (!location) return undefined;
+  const file = location[1];
+  return { function: fn, file, line: Number(location[2]), column: undefined, library: isLibraryFrame('go', file, fn), raw: `${fn ?? ''} ${line.trim()}`.trim() };
 }
 
 function stripArguments(line: string): string {

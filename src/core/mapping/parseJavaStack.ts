@@ -18,9 +18,9 @@ export function parseJavaStack(text: string): StackSection[] {
   for (const rawLine of text.split(/\r?\n/)) {
     const trimmed = rawLine.trim();
     if (trimmed === '' || moreLine.test(trimmed)) continue;
-    const frame = frameLine.exec(trimmed);
-    if (frame && current) {
-      current.frames.push(parseJavaFrame(frame[1] ?? '', frame[2] ?? '', trimmed));
+    const frame = current && parseJavaFrame(trimmed);
+    if (frame) {
+      current?.frames.push(inPackageDirectory(frame));
       continue;
     }
     const header = headerLine.exec(trimmed);
@@ -37,23 +37,30 @@ export function parseJavaStack(text: string): StackSection[] {
   return sections.map(({ kind, header, frames }) => ({ kind, ...splitThrowable(header), frames }));
 }
 
-function parseJavaFrame(qualified: string, location: string, raw: string): StackFrame {
+/** One `at pkg.Class.method(File.java:12)` line with the file name as printed, or undefined. */
+export function parseJavaFrame(line: string): StackFrame | undefined {
+  const trimmed = line.trim();
+  const frame = frameLine.exec(trimmed);
+  if (!frame) return undefined;
+  const location = frame[2] ?? '';
   // Hidden classes print as `Main$$Lambda/0x…` and must not be taken for a module prefix.
-  const withoutHidden = qualified.replace(/\/0x[0-9a-f]+(?=\.)/gi, '');
+  const withoutHidden = (frame[1] ?? '').replace(/\/0x[0-9a-f]+(?=\.)/gi, '');
   const parts = withoutHidden.split('/');
   const method = parts[parts.length - 1] ?? withoutHidden;
-  const lastDot = method.lastIndexOf('.');
-  const className = lastDot > 0 ? method.slice(0, lastDot) : '';
   const position = /^(.+?)(?::(\d+))?$/.exec(location);
-  let file: string | undefined;
-  let line: number | undefined;
-  if (position && !/^(?:Native Method|Unknown Source)$/.test(location) && position[1] !== undefined) {
-    const packageDot = className.lastIndexOf('.');
-    const packageDir = packageDot > 0 ? `${className.slice(0, packageDot).replace(/\./g, '/')}/` : '';
-    file = position[1].includes('/') ? position[1] : packageDir + position[1];
-    line = position[2] === undefined ? undefined : Number(position[2]);
-  }
-  return { function: method, file, line, column: undefined, library: isLibraryFrame('java', file, method), raw };
+  const named = position?.[1] !== undefined && !/^(?:Native Method|Unknown Source)$/.test(location);
+  const file = named ? position[1] : undefined;
+  const lineNumber = named && position[2] !== undefined ? Number(position[2]) : undefined;
+  return { function: method, file, line: lineNumber, column: undefined, library: isLibraryFrame('java', file, method), raw: trimmed };
+}
+
+/** The bare file name under the class's package directories, for a suffix match to work with. */
+function inPackageDirectory(frame: StackFrame): StackFrame {
+  if (frame.file === undefined || frame.file.includes('/')) return frame;
+  const method = frame.function ?? '';
+  const className = method.slice(0, Math.max(0, method.lastIndexOf('.')));
+  const packageDot = className.lastIndexOf('.');
+  return packageDot > 0 ? { ...frame, file: `${className.slice(0, packageDot).replace(/\./g, '/')}/${frame.file}` } : frame;
 }
 
 function splitThrowable(header: string): { type: string | undefined; message: string | undefined } {

@@ -33,11 +33,9 @@ export function parsePythonStack(text: string): StackSection[] {
       current = undefined;
       continue;
     }
-    const frame = fileLine.exec(line);
-    if (frame && current) {
-      const file = frame[1];
-      const fn = frame[3]?.trim();
-      current.frames.push({ function: fn, file, line: Number(frame[2]), column: undefined, library: isLibraryFrame('python', file?.replace(/\\/g, '/'), fn), raw: trimmed });
+    const frame = current && parsePythonFrame(line);
+    if (frame) {
+      current?.frames.push(frame);
       expectSource = true;
       continue;
     }
@@ -53,6 +51,15 @@ export function parsePythonStack(text: string): StackSection[] {
     const kind: StackSectionKind = i === blocks.length - 1 ? 'main' : (blocks[i + 1]?.link ?? 'cause');
     return { kind, type, message, frames: block.frames.reverse() };
   });
+}
+
+/** One `File "path", line N, in fn` line, or undefined. */
+export function parsePythonFrame(line: string): StackFrame | undefined {
+  const frame = fileLine.exec(line);
+  if (!frame) return undefined;
+  const file = frame[1];
+  const fn = frame[3]?.trim();
+  return { function: fn, file, line: Number(frame[2]), column: undefined, library: isLibraryFrame('python', file?.replace(/\\/g, '/'), fn), raw: line.trim() };
 }
 
 function splitExceptionLine(line: string | undefined): { type: string | undefined; message: string | undefined } {

@@ -21,11 +21,9 @@ export function parseRubyStack(text: string): StackSection[] {
       continue;
     }
     const match = frameText.exec(trimmed);
-    if (!match || !/^\d/.test(match[2] ?? '')) continue;
+    const frame = match && frameOf(match, trimmed);
+    if (!match || !frame) continue;
     const isContinuation = /^(?:from\s|\d+:\s+from\s)/.test(trimmed) || /^\s/.test(rawLine);
-    const file = match[1];
-    const fn = match[3];
-    const frame: StackFrame = { function: fn, file, line: Number(match[2]), column: undefined, library: isLibraryFrame('ruby', file?.replace(/\\/g, '/'), fn), raw: trimmed };
     const detail = match[4] === undefined ? undefined : /^(.*) \(([\w:]+)\)$/.exec(match[4]);
     let current = sections[sections.length - 1];
     const isHeader = !isContinuation && match[4] !== undefined;
@@ -45,4 +43,18 @@ export function parseRubyStack(text: string): StackSection[] {
     message: section.message,
     frames: section.reversed ? section.frames.reverse() : section.frames,
   }));
+}
+
+/** One `path:line:in 'fn'` line (with or without `from`), or undefined. */
+export function parseRubyFrame(line: string): StackFrame | undefined {
+  const trimmed = line.trim();
+  const match = frameText.exec(trimmed);
+  return match ? frameOf(match, trimmed) : undefined;
+}
+
+function frameOf(match: RegExpExecArray, raw: string): StackFrame | undefined {
+  if (!/^\d/.test(match[2] ?? '')) return undefined;
+  const file = match[1];
+  const fn = match[3];
+  return { function: fn, file, line: Number(match[2]), column: undefined, library: isLibraryFrame('ruby', file?.replace(/\\/g, '/'), fn), raw };
 }

@@ -1,9 +1,9 @@
-import { parseDotnetStack } from './parseDotnetStack';
-import { parseGoStack } from './parseGoStack';
-import { parseJavaStack } from './parseJavaStack';
-import { parsePythonStack } from './parsePythonStack';
-import { parseRubyStack } from './parseRubyStack';
-import { parseV8Stack } from './parseV8Stack';
+import { parseDotnetFrame, parseDotnetStack } from './parseDotnetStack';
+import { parseGoFrame, parseGoStack } from './parseGoStack';
+import { parseJavaFrame, parseJavaStack } from './parseJavaStack';
+import { parsePythonFrame, parsePythonStack } from './parsePythonStack';
+import { parseRubyFrame, parseRubyStack } from './parseRubyStack';
+import { parseV8Frame, parseV8Stack } from './parseV8Stack';
 import { emptyStackTrace, type ParsedStackTrace, type StackFrame, type StackLanguage, type StackSection } from './stackFrame';
 
 const parsers: Record<StackLanguage, (text: string) => StackSection[]> = {
@@ -37,13 +37,8 @@ export function detectStackLanguage(text: string): StackLanguage | undefined {
   // Bounded: a huge blob that is not a stack trace must not cost a full scan with six regexes.
   const lines = text.split(/\r?\n/, 400);
   for (const line of lines) {
-    if (line.length > 2000) continue;
-    for (const [language, pattern] of lineSignatures) {
-      if (pattern.test(line)) {
-        scores.set(language, (scores.get(language) ?? 0) + 1);
-        break;
-      }
-    }
+    const language = lineLanguage(line);
+    if (language !== undefined) scores.set(language, (scores.get(language) ?? 0) + 1);
   }
   let best: StackLanguage | undefined;
   let bestScore = 0;
@@ -54,6 +49,30 @@ export function detectStackLanguage(text: string): StackLanguage | undefined {
     }
   }
   return best;
+}
+
+function lineLanguage(line: string): StackLanguage | undefined {
+  if (line.length > 2000) return undefined;
+  return lineSignatures.find(([, pattern]) => pattern.test(line))?.[0];
+}
+
+const frameParsers: Record<StackLanguage, (line: string) => StackFrame | undefined> = {
+  v8: (line) => parseV8Frame(line.trim()),
+  python: parsePythonFrame,
+  java: parseJavaFrame,
+  dotnet: parseDotnetFrame,
+  go: (line) => parseGoFrame(line, undefined),
+  ruby: parseRubyFrame,
+};
+
+/**
+ * One printed line as a frame of whichever runtime's shape it has, or undefined for any other
+ * text. Unlike parseStackTrace it needs no context, so a frame reads the same in any company;
+ * what only the surrounding lines tell (a Go function name, a Java package directory) is left out.
+ */
+export function parseStackFrame(line: string): StackFrame | undefined {
+  const language = lineLanguage(line);
+  return language === undefined ? undefined : frameParsers[language](line);
 }
 
 /**

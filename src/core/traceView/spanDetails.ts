@@ -2,19 +2,9 @@
  * The details of one span, sent only when a person looks at it, so they can be as rich as a
  * single span deserves. Every value is text that the webview shows as text, never markup.
  */
+import type { StackFrame } from '../mapping/stackFrame';
 
 export type TextPairs = readonly (readonly [key: string, value: string])[];
-
-/** One frame of a recorded stack trace; file and line only when the frame named them. */
-export interface StackFrame {
-  /** The frame's line as recorded, trimmed. */
-  readonly text: string;
-  readonly functionName?: string;
-  readonly file?: string;
-  /** 1-based, as stack traces print them. */
-  readonly line?: number;
-  readonly column?: number;
-}
 
 export interface ExceptionDetails {
   readonly type: string;

@@ -2,10 +2,13 @@ import { formatAttributeValue, type Attributes, type AttributeValue } from '../m
 import { spanKindName, StatusCode } from '../model/span';
 import type { Trace } from '../model/trace';
 import type { ExceptionDetails, SpanDetails, TextPairs } from './spanDetails';
+import { parseStackFrame } from '../mapping/parseStackTrace';
+import type { StackFrame } from '../mapping/stackFrame';
 import { hasCodeLocation } from './encodeTraceView';
-import { parseStackFrames } from './parseStackFrames';
 
 const maxValueText = 4000;
+const maxFrames = 200;
+const maxFrameText = 1000;
 
 function clip(text: string): string {
   return text.length > maxValueText ? `${text.slice(0, maxValueText - 1)}…` : text;
@@ -21,6 +24,23 @@ function text(value: AttributeValue | undefined): string {
   return value === undefined ? '' : formatAttributeValue(value);
 }
 
+/**
+ * Every line of a recorded `exception.stacktrace`, as a frame where it has a runtime's frame shape
+ * and as text otherwise, so nothing recorded is hidden. Bounded, because the text is untrusted.
+ */
+export function framesForDisplay(stacktrace: string): StackFrame[] {
+  const frames: StackFrame[] = [];
+  for (const printed of stacktrace.split(/\r?\n/)) {
+    if (frames.length >= maxFrames) break;
+    const indent = printed.length - printed.trimStart().length;
+    const line = printed.slice(0, indent + maxFrameText).trimEnd();
+    if (line === '') continue;
+    const raw = line.trim();
+    frames.push(parseStackFrame(line) ?? { function: undefined, file: undefined, line: undefined, column: undefined, library: false, raw });
+  }
+  return frames;
+}
+
 /** Everything the details pane shows about one span, as text. */
 export function spanDetailsOf(trace: Trace, row: number): SpanDetails | undefined {
   if (row < 0 || row >= trace.spanCount) return undefined;
@@ -32,7 +52,7 @@ export function spanDetailsOf(trace: Trace, row: number): SpanDetails | undefine
     exceptions.push({
       type: text(event.attributes['exception.type']),
       message: text(event.attributes['exception.message']),
-      frames: parseStackFrames(stacktrace),
+      frames: framesForDisplay(stacktrace),
       stacktrace: clip(stacktrace),
     });
   }

@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { attributeMatches } from '../../../../src/core/traceView/attributeMatches';
-import { parseStackFrames } from '../../../../src/core/traceView/parseStackFrames';
-import { spanDetailsOf } from '../../../../src/core/traceView/spanDetailsOf';
+import { framesForDisplay, spanDetailsOf } from '../../../../src/core/traceView/spanDetailsOf';
 import { hostileText, hostileTrace, syntheticTrace } from './traceViewFixtures';
 
 describe('spanDetailsOf', () => {
@@ -15,7 +14,7 @@ describe('spanDetailsOf', () => {
     assert.deepEqual(details.resource.find(([key]) => key === 'host.name'), ['host.name', hostileText.script]);
     assert.equal(details.exceptions.length, 1);
     const frames = details.exceptions[0]?.frames ?? [];
-    assert.equal(frames[1]?.functionName, 'handler');
+    assert.equal(frames[1]?.function, 'handler');
     assert.equal(frames[1].line, 12);
     assert.equal(frames[1].column, 5);
     assert.equal(frames[2]?.file, '/app/src/server.ts');
@@ -31,9 +30,9 @@ describe('spanDetailsOf', () => {
   });
 });
 
-describe('parseStackFrames', () => {
+describe('framesForDisplay', () => {
   it('reads the frame shapes of common runtimes', () => {
-    const frames = parseStackFrames(
+    const frames = framesForDisplay(
       [
         'Error: boom',
         '    at Object.handler (/srv/app/index.js:10:15)',
@@ -55,12 +54,12 @@ describe('parseStackFrames', () => {
       ['/go/src/shop/cart.go', 88],
       ['/app/cart.rb', 5],
     ]);
-    assert.equal(frames[3]?.functionName, 'handle');
+    assert.equal(frames[3]?.function, 'handle');
   });
 
   it('is bounded on hostile input', () => {
     const started = Date.now();
-    const frames = parseStackFrames(`${'at ('.repeat(50_000)}\n`.repeat(500));
+    const frames = framesForDisplay(`${'at ('.repeat(50_000)}\n`.repeat(500));
     assert.ok(frames.length <= 200);
     assert.ok(Date.now() - started < 2000);
   });
