@@ -39,7 +39,7 @@ export class JaegerBackend implements TraceBackend {
   async listServices(signal?: AbortSignal): Promise<string[]> {
     if ((await this.detect(signal)) === 'api_v3') {
       const doc = await this.http.getJson('/api/v3/services', [], { signal });
-      return sorted(stringArray(this.field(doc, 'services', '/api/v3/services')));
+      return sorted(stringArray(this.listField(doc, 'services', '/api/v3/services')));
     }
     const doc = await this.http.getJson('/api/services', [], { signal });
     return sorted(stringArray(this.field(doc, 'data', '/api/services')));
@@ -48,7 +48,7 @@ export class JaegerBackend implements TraceBackend {
   async listOperations(service: string, signal?: AbortSignal): Promise<string[]> {
     if ((await this.detect(signal)) === 'api_v3') {
       const doc = await this.http.getJson('/api/v3/operations', [['service', service]], { signal });
-      const operations = this.field(doc, 'operations', '/api/v3/operations');
+      const operations = this.listField(doc, 'operations', '/api/v3/operations');
       const names = Array.isArray(operations) ? operations.flatMap((op: unknown) => (isObject(op) && typeof op['name'] === 'string' ? [op['name']] : [])) : [];
       return sorted(names);
     }
@@ -87,7 +87,8 @@ export class JaegerBackend implements TraceBackend {
     if (this.api !== undefined) return this.api;
     const v3 = await this.http.get('/api/v3/services', [], { signal });
     const v3Doc = isOk(v3) ? tryJson(v3) : undefined;
-    if (isObject(v3Doc) && Array.isArray(v3Doc['services'])) return (this.api = 'api_v3');
+    // An empty server answers `{}`: protojson leaves out an empty list.
+    if (isObject(v3Doc) && (Array.isArray(v3Doc['services']) || Object.keys(v3Doc).length === 0)) return (this.api = 'api_v3');
     // An auth or server failure says nothing about the API; report it rather than guess.
     if (v3.status === 401 || v3.status === 403 || v3.status >= 500) this.http.fail(this.http.failureFor(v3));
     const v1 = await this.http.get('/api/services', [], { signal });
@@ -124,8 +125,13 @@ export class JaegerBackend implements TraceBackend {
     if (!this.summariesMissing) {
       const response = await this.http.get('/api/v3/trace-summaries', params, { signal });
       if (isNoTracesFound(response)) return [];
-      if (isOk(response)) return newestFirst(this.summariesFromV3(this.http.parseJson(response)));
-      if (response.status !== 404) this.http.fail(this.http.failureFor(response));
+      if (isOk(response)) {
+        const doc = tryJson(response);
+        if (isObject(doc)) return newestFirst(this.summariesFromV3(doc));
+        // Before v2.19 the path is unknown and the UI's catch-all route answers with its page (200, text/html).
+      } else if (response.status !== 404) {
+        this.http.fail(this.http.failureFor(response));
+      }
       this.summariesMissing = true;
     }
     return this.summariesFromSpans(await this.searchDecoded('/api/v3/traces', params, 'api_v3', signal), limit);
@@ -214,6 +220,12 @@ export class JaegerBackend implements TraceBackend {
     if (body !== undefined) return decoder.result(body);
     if (isNoTracesFound(response)) return { format: api === 'api_v3' ? 'jaeger-api-v3' : 'jaeger-json', spans: [], warnings: [] };
     this.http.fail(this.http.failureFor(response));
+  }
+
+  /** api_v3 answers are protojson, which leaves an empty list out rather than writing `[]`. */
+  private listField(doc: unknown, key: string, path: string): unknown {
+    if (!isObject(doc)) this.http.fail({ kind: 'undecodable', detail: `${path} did not return a JSON object` });
+    return doc[key] ?? [];
   }
 
   private field(doc: unknown, key: string, path: string): unknown {
