@@ -1,5 +1,5 @@
 import type { SpanDetails } from './spanDetails';
-import { formatDurationNs } from './timeAxis';
+import { formatDuration } from './formatDuration';
 import { hasFlag, serviceAt, SpanFlag, spanIdAt, type TraceViewData } from './traceViewData';
 
 export type Fact = readonly [key: string, value: string];
@@ -13,9 +13,9 @@ export function spanFacts(data: TraceViewData, row: number, details?: SpanDetail
   const facts = new Map<string, string>();
   facts.set('Service', serviceAt(data, row));
   if (details) facts.set('Kind', details.kind);
-  facts.set('Duration', formatDurationNs(data.durationsNs[row] ?? 0));
-  if (details) facts.set('Self time', formatDurationNs(details.selfTimeNs));
-  facts.set('Start', `+${formatDurationNs(data.offsetNs[row] ?? 0)}`);
+  facts.set('Duration', formatDuration(data.durationsNs[row] ?? 0));
+  if (details) facts.set('Self time', formatDuration(details.selfTimeNs));
+  facts.set('Start', `+${formatDuration(data.offsetNs[row] ?? 0)}`);
   if (details) facts.set('Status', details.status + (details.statusMessage ? `: ${details.statusMessage}` : ''));
   else if (hasFlag(data, row, SpanFlag.Error)) facts.set('Status', 'error');
   facts.set('Span ID', spanIdAt(data, row));

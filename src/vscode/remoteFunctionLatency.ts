@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { parseAggregationWindow, parsePercentiles } from '../core/aggregation/aggregationWindow';
-import { formatLatency } from '../core/aggregation/formatLensTitle';
+import { formatDuration } from '../shared/formatDuration';
 import type { SourceConfig } from '../core/backends/sourceConfig';
 import type { RemoteFunctionSpansReport, RemoteFunctionSpansRequest } from '../core/traceService/traceServiceProtocol';
 import type { RemoteFunctionFigures } from '../core/traceService/functionSpansService';
@@ -147,7 +147,7 @@ async function pick(report: RemoteFunctionSpansReport): Promise<void> {
 function detailOf(figures: RemoteFunctionFigures): string {
   const parts = [figures.sample];
   if (figures.evidence === 'name') parts.push('matched by name only: the spans do not say their file');
-  if (figures.slowest !== undefined) parts.push(`slowest ${formatLatency(figures.slowest.durationMs * 1e6)}${figures.slowest.error ? ' (error)' : ''}`);
+  if (figures.slowest !== undefined) parts.push(`slowest ${formatDuration(figures.slowest.durationMs * 1e6)}${figures.slowest.error ? ' (error)' : ''}`);
   return parts.join(' · ');
 }
 

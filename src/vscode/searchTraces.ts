@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { SourceConfig } from '../core/backends/sourceConfig';
-import { durationNs, formatDuration } from '../core/model/units';
+import { formatDuration } from '../shared/formatDuration';
 import type { SearchHit, TraceSearchQuery } from '../core/traceService/traceServiceProtocol';
 import { parseSearchFilter } from '../core/backends/parseSearchFilter';
 import { ReportedError } from './commandRegistry';
@@ -91,7 +91,7 @@ function row(hit: SearchHit): SearchResultRow {
 }
 
 function describeHit(hit: SearchHit): string {
-  const parts = [formatDuration(durationNs(Math.round(hit.durationMs * 1e6)))];
+  const parts = [formatDuration(hit.durationMs * 1e6)];
   if (hit.spanCount !== undefined) parts.push(`${hit.spanCount} span${hit.spanCount === 1 ? '' : 's'}`);
   if (hit.errorCount !== undefined && hit.errorCount > 0) parts.push(`${hit.errorCount} error${hit.errorCount === 1 ? '' : 's'}`);
   return parts.join(' · ');

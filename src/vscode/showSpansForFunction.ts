@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { formatLatency } from '../core/aggregation/formatLensTitle';
+import { formatDuration } from '../shared/formatDuration';
 import type { SpanChoice } from '../core/traceService/annotationService';
 import type { AnnotationController } from './annotationController';
 import { fromPosition } from './convert';
@@ -49,7 +49,7 @@ async function pick(spans: readonly SpanChoice[], noFunction: boolean): Promise<
     return;
   }
   const items = spans.map((span) => ({
-    label: `${span.error ? '$(error) ' : ''}${formatLatency(span.durationMs * 1e6)}`,
+    label: `${span.error ? '$(error) ' : ''}${formatDuration(span.durationMs * 1e6)}`,
     description: `${span.service}: ${span.name}`,
     detail: `trace ${span.traceId} · ${new Date(span.endTimeMs).toLocaleString()}${span.source === undefined ? '' : ` · ${span.source}`}`,
     span,

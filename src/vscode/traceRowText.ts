@@ -1,4 +1,4 @@
-import { durationNs, formatDuration } from '../core/model/units';
+import { formatDuration } from '../shared/formatDuration';
 import type { TraceSummary } from '../core/traceService/traceServiceProtocol';
 import type { TraceGroupView } from '../core/traceTree/liveTraceTree';
 import { plural } from '../shared/plural';
@@ -43,7 +43,7 @@ export interface TraceRowText {
  * (files, remote sources) the endpoint follows it.
  */
 export function traceRowText(summary: TraceSummary, grouped: boolean, marks: TraceRowMarks = { latest: false, slowest: false }): TraceRowText {
-  const duration = formatDuration(durationNs(summary.durationNs));
+  const duration = formatDuration(summary.durationNs);
   const endpoint = endpointLabel(summary.rootService, summary.rootName);
   const label = grouped ? duration : `${duration} · ${endpoint}`;
   const parts: string[] = [];
@@ -68,7 +68,7 @@ export function traceTooltipLines(summary: TraceSummary, sourceLabel: string): s
     endpointLabel(summary.rootService, summary.rootName),
     `Trace ID: ${summary.traceId}`,
     `Started: ${startDate(summary.startNs).toISOString()}`,
-    `Duration: ${formatDuration(durationNs(summary.durationNs))}`,
+    `Duration: ${formatDuration(summary.durationNs)}`,
     `Spans: ${summary.spanCount.toLocaleString('en-US')}`,
     `Errors: ${summary.errorCount === 0 ? 'none' : summary.errorCount.toLocaleString('en-US')}`,
     `Services: ${summary.services.length === 0 ? '(none named)' : summary.services.join(', ')}`,
@@ -92,10 +92,10 @@ export function groupRowText(group: TraceGroupView, slowest: TraceSummary | unde
   const label = endpointLabel(group.service, group.operation);
   const parts = [String(group.traceIds.length)];
   if (group.errorTraces > 0) parts.push(`${group.errorTraces} failed`);
-  if (slowest) parts.push(`max ${formatDuration(durationNs(slowest.durationNs))}`);
+  if (slowest) parts.push(`max ${formatDuration(slowest.durationNs)}`);
   const tooltipLines = [label, `${plural(group.traceIds.length, 'trace')} shown${group.pending > 0 ? `, ${group.pending} newer not shown yet (Show New Traces)` : ''}`];
   tooltipLines.push(group.errorTraces > 0 ? `${plural(group.errorTraces, 'trace')} with errors` : 'No trace with errors');
-  if (slowest) tooltipLines.push(`Slowest: ${formatDuration(durationNs(slowest.durationNs))} (trace ${shortTraceId(slowest.traceId)})`);
+  if (slowest) tooltipLines.push(`Slowest: ${formatDuration(slowest.durationNs)} (trace ${shortTraceId(slowest.traceId)})`);
   if (latest) tooltipLines.push(`Latest: started ${startClock(latest.startNs)} (trace ${shortTraceId(latest.traceId)})`);
   return { label, description: parts.join(' · '), tooltipLines };
 }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { durationNs, formatDuration } from '../core/model/units';
+import { formatDuration } from '../shared/formatDuration';
 import { plural } from '../shared/plural';
 import { shortTraceId } from '../shared/traceTitle';
 import { endpointLabel, startClock } from './traceRowText';
@@ -178,7 +178,7 @@ async function pickTrace(traces: readonly LoadedTrace[], title: string, placeHol
   const picks: TracePick[] = traces.map((trace) => ({
     trace,
     label: endpointOf(trace),
-    description: `${formatDuration(durationNs(trace.summary.durationNs))} · ${shortTraceId(trace.summary.traceId)} · ${startClock(trace.summary.startNs)}`,
+    description: `${formatDuration(trace.summary.durationNs)} · ${shortTraceId(trace.summary.traceId)} · ${startClock(trace.summary.startNs)}`,
     detail: [plural(trace.summary.spanCount, 'span'), ...(trace.summary.errorCount > 0 ? [plural(trace.summary.errorCount, 'error')] : []), trace.source === 'files' ? trace.summary.origin : trace.source].join(' · '),
   }));
   const picked = await vscode.window.showQuickPick(picks, { title, placeHolder, matchOnDescription: true, matchOnDetail: true });

@@ -2,7 +2,7 @@ import { isAbsolute } from 'node:path';
 import * as vscode from 'vscode';
 import type { TraceQueries, TraceSummary } from '../core/traceService/traceServiceProtocol';
 import { plural } from '../shared/plural';
-import { formatDurationNs } from '../shared/timeAxis';
+import { formatDuration } from '../shared/formatDuration';
 import { epochMsOf, traceTabTitle } from '../shared/traceTitle';
 import type { ListedTrace, TraceTreeNode, TracesTreeProvider } from './tracesTreeProvider';
 import { defaultTraceViewActions, TraceViewPanels, type ShowTraceOptions, type TraceViewActions, type TraceViewBackend } from './traceViewPanel';
@@ -229,7 +229,7 @@ function tracePick(trace: ListedTrace, summary: TraceSummary | undefined): Trace
   return {
     traceId: trace.traceId,
     label: trace.label,
-    description: `${formatDurationNs(summary.durationNs)} · ${when}${spans}${errors}`,
+    description: `${formatDuration(summary.durationNs)} · ${when}${spans}${errors}`,
     detail: `${trace.traceId} · ${trace.source}`,
   };
 }

@@ -3,7 +3,7 @@ import { basename, dirname } from 'node:path';
 import type { SpanRow, TraceQueries, TraceSummary } from '../core/traceService/traceServiceProtocol';
 import type { SearchHit } from '../core/traceService/traceServiceProtocol';
 import type { RemoteTraces, RemoteTracesChange } from './remoteTraces';
-import { durationNs, formatDuration } from '../core/model/units';
+import { formatDuration } from '../shared/formatDuration';
 import { LiveTraceTree } from '../core/traceTree/liveTraceTree';
 import { plural } from '../shared/plural';
 import { endpointLabel, groupRowText, pendingText, traceRowText, traceTooltipLines, type TraceRowMarks } from './traceRowText';
@@ -624,7 +624,7 @@ function remoteItem(name: string, opened: number, found: number): vscode.TreeIte
 function hitItem(source: string, hit: SearchHit): vscode.TreeItem {
   const item = new vscode.TreeItem(`${hit.rootService}: ${hit.rootName}`, vscode.TreeItemCollapsibleState.None);
   item.id = `hit:${source}/${hit.traceId}`;
-  const parts = [formatDuration(durationNs(Math.round(hit.durationMs * 1e6)))];
+  const parts = [formatDuration(hit.durationMs * 1e6)];
   if (hit.spanCount !== undefined) parts.push(plural(hit.spanCount, 'span'));
   if (hit.errorCount !== undefined && hit.errorCount > 0) parts.push(plural(hit.errorCount, 'error'));
   parts.push(new Date(hit.startTime).toLocaleString());
@@ -672,16 +672,16 @@ const kindIcons: Readonly<Record<string, string>> = {
 function spanItem(row: SpanRow, key: string): vscode.TreeItem {
   const item = new vscode.TreeItem(row.name || '(unnamed span)', row.childCount > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
   item.id = `span:${key}`;
-  item.description = `${row.service} · ${formatDuration(durationNs(row.durationNs))}${row.orphan ? ' · parent missing' : ''}`;
+  item.description = `${row.service} · ${formatDuration(row.durationNs)}${row.orphan ? ' · parent missing' : ''}`;
   item.iconPath = row.error ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground')) : new vscode.ThemeIcon(kindIcons[row.kind] ?? 'circle-small-filled');
   item.contextValue = 'spanlens.span';
   const tooltip = new vscode.MarkdownString();
-  tooltip.appendText(`${row.name}\n\n${row.kind} span of ${row.service}, ${formatDuration(durationNs(row.durationNs))}, starts at +${formatDuration(durationNs(row.offsetNs))}\n\n`);
+  tooltip.appendText(`${row.name}\n\n${row.kind} span of ${row.service}, ${formatDuration(row.durationNs)}, starts at +${formatDuration(row.offsetNs)}\n\n`);
   if (row.error) tooltip.appendText(`Error${row.statusMessage ? `: ${row.statusMessage}` : ''}\n\n`);
   if (row.orphan) tooltip.appendText('Its parent span is not in this trace.\n\n');
   for (const [key, value] of row.keyAttributes) tooltip.appendText(`${key} = ${value}\n\n`);
   tooltip.appendText(`Span ${row.spanId}`);
   item.tooltip = tooltip;
-  item.accessibilityInformation = { label: `${row.name}, ${row.service}, ${formatDuration(durationNs(row.durationNs))}${row.error ? ', error' : ''}` };
+  item.accessibilityInformation = { label: `${row.name}, ${row.service}, ${formatDuration(row.durationNs)}${row.error ? ', error' : ''}` };
   return item;
 }

@@ -1,6 +1,6 @@
 import type { CompareEntry, CompareResult } from '../shared/compareResult';
 import { plural } from '../shared/plural';
-import { formatDurationNs } from '../shared/timeAxis';
+import { formatDuration } from '../shared/formatDuration';
 import { shortTraceId } from '../shared/traceTitle';
 import { button, h } from './dom';
 
@@ -10,21 +10,21 @@ const indentPx = 12;
 const maxIndentLevels = 16;
 
 function signed(ns: number): string {
-  return `${ns > 0 ? '+' : ''}${formatDurationNs(ns)}`;
+  return `${ns > 0 ? '+' : ''}${formatDuration(ns)}`;
 }
 
 /** The figures of an entry, in their own column so a long name never pushes them onto another line. */
 export function deltaText(entry: CompareEntry): string {
   switch (entry.status) {
     case 'added':
-      return `new · ${formatDurationNs(entry.currentDurationNs)}`;
+      return `new · ${formatDuration(entry.currentDurationNs)}`;
     case 'removed':
-      return `gone · was ${formatDurationNs(entry.baselineDurationNs)}`;
+      return `gone · was ${formatDuration(entry.baselineDurationNs)}`;
     case 'same':
-      return `${formatDurationNs(entry.baselineDurationNs)} → ${formatDurationNs(entry.currentDurationNs)}`;
+      return `${formatDuration(entry.baselineDurationNs)} → ${formatDuration(entry.currentDurationNs)}`;
     case 'slower':
     case 'faster':
-      return `${signed(entry.deltaNs)} · ${formatDurationNs(entry.baselineDurationNs)} → ${formatDurationNs(entry.currentDurationNs)}`;
+      return `${signed(entry.deltaNs)} · ${formatDuration(entry.baselineDurationNs)} → ${formatDuration(entry.currentDurationNs)}`;
   }
 }
 

@@ -1,7 +1,7 @@
 import type { WebviewMessage } from '../shared/protocol';
 import type { SpanDetails, TextPairs } from '../shared/spanDetails';
 import { spanFacts } from '../shared/spanFacts';
-import { formatDurationNs } from '../shared/timeAxis';
+import { formatDuration } from '../shared/formatDuration';
 import { hasFlag, nameAt, SpanFlag, spanIdAt, type TraceViewData } from '../shared/traceViewData';
 import { button, h } from './dom';
 
@@ -81,7 +81,7 @@ export class DetailsPane {
       sections.push(
         section(
           'Events',
-          details.events.map((event) => h('div', { className: 'event' }, [h('div', { className: 'event-name', text: `+${formatDurationNs(event.offsetNs)} ${event.name}` }), table(event.attributes)])),
+          details.events.map((event) => h('div', { className: 'event' }, [h('div', { className: 'event-name', text: `+${formatDuration(event.offsetNs)} ${event.name}` }), table(event.attributes)])),
         ),
       );
     }

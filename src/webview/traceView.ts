@@ -5,7 +5,8 @@ import type { TraceViewState, WebviewMessage } from '../shared/protocol';
 import { scrollHeightPx, scrollTopForPosition, scrollWindow } from '../shared/scrollWindow';
 import type { SpanDetails } from '../shared/spanDetails';
 import { filterRows, isFiltering, matchOrdinal, nextMatch, noFilter, searchRows, type SpanFilter } from '../shared/spanMatcher';
-import { formatDurationNs, timeTicks } from '../shared/timeAxis';
+import { formatDuration } from '../shared/formatDuration';
+import { timeTicks } from '../shared/timeAxis';
 import { hasChildren, nameAt, rowOfSpanId, serviceAt, SpanFlag, spanIdAt, type TraceViewData } from '../shared/traceViewData';
 import { collapseAll, computeVisibleRows, expandToFlag, keepWithAncestors, positionOfRow, revealRow, setSizeOf, siblingPositions, type SiblingPositions } from '../shared/visibleRows';
 import { ComparePane } from './comparePane';
@@ -229,7 +230,7 @@ export class TraceView {
     this.overview.setData(data);
     this.overview.setView(this.viewStart, this.viewEnd);
     const warnings = data.warnings.length > 0 ? ` · ${data.warnings.join(' ')}` : '';
-    this.status.textContent = `${plural(data.spanCount, 'span')} · ${plural(data.services.length, 'service')} · ${formatDurationNs(data.durationNs)}${warnings}`;
+    this.status.textContent = `${plural(data.spanCount, 'span')} · ${plural(data.services.length, 'service')} · ${formatDuration(data.durationNs)}${warnings}`;
     this.status.title = `Trace ${data.traceId}`;
     this.measure();
     this.scroller.scrollTop = scrollTopForPosition(Math.max(0, positionOfRow(this.rows, scrollRow)), this.viewportHeight, this.rows.length, rowHeight);
@@ -537,7 +538,7 @@ export class TraceView {
     if (!data) return;
     this.openDetails(row);
     this.details.element.focus();
-    this.announce(`Details of ${nameAt(data, row)}, ${serviceAt(data, row)}, ${formatDurationNs(data.durationsNs[row] ?? 0)}. Escape returns to the spans.`);
+    this.announce(`Details of ${nameAt(data, row)}, ${serviceAt(data, row)}, ${formatDuration(data.durationsNs[row] ?? 0)}. Escape returns to the spans.`);
   }
 
   private closeDetails(): void {
@@ -875,10 +876,10 @@ export class TraceView {
     const service = serviceAt(data, row);
     setHighlightedText(view.name, name, isMatch ? this.needle : '');
     setHighlightedText(view.service, service, isMatch ? this.needle : '');
-    const durationText = formatDurationNs(data.durationsNs[row] ?? 0);
+    const durationText = formatDuration(data.durationsNs[row] ?? 0);
     const compared = this.compareByRow?.get(row);
-    const deltaText = compared && compared.status !== 'same' ? `${durationText} (${compared.deltaNs > 0 ? '+' : ''}${formatDurationNs(compared.deltaNs)})` : '';
-    const wasText = compared ? `, was ${formatDurationNs(compared.baselineDurationNs)}` : '';
+    const deltaText = compared && compared.status !== 'same' ? `${durationText} (${compared.deltaNs > 0 ? '+' : ''}${formatDuration(compared.deltaNs)})` : '';
+    const wasText = compared ? `, was ${formatDuration(compared.baselineDurationNs)}` : '';
     setIfChanged(root, 'aria-label', `${service} ${name}, ${durationText}${wasText}${isError ? ', error' : ''}${isCritical && this.critical ? ', on critical path' : ''}`);
     const barColor = isError ? 'var(--vscode-errorForeground)' : color;
     if (view.bar.style.backgroundColor !== barColor) view.bar.style.backgroundColor = barColor;

@@ -148,7 +148,7 @@ describe('the trace view, as a person sees it', function () {
       join(traces, 'current.json'),
       otlpJson(currentId, [
         { id: 'c000000000000001', name: 'GET /checkout', startMs: 0, endMs: 400, attributes: { 'http.route': '/checkout' } },
-        // 307 ms from near the left edge and 326 ms: the labels issue 15 saw cut to "7ms" and "26ms".
+        // 307 ms from near the left edge and 326 ms: the labels issue 15 saw cut to "7 ms" and "26 ms".
         { id: 'c000000000000002', parent: 'c000000000000001', name: 'validateCart', startMs: 10, endMs: 317, attributes: { 'code.file.path': checkoutFile, 'code.line.number': mappedLine, 'code.function.name': 'validateCart' } },
         { id: 'c000000000000004', parent: 'c000000000000001', name: 'GET /reserve', startMs: 20, endMs: 60, attributes: { 'item.sku': 'A-1' } },
         { id: 'c000000000000005', parent: 'c000000000000001', name: 'GET /reserve', startMs: 60, endMs: 386, attributes: { 'item.sku': 'B-2' } },
@@ -232,7 +232,7 @@ describe('the trace view, as a person sees it', function () {
     const frame = await traceViewFrame('validateCart');
     const names = await frame.locator('.row .name').allTextContents();
     assert.deepEqual(names.slice(0, 5), ['GET /checkout', 'validateCart', 'GET /reserve', 'GET /reserve', hostileName]);
-    assert.equal(await frame.locator('.toolbar .status').textContent(), '5 spans · 1 service · 400ms');
+    assert.equal(await frame.locator('.toolbar .status').textContent(), '5 spans · 1 service · 400 ms');
     // The error span is marked, and every row has a duration bar on the time axis.
     assert.equal(await frame.locator('.row.error .name', { hasText: hostileName }).count(), 1);
     assert.ok((await frame.locator('.row .bar').count()) >= 3);
@@ -281,8 +281,8 @@ describe('the trace view, as a person sees it', function () {
     const baselinePick = page.locator('.quick-input-list .monaco-list-row', { hasText: baselineId }).first();
     await currentPick.waitFor({ timeout: 15_000 });
     const picks = [(await currentPick.textContent()) ?? '', (await baselinePick.textContent()) ?? ''];
-    assert.match(picks[0] ?? '', /400ms · .*\d{1,2}:\d{2}:\d{2}.* · 5 spans · 1 error/, picks.join(' | '));
-    assert.match(picks[1] ?? '', /120ms · .*\d{1,2}:\d{2}:\d{2}.* · 5 spans/, picks.join(' | '));
+    assert.match(picks[0] ?? '', /400 ms · .*\d{1,2}:\d{2}:\d{2}.* · 5 spans · 1 error/, picks.join(' | '));
+    assert.match(picks[1] ?? '', /120 ms · .*\d{1,2}:\d{2}:\d{2}.* · 5 spans/, picks.join(' | '));
     await input.fill(currentId);
     await page.locator('.quick-input-list .monaco-list-row', { hasText: currentId }).first().waitFor({ timeout: 15_000 });
     await page.keyboard.press('Enter');
@@ -304,8 +304,8 @@ describe('the trace view, as a person sees it', function () {
       entries.map((entry) => `${entry.depth}:${entry.name}`),
       ['0:GET /checkout', '1:validateCart', '1:GET /reserve #1', '1:GET /reserve #2', `1:${hostileName}`, '1:chargeCard'],
     );
-    assert.equal(entries.find((entry) => entry.name === 'GET /reserve #1')?.delta, '+20ms · 20ms → 40ms');
-    assert.equal(entries.find((entry) => entry.name === 'GET /reserve #2')?.delta, '+296ms · 30ms → 326ms');
+    assert.equal(entries.find((entry) => entry.name === 'GET /reserve #1')?.delta, '+20 ms · 20 ms → 40 ms');
+    assert.equal(entries.find((entry) => entry.name === 'GET /reserve #2')?.delta, '+296 ms · 30 ms → 326 ms');
     // Drawn: each matched entry has the baseline's bar and this trace's bar, inside its track.
     const drawn = entries;
     for (const entry of drawn) {
@@ -319,7 +319,7 @@ describe('the trace view, as a person sees it', function () {
     assert.ok(before && after && after.width / before.width > 8, JSON.stringify(reserve2.bars));
     // And in the waterfall: the baseline's duration outlined behind the bar, the delta beside it.
     const waterfallReserve = frame.locator('.row', { hasText: 'GET /reserve' }).nth(1);
-    assert.equal(await waterfallReserve.locator('.duration').textContent(), '326ms (+296ms)');
+    assert.equal(await waterfallReserve.locator('.duration').textContent(), '326 ms (+296 ms)');
     const ghost = await waterfallReserve.locator('.ghost').boundingBox();
     const bar = await waterfallReserve.locator('.bar').boundingBox();
     assert.ok(ghost && bar && ghost.width >= 1 && bar.width / ghost.width > 8, `ghost ${JSON.stringify(ghost)}, bar ${JSON.stringify(bar)}`);
@@ -374,14 +374,14 @@ describe('the trace view, as a person sees it', function () {
       assert.deepEqual(seen.problems, [], JSON.stringify(seen));
       assert.ok(seen.viewport <= width, `the webview is ${seen.viewport} px wide`);
       assert.ok(seen.narrowest >= 100, `the bars get only ${seen.narrowest} px`);
-      // Labels are whole durations, never a cut one like "7ms" for 307 ms or "26ms" for 326 ms.
-      const whole = new Set(['400ms', '307ms', '40ms', '326ms', '73ms']);
+      // Labels are whole durations, never a cut one like "7 ms" for 307 ms or "26 ms" for 326 ms.
+      const whole = new Set(['400 ms', '307 ms', '40 ms', '326 ms', '73 ms']);
       for (const label of seen.labels) assert.ok(whole.has(label.replace(/ \(.*\)$/, '').replace(/^◂ | ▸$/g, '')), `label "${label}" (all: ${seen.labels.join(', ')})`);
       assert.ok(seen.labels.length >= 3, `only ${seen.labels.join(', ')} shown`);
       assert.ok(seen.ticks.includes('0') && seen.ticks.length >= 2, seen.ticks.join(', '));
       if (width === 1600) {
-        assert.ok(seen.labels.some((label) => label.startsWith('307ms')) && seen.labels.some((label) => label.startsWith('326ms')), seen.labels.join(', '));
-        assert.ok(seen.ticks.includes('400ms'), `the last tick label is shown: ${seen.ticks.join(', ')}`);
+        assert.ok(seen.labels.some((label) => label.startsWith('307 ms')) && seen.labels.some((label) => label.startsWith('326 ms')), seen.labels.join(', '));
+        assert.ok(seen.ticks.includes('400 ms'), `the last tick label is shown: ${seen.ticks.join(', ')}`);
       }
     });
   }

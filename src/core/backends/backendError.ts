@@ -11,7 +11,7 @@ export type BackendFailure =
   | { readonly kind: 'missingCredentials'; readonly auth: 'bearer' | 'basic' }
   | { readonly kind: 'dns'; readonly host: string }
   | { readonly kind: 'unreachable'; readonly reason: 'refused' | 'reset' | 'network'; readonly detail: string }
-  | { readonly kind: 'timeout'; readonly phase: 'headers' | 'body'; readonly afterMs: number }
+  | { readonly kind: 'timeout'; readonly phase: 'headers' | 'body' | 'total'; readonly afterMs: number }
   | { readonly kind: 'tls'; readonly code: string; readonly detail: string }
   | { readonly kind: 'auth'; readonly status: 401 | 403; readonly sentCredentials: boolean; readonly detail: string }
   | { readonly kind: 'tenantRequired' }
@@ -21,7 +21,7 @@ export type BackendFailure =
   | { readonly kind: 'rateLimited'; readonly retryAfterMs: number | undefined }
   | { readonly kind: 'server'; readonly status: number; readonly message: string }
   | { readonly kind: 'redirect'; readonly status: number; readonly detail: string }
-  | { readonly kind: 'tooLarge'; readonly limit: number }
+  | { readonly kind: 'tooLarge'; readonly limit: number; readonly decoded?: boolean }
   | { readonly kind: 'undecodable'; readonly detail: string }
   | { readonly kind: 'unsupported'; readonly detail: string }
   | { readonly kind: 'cancelled' };
@@ -63,6 +63,9 @@ export function describeBackendFailure(sourceName: string, failure: BackendFailu
         ? `${source} refused the connection (${failure.detail}). Check that the backend is running and that the URL and port in spanlens.sources are right.`
         : `${source} could not be reached (${failure.detail}). Check the URL, your network, VPN or proxy settings.`;
     case 'timeout':
+      if (failure.phase === 'total') {
+        return `${source} was stopped after ${waitedText(failure.afterMs)}, the longest SpanLens lets one request run, because the response was still arriving (the server or the network is sending it very slowly). Try a shorter time range or a smaller limit; if the backend is healthy, check the network or proxy in between.`;
+      }
       return `${source} did not answer within ${failure.afterMs} ms (${failure.phase === 'headers' ? 'waiting for a response' : 'while sending the response'}). The backend may be overloaded; try a shorter time range or a smaller limit.`;
     case 'tls':
       return `${source}: the TLS connection failed (${failure.code}: ${failure.detail}). If the server uses a private certificate authority, set tls.caFile for this source.`;
@@ -85,6 +88,9 @@ export function describeBackendFailure(sourceName: string, failure: BackendFailu
     case 'redirect':
       return `${source} answered with a redirect SpanLens does not follow (HTTP ${failure.status}, ${failure.detail}). Put the final URL in spanlens.sources.`;
     case 'tooLarge':
+      if (failure.decoded === true) {
+        return `${source} sent a gzip-compressed response that expands past ${formatBytes(failure.limit)}, so SpanLens stopped decoding it (a runaway search, or a compression bomb). Narrow the search (shorter range, smaller limit).`;
+      }
       return `${source} sent a response larger than ${formatBytes(failure.limit)}, so SpanLens stopped reading it. Narrow the search (shorter range, smaller limit).`;
     case 'undecodable':
       return `${source} sent a response SpanLens cannot read: ${failure.detail}. Check that the URL points at the backend's API and that "type" is right.`;
@@ -93,6 +99,13 @@ export function describeBackendFailure(sourceName: string, failure: BackendFailu
     case 'cancelled':
       return `The request to ${source.charAt(0).toLowerCase()}${source.slice(1)} was cancelled.`;
   }
+}
+
+/** How long a request ran, as a person reads it in a message. */
+function waitedText(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  const seconds = ms / 1000;
+  return seconds < 120 ? `${Math.round(seconds * 10) / 10} s` : `${Math.round(seconds / 60)} min`;
 }
 
 const redactedMark = '‹redacted›';

@@ -2,6 +2,7 @@ import { getGlobalDispatcher, type Dispatcher } from 'undici';
 import { parseJsonOrFail } from '../formats/decodeTraceBytes';
 import { TraceDecodeError } from '../formats/traceFormat';
 import { BackendError, redactSecrets, type BackendFailure } from './backendError';
+import { acceptEncoding, contentCoding, decodeContentEncoding } from './decodeContentEncoding';
 
 /** Time as the client sees it; tests replace it so that retry waits cost nothing and can be asserted. */
 export interface BackendClock {
@@ -35,7 +36,15 @@ export interface HttpClientOptions {
   readonly dispatcher?: Dispatcher;
   /** Longest wait for the response headers, and longest silence while the body streams. */
   readonly timeoutMs?: number;
-  /** Bodies past this are abandoned mid-stream, so a runaway search cannot exhaust memory. */
+  /**
+   * Longest a request may take in all, redirects and retries included, however steadily the
+   * server trickles bytes: silence alone (`timeoutMs`) never ends a body dripped a byte at a time.
+   */
+  readonly deadlineMs?: number;
+  /**
+   * Bodies past this are abandoned mid-stream, so a runaway search cannot exhaust memory. A
+   * gzip-compressed body is held to it twice: as sent and as decoded.
+   */
   readonly maxResponseBytes?: number;
   /** Attempts for one GET, counting the first; only 429/502/503/504 are retried. */
   readonly maxAttempts?: number;
@@ -49,6 +58,8 @@ export interface HttpClientOptions {
 }
 
 export const defaultTimeoutMs = 30_000;
+/** Room for a 256 MB trace at about 1 MB/s. */
+export const defaultDeadlineMs = 5 * 60_000;
 export const defaultMaxResponseBytes = 256 * 1024 ** 2;
 const defaultMaxAttempts = 3;
 const defaultRetryBaseDelayMs = 500;
@@ -98,6 +109,7 @@ export interface RequestOptions {
 export class BackendHttpClient {
   private readonly dispatcher: Dispatcher;
   private readonly timeoutMs: number;
+  private readonly deadlineMs: number;
   private readonly maxResponseBytes: number;
   private readonly maxAttempts: number;
   private readonly retryBaseDelayMs: number;
@@ -118,6 +130,7 @@ export class BackendHttpClient {
   ) {
     this.dispatcher = options.dispatcher ?? getGlobalDispatcher();
     this.timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+    this.deadlineMs = options.deadlineMs ?? defaultDeadlineMs;
     this.maxResponseBytes = options.maxResponseBytes ?? defaultMaxResponseBytes;
     this.maxAttempts = Math.max(1, options.maxAttempts ?? defaultMaxAttempts);
     this.retryBaseDelayMs = options.retryBaseDelayMs ?? defaultRetryBaseDelayMs;
@@ -165,8 +178,12 @@ export class BackendHttpClient {
     if (signal?.aborted) this.fail({ kind: 'cancelled' });
     let url = this.urlFor(path, params);
     let redirects = 0;
+    // Real time, not `clock`: the deadline is enforced by a real timer in `once`.
+    const deadlineAt = performance.now() + this.deadlineMs;
     for (let attempt = 1; ; attempt++) {
-      const response = await this.once(url, options.accept ?? 'application/json', signal, openSink);
+      const left = deadlineAt - performance.now();
+      if (left <= 0) this.fail({ kind: 'timeout', phase: 'total', afterMs: this.deadlineMs });
+      const response = await this.once(url, options.accept ?? 'application/json', signal, openSink, left);
       if (redirectStatuses.has(response.status)) {
         const location = header(response.headers, 'location');
         if (location === undefined || redirects >= this.maxRedirects) {
@@ -247,9 +264,10 @@ export class BackendHttpClient {
     return this.redact(oneLine.length > 300 ? `${oneLine.slice(0, 300)}…` : oneLine);
   }
 
-  private async once(url: URL, accept: string, signal: AbortSignal | undefined, openSink: ((head: ResponseHead) => BodySink) | undefined): Promise<HttpResponse> {
+  private async once(url: URL, accept: string, signal: AbortSignal | undefined, openSink: ((head: ResponseHead) => BodySink) | undefined, deadlineLeftMs: number): Promise<HttpResponse> {
     const sameOrigin = url.origin === this.baseUrl.origin;
-    const headers: Record<string, string> = { accept, 'user-agent': 'SpanLens' };
+    // Trace JSON shrinks about 16× under gzip; the decoded bytes stay under the same bound.
+    const headers: Record<string, string> = { accept, 'accept-encoding': acceptEncoding, 'user-agent': 'SpanLens' };
     if (sameOrigin) {
       for (const [name, value] of Object.entries(this.sourceHeaders)) headers[name.toLowerCase()] = value;
       for (const [name, value] of Object.entries(this.secretHeaders)) headers[name.toLowerCase()] = value;
@@ -258,11 +276,15 @@ export class BackendHttpClient {
 
     const controller = new AbortController();
     // An object, because the timer callback writes it and the catch block reads it.
-    const state: { phase: 'headers' | 'body'; timedOut: boolean } = { phase: 'headers', timedOut: false };
+    const state: { phase: 'headers' | 'body'; timedOut: boolean; pastDeadline: boolean } = { phase: 'headers', timedOut: false, pastDeadline: false };
     const timer = setTimeout(() => {
       state.timedOut = true;
       controller.abort(new Error('timed out'));
     }, this.timeoutMs);
+    const deadline = setTimeout(() => {
+      state.pastDeadline = true;
+      controller.abort(new Error('past the deadline'));
+    }, deadlineLeftMs);
     const onCallerAbort = (): void => controller.abort(signal?.reason);
     signal?.addEventListener('abort', onCallerAbort, { once: true });
     const started = this.clock.now();
@@ -281,13 +303,20 @@ export class BackendHttpClient {
       state.phase = 'body';
       timer.refresh();
       const ok = response.statusCode >= 200 && response.statusCode <= 299;
+      const coding = contentCoding(header(response.headers, 'content-encoding'));
+      if (typeof coding === 'object') {
+        // Unread, the body has no reader to take the abort error it emits when destroyed.
+        response.body.on('error', () => undefined);
+        response.body.destroy();
+        this.fail({ kind: 'undecodable', detail: this.redact(`${url.pathname} answered with Content-Encoding "${coding.unsupported}", which SpanLens did not ask for`) });
+      }
       if (ok && openSink !== undefined) {
         const sink = openSink({ status: response.statusCode, headers: response.headers, url });
-        const size = await this.streamBody(response, sink, timer);
+        const size = await this.streamBody(response, coding, sink, timer);
         this.log?.(`GET ${shownUrl} → ${response.statusCode} (${size} bytes streamed, ${this.clock.now() - started} ms)`);
         return { status: response.statusCode, headers: response.headers, body: Buffer.alloc(0), url, sentCredentials, streamed: true };
       }
-      const body = await this.readBody(response, ok ? this.maxResponseBytes : errorBodyBytes, ok, timer);
+      const body = await this.readBody(response, coding, ok ? this.maxResponseBytes : errorBodyBytes, ok, timer);
       this.log?.(`GET ${shownUrl} → ${response.statusCode} (${body.length} bytes, ${this.clock.now() - started} ms)`);
       return { status: response.statusCode, headers: response.headers, body, url, sentCredentials };
     } catch (error: unknown) {
@@ -297,19 +326,22 @@ export class BackendHttpClient {
       }
       const failure: BackendFailure = signal?.aborted
         ? { kind: 'cancelled' }
-        : state.timedOut
+        : state.pastDeadline
+          ? { kind: 'timeout', phase: 'total', afterMs: this.deadlineMs }
+          : state.timedOut
           ? { kind: 'timeout', phase: state.phase, afterMs: this.timeoutMs }
           : classifyTransportError(error, url.hostname, this.timeoutMs, (text) => this.redact(text));
       this.log?.(`GET ${shownUrl} → ${failure.kind}`);
       throw new BackendError(this.sourceName, failure);
     } finally {
       clearTimeout(timer);
+      clearTimeout(deadline);
       signal?.removeEventListener('abort', onCallerAbort);
     }
   }
 
   /** Feeds a 2xx body to `sink` under the same bound as `readBody`; returns the bytes read. */
-  private async streamBody(response: Dispatcher.ResponseData, sink: BodySink, timer: NodeJS.Timeout): Promise<number> {
+  private async streamBody(response: Dispatcher.ResponseData, coding: 'identity' | 'gzip', sink: BodySink, timer: NodeJS.Timeout): Promise<number> {
     const limit = this.maxResponseBytes;
     const declared = Number(header(response.headers, 'content-length') ?? NaN);
     if (Number.isFinite(declared) && declared > limit) {
@@ -318,12 +350,12 @@ export class BackendHttpClient {
     }
     let size = 0;
     try {
-      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      for await (const chunk of decodeContentEncoding(response.body, coding, limit, (failure) => this.fail(failure))) {
         timer.refresh();
         size += chunk.length;
         if (size > limit) {
           response.body.destroy();
-          this.fail({ kind: 'tooLarge', limit });
+          this.fail({ kind: 'tooLarge', limit, ...(coding === 'gzip' ? { decoded: true } : {}) });
         }
         try {
           sink(chunk);
@@ -349,7 +381,7 @@ export class BackendHttpClient {
   }
 
   /** Streams the body, stopping at `limit`: past it a success is an error, an error body is just cut. */
-  private async readBody(response: Dispatcher.ResponseData, limit: number, enforce: boolean, timer: NodeJS.Timeout): Promise<Buffer> {
+  private async readBody(response: Dispatcher.ResponseData, coding: 'identity' | 'gzip', limit: number, enforce: boolean, timer: NodeJS.Timeout): Promise<Buffer> {
     const declared = Number(header(response.headers, 'content-length') ?? NaN);
     if (enforce && Number.isFinite(declared) && declared > limit) {
       response.body.destroy();
@@ -357,11 +389,12 @@ export class BackendHttpClient {
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+    // An error body is cut, not refused, so its wire bytes are bounded only by the cut.
+    for await (const chunk of decodeContentEncoding(response.body, coding, enforce ? limit : Number.POSITIVE_INFINITY, (failure) => this.fail(failure))) {
       timer.refresh();
       if (size + chunk.length > limit) {
         response.body.destroy();
-        if (enforce) this.fail({ kind: 'tooLarge', limit });
+        if (enforce) this.fail({ kind: 'tooLarge', limit, ...(coding === 'gzip' ? { decoded: true } : {}) });
         chunks.push(chunk.subarray(0, limit - size));
         size = limit;
         break;

@@ -11,6 +11,9 @@ export interface CreateBackendOptions extends HttpClientOptions {
   /** The user's proxy; ignored when `dispatcher` is given. */
   readonly proxyUrl?: string | undefined;
   readonly noProxy?: readonly string[] | undefined;
+  readonly proxyStrictSSL?: boolean | undefined;
+  /** HTTP(S)_PROXY / NO_PROXY come from here; defaults to process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
   /** Skips api detection (tests, or a user who knows). */
   readonly jaegerApi?: JaegerApi;
   /** For tests; defaults to fs.readFile. */
@@ -70,6 +73,8 @@ export async function createTraceBackend(config: SourceConfig, credentials: Sour
       tls: config.tls,
       proxyUrl: options.proxyUrl,
       noProxy: options.noProxy,
+      proxyStrictSSL: options.proxyStrictSSL,
+      env: options.env,
       connectTimeoutMs: options.timeoutMs,
       readFile: options.readFile,
     });

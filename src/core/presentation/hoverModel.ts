@@ -1,6 +1,7 @@
-import type { AggregateStats, SpanRef } from './aggregateStats';
-import type { AggregationWindow } from './aggregationWindow';
-import { formatErrorRate, formatLatency, formatLensTitle, sparkline } from './formatLensTitle';
+import type { AggregateStats, SpanRef } from '../aggregation/aggregateStats';
+import type { AggregationWindow } from '../aggregation/aggregationWindow';
+import { formatDuration } from '../../shared/formatDuration';
+import { formatErrorRate, formatLensTitle, sparkline } from './latencyText';
 
 /**
  * What a hover shows, as data. Every string may contain span text (service names, versions)
@@ -67,16 +68,16 @@ export function buildHoverModel(stats: AggregateStats, context: HoverContext = {
   const calls = `${stats.count.toLocaleString('en-US')} ${stats.count === 1 ? 'call' : 'calls'}`;
   const errors = stats.errorCount === 0 ? 'no errors' : `${stats.errorCount.toLocaleString('en-US')} ${stats.errorCount === 1 ? 'error' : 'errors'} (${formatErrorRate(stats.errorCount, stats.count)})`;
   const percentiles = latency.exact ? 'percentiles computed from every duration' : 'percentiles estimated to within 1%';
-  const basis = `Based on ${calls} that ended in the ${windowLabel(stats.window)}, ${errors}; slowest ${formatLatency(latency.maxNs)}; ${percentiles}.`;
+  const basis = `Based on ${calls} that ended in the ${windowLabel(stats.window)}, ${errors}; slowest ${formatDuration(latency.maxNs)}; ${percentiles}.`;
 
   const links: HoverLink[] = [];
   const slowest = stats.slowest[0];
-  if (slowest !== undefined) links.push(link('slowest', `Slowest trace (${formatLatency(slowest.durationMs * 1e6)})`, slowest));
+  if (slowest !== undefined) links.push(link('slowest', `Slowest trace (${formatDuration(slowest.durationMs * 1e6)})`, slowest));
   if (stats.latestError !== undefined) links.push(link('latestError', 'Latest error trace', stats.latestError));
 
   const counts = latency.histogram.counts;
   const distribution: HoverDistribution | undefined =
-    stats.count > 1 ? { sparkline: sparkline(counts), counts, lowerLabel: formatLatency(latency.histogram.lowerNs), upperLabel: formatLatency(latency.histogram.upperNs) } : undefined;
+    stats.count > 1 ? { sparkline: sparkline(counts), counts, lowerLabel: formatDuration(latency.histogram.lowerNs), upperLabel: formatDuration(latency.histogram.upperNs) } : undefined;
 
   const heading = `Production latency · ${windowLabel(stats.window)}${context.source === undefined ? '' : ` · ${context.source}`}`;
   return {

@@ -1,6 +1,6 @@
-import type { AggregateStats } from '../core/aggregation/aggregateStats';
-import type { QuantileValue } from '../core/aggregation/summarizeLatency';
-import { formatDuration, significant } from './formatDuration';
+import type { LensFigures } from '../aggregation/aggregateStats';
+import type { QuantileValue } from '../aggregation/summarizeLatency';
+import { formatDuration, significant } from '../../shared/formatDuration';
 
 /*
  * The text of latency annotations: CodeLens titles and the sample size of a remote search. Pure,
@@ -64,7 +64,7 @@ export function formatQuantiles(quantiles: readonly QuantileValue[]): string {
  * concatenation: a CodeLens refresh formats one per function, and the arrays of parts joined
  * and filtered per title were an eighth of what a refresh allocated.
  */
-export function formatLensTitle(stats: AggregateStats): string {
+export function formatLensTitle(stats: LensFigures): string {
   const quantiles = formatQuantiles(stats.latency.quantiles);
   const rest = `${formatCount(stats.count)} ${stats.count === 1 ? 'call' : 'calls'} · ${formatErrorRate(stats.errorCount, stats.count)} errors`;
   return quantiles === '' ? rest : `${quantiles} · ${rest}`;
@@ -76,7 +76,7 @@ export function formatLensTitle(stats: AggregateStats): string {
  * counts past a thousand round ("1.2k"), so most functions of a refresh over fresh data keep
  * their text and nothing is formatted for them.
  */
-export function sameFigures(a: AggregateStats, b: AggregateStats): boolean {
+export function sameFigures(a: LensFigures, b: LensFigures): boolean {
   if (a.latency.quantiles !== b.latency.quantiles) return false;
   if (a.count === b.count && a.errorCount === b.errorCount) return true;
   return (a.count === 1) === (b.count === 1) && formatCount(a.count) === formatCount(b.count) && formatErrorRate(a.errorCount, a.count) === formatErrorRate(b.errorCount, b.count);

@@ -1,8 +1,9 @@
 import type { AggregateStats, AggregationChange, SpanRef } from '../aggregation/aggregateStats';
 import type { AggregationWindow } from '../aggregation/aggregationWindow';
 import { locateAttributes, type CodeLocation } from '../aggregation/codeLocation';
-import { formatCount, formatLatency, formatLensTitle, sameFigures } from '../aggregation/formatLensTitle';
-import { buildHoverModel, staleBuild, windowLabel, type HoverContext, type HoverModel } from '../aggregation/hoverModel';
+import { formatDuration } from '../../shared/formatDuration';
+import { buildHoverModel, staleBuild, windowLabel, type HoverContext, type HoverModel } from '../presentation/hoverModel';
+import { formatCount, formatLensTitle, sameFigures } from '../presentation/latencyText';
 import { SpanAggregator, type AddOptions } from '../aggregation/spanAggregator';
 import type { CandidateLocation } from '../mapping/codeLocation';
 import { extractSpanLocations } from '../mapping/extractSpanLocations';
@@ -623,7 +624,7 @@ function stackSpan(stacktrace: string, service: string): Span {
 function lineTextOf(stats: AggregateStats): string {
   const high = stats.latency.quantiles[stats.latency.quantiles.length - 1];
   const calls = `${formatCount(stats.count)} ${stats.count === 1 ? 'call' : 'calls'}`;
-  return high === undefined ? calls : `p${String(high.percentile)} ${formatLatency(high.valueNs)} · ${calls}`;
+  return high === undefined ? calls : `p${String(high.percentile)} ${formatDuration(high.valueNs)} · ${calls}`;
 }
 
 /**

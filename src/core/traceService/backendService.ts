@@ -8,10 +8,7 @@ import type { FetchedTrace, SpanBatchListener, TraceBackend, TraceSearchQuery, T
 export interface ProxySettings {
   readonly proxyUrl?: string | undefined;
   readonly noProxy?: readonly string[] | undefined;
-  /**
-   * Carried for completeness; undici's ProxyAgent verifies the target's certificate through
-   * the source's own `tls.rejectUnauthorized`, which is the setting a person sees per source.
-   */
+  /** `false` skips certificate checks on connections through a proxy (see createDispatcher). */
   readonly strictSSL?: boolean | undefined;
 }
 
@@ -111,7 +108,7 @@ export class BackendService {
     const existing = this.live.get(source);
     if (existing?.key === key) return existing.backend;
     const proxy = this.settings.proxy;
-    const backend = createTraceBackend(entry.config, entry.credentials, { ...this.options, proxyUrl: proxy.proxyUrl, noProxy: proxy.noProxy });
+    const backend = createTraceBackend(entry.config, entry.credentials, { ...this.options, proxyUrl: proxy.proxyUrl, noProxy: proxy.noProxy, proxyStrictSSL: proxy.strictSSL });
     // A failed build (missing credentials, unreadable CA file) is not cached: the next call retries with whatever changed.
     backend.catch(() => {
       if (this.live.get(source)?.backend === backend) this.live.delete(source);

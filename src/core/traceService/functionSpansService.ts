@@ -1,9 +1,8 @@
 import type { AggregationWindow } from '../aggregation/aggregationWindow';
 import type { CodeLocation } from '../aggregation/codeLocation';
-import { formatLensTitle } from '../aggregation/formatLensTitle';
-import { formatSampleSize } from '../aggregation/formatSampleSize';
+import { formatLensTitle, formatSampleSize } from '../presentation/latencyText';
 import { matchFunctionSpan, type MatchEvidence } from '../aggregation/functionSpanMatch';
-import { windowLabel } from '../aggregation/hoverModel';
+import { windowLabel } from '../presentation/hoverModel';
 import { SpanAggregator } from '../aggregation/spanAggregator';
 import { BackendError, isBackendError } from '../backends/backendError';
 import { defaultTraceLimit, planFunctionQueries, type FunctionSpansRequest, type PlannedQuery } from '../backends/functionSpanQuery';

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { placeAxisLabels, placeLabel, type LabelPlacement } from '../../../src/shared/labelFit';
-import { formatDurationNs, timeTicks } from '../../../src/shared/timeAxis';
+import { formatDuration } from '../../../src/shared/formatDuration';
+import { timeTicks } from '../../../src/shared/timeAxis';
 
 /** A label is either not shown or lies wholly on the track: never partly, which would cut digits off. */
 function assertWhole(placement: LabelPlacement, trackWidth: number, labelWidth: number, context: string): void {
@@ -11,8 +12,8 @@ function assertWhole(placement: LabelPlacement, trackWidth: number, labelWidth: 
 
 describe('duration label fitting', () => {
   it('a 307 ms label is shown whole or not at all, at every track width and bar position', () => {
-    const text = formatDurationNs(307e6);
-    assert.equal(text, '307ms');
+    const text = formatDuration(307e6);
+    assert.equal(text, '307 ms');
     const labelWidth = 38;
     for (let trackWidth = 0; trackWidth <= 1600; trackWidth += 7) {
       for (const [from, to] of [

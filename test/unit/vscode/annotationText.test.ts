@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { buildHoverModel } from '../../../src/core/aggregation/hoverModel';
 import type { FunctionAnnotation } from '../../../src/core/traceService/annotationService';
+import { buildHoverModel } from '../../../src/core/presentation/hoverModel';
 import { commandUri, diagnosticMessage, escapeMarkdown, hoverMarkdown, lensTitle, placeFunction, shortName, timeAgo, type SymbolSpan } from '../../../src/vscode/annotationText';
 import { statsFixture } from '../core/aggregation/aggregationFixtures';
 

@@ -259,10 +259,10 @@ describe('trace view webview in Chromium', function () {
       await frame();
       assert.deepEqual(await view.page.evaluate<string[]>(clippedScript), [], `at ${width} px, compared`);
       const labels = await view.page.locator('.row .duration').allTextContents();
-      // Whole values only (an empty label is one left out for want of room): never "7ms" or "26ms".
-      for (const label of labels) assert.match(label, /^(|(400|307|40|326)ms( \(\+\d+ms\))?)$/, `at ${width} px: ${labels.join(', ')}`);
+      // Whole values only (an empty label is one left out for want of room): never "7 ms" or "26 ms".
+      for (const label of labels) assert.match(label, /^(|(400|307|40|326) ms( \(\+\d+ ms\))?)$/, `at ${width} px: ${labels.join(', ')}`);
       assert.ok(labels.filter((label) => label !== '').length >= 3, `at ${width} px only ${labels.join(', ')}`);
-      assert.equal(await view.page.locator('.toolbar .status').textContent(), '4 spans · 1 service · 400ms');
+      assert.equal(await view.page.locator('.toolbar .status').textContent(), '4 spans · 1 service · 400 ms');
       assert.deepEqual(view.problems, []);
       await view.page.close();
     }

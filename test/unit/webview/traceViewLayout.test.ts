@@ -4,7 +4,8 @@ import { SpanFlag as CoreSpanFlag } from '../../../src/core/traceView/traceViewD
 import { isTraceViewState, isWebviewMessage } from '../../../src/shared/protocol';
 import { maxScrollPx, scrollHeightPx, scrollTopForPosition, scrollWindow } from '../../../src/shared/scrollWindow';
 import { filterRows, matchOrdinal, nextMatch, noFilter, searchRows } from '../../../src/shared/spanMatcher';
-import { formatDurationNs, niceStepNs, timeTicks } from '../../../src/shared/timeAxis';
+import { formatDuration } from '../../../src/shared/formatDuration';
+import { niceStepNs, timeTicks } from '../../../src/shared/timeAxis';
 import { SpanFlag, spanIdAt } from '../../../src/shared/traceViewData';
 import { traceViewCsp, traceViewHtml } from '../../../src/shared/traceViewHtml';
 import { collapseAll, computeVisibleRows, expandToFlag, keepWithAncestors, positionOfRow, revealRow } from '../../../src/shared/visibleRows';
@@ -102,20 +103,20 @@ describe('time axis', () => {
   it('places round ticks about the requested spacing apart', () => {
     const ticks = timeTicks(0, 100e6, 900, 90);
     assert.deepEqual(ticks.map((t) => t.offsetNs), [0, 10e6, 20e6, 30e6, 40e6, 50e6, 60e6, 70e6, 80e6, 90e6, 100e6]);
-    assert.equal(ticks[1]?.label, '10ms');
+    assert.equal(ticks[1]?.label, '10 ms');
     const zoomed = timeTicks(1_234_567, 1_234_667, 1000, 100);
     assert.ok(zoomed.length >= 9 && zoomed.length <= 12);
     assert.ok(timeTicks(0, 1e15, 1e6, 0).length < 1e5, 'bounded however odd the input');
   });
 
   it('formats durations in a fitting unit', () => {
-    assert.equal(formatDurationNs(850), '850ns');
-    assert.equal(formatDurationNs(12_300), '12.3µs');
-    assert.equal(formatDurationNs(48_100_000), '48.1ms');
-    assert.equal(formatDurationNs(2_350_000_000), '2.35s');
-    assert.equal(formatDurationNs(185e9), '3m5s');
-    assert.equal(formatDurationNs(-5e6), '−5ms');
-    assert.equal(formatDurationNs(0), '0');
+    assert.equal(formatDuration(850), '850 ns');
+    assert.equal(formatDuration(12_300), '12 µs');
+    assert.equal(formatDuration(48_100_000), '48 ms');
+    assert.equal(formatDuration(2_350_000_000), '2.4 s');
+    assert.equal(formatDuration(185e9), '185 s');
+    assert.equal(formatDuration(-5e6), '−5 ms');
+    assert.equal(formatDuration(0), '0');
   });
 });
 

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { buildHoverModel } from '../../../../src/core/aggregation/hoverModel';
 import { SpanAggregator, type SpanAggregatorOptions } from '../../../../src/core/aggregation/spanAggregator';
 import { createResource, StatusCode, type Span } from '../../../../src/core/model/span';
+import { buildHoverModel } from '../../../../src/core/presentation/hoverModel';
 import { FakeClock, t0Ms, testSpan } from './aggregationFixtures';
 
 const file = '/srv/app/orders.ts';

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { buildHoverModel } from '../../../../src/core/aggregation/hoverModel';
-import { statsFixture } from './aggregationFixtures';
+import { buildHoverModel } from '../../../../src/core/presentation/hoverModel';
+import { statsFixture } from '../aggregation/aggregationFixtures';
 
 describe('buildHoverModel', () => {
   it('carries the figures, the distribution and the trace links as data', () => {

@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { formatCount, formatErrorRate, formatLatency, formatLensTitle, sameFigures, sparkline } from '../../../../src/core/aggregation/formatLensTitle';
 import type { AggregateStats } from '../../../../src/core/aggregation/aggregateStats';
-import { statsFixture } from './aggregationFixtures';
+import { formatDuration } from '../../../../src/shared/formatDuration';
+import { formatCount, formatErrorRate, formatLensTitle, formatSampleSize, sameFigures, sparkline } from '../../../../src/core/presentation/latencyText';
+import { statsFixture } from '../aggregation/aggregationFixtures';
 
 describe('annotation formatting', () => {
   it('formats the CodeLens title of issue 7', () => {
@@ -11,7 +12,7 @@ describe('annotation formatting', () => {
 
   it('picks µs, ms, s and larger units sensibly', () => {
     const cases: [number, string][] = [
-      [0, '0 ns'],
+      [0, '0'],
       [850, '850 ns'],
       [1_000, '1 µs'],
       [12_345, '12 µs'],
@@ -23,7 +24,7 @@ describe('annotation formatting', () => {
       [1_500e9, '25 min'],
       [7_200e9, '2 h'],
     ];
-    for (const [ns, text] of cases) assert.equal(formatLatency(ns), text, `${ns} ns`);
+    for (const [ns, text] of cases) assert.equal(formatDuration(ns), text, `${ns} ns`);
   });
 
   it('abbreviates counts', () => {
@@ -78,5 +79,22 @@ describe('annotation formatting', () => {
     const one = withCount(1, 0);
     const two = withCount(2, 0);
     assert.equal(sameFigures(one, two), false, '1 call and 2 calls read differently');
+  });
+});
+
+describe('formatSampleSize', () => {
+  const base = { spans: 37, traces: 20, traceLimit: 20, limitReached: false, unreturned: 0, windowLabel: 'last hour' };
+
+  it('a search that hit its limit says the figures are a sample', () => {
+    assert.equal(formatSampleSize({ ...base, limitReached: true }), '37 spans from 20 traces (search limit 20 reached — a sample, not all calls)');
+  });
+
+  it('a search below its limit says it is all the search found in the window', () => {
+    assert.equal(formatSampleSize({ ...base, traces: 12 }), '37 spans from 12 traces (all the search found in the last hour)');
+  });
+
+  it('singulars, large counts, and spans the backend counted but did not send', () => {
+    assert.equal(formatSampleSize({ ...base, spans: 1, traces: 1 }), '1 span from 1 trace (all the search found in the last hour)');
+    assert.equal(formatSampleSize({ ...base, spans: 12_400, traces: 50, traceLimit: 50, limitReached: true, unreturned: 3 }), '12k spans from 50 traces (search limit 50 reached — a sample, not all calls; 3 more matching spans not returned by the backend)');
   });
 });
