@@ -11,22 +11,20 @@ import { showSpansForFunction } from './vscode/showSpansForFunction';
 import { openTraceFiles, TraceFileDropController } from './vscode/openTraceFiles';
 import { TraceFileEditorProvider, traceFileEditorViewType } from './vscode/traceFileEditorProvider';
 import { LocalReceiver, localServiceLaunch } from './vscode/localReceiver';
-import { CodeNavigation, goToFrameCommandId, selectedSpan } from './vscode/codeNavigation';
+import { CodeNavigation, selectedSpan } from './vscode/codeNavigation';
 import { WorkspaceFileIndexer } from './vscode/workspaceFileIndexer';
 import { TraceList } from './vscode/traceList';
-import { showMoreCommandId, TracesTreeProvider, type ListedTrace, type TraceTreeNode } from './vscode/tracesTreeProvider';
-import { goToSpanFromTreeCommandId } from './vscode/tracesTreeProvider';
-import { showTraceViewFromTreeCommandId } from './vscode/tracesTreeProvider';
-import { registerTraceTreeCommands } from './vscode/traceTreeCommands';
+import { TracesTreeProvider, type ListedTrace, type TraceTreeNode } from './vscode/tracesTreeProvider';
+import { traceTreeCommands } from './vscode/traceTreeCommands';
 import { TraceViewController } from './vscode/traceViewController';
-import { notedMapping, noteWalkthroughFact, registerWalkthrough } from './vscode/walkthrough';
+import { editSources, notedMapping, noteWalkthroughFact, registerWalkthrough } from './vscode/walkthrough';
 import { openTrace, openTraceFromClipboard, type RemoteCommandDeps } from './vscode/openTrace';
 import { RemoteSources } from './vscode/remoteSources';
 import { RemoteTraces } from './vscode/remoteTraces';
 import { searchTraces } from './vscode/searchTraces';
-import { registerSetSourceCredentials, SourceCredentialStore } from './vscode/sourceCredentials';
-import { registerTraceLinks } from './vscode/traceLinks';
-import { registerShowRemoteLatency } from './vscode/remoteFunctionLatency';
+import { setSourceCredentials, SourceCredentialStore } from './vscode/sourceCredentials';
+import { linkArgument, openTraceLink, registerTraceLinks } from './vscode/traceLinks';
+import { showRemoteLatencyForFile } from './vscode/remoteFunctionLatency';
 
 /** What the extension exposes to other extensions and to its own tests. */
 export interface SpanLensApi {
@@ -50,7 +48,17 @@ export function activate(context: vscode.ExtensionContext): SpanLensApi {
   const view: { current?: vscode.TreeView<TraceTreeNode> } = {};
   const openFiles = (argument: unknown): ReturnType<typeof openTraceFiles> =>
     openTraceFiles({ queries: traceService, traces, tree, treeView: () => view.current, log }, argument);
-  const traceViews = new TraceViewController({ extensionUri: context.extensionUri, queries: traceService, tree, log, reopenFile: (path) => openFiles(path) });
+  const traceViews = new TraceViewController({
+    extensionUri: context.extensionUri,
+    queries: traceService,
+    tree,
+    log,
+    reopenFile: (path) => openFiles(path),
+    navigation: {
+      goToSpanCode: (message) => notedMapping(navigation.goToSpanOfTraceView(message)),
+      goToFrame: (message) => notedMapping(navigation.goToFrame(message)),
+    },
+  });
   // Every way of opening a file shows its first trace in the trace view (issue 8).
   const openFilesAndShow = async (argument: unknown): ReturnType<typeof openTraceFiles> => {
     const result = await openFiles(argument);
@@ -67,7 +75,6 @@ export function activate(context: vscode.ExtensionContext): SpanLensApi {
     dragAndDropController: new TraceFileDropController((paths) => openFilesAndShow(paths)),
   });
   view.current = treeView;
-  registerTraceTreeCommands(context, { tree, treeView, queries: traceService });
   context.subscriptions.push(
     log,
     traces,
@@ -76,16 +83,8 @@ export function activate(context: vscode.ExtensionContext): SpanLensApi {
     tree.attach(treeView),
     { dispose: () => void traceService.dispose() },
     vscode.window.registerCustomEditorProvider(traceFileEditorViewType, new TraceFileEditorProvider((uri) => openFilesAndShow(uri))),
-    vscode.commands.registerCommand(showMoreCommandId, (node?: TraceTreeNode) => {
-      const target = node ?? treeView.selection[0];
-      if (target) tree.showMore(target);
-    }),
     traceViews,
     vscode.window.registerWebviewPanelSerializer(traceViewPanelType, traceViews.panels),
-    vscode.commands.registerCommand(showTraceViewFromTreeCommandId, (node: unknown) => {
-      traceViews.showFromTree(node ?? treeView.selection[0]);
-      noteWalkthroughFact('traceOpened');
-    }),
   );
   const receiver = new LocalReceiver({ service: traceService, tree, log, context });
   context.subscriptions.push(receiver);
@@ -93,12 +92,7 @@ export function activate(context: vscode.ExtensionContext): SpanLensApi {
   setTimeout(() => void receiver.initialize(), 0);
   const fileIndexer = new WorkspaceFileIndexer(traceService, log);
   const navigation = new CodeNavigation({ queries: traceService, indexer: fileIndexer, log, selectedSpan: () => selectedSpan(treeView) });
-  context.subscriptions.push(
-    fileIndexer,
-    navigation,
-    vscode.commands.registerCommand(goToSpanFromTreeCommandId, (node: unknown) => notedMapping(navigation.goToSpanFromTree(node ?? treeView.selection[0]))),
-    vscode.commands.registerCommand(goToFrameCommandId, (argument: unknown) => notedMapping(navigation.goToFrame(argument))),
-  );
+  context.subscriptions.push(fileIndexer, navigation);
   // The workspace listing for code mapping is built in the background too.
   setTimeout(() => fileIndexer.start(), 0);
   const credentials = new SourceCredentialStore(context.secrets);
@@ -112,9 +106,7 @@ export function activate(context: vscode.ExtensionContext): SpanLensApi {
     showTrace: (traceId) => traceViews.showAndWait(traceId),
   };
   context.subscriptions.push(remoteTraces);
-  registerSetSourceCredentials(context, credentials);
   registerTraceLinks(context, remote);
-  registerShowRemoteLatency(context, remote);
   // Editor annotations (issue 7): figures come from the worker, providers answer from a host cache.
   const annotations = new AnnotationController(traceService, log);
   const exceptionDiagnostics = new ExceptionDiagnostics(annotations);
@@ -144,6 +136,21 @@ export function activate(context: vscode.ExtensionContext): SpanLensApi {
     'spanlens.receiver.stop': () => receiver.stop(),
     'spanlens.receiver.clear': () => receiver.clear(),
     'spanlens.refreshAnnotations': () => annotations.refreshAll(),
+    'spanlens.setSourceCredentials': (argument) => setSourceCredentials(credentials, argument),
+    'spanlens.showRemoteLatencyForFile': (argument) => showRemoteLatencyForFile(remote, argument),
+    ...traceTreeCommands({ tree, treeView, queries: traceService }),
+    'spanlens.internal.showMoreChildren': (node) => {
+      const target = node ?? treeView.selection[0];
+      if (target) tree.showMore(target);
+    },
+    'spanlens.internal.showTraceViewFromTree': (node) => {
+      traceViews.showFromTree(node ?? treeView.selection[0]);
+      noteWalkthroughFact('traceOpened');
+    },
+    'spanlens.internal.goToSpanCodeFromTree': (node) => notedMapping(navigation.goToSpanFromTree(node ?? treeView.selection[0])),
+    'spanlens.internal.receiverMenu': () => receiver.showMenu(),
+    'spanlens.internal.editSources': editSources,
+    'spanlens.openTraceLink': (argument) => openTraceLink(remote, linkArgument(argument)),
   });
 
   return { activationMs: performance.now() - started, listedTraces: () => tree.listedTraces(), openPanels: () => traceViews.openTraceIds() };

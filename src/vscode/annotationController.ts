@@ -4,6 +4,7 @@ import type { AnnotationsChangedEvent, DocumentAnnotations, ExceptionAnnotation,
 import type { TraceQueries } from '../core/traceService/traceServiceProtocol';
 import { placeFunction, type Placement, type SymbolSpan } from './annotationText';
 import { fromPosition } from './convert';
+import { readSetting } from './settings';
 
 export type AnnotationQueries = Pick<TraceQueries, 'configureAnnotations' | 'statsForDocument' | 'spansForFunction' | 'hoverForFunction' | 'exceptionsForDocument'> & {
   onAnnotationsChanged(listener: (event: AnnotationsChangedEvent) => void): { dispose(): void };
@@ -298,9 +299,8 @@ export class AnnotationController implements vscode.Disposable {
 
   /** Bad values fall back to the defaults, with a message saying what to write instead (once per value). */
   private readAggregation(): { window: AggregationWindow; percentiles: readonly number[] } {
-    const config = vscode.workspace.getConfiguration('spanlens.annotations');
-    const window = parseAggregationWindow(config.get<unknown>('window'));
-    const percentiles = parsePercentiles(config.get<unknown>('percentiles'));
+    const window = parseAggregationWindow(readSetting('spanlens.annotations.window'));
+    const percentiles = parsePercentiles(readSetting('spanlens.annotations.percentiles'));
     for (const result of [window, percentiles]) {
       if (result.ok || this.settingsShown.has(result.message)) continue;
       this.settingsShown.add(result.message);
@@ -312,12 +312,11 @@ export class AnnotationController implements vscode.Disposable {
 }
 
 function readKinds(): AnnotationKinds {
-  const config = vscode.workspace.getConfiguration('spanlens.annotations');
   return {
-    codeLens: config.get<boolean>('codeLens', true),
-    hover: config.get<boolean>('hover', true),
-    decorations: config.get<boolean>('decorations', false),
-    diagnostics: config.get<boolean>('diagnostics', true),
+    codeLens: readSetting('spanlens.annotations.codeLens'),
+    hover: readSetting('spanlens.annotations.hover'),
+    decorations: readSetting('spanlens.annotations.decorations'),
+    diagnostics: readSetting('spanlens.annotations.diagnostics'),
   };
 }
 

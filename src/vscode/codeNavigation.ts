@@ -4,8 +4,10 @@ import type { PathMappingRule } from '../core/mapping/mappingContext';
 import type { MappedLocation, UnmappedReason } from '../core/mapping/resolveSpanLocation';
 import type { FrameLocation, SpanMapping } from '../core/traceService/mappingService';
 import type { TraceQueries } from '../core/traceService/traceServiceProtocol';
-import { ReportedError } from './commandRegistry';
+import type { WebviewMessage } from '../shared/protocol';
+import { executeCommand, ReportedError } from './commandRegistry';
 import { fromPosition, pathToUri, toPosition } from './convert';
+import { inspectSetting, updateSetting } from './settings';
 import {
   describeAmbiguity,
   describeRefusal,
@@ -42,9 +44,6 @@ export interface CodeNavigationDeps {
   readonly log: vscode.LogOutputChannel;
 }
 
-/** For the trace view's stack frames: `{ traceId, spanId, frame: { file, line?, column? } }`. */
-export const goToFrameCommandId = 'spanlens.internal.goToFrame';
-
 const addMapping = 'Add Path Mapping…';
 const explain = 'Explain Mapping';
 
@@ -70,19 +69,20 @@ export class CodeNavigation implements vscode.Disposable {
     return this.navigate(ref, 'treeClick', () => this.deps.queries.mapSpan(ref.traceId, ref.spanId));
   }
 
+  /** The trace view's Go to Code on a span, answered as for a script: the view shows the failure. */
+  goToSpanOfTraceView({ traceId, spanId }: Extract<WebviewMessage, { type: 'goToSpanCode' }>): Promise<CodeLocationResult | undefined> {
+    return this.navigate({ traceId, spanId }, 'programmatic', () => this.deps.queries.mapSpan(traceId, spanId));
+  }
+
   /** A stack frame the trace view shows, mapped with the span's service and rules like a span. */
-  goToFrame(argument: unknown): Promise<CodeLocationResult | undefined> {
-    const value = (argument ?? {}) as { traceId?: unknown; spanId?: unknown; frame?: { file?: unknown; line?: unknown; column?: unknown } };
-    if (typeof value.traceId !== 'string' || typeof value.spanId !== 'string' || typeof value.frame?.file !== 'string') {
-      throw new Error('SpanLens: this stack frame names no file to go to.');
-    }
-    const ref = { traceId: value.traceId, spanId: value.spanId };
-    const frame: FrameLocation = {
-      file: value.frame.file,
-      ...(typeof value.frame.line === 'number' ? { line: value.frame.line } : {}),
-      ...(typeof value.frame.column === 'number' ? { column: value.frame.column } : {}),
+  goToFrame({ traceId, spanId, frame }: Extract<WebviewMessage, { type: 'goToFrame' }>): Promise<CodeLocationResult | undefined> {
+    if (frame.file === undefined) throw new Error('SpanLens: this stack frame names no file to go to.');
+    const location: FrameLocation = {
+      file: frame.file,
+      ...(frame.line === undefined ? {} : { line: frame.line }),
+      ...(frame.column === undefined ? {} : { column: frame.column }),
     };
-    return this.navigate(ref, 'interactive', () => this.deps.queries.mapFrame(ref.traceId, ref.spanId, frame));
+    return this.navigate({ traceId, spanId }, 'interactive', () => this.deps.queries.mapFrame(traceId, spanId, location));
   }
 
   async explainMapping(argument: unknown): Promise<ExplainResult> {
@@ -217,9 +217,9 @@ export class CodeNavigation implements vscode.Disposable {
     const actions = reason?.kind === 'noCodeLocation' ? [explain] : [addMapping, explain];
     // Not awaited: a script gets its `undefined` now, while the message waits for a person.
     void vscode.window.showInformationMessage(message, ...actions).then(async (action) => {
-      if (action === explain) await vscode.commands.executeCommand('spanlens.explainMapping', ref);
+      if (action === explain) await executeCommand('spanlens.explainMapping', ref);
       else if (action === addMapping && (await this.askForMapping(paths[0] ?? mapping.symbol?.qualifiedName, mapping.service))) {
-        await vscode.commands.executeCommand('spanlens.goToSpanCode', ref);
+        await executeCommand('spanlens.goToSpanCode', ref);
       }
     });
   }
@@ -246,11 +246,10 @@ export class CodeNavigation implements vscode.Disposable {
 
   /** Saves a rule in the workspace's settings (beside the code it maps) and tells the worker at once. */
   private async remember(rule: PathMappingRule): Promise<void> {
-    const config = vscode.workspace.getConfiguration('spanlens');
-    const current = config.inspect<PathMappingRule[]>('pathMappings')?.workspaceValue ?? [];
+    const current = inspectSetting('spanlens.pathMappings')?.workspaceValue;
     const target = vscode.workspace.workspaceFolders === undefined ? vscode.ConfigurationTarget.Global : vscode.ConfigurationTarget.Workspace;
     try {
-      await config.update('pathMappings', [...current, rule], target);
+      await updateSetting('spanlens.pathMappings', [...(Array.isArray(current) ? (current as unknown[]) : []), rule], target);
     } catch (error: unknown) {
       throw new ReportedError(`SpanLens: could not save the path mapping ${rule.from} → ${rule.to}: ${String(error)}`, false);
     }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { CommandId } from '../shared/contract';
+import type { CommandArgs, CommandHandlers, CommandId, CommandResult, ContextKey } from './contributions';
 
 export type CommandHandler = (...args: unknown[]) => unknown;
 
@@ -52,12 +52,21 @@ export function reportingFailures(handler: CommandHandler): (...args: unknown[])
   };
 }
 
-/** Registers every contract command. The Record type makes a missing handler a compile error. */
-export function registerCommands(
-  context: vscode.ExtensionContext,
-  handlers: Readonly<Record<CommandId, CommandHandler>>,
-): void {
-  for (const [id, handler] of Object.entries(handlers) as [CommandId, CommandHandler][]) {
-    context.subscriptions.push(vscode.commands.registerCommand(id, reportingFailures(handler)));
+/**
+ * Registers every command of contributions.ts, each reporting its failures as above. The mapped
+ * type makes a missing handler, or one taking or returning the wrong type, a compile error.
+ */
+export function registerCommands(context: vscode.ExtensionContext, handlers: CommandHandlers): void {
+  for (const id of Object.keys(handlers) as CommandId[]) {
+    context.subscriptions.push(vscode.commands.registerCommand(id, reportingFailures(handlers[id] as CommandHandler)));
   }
+}
+
+/** Runs one of this extension's commands with the arguments its declaration allows. */
+export async function executeCommand<K extends CommandId>(id: K, ...args: CommandArgs<K>): Promise<Awaited<CommandResult<K>>> {
+  return await vscode.commands.executeCommand<Awaited<CommandResult<K>>>(id, ...args);
+}
+
+export function setContext(key: ContextKey, value: boolean): void {
+  void vscode.commands.executeCommand('setContext', key, value);
 }

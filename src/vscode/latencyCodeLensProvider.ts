@@ -3,9 +3,8 @@ import { LensRefreshGate } from '../core/editorRefresh/lensRefreshGate';
 import type { FunctionAnnotation } from '../core/traceService/annotationService';
 import type { AnnotationChange, AnnotationController, DocumentEntry } from './annotationController';
 import { lensTitle } from './annotationText';
+import { commandInvocation } from './contributions';
 import { toPosition } from './convert';
-
-export const showSpansCommandId = 'spanlens.showSpansForFunction';
 
 /** Fresh figures reach the lenses at most this often; VS Code's own debounce is 250 ms or more. */
 const lensRefreshIntervalMs = 1500;
@@ -58,10 +57,8 @@ function lensesOf(document: vscode.TextDocument, entry: DocumentEntry): vscode.C
   return entry.functions.map(({ annotation, placement }) => {
     const range = new vscode.Range(toPosition(placement.line, undefined), toPosition(placement.line, undefined));
     return new vscode.CodeLens(range, {
-      title: lensText(annotation),
+      ...commandInvocation('spanlens.showSpansForFunction', lensText(annotation), { uri: document.uri, line: placement.line, interactive: true }),
       tooltip: 'Production latency from SpanLens. Click to list the spans, slowest first.',
-      command: showSpansCommandId,
-      arguments: [{ uri: document.uri, line: placement.line, interactive: true }],
     });
   });
 }

@@ -5,6 +5,8 @@ import { describeReceiverStartFailure, type ReceiverStartFailure } from '../core
 import { ServiceError, type LocalSourceEvent, type ReceiverSettings, type ReceiverStatus, type TraceQueries } from '../core/traceService/traceServiceProtocol';
 import type { LocalServiceLaunch } from '../core/localService/localServiceConnection';
 import { ReportedError } from './commandRegistry';
+import { commandInvocation } from './contributions';
+import { readSetting, updateSetting } from './settings';
 import type { TracesTreeProvider } from './tracesTreeProvider';
 import { noteWalkthroughFact } from './walkthrough';
 
@@ -21,7 +23,6 @@ export interface LocalReceiverDeps {
   readonly context: vscode.ExtensionContext;
 }
 
-export const receiverMenuCommandId = 'spanlens.internal.receiverMenu';
 /** The address whose taken port was last reported, so it is reported once. */
 const portNoticeKey = 'spanlens.receiver.portNotice';
 
@@ -52,12 +53,11 @@ export class LocalReceiver implements vscode.Disposable {
 
   constructor(private readonly deps: LocalReceiverDeps) {
     this.statusItem.name = 'SpanLens Receiver';
-    this.statusItem.command = receiverMenuCommandId;
+    this.statusItem.command = commandInvocation('spanlens.internal.receiverMenu', 'SpanLens Receiver');
     const subscription = deps.service.onLocalEvent((event) => this.onEvent(event));
     this.disposables.push(
       this.statusItem,
       { dispose: () => subscription.dispose() },
-      vscode.commands.registerCommand(receiverMenuCommandId, () => this.showMenu()),
       vscode.workspace.onDidChangeConfiguration((change) => {
         if (change.affectsConfiguration('spanlens.receiver.terminalEnvironment')) this.updateEnvironment();
       }),
@@ -72,7 +72,7 @@ export class LocalReceiver implements vscode.Disposable {
   async initialize(): Promise<void> {
     try {
       this.apply(await this.deps.service.openLocal(this.settings()));
-      if (vscode.workspace.getConfiguration('spanlens').get<boolean>('receiver.autoStart', false)) await this.start({ interactive: false });
+      if (readSetting('spanlens.receiver.autoStart')) await this.start({ interactive: false });
     } catch (error: unknown) {
       this.deps.log.error(`SpanLens: the local receiver could not start: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -140,7 +140,7 @@ export class LocalReceiver implements vscode.Disposable {
         (error: unknown) => this.deps.log.warn(error instanceof Error ? error.message : String(error)),
       );
     } else if (choice === "Don't Start Automatically") {
-      await vscode.workspace.getConfiguration('spanlens').update('receiver.autoStart', false, vscode.ConfigurationTarget.Global);
+      await updateSetting('spanlens.receiver.autoStart', false, vscode.ConfigurationTarget.Global);
     }
   }
 
@@ -211,7 +211,7 @@ export class LocalReceiver implements vscode.Disposable {
     this.statusItem.show();
   }
 
-  private async showMenu(): Promise<void> {
+  async showMenu(): Promise<void> {
     const running = this.status?.running === true;
     const endpoint = this.status?.httpEndpoint;
     type Item = vscode.QuickPickItem & { run: () => Promise<unknown> };
@@ -244,7 +244,7 @@ export class LocalReceiver implements vscode.Disposable {
   private updateEnvironment(): void {
     const collection = this.deps.context.environmentVariableCollection;
     const endpoint = this.status?.running ? this.status.httpEndpoint : undefined;
-    const enabled = vscode.workspace.getConfiguration('spanlens').get<boolean>('receiver.terminalEnvironment', false);
+    const enabled = readSetting('spanlens.receiver.terminalEnvironment');
     collection.clear();
     if (!enabled || !endpoint) return;
     collection.description = `SpanLens: send OpenTelemetry traces to the built-in receiver at ${endpoint}`;
@@ -257,7 +257,7 @@ export class LocalReceiver implements vscode.Disposable {
    */
   private async addDebugEnvironment(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): Promise<vscode.DebugConfiguration> {
     const endpoint = this.status?.running ? this.status.httpEndpoint : undefined;
-    if (!endpoint || !vscode.workspace.getConfiguration('spanlens').get<boolean>('receiver.debugEnvironment', true)) return config;
+    if (!endpoint || !readSetting('spanlens.receiver.debugEnvironment')) return config;
     const env = (typeof config['env'] === 'object' && config['env'] !== null ? config['env'] : {}) as Record<string, unknown>;
     const envFile = typeof config['envFile'] === 'string' ? await readEnvFile(config['envFile'], folder) : undefined;
     const merged = launchEnvironment(env, envFile, endpoint);
@@ -284,17 +284,17 @@ function formatMegabytes(bytes: number): string {
 
 /** The `spanlens.receiver.*` settings as the trace service takes them. */
 export function receiverSettings(context: vscode.ExtensionContext, anyPort = false): ReceiverSettings {
-  const config = vscode.workspace.getConfiguration('spanlens');
-  const grpcPort = config.get<number>('receiver.grpcPort', 4317);
+  const grpcPort = readSetting('spanlens.receiver.grpcPort');
+  const allowedOrigins = readSetting('spanlens.receiver.allowedOrigins');
   return {
-    host: config.get<string>('receiver.host', '127.0.0.1'),
-    httpPort: anyPort ? 0 : config.get<number>('receiver.httpPort', 4318),
+    host: readSetting('spanlens.receiver.host'),
+    httpPort: anyPort ? 0 : readSetting('spanlens.receiver.httpPort'),
     grpcPort: anyPort && grpcPort !== 0 ? 'ephemeral' : grpcPort,
-    maxSpans: config.get<number>('receiver.maxSpans', 200_000),
+    maxSpans: readSetting('spanlens.receiver.maxSpans'),
     storeDirectory: join(context.globalStorageUri.fsPath, 'local-traces'),
-    maxStorageBytes: config.get<number>('receiver.maxStorageMB', 512) * 1024 * 1024,
+    maxStorageBytes: readSetting('spanlens.receiver.maxStorageMB') * 1024 * 1024,
     // Copied: settings values are read-only proxies, which cannot cross to the worker.
-    allowedOrigins: (config.get<unknown[]>('receiver.allowedOrigins') ?? []).filter((origin): origin is string => typeof origin === 'string'),
+    allowedOrigins: Array.isArray(allowedOrigins) ? allowedOrigins.filter((origin): origin is string => typeof origin === 'string') : [],
   };
 }
 
@@ -303,15 +303,14 @@ export function receiverSettings(context: vscode.ExtensionContext, anyPort = fal
  * be installed, and the bounds the first window's settings give it.
  */
 export function localServiceLaunch(context: vscode.ExtensionContext): LocalServiceLaunch {
-  const config = vscode.workspace.getConfiguration('spanlens');
   return {
     script: context.asAbsolutePath('dist/traceService.js'),
     execPath: process.execPath,
-    idleMinutes: config.get<number>('receiver.serviceIdleMinutes', 10),
-    maxStorageMB: config.get<number>('receiver.maxStorageMB', 512),
+    idleMinutes: readSetting('spanlens.receiver.serviceIdleMinutes'),
+    maxStorageMB: readSetting('spanlens.receiver.maxStorageMB'),
     // Windows of one workspace share its figures; VS Code gives each workspace its own storage.
     workspaceKey: context.storageUri?.toString() ?? 'no-workspace',
     storeDirectory: receiverSettings(context).storeDirectory,
-    maxSpans: config.get<number>('receiver.maxSpans', 200_000),
+    maxSpans: readSetting('spanlens.receiver.maxSpans'),
   };
 }

@@ -4,13 +4,13 @@ import { formatDuration } from '../shared/formatDuration';
 import type { SourceConfig } from '../core/backends/sourceConfig';
 import type { RemoteFunctionSpansReport, RemoteFunctionSpansRequest } from '../core/traceService/traceServiceProtocol';
 import type { RemoteFunctionFigures } from '../core/traceService/functionSpansService';
-import { ReportedError, reportingFailures } from './commandRegistry';
+import { executeCommand, ReportedError } from './commandRegistry';
 import { workspaceFileOf } from './convert';
 import type { RemoteCommandDeps } from './openTrace';
 import { isCancellation, signalOf } from './remoteSources';
+import { readSetting } from './settings';
 
 /** Issue 7: the command that asks a remote source for production spans of the open file's functions. */
-export const showRemoteLatencyCommandId = 'spanlens.showRemoteLatencyForFile';
 
 interface RemoteLatencyArgument {
   readonly uri?: vscode.Uri | string;
@@ -29,7 +29,7 @@ const addSourceAction = 'Add a Source…';
 
 function parseArgument(argument: unknown): RemoteLatencyArgument | undefined {
   if (argument === undefined) return undefined;
-  const usage = `${showRemoteLatencyCommandId} takes { uri?, source?, service?, traceLimit?, interactive? }.`;
+  const usage = `spanlens.showRemoteLatencyForFile takes { uri?, source?, service?, traceLimit?, interactive? }.`;
   if (typeof argument !== 'object' || argument === null || Array.isArray(argument) || argument instanceof vscode.Uri) {
     // The editor title and explorer menus pass the file's Uri.
     if (argument instanceof vscode.Uri) return { uri: argument, interactive: true };
@@ -78,9 +78,8 @@ export async function showRemoteLatencyForFile(deps: RemoteCommandDeps, argument
   }
   const service = parsed?.service ?? (source.type === 'jaeger' ? await pickService(deps, source, interactive) : undefined);
   if (source.type === 'jaeger' && service === undefined) return undefined;
-  const config = vscode.workspace.getConfiguration('spanlens.annotations');
-  const window = parseAggregationWindow(config.get<unknown>('window'));
-  const percentiles = parsePercentiles(config.get<unknown>('percentiles'));
+  const window = parseAggregationWindow(readSetting('spanlens.annotations.window'));
+  const percentiles = parsePercentiles(readSetting('spanlens.annotations.percentiles'));
   const request: RemoteFunctionSpansRequest = {
     functions,
     relativePath: workspaceFileOf(uri)?.relativePath ?? uri.path.split('/').pop() ?? '',
@@ -141,7 +140,7 @@ async function pick(report: RemoteFunctionSpansReport): Promise<void> {
   });
   const slowest = chosen?.figures.slowest;
   if (slowest === undefined) return;
-  await vscode.commands.executeCommand('spanlens.openTrace', { traceId: slowest.traceId, source: report.source });
+  await executeCommand('spanlens.openTrace', { traceId: slowest.traceId, source: report.source });
 }
 
 function detailOf(figures: RemoteFunctionFigures): string {
@@ -184,14 +183,4 @@ async function functionNames(document: vscode.TextDocument): Promise<string[]> {
   };
   for (const symbol of symbols ?? []) visit(symbol);
   return [...names];
-}
-
-/** Registers the command; like the contract's commands it shows its failure and still rejects. */
-export function registerShowRemoteLatency(context: vscode.ExtensionContext, deps: RemoteCommandDeps): void {
-  context.subscriptions.push(
-    vscode.commands.registerCommand(
-      showRemoteLatencyCommandId,
-      reportingFailures((argument: unknown) => showRemoteLatencyForFile(deps, argument)),
-    ),
-  );
 }

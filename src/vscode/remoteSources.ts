@@ -3,8 +3,8 @@ import { BackendError, isBackendError } from '../core/backends/backendError';
 import type { SourceConfig } from '../core/backends/sourceConfig';
 import type { RemoteSourceEntry } from '../core/traceService/backendService';
 import type { TraceQueries } from '../core/traceService/traceServiceProtocol';
-import { ReportedError } from './commandRegistry';
-import { setSourceCredentialsCommandId, type SourceCredentialStore } from './sourceCredentials';
+import { executeCommand, ReportedError } from './commandRegistry';
+import type { SourceCredentialStore } from './sourceCredentials';
 import { readProxySettings, readSourceSettings, type SourceSettings } from './sourceSettings';
 
 export interface RemoteSourcesDeps {
@@ -77,7 +77,7 @@ export class RemoteSources {
     if (kind === 'missingCredentials' || kind === 'auth' || kind === 'tenantRequired') actions.push(setCredentialsAction);
     if (kind === 'invalidConfig' || kind === 'tenantRequired' || kind === 'endpointNotFound' || kind === 'unreachable' || kind === 'dns') actions.push(openSettingsAction);
     void vscode.window.showErrorMessage(error.message, ...actions).then((choice) => {
-      if (choice === setCredentialsAction) void vscode.commands.executeCommand(setSourceCredentialsCommandId, error.sourceName);
+      if (choice === setCredentialsAction) void executeCommand('spanlens.setSourceCredentials', error.sourceName);
       else if (choice === openSettingsAction) void vscode.commands.executeCommand('workbench.action.openSettings', 'spanlens.sources');
     });
     return new ReportedError(error.message, true, { cause: error });

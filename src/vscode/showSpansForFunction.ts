@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { formatDuration } from '../shared/formatDuration';
 import type { SpanChoice } from '../core/traceService/annotationService';
 import type { AnnotationController } from './annotationController';
+import { executeCommand } from './commandRegistry';
 import { fromPosition } from './convert';
 
 export interface ShowSpansResult {
@@ -57,5 +58,5 @@ async function pick(spans: readonly SpanChoice[], noFunction: boolean): Promise<
   const chosen = await vscode.window.showQuickPick(items, { title: 'SpanLens: spans of this function, slowest first', matchOnDescription: true, matchOnDetail: true });
   if (chosen === undefined) return;
   const { traceId, source } = chosen.span;
-  await vscode.commands.executeCommand('spanlens.openTrace', source === undefined ? { traceId } : { traceId, source });
+  await executeCommand('spanlens.openTrace', source === undefined ? { traceId } : { traceId, source });
 }

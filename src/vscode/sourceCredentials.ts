@@ -1,10 +1,7 @@
 import * as vscode from 'vscode';
 import type { SourceConfig, SourceCredentials } from '../core/backends/sourceConfig';
-import type { ExtraCommandId } from '../shared/contract';
-import { reportingFailures } from './commandRegistry';
 import { readSourceSettings } from './sourceSettings';
 
-export const setSourceCredentialsCommandId: ExtraCommandId = 'spanlens.setSourceCredentials';
 
 /**
  * Credentials of the remote sources in VS Code's SecretStorage (the OS keychain). The key holds
@@ -161,17 +158,4 @@ async function askAndStore(store: SourceCredentialStore, config: SourceConfig): 
 
 function required(value: string): string | undefined {
   return value.trim() === '' ? 'Required' : undefined;
-}
-
-/**
- * Registers `spanlens.setSourceCredentials`. Not in the contract's command table, so it is
- * registered here rather than through registerCommands; failures are reported the same way.
- */
-export function registerSetSourceCredentials(context: vscode.ExtensionContext, store: SourceCredentialStore): void {
-  context.subscriptions.push(
-    vscode.commands.registerCommand(
-      setSourceCredentialsCommandId,
-      reportingFailures((argument: unknown) => setSourceCredentials(store, argument)),
-    ),
-  );
 }

@@ -2,14 +2,12 @@ import * as vscode from 'vscode';
 import { traceIdFromText } from '../core/backends/traceIdFromText';
 import { findTraceIds, traceIdAt } from '../core/traceIds/findTraceIds';
 import { reportingFailures } from './commandRegistry';
+import type { CommandId } from './contributions';
 import { openById, present, type OpenTraceResult, type RemoteCommandDeps } from './openTrace';
 import { localSourceName } from './remoteSources';
 
-/**
- * Internal (not in the palette): what a trace id link runs. Takes `{ traceId }` and resolves as
- * `spanlens.openTrace` does, so tests can script a click.
- */
-export const openTraceLinkCommandId = 'spanlens.openTraceLink';
+/** What a trace id link runs; it resolves as `spanlens.openTrace` does, so tests can script a click. */
+const openTraceLinkCommandId = 'spanlens.openTraceLink' satisfies CommandId;
 
 /** Files whose trace ids become links: logs and plain text as VS Code and common extensions name them. */
 export const traceLinkLanguages = ['log', 'plaintext', 'json', 'jsonl', 'jsonc', 'ndjson'] as const;
@@ -41,7 +39,7 @@ export async function openTraceLink(deps: RemoteCommandDeps, traceId: string): P
   return await openById(deps, traceId, undefined, true);
 }
 
-function linkArgument(argument: unknown): string {
+export function linkArgument(argument: unknown): string {
   const traceId = typeof argument === 'object' && argument !== null ? (argument as { traceId?: unknown }).traceId : undefined;
   // Stricter than the Open Trace box (no base64, no padding of odd lengths): a link carries an exact id.
   const parsed = typeof traceId === 'string' ? traceIdFromText(traceId) : undefined;
@@ -112,7 +110,6 @@ export function registerTraceLinks(context: vscode.ExtensionContext, deps: Remot
   const open = (traceId: string): Promise<OpenTraceResult | undefined> => reportedOpen(traceId) as Promise<OpenTraceResult | undefined>;
   const selector = traceLinkLanguages.map((language) => ({ language }));
   context.subscriptions.push(
-    vscode.commands.registerCommand(openTraceLinkCommandId, reportingFailures((argument: unknown) => openTraceLink(deps, linkArgument(argument)))),
     vscode.window.registerTerminalLinkProvider(new TraceIdTerminalLinks(open)),
     vscode.languages.registerDocumentLinkProvider(selector, new TraceIdDocumentLinks()),
     vscode.languages.registerHoverProvider(selector, new TraceIdHovers()),

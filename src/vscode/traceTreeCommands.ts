@@ -5,10 +5,10 @@ import { shortTraceId } from '../shared/traceTitle';
 import { endpointLabel, startClock } from './traceRowText';
 import { askSaveTarget } from './traceViewController';
 import type { TraceQueries } from '../core/traceService/traceServiceProtocol';
-import type { CommandId, ExtraCommandId } from '../shared/contract';
-import { ReportedError, reportingFailures } from './commandRegistry';
-import { parseTraceIdInput } from './openTrace';
-import { showTraceViewFromTreeCommandId, type LoadedTrace, type TraceTreeNode, type TracesTreeProvider } from './tracesTreeProvider';
+import { executeCommand, ReportedError } from './commandRegistry';
+import type { CommandArgs, CommandHandlers, CommandId, CommandResult } from './contributions';
+import { parseTraceIdInput, type OpenTraceResult } from './openTrace';
+import type { LoadedTrace, TraceTreeNode, TracesTreeProvider } from './tracesTreeProvider';
 
 export interface TraceTreeCommandDeps {
   readonly tree: TracesTreeProvider;
@@ -23,8 +23,8 @@ export interface TraceTreeCommandDeps {
  * programmatic arguments, so the row menu and a script do the same thing; they are hidden from
  * the palette (package.json), where there is no row.
  */
-export function registerTraceTreeCommands(context: vscode.ExtensionContext, deps: TraceTreeCommandDeps): void {
-  const handlers: Readonly<Record<TraceTreeCommandId, (argument?: unknown) => unknown>> = {
+export function traceTreeCommands(deps: TraceTreeCommandDeps): Pick<CommandHandlers, TraceTreeCommandId> {
+  return {
     'spanlens.copyTraceId': (argument) => copyTraceId(deps, argument),
     'spanlens.showNewTraces': () => ({ shown: deps.tree.showNewTraces() }),
     'spanlens.pauseLiveTraces': () => setLive(deps, false),
@@ -34,23 +34,21 @@ export function registerTraceTreeCommands(context: vscode.ExtensionContext, deps
     'spanlens.traceItem.saveAsOtlpJson': (argument) => saveAs(deps, argument),
     'spanlens.traceItem.goToRootSpanCode': (argument) => goToRootSpanCode(deps, argument),
   };
-  for (const [id, handler] of Object.entries(handlers)) context.subscriptions.push(vscode.commands.registerCommand(id, reportingFailures(handler)));
 }
 
 /**
  * Runs a public command for a row. It reports its own failure (commandRegistry), so the failure
  * is passed on as already shown: one message, not one per layer.
  */
-async function runPublic<T>(command: CommandId, argument: unknown): Promise<T | undefined> {
+async function runPublic<K extends CommandId>(command: K, ...args: CommandArgs<K>): Promise<Awaited<CommandResult<K>>> {
   try {
-    return await vscode.commands.executeCommand<T | undefined>(command, argument);
+    return await executeCommand(command, ...args);
   } catch (error: unknown) {
     throw new ReportedError(error instanceof Error ? error.message : String(error), true, { cause: error });
   }
 }
 
-type TraceTreeCommandId = Extract<
-  ExtraCommandId,
+type TraceTreeCommandId =
   | 'spanlens.copyTraceId'
   | 'spanlens.showNewTraces'
   | 'spanlens.pauseLiveTraces'
@@ -58,8 +56,7 @@ type TraceTreeCommandId = Extract<
   | 'spanlens.traceItem.open'
   | 'spanlens.traceItem.compareWith'
   | 'spanlens.traceItem.saveAsOtlpJson'
-  | 'spanlens.traceItem.goToRootSpanCode'
->;
+  | 'spanlens.traceItem.goToRootSpanCode';
 
 function setLive(deps: TraceTreeCommandDeps, live: boolean): { live: boolean; pending: number } {
   deps.tree.setLive(live);
@@ -115,21 +112,21 @@ function loadedNode(deps: TraceTreeCommandDeps, argument: unknown, command: stri
 }
 
 /** Open: the trace view of the row's trace, through Open Trace where it names the place to look. */
-async function openItem(deps: TraceTreeCommandDeps, argument: unknown): Promise<unknown> {
+async function openItem(deps: TraceTreeCommandDeps, argument: unknown): Promise<OpenTraceResult | undefined> {
   deps.tree.interacted();
   const node = argument as TraceTreeNode | undefined;
   if (node?.kind === 'hit') return await runPublic('spanlens.openTrace', { traceId: node.hit.traceId, source: node.source });
   const loaded = loadedNode(deps, argument, 'Open');
   // A trace opened from a remote source is here already: Open Trace with its source would download it again.
   if (loaded.source !== 'local' && loaded.source !== 'files') {
-    await vscode.commands.executeCommand(showTraceViewFromTreeCommandId, deps.tree.traceNode(loaded.summary.traceId));
+    await executeCommand('spanlens.internal.showTraceViewFromTree', deps.tree.traceNode(loaded.summary.traceId));
     return { traceId: loaded.summary.traceId, spanCount: loaded.summary.spanCount, source: loaded.source };
   }
   return await runPublic('spanlens.openTrace', { traceId: loaded.summary.traceId, source: loaded.source });
 }
 
 /** Compare with…: this row's trace against a baseline picked by endpoint, duration and start. */
-async function compareWith(deps: TraceTreeCommandDeps, argument: unknown): Promise<unknown> {
+async function compareWith(deps: TraceTreeCommandDeps, argument: unknown): Promise<CommandResult<'spanlens.compareTraces'>> {
   deps.tree.interacted();
   const current = loadedNode(deps, argument, 'Compare with…');
   const others = deps.tree.loadedTraces().filter((trace) => trace.summary.traceId !== current.summary.traceId);
@@ -152,14 +149,14 @@ async function saveAs(deps: TraceTreeCommandDeps, argument: unknown): Promise<st
   const { summary } = loadedNode(deps, argument, 'Save as OTLP JSON…');
   const target = await askSaveTarget(summary.traceId);
   if (target === undefined) return undefined;
-  const written = await runPublic<string>('spanlens.exportTrace', { traceId: summary.traceId, file: target });
+  const written = await runPublic('spanlens.exportTrace', { traceId: summary.traceId, file: target });
   if (written === undefined) return undefined;
   void vscode.window.showInformationMessage(`SpanLens: saved trace ${summary.traceId} to ${written}.`);
   return written;
 }
 
 /** Go to Code on a trace row: the root span's code (the first root, for a trace with several). */
-async function goToRootSpanCode(deps: TraceTreeCommandDeps, argument: unknown): Promise<unknown> {
+async function goToRootSpanCode(deps: TraceTreeCommandDeps, argument: unknown): Promise<CommandResult<'spanlens.goToSpanCode'>> {
   deps.tree.interacted();
   const { summary } = loadedNode(deps, argument, 'Go to Code');
   const page = await deps.queries.children(summary.traceId, -1, 0, 1);

@@ -2,10 +2,11 @@ import { isAbsolute } from 'node:path';
 import * as vscode from 'vscode';
 import type { TraceQueries, TraceSummary } from '../core/traceService/traceServiceProtocol';
 import { plural } from '../shared/plural';
+import { executeCommand } from './commandRegistry';
 import { formatDuration } from '../shared/formatDuration';
 import { epochMsOf, traceTabTitle } from '../shared/traceTitle';
 import type { ListedTrace, TraceTreeNode, TracesTreeProvider } from './tracesTreeProvider';
-import { defaultTraceViewActions, TraceViewPanels, type ShowTraceOptions, type TraceViewActions, type TraceViewBackend } from './traceViewPanel';
+import { TraceViewPanels, type ShowTraceOptions, type TraceViewActions, type TraceViewBackend } from './traceViewPanel';
 
 export interface TraceViewControllerDeps {
   readonly extensionUri: vscode.Uri;
@@ -14,6 +15,7 @@ export interface TraceViewControllerDeps {
   readonly log: vscode.LogOutputChannel;
   /** Loads a trace file into the service and the tree without opening a panel (restored panels). */
   readonly reopenFile: (path: string) => Promise<unknown>;
+  readonly navigation: Pick<TraceViewActions, 'goToSpanCode' | 'goToFrame'>;
 }
 
 export interface CompareTracesResult {
@@ -50,7 +52,11 @@ export class TraceViewController implements vscode.Disposable {
       attributeMatches: (traceId, key, value) => deps.queries.attributeMatches(traceId, key, value),
       reload: (traceId, origin) => this.reload(traceId, origin),
     };
-    const actions: TraceViewActions = { ...defaultTraceViewActions(), openTrace: (traceId, spanId) => this.openLinkedTrace(traceId, spanId) };
+    const actions: TraceViewActions = {
+      goToSpanCode: (message) => deps.navigation.goToSpanCode(message),
+      goToFrame: (message) => deps.navigation.goToFrame(message),
+      openTrace: (traceId, spanId) => this.openLinkedTrace(traceId, spanId),
+    };
     this.panels = new TraceViewPanels(deps.extensionUri, backend, actions, (message) => deps.log.warn(message));
   }
 
@@ -176,7 +182,7 @@ export class TraceViewController implements vscode.Disposable {
   private async openLinkedTrace(traceId: string, spanId: string | undefined): Promise<void> {
     const loaded = this.deps.tree.listedTraces().some((trace) => trace.traceId === traceId && trace.searchResult !== true);
     if (!loaded) {
-      const opened: unknown = await vscode.commands.executeCommand('spanlens.openTrace', { traceId });
+      const opened = await executeCommand('spanlens.openTrace', { traceId });
       if (opened === undefined) return;
     }
     this.show(traceId, spanId === undefined ? {} : { revealSpanId: spanId });
@@ -187,7 +193,7 @@ export class TraceViewController implements vscode.Disposable {
     this.reloading.add(traceId);
     try {
       if (origin !== undefined && isAbsolute(origin)) await this.deps.reopenFile(origin);
-      else await vscode.commands.executeCommand('spanlens.openTrace', origin === undefined || origin === '' ? { traceId } : { traceId, source: origin });
+      else await executeCommand('spanlens.openTrace', origin === undefined || origin === '' ? { traceId } : { traceId, source: origin });
     } finally {
       this.reloading.delete(traceId);
     }

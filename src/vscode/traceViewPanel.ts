@@ -3,11 +3,10 @@ import * as vscode from 'vscode';
 import type { CompareResult } from '../shared/compareResult';
 import { traceViewPanelType } from '../shared/contract';
 import { assertNever, isTraceViewState, isWebviewMessage, type HostMessage, type TraceViewState, type WebviewMessage } from '../shared/protocol';
-import type { SpanDetails, StackFrame } from '../shared/spanDetails';
+import type { SpanDetails } from '../shared/spanDetails';
 import type { TraceViewData } from '../shared/traceViewData';
 import { shortTraceId } from '../shared/traceTitle';
 import { traceViewHtml } from '../shared/traceViewHtml';
-import { goToFrameCommandId } from './codeNavigation';
 
 /** Where the panel gets its data: the trace service, which holds the spans (in its worker). */
 export interface TraceViewBackend {
@@ -19,10 +18,14 @@ export interface TraceViewBackend {
   reload?(traceId: string, origin: string | undefined): Promise<void>;
 }
 
-/** What the panel's buttons do outside the webview. */
+/**
+ * What the panel's buttons do outside the webview. Go to Code on a span or a frame goes through
+ * code mapping (path rules, source maps, the outside-the-workspace confirmation) exactly as from
+ * the tree, never opened here as a raw path from production data.
+ */
 export interface TraceViewActions {
-  goToSpanCode(traceId: string, spanId: string): Promise<unknown>;
-  goToFrame(frame: StackFrame, traceId: string, spanId: string): Promise<unknown>;
+  goToSpanCode(message: Extract<WebviewMessage, { type: 'goToSpanCode' }>): Promise<unknown>;
+  goToFrame(message: Extract<WebviewMessage, { type: 'goToFrame' }>): Promise<unknown>;
   openTrace(traceId: string, spanId: string | undefined): Promise<unknown>;
 }
 
@@ -30,19 +33,6 @@ export interface ShowTraceOptions {
   readonly origin?: string;
   readonly revealSpanId?: string;
   readonly title?: string;
-}
-
-/**
- * The contract's Go to Code and the internal frame command, so a span's or a frame's location goes
- * through code mapping (path rules, source maps, the outside-the-workspace confirmation) exactly
- * as from the tree, never opened here as a raw path from production data.
- */
-export function defaultTraceViewActions(): TraceViewActions {
-  return {
-    goToSpanCode: (traceId, spanId) => Promise.resolve(vscode.commands.executeCommand('spanlens.goToSpanCode', { traceId, spanId })),
-    openTrace: (traceId, spanId) => Promise.resolve(vscode.commands.executeCommand('spanlens.openTrace', spanId === undefined ? { traceId } : { traceId, spanId })),
-    goToFrame: (frame, traceId, spanId) => Promise.resolve(vscode.commands.executeCommand(goToFrameCommandId, { traceId, spanId, frame })),
-  };
 }
 
 /** Waits between asking again for a restored panel's trace: about 7 s in all. */
@@ -192,10 +182,10 @@ export class TraceViewPanel implements vscode.Disposable {
           break;
         }
         case 'goToSpanCode':
-          await this.actions.goToSpanCode(message.traceId, message.spanId);
+          await this.actions.goToSpanCode(message);
           break;
         case 'goToFrame':
-          await this.actions.goToFrame(message.frame, message.traceId, message.spanId);
+          await this.actions.goToFrame(message);
           break;
         case 'openTrace':
           await this.actions.openTrace(message.traceId, message.spanId);
@@ -238,7 +228,7 @@ export class TraceViewPanels implements vscode.WebviewPanelSerializer, vscode.Di
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly backend: TraceViewBackend,
-    private readonly actions: TraceViewActions = defaultTraceViewActions(),
+    private readonly actions: TraceViewActions,
     private readonly log: (message: string) => void = () => undefined,
   ) {}
 

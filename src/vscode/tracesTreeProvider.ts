@@ -8,6 +8,8 @@ import { LiveTraceTree } from '../core/traceTree/liveTraceTree';
 import { plural } from '../shared/plural';
 import { endpointLabel, groupRowText, pendingText, traceRowText, traceTooltipLines, type TraceRowMarks } from './traceRowText';
 import type { TraceList } from './traceList';
+import { setContext } from './commandRegistry';
+import { commandInvocation, contextKeys, type CommandId } from './contributions';
 
 export type TraceTreeNode =
   | { readonly kind: 'source'; readonly source: 'local' }
@@ -15,7 +17,7 @@ export type TraceTreeNode =
   | { readonly kind: 'file'; readonly path: string }
   /** Local traces of one root endpoint (`service: operation`), see LiveTraceTree. */
   | { readonly kind: 'group'; readonly key: string }
-  | { readonly kind: 'hint'; readonly label: string; readonly detail: string; readonly parent: TraceTreeNode; readonly command?: string }
+  | { readonly kind: 'hint'; readonly label: string; readonly detail: string; readonly parent: TraceTreeNode; readonly command?: CommandId }
   | { readonly kind: 'trace'; readonly summary: TraceSummary }
   /** `key` names the span's place in the tree by span ids, not row indices (see spanKey). */
   | { readonly kind: 'span'; readonly row: SpanRow; readonly key: string; readonly parent: TraceTreeNode }
@@ -43,21 +45,12 @@ export const liveQuietMs = 10_000;
  * waits for the pointer to rest on a row, and redrawing the row cancels it.
  */
 export const liveApplyIntervalMs = 2_000;
-export const showMoreCommandId = 'spanlens.internal.showMoreChildren';
-/** A click on a span row: Go to Code, quiet when the span has no code location. */
 /*
  * Row commands carry no arguments: their handlers read the tree's selection, which a click sets
  * first. VS Code keeps a row command's arguments only until the row is rendered again, and the
  * local source re-renders several times a second while spans stream in, so a click on a row
  * rendered a moment earlier would otherwise fail with "Actual command not found".
  */
-export const goToSpanFromTreeCommandId = 'spanlens.internal.goToSpanCodeFromTree';
-/** A click on a trace row: the trace view panel. */
-export const showTraceViewFromTreeCommandId = 'spanlens.internal.showTraceViewFromTree';
-/** Context keys of the view's title bar (package.json `menus.view/title`). */
-export const tracesLiveContextKey = 'spanlens.tracesLive';
-export const tracesPendingContextKey = 'spanlens.tracesPending';
-export const showNewTracesCommandId = 'spanlens.showNewTraces';
 /** The view's name in package.json; the count of waiting traces follows it. */
 const tracesViewTitle = 'Traces';
 
@@ -264,8 +257,8 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
   private updateContext(): void {
     const live = this.live.isLive();
     const pending = this.live.pendingCount();
-    if (this.shownContext.live !== live) void vscode.commands.executeCommand('setContext', tracesLiveContextKey, live);
-    if (this.shownContext.pending !== pending > 0) void vscode.commands.executeCommand('setContext', tracesPendingContextKey, pending > 0);
+    if (this.shownContext.live !== live) setContext(contextKeys.tracesLive, live);
+    if (this.shownContext.pending !== pending > 0) setContext(contextKeys.tracesPending, pending > 0);
     this.shownContext = { live, pending: pending > 0 };
     if (!this.view) return;
     this.view.badge = pending > 0 ? { value: pending, tooltip: `${plural(pending, 'new trace')} not shown yet` } : undefined;
@@ -374,20 +367,20 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
         const item = traceItem(summary, grouped, marks);
         // Clicking a trace opens its waterfall (issue 8); the twistie still expands its spans here.
         // While loading it opens by itself once whole (Open Trace), so a click shows nothing half-made.
-        if (summary.incomplete?.state !== 'loading') item.command = { command: showTraceViewFromTreeCommandId, title: 'Open Trace View' };
+        if (summary.incomplete?.state !== 'loading') item.command = commandInvocation('spanlens.internal.showTraceViewFromTree', 'Open Trace View');
         return item;
       }
       case 'span': {
         const item = spanItem(node.row, node.key);
         // Clicking a span goes to its code (issue 6); the node names the span.
-        item.command = { command: goToSpanFromTreeCommandId, title: 'Go to Code' };
+        item.command = commandInvocation('spanlens.internal.goToSpanCodeFromTree', 'Go to Code');
         return item;
       }
       case 'more': {
         const item = new vscode.TreeItem(`Show ${Math.min(childPageSize, node.total - node.shown)} more (${node.total - node.shown} not shown)`);
         item.id = `more:${node.parentKey}/${node.shown}`;
         item.iconPath = new vscode.ThemeIcon('ellipsis');
-        item.command = { command: showMoreCommandId, title: 'Show more' };
+        item.command = commandInvocation('spanlens.internal.showMoreChildren', 'Show more');
         return item;
       }
       case 'remote':
@@ -428,7 +421,7 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
         if (groups.length > 0) return groups.map((group) => this.groupNode(group.key));
         const pending = this.live.pendingCount();
         // Static words: this row is redrawn only with the list, so a count in it would go stale.
-        if (pending > 0) return [{ kind: 'hint', label: 'New traces are waiting', detail: 'click to show them', parent: node, command: showNewTracesCommandId }];
+        if (pending > 0) return [{ kind: 'hint', label: 'New traces are waiting', detail: 'click to show them', parent: node, command: 'spanlens.showNewTraces' }];
         const endpoint = this.local.endpoint ?? 'http://127.0.0.1:4318';
         return [{ kind: 'hint', label: 'Waiting for traces', detail: `export OTEL_EXPORTER_OTLP_ENDPOINT=${endpoint}`, parent: node }];
       }
@@ -634,7 +627,7 @@ function hitItem(source: string, hit: SearchHit): vscode.TreeItem {
   const tooltip = new vscode.MarkdownString();
   tooltip.appendText(`Trace ${hit.traceId} in "${source}" (not opened yet; click to open)`);
   item.tooltip = tooltip;
-  item.command = { command: 'spanlens.openTrace', title: 'Open Trace', arguments: [{ traceId: hit.traceId, source }] };
+  item.command = commandInvocation('spanlens.openTrace', 'Open Trace', { traceId: hit.traceId, source });
   return item;
 }
 

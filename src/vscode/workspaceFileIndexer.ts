@@ -3,6 +3,7 @@ import type { PathMappingRule } from '../core/mapping/mappingContext';
 import type { FileIndexUpdate, MappingConfiguration } from '../core/traceService/mappingService';
 import type { TraceQueries } from '../core/traceService/traceServiceProtocol';
 import { folderInfo, workspaceFileOf } from './convert';
+import { inspectSetting, readSetting } from './settings';
 
 type WorkspaceFile = NonNullable<ReturnType<typeof workspaceFileOf>>;
 
@@ -73,12 +74,12 @@ export class WorkspaceFileIndexer implements vscode.Disposable {
 
   /** What the worker is told: the folders and every level of the two settings. */
   configuration(): MappingConfiguration {
-    const config = vscode.workspace.getConfiguration('spanlens');
+    const serviceFolders = readSetting('spanlens.serviceFolders');
     return {
       folders: (vscode.workspace.workspaceFolders ?? []).map(folderInfo),
       pathMappings: allPathMappings(),
       // Settings objects are read-only proxies, which cannot cross to the worker: copy the strings.
-      serviceFolders: Object.fromEntries(Object.entries(config.get<Record<string, unknown>>('serviceFolders') ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string')),
+      serviceFolders: Object.fromEntries(Object.entries(typeof serviceFolders === 'object' && serviceFolders !== null ? serviceFolders : {}).filter((e): e is [string, string] => typeof e[1] === 'string')),
       // Default file systems of Windows and macOS ignore case; a trace path may differ in case.
       caseInsensitive: process.platform === 'win32' || process.platform === 'darwin',
     };
@@ -183,9 +184,9 @@ export function allPathMappings(): PathMappingRule[] {
       if (!rules.some((r) => r.from === rule.from && r.to === rule.to && r.service === rule.service)) rules.push(rule);
     }
   };
-  const root = vscode.workspace.getConfiguration('spanlens').inspect('pathMappings');
+  const root = inspectSetting('spanlens.pathMappings');
   add(root?.globalValue);
   add(root?.workspaceValue);
-  for (const folder of vscode.workspace.workspaceFolders ?? []) add(vscode.workspace.getConfiguration('spanlens', folder.uri).inspect('pathMappings')?.workspaceFolderValue);
+  for (const folder of vscode.workspace.workspaceFolders ?? []) add(inspectSetting('spanlens.pathMappings', folder.uri)?.workspaceFolderValue);
   return rules;
 }

@@ -5,7 +5,9 @@ import { decodeTraceBytes, decodeTraceJsonDocument, isBlank, isJsonStart, parseJ
 import { JsonArraySplitter, type JsonPath } from '../formats/jsonArraySplitter';
 import { OtlpJsonSpanCollector } from '../formats/otlpJson';
 import { looksLikeJsonLines, OtlpJsonLinesDecoder } from '../formats/otlpJsonLines';
-import { decodeOtlpProtobuf, looksLikeOtlpProtobufRecords, OtlpProtobufStreamDecoder } from '../formats/otlpProtobuf';
+import { looksLikeOtlpProtobufRecords } from '../formats/looksLikeOtlpProtobuf';
+import { decodeOtlpProtobuf } from '../formats/otlpProtobuf';
+import { OtlpProtobufStreamDecoder } from '../formats/otlpProtobufStreamDecoder';
 import { describeDecodeFailure, formatBytes, TraceDecodeError, type DecodedSpans, type DecodeFailure, type TraceFormat } from '../formats/traceFormat';
 import type { Span } from '../model/span';
 

@@ -1,7 +1,8 @@
 import { decodeJaegerJson, jaegerDomainModelDetail, looksLikeJaegerJson } from './jaegerJson';
 import { decodeOtlpJson, looksLikeOtlpJson } from './otlpJson';
 import { looksLikeJsonLines, OtlpJsonLinesDecoder } from './otlpJsonLines';
-import { decodeOtlpProtobuf, decodeOtlpProtobufRecords, looksLikeOtlpProtobuf, looksLikeOtlpProtobufRecords } from './otlpProtobuf';
+import { looksLikeOtlpProtobuf, looksLikeOtlpProtobufRecords } from './looksLikeOtlpProtobuf';
+import { decodeOtlpProtobuf, decodeOtlpProtobufRecords } from './otlpProtobuf';
 import { TraceDecodeError, type DecodedSpans } from './traceFormat';
 import { decodeZipkinJson, looksLikeZipkinJson } from './zipkinJson';
 

@@ -1,7 +1,7 @@
 import { attributesOf, noAttributes, type AttributeValue, type Attributes } from '../model/attributes';
 import { createResource, type Resource, type Scope } from '../model/span';
 import { makeLogRecord, type LogRecord } from './logRecord';
-import { maxDepth, wtLen } from '../formats/otlpProtobuf';
+import { maxDepth, wtLen } from '../formats/wireCursor';
 import { ProtoCursor } from './protoCursor';
 
 /**

@@ -3,13 +3,9 @@ import { ROOT_CONTEXT, SpanKind as ApiSpanKind, SpanStatusCode, TraceFlags, crea
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import {
-  OtlpProtobufStreamDecoder,
-  decodeOtlpProtobuf,
-  decodeOtlpProtobufRecords,
-  looksLikeOtlpProtobuf,
-  looksLikeOtlpProtobufRecords,
-} from '../../../../src/core/formats/otlpProtobuf';
+import { looksLikeOtlpProtobuf, looksLikeOtlpProtobufRecords } from '../../../../src/core/formats/looksLikeOtlpProtobuf';
+import { decodeOtlpProtobuf, decodeOtlpProtobufRecords } from '../../../../src/core/formats/otlpProtobuf';
+import { OtlpProtobufStreamDecoder } from '../../../../src/core/formats/otlpProtobufStreamDecoder';
 import { TraceDecodeError, type DecodedSpans, type DecodeFailure } from '../../../../src/core/formats/traceFormat';
 import { noAttributes, type AttributeValue, type Attributes } from '../../../../src/core/model/attributes';
 import { createResource, createSpan, SpanKind, StatusCode, type Span } from '../../../../src/core/model/span';

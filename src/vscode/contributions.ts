@@ -1,0 +1,174 @@
+import type * as vscode from 'vscode';
+import type { RemoteFunctionSpansReport } from '../core/traceService/functionSpansService';
+import type { CodeLocationResult, ExplainResult } from './codeNavigation';
+import type { ReceiverStartResult } from './localReceiver';
+import type { OpenTraceResult } from './openTrace';
+import type { OpenTraceFileResult } from './openTraceFiles';
+import type { SearchResultRow } from './searchTraces';
+import type { ShowSpansResult } from './showSpansForFunction';
+import type { SetCredentialsResult } from './sourceCredentials';
+import type { TraceTreeNode } from './tracesTreeProvider';
+import type { CompareTracesResult } from './traceViewController';
+
+/**
+ * Every command, context key and setting of the extension, declared once with its types, in the
+ * manner of vscode-js-debug's contributionUtils.ts. Runtime values here are only what a test needs
+ * to hold package.json and contract.md to this file; the types are what the typed registration,
+ * `executeCommand` and setting reads (commandRegistry.ts, settings.ts) check against. Nothing here
+ * needs `vscode` at runtime, so plain mocha can read it.
+ */
+
+/**
+ * `contract`: ../shared/reference/contract.md's table. `extra`: in package.json and README.md,
+ * beyond the contract. `internal`: tree clicks, links, buttons; in no menu or palette.
+ */
+export type CommandKind = 'contract' | 'extra' | 'internal';
+
+/** The arguments and result live in the phantom `signature`; the value only carries the kind. */
+export interface CommandDeclaration<Args extends unknown[], Result> {
+  readonly kind: CommandKind;
+  readonly signature?: (...args: Args) => Result;
+}
+
+function command<Args extends unknown[], Result = void>(kind: CommandKind): CommandDeclaration<Args, Result> {
+  return { kind };
+}
+
+/** What a Traces view row command accepts: the row VS Code passes, or a script's `{ traceId }`. */
+type TraceRowArgument = TraceTreeNode | { readonly traceId: string };
+type SpanArgument = { readonly traceId: string; readonly spanId: string } | TraceTreeNode;
+
+export interface SearchTracesArgument {
+  readonly source?: string;
+  readonly service?: string;
+  readonly operation?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly query?: string;
+  readonly minDurationMs?: number;
+  readonly maxDurationMs?: number;
+  readonly lookbackMinutes?: number;
+  readonly limit?: number;
+}
+
+export interface RemoteLatencyArgument {
+  readonly uri?: vscode.Uri | string;
+  readonly source?: string;
+  readonly service?: string;
+  readonly traceLimit?: number;
+  readonly interactive?: boolean;
+}
+
+/** Handlers validate what a script passes at runtime; these types are what the compiler lets callers pass. */
+export const commands = {
+  'spanlens.openTrace': command<[argument?: { readonly traceId: string; readonly source?: string; readonly spanId?: string }], OpenTraceResult | undefined>('contract'),
+  'spanlens.openTraceFile': command<[argument?: vscode.Uri | string | readonly (vscode.Uri | string)[], selection?: readonly vscode.Uri[]], OpenTraceFileResult | undefined>('contract'),
+  'spanlens.openTraceFromClipboard': command<[], OpenTraceResult | undefined>('contract'),
+  'spanlens.searchTraces': command<[argument?: SearchTracesArgument], { traces: SearchResultRow[] } | undefined>('contract'),
+  'spanlens.goToSpanCode': command<[argument?: SpanArgument], CodeLocationResult | undefined>('contract'),
+  'spanlens.explainMapping': command<[argument?: SpanArgument], ExplainResult>('contract'),
+  'spanlens.showSpansForFunction': command<[argument?: { readonly uri: vscode.Uri | string; readonly line: number; readonly interactive?: boolean }], ShowSpansResult>('contract'),
+  'spanlens.compareTraces': command<[argument?: { readonly traceId: string; readonly baselineTraceId: string }], CompareTracesResult | undefined>('contract'),
+  'spanlens.exportTrace': command<[argument?: { readonly traceId: string; readonly file: string }], string | undefined>('contract'),
+  'spanlens.receiver.start': command<[], ReceiverStartResult>('contract'),
+  'spanlens.receiver.stop': command<[]>('contract'),
+  'spanlens.receiver.clear': command<[]>('contract'),
+  'spanlens.refreshAnnotations': command<[]>('contract'),
+
+  /** Credentials of a `spanlens.sources` backend go to SecretStorage through this. */
+  'spanlens.setSourceCredentials': command<[argument?: string | { readonly source: string; readonly [key: string]: unknown }], SetCredentialsResult | undefined>('extra'),
+  /** Production latency of the open file's functions, asked of a remote source. */
+  'spanlens.showRemoteLatencyForFile': command<[argument?: RemoteLatencyArgument | vscode.Uri], RemoteFunctionSpansReport | undefined>('extra'),
+  /** The Traces view's row id, and the live list's Show New / Pause / Follow Live. */
+  'spanlens.copyTraceId': command<[argument?: TraceRowArgument], string | undefined>('extra'),
+  'spanlens.showNewTraces': command<[], { shown: number }>('extra'),
+  'spanlens.pauseLiveTraces': command<[], { live: boolean; pending: number }>('extra'),
+  'spanlens.followLiveTraces': command<[], { live: boolean; pending: number }>('extra'),
+  /** A trace row's context menu, calling the public commands with the row's trace (not in the palette). */
+  'spanlens.traceItem.open': command<[argument?: TraceRowArgument], OpenTraceResult | undefined>('extra'),
+  'spanlens.traceItem.compareWith': command<[argument?: TraceRowArgument], CompareTracesResult | undefined>('extra'),
+  'spanlens.traceItem.saveAsOtlpJson': command<[argument?: TraceRowArgument], string | undefined>('extra'),
+  'spanlens.traceItem.goToRootSpanCode': command<[argument?: TraceRowArgument], CodeLocationResult | undefined>('extra'),
+
+  /** Clicks on the Traces view's rows: a "show more" row, a trace row (its trace view), a span row (its code, quiet when it has none). */
+  'spanlens.internal.showMoreChildren': command<[node?: TraceTreeNode]>('internal'),
+  'spanlens.internal.showTraceViewFromTree': command<[node?: TraceTreeNode]>('internal'),
+  'spanlens.internal.goToSpanCodeFromTree': command<[node?: TraceTreeNode], CodeLocationResult | undefined>('internal'),
+  /** The receiver's status bar item. */
+  'spanlens.internal.receiverMenu': command<[]>('internal'),
+  /** The walkthrough's button for `spanlens.sources`. */
+  'spanlens.internal.editSources': command<[]>('internal'),
+  /** Trace ids in terminals, hovers and documents link here, as `command:` URIs. */
+  'spanlens.openTraceLink': command<[argument: { readonly traceId: string }], OpenTraceResult | undefined>('internal'),
+};
+
+export type CommandId = keyof typeof commands;
+type SignatureOf<K extends CommandId> = NonNullable<(typeof commands)[K]['signature']>;
+export type CommandArgs<K extends CommandId> = Parameters<SignatureOf<K>>;
+export type CommandResult<K extends CommandId> = ReturnType<SignatureOf<K>>;
+export type CommandHandler<K extends CommandId> = (...args: CommandArgs<K>) => CommandResult<K> | PromiseLike<CommandResult<K>>;
+/** One handler per declared command: a missing or mistyped handler is a compile error. */
+export type CommandHandlers = { readonly [K in CommandId]: CommandHandler<K> };
+
+export function commandIdsOf(kind: CommandKind): CommandId[] {
+  return (Object.keys(commands) as CommandId[]).filter((id) => commands[id].kind === kind);
+}
+
+/** Context keys this extension sets, for `when` clauses and walkthrough `completionEvents`. */
+export const contextKeys = {
+  /** The Traces view follows new local traces as they arrive. */
+  tracesLive: 'spanlens.tracesLive',
+  /** New local traces wait to be shown while the list is paused. */
+  tracesPending: 'spanlens.tracesPending',
+  /** The built-in receiver listens (this window started it, or another did). */
+  receiverRunning: 'spanlens.walkthrough.receiverRunning',
+  /** The local store holds traces a service sent. */
+  traceReceived: 'spanlens.walkthrough.traceReceived',
+  /** A trace was shown: opened by id, from a file or a link, or from the Traces view. */
+  traceOpened: 'spanlens.walkthrough.traceOpened',
+  /** `spanlens.sources` names at least one usable backend. */
+  sourceConfigured: 'spanlens.walkthrough.sourceConfigured',
+  /** A span or frame was mapped to a line of the workspace and opened there. */
+  mappingUsed: 'spanlens.walkthrough.mappingUsed',
+} as const;
+
+export type ContextKey = (typeof contextKeys)[keyof typeof contextKeys];
+
+/** A setting whose reader checks the value itself (it tells the user what to write instead). */
+function checkedByReader(packageDefault: unknown): unknown {
+  return packageDefault;
+}
+
+/**
+ * Every `spanlens.*` setting with package.json's default, whose type is the type a read returns.
+ * The manifest test holds the keys and defaults to package.json's.
+ */
+export const settings = {
+  'spanlens.sources': checkedByReader([]),
+  'spanlens.defaultSource': checkedByReader('local'),
+  'spanlens.receiver.autoStart': true,
+  'spanlens.receiver.terminalEnvironment': false,
+  'spanlens.receiver.debugEnvironment': true,
+  'spanlens.receiver.host': '127.0.0.1',
+  'spanlens.receiver.httpPort': 4318,
+  'spanlens.receiver.grpcPort': 4317,
+  'spanlens.receiver.maxSpans': 200_000,
+  'spanlens.receiver.maxStorageMB': 512,
+  'spanlens.receiver.allowedOrigins': checkedByReader([]),
+  'spanlens.receiver.serviceIdleMinutes': 10,
+  'spanlens.pathMappings': checkedByReader([]),
+  'spanlens.serviceFolders': checkedByReader({}),
+  'spanlens.annotations.codeLens': true,
+  'spanlens.annotations.hover': true,
+  'spanlens.annotations.decorations': false,
+  'spanlens.annotations.diagnostics': true,
+  'spanlens.annotations.window': checkedByReader('1h'),
+  'spanlens.annotations.percentiles': checkedByReader([50, 95, 99]),
+};
+
+export type SettingKey = keyof typeof settings;
+export type SettingValue<K extends SettingKey> = (typeof settings)[K];
+
+/** A `vscode.Command` for a tree row, CodeLens or status bar item, its id and arguments checked. */
+export function commandInvocation<K extends CommandId>(id: K, title: string, ...args: CommandArgs<K>): vscode.Command {
+  return args.length === 0 ? { command: id, title } : { command: id, title, arguments: args };
+}
