@@ -174,7 +174,7 @@ async function queryFigures(aggregator: SpanAggregator, all: readonly FunctionSi
   const inFile = all.filter((s) => s.file === file);
   const names = inFile.map((site) => site.name.slice(site.name.indexOf('.') + 1));
   const pass = (): void => {
-    for (const name of names) aggregator.statsForFunction(file, name);
+    for (const name of names) aggregator.figuresForFunction(file, name);
   };
   const fileMs: number[] = [];
   const fileCpuMs: number[] = [];

@@ -60,6 +60,18 @@ export interface AggregateStats {
   readonly possiblyIncomplete: boolean;
 }
 
+/**
+ * What a CodeLens shows of a function's figures: its title, heat and stale-build mark read these
+ * and nothing else. AggregateStats is one.
+ */
+export interface LensFigures {
+  readonly count: number;
+  readonly errorCount: number;
+  readonly latency: Pick<LatencySummary, 'quantiles'>;
+  readonly versions: readonly string[];
+  readonly commits: readonly string[];
+}
+
 export interface LocationSummary {
   readonly location: CodeLocation;
   readonly count: number;

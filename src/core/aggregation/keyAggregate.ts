@@ -152,6 +152,26 @@ export class KeyAggregate implements RecencyNode<KeyAggregate> {
     }
   }
 
+  /** `fold` for durations and errors alone; returns the errors. */
+  foldLatency(from: number, to: number, latency: LatencyMerger): number {
+    let errors = 0;
+    if (to - from <= 4) {
+      for (let index = from; index < to; index++) {
+        const bucket = this.buckets.get(index);
+        if (bucket === undefined) continue;
+        errors += bucket.errors;
+        latency.addDigest(bucket.digest);
+      }
+      return errors;
+    }
+    for (const [index, bucket] of this.buckets) {
+      if (index < from || index >= to) continue;
+      errors += bucket.errors;
+      latency.addDigest(bucket.digest);
+    }
+    return errors;
+  }
+
   /** Most recent first; sorted again only after the values changed, so steady queries share the lists. */
   seenLists(): SeenLists {
     const known = this.seen;

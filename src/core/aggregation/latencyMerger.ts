@@ -152,17 +152,13 @@ export class LatencyMerger {
     if (count === 0) return undefined;
     const histogram = this.histogram;
     histogram.reset(min, max, histogramBins);
-    this.prepareTargets(percentiles, count);
     const exact = this.exact;
+    const quantiles = this.quantiles(percentiles, previous?.quantiles);
     if (exact) {
-      this.readRuns();
       for (let r = 0; r < this.runCount; r++) histogram.addSorted(this.runs[r] as Float64Array, this.runLengths[r] as number);
     } else {
-      this.fillScratch();
-      this.readScratch(count, min, max);
       histogram.addBins(this.scratch, this.scratchKey, this.scratchLength, this.scratchZero);
     }
-    const quantiles = this.quantilesLike(percentiles, previous?.quantiles);
     const histogramResult = histogram.result(previous?.histogram);
     const minNs = durationNs(min);
     const maxNs = durationNs(max);
@@ -180,6 +176,21 @@ export class LatencyMerger {
       return previous;
     }
     return { count, exact, minNs, maxNs, meanNs, quantiles, histogram: histogramResult };
+  }
+
+  /**
+   * The percentiles alone, as `summarize` reads them (`previous` handed back when the same), for
+   * answers that show no histogram. Leaves the parts read for a histogram of the same values.
+   */
+  quantiles(percentiles: readonly number[], previous?: readonly QuantileValue[]): readonly QuantileValue[] {
+    if (this.count === 0) return [];
+    this.prepareTargets(percentiles, this.count);
+    if (this.exact) this.readRuns();
+    else {
+      this.fillScratch();
+      this.readScratch(this.count, this.min, this.max);
+    }
+    return this.quantilesLike(percentiles, previous);
   }
 
   /** The quantiles just read, as `previous` when it holds the same ones. */

@@ -5,6 +5,7 @@ import type {
   AggregationChange,
   ExceptionGroupStats,
   IngestHealth,
+  LensFigures,
   LocationSummary,
   OperationSummary,
   SamplingSummary,
@@ -16,6 +17,7 @@ import { locateAttributes, locateSpan, locationKey, type CodeLocation, type Loca
 import { emptyInPlace } from './emptyInPlace';
 import { ExceptionIndex, type ExceptionOccurrence } from './exceptionIndex';
 import { exceptionFingerprint, PropagatedExceptions } from './propagatedExceptions';
+import { AnswerCache, type CachedAnswer } from './answerCache';
 import { BucketTotals } from './bucketTotals';
 import { byRecency, KeyAggregate, noteSeen, type ColdSummary } from './keyAggregate';
 import { defaultExactLimit } from './latencyDigest';
@@ -89,18 +91,8 @@ export interface FileLocations {
 
 const noLocations: FileLocations = Object.freeze({ stamp: -1, locations: Object.freeze([]) });
 
-/** Updated in place when a query is answered again: a CodeLens pass should allocate little but its answers. */
-interface CachedStats {
-  generation: number;
-  membership: number;
-  keys: readonly KeyAggregate[];
-  /**
-   * The keys' versions added up. Every version only grows and the membership stamp pins the set
-   * of keys, so the sum changes exactly when one of them does.
-   */
-  versionSum: number;
-  stats: AggregateStats | undefined;
-}
+/** Answers a query over these keys, reusing what `previous` (its last answer) holds the same. */
+type Compute<T> = (keys: readonly KeyAggregate[], previous: T | undefined) => T | undefined;
 
 const nsPerMs = 1e6;
 const maxCachedQueries = 20_000;
@@ -137,11 +129,9 @@ export class SpanAggregator {
   private readonly resources = new WeakMap<Resource, ResourceInfo>();
   private lastResource: Resource | undefined;
   private lastResourceInfo: ResourceInfo | undefined;
-  private readonly cache = new Map<string, CachedStats>();
-  /** Function queries apart: file → function name asked for → answer. */
-  private readonly functionCache = new Map<string, Map<string, CachedStats>>();
-  /** Entries of both caches. */
-  private cachedCount = 0;
+  private readonly statsCache = new AnswerCache<AggregateStats>();
+  /** What CodeLens passes ask, apart: a hover's full answer is not built for every lens. */
+  private readonly figuresCache = new AnswerCache<LensFigures>();
   /** Reused by every query, and apart from it by every settled-summary rebuild a query triggers. */
   private readonly merger = new LatencyMerger();
   private readonly settler = new LatencyMerger();
@@ -548,21 +538,22 @@ export class SpanAggregator {
    * since the editor knows the symbol name and instrumentations send qualified names.
    */
   statsForFunction(file: string, functionName: string): AggregateStats | undefined {
-    // A CodeLens pass asks this for every function of a file, so it finds its cached answer
-    // through file → name without building a query object and a key string per call.
+    return this.answerForFunction(this.statsCache, file, functionName, this.computeStats);
+  }
+
+  /**
+   * What a CodeLens shows of `statsForFunction`'s answer: counts and percentiles, without the
+   * histogram, slowest spans and sampling a hover reads, which were most of a lens pass's work.
+   */
+  figuresForFunction(file: string, functionName: string): LensFigures | undefined {
+    return this.answerForFunction(this.figuresCache, file, functionName, this.computeFigures);
+  }
+
+  /** `statsForLocation`'s lens part, as `figuresForFunction` is `statsForFunction`'s. */
+  figuresForLocation(file: string, line: number): LensFigures | undefined {
     this.expireIfDue(this.now());
-    const entry = this.files.get(file);
-    let byName = this.functionCache.get(file);
-    const cached = byName?.get(functionName);
-    if (entry !== undefined && cached !== undefined && this.isCurrent(cached, entry.membership)) return cached.stats;
-    const keys = entry === undefined ? [] : this.functionKeys(entry, functionName);
-    if (cached !== undefined) return this.refresh(cached, entry?.membership ?? -1, keys);
-    const stats = this.compute(keys, undefined);
-    if (this.cachedCount >= maxCachedQueries) this.clearCache();
-    if (byName === undefined) this.functionCache.set(file, (byName = new Map<string, CachedStats>()));
-    byName.set(functionName, this.newCached(entry?.membership ?? -1, keys, stats));
-    this.cachedCount++;
-    return stats;
+    const query: StatsKey = { kind: 'location', file, line };
+    return this.answerFor(this.figuresCache, query, this.computeFigures);
   }
 
   statsForOperation(service: string, name: string): AggregateStats | undefined {
@@ -572,42 +563,64 @@ export class SpanAggregator {
   statsFor(query: StatsKey): AggregateStats | undefined {
     if (query.kind === 'function') return this.statsForFunction(query.file, query.function);
     this.expireIfDue(this.now());
-    const cacheKey = queryCacheKey(query);
-    const membership = query.kind === 'operation' ? this.operationsMembership : (this.files.get(query.file)?.membership ?? -1);
-    const cached = this.cache.get(cacheKey);
-    if (cached !== undefined && this.isCurrent(cached, membership)) return cached.stats;
-    const keys = this.keysFor(query);
-    if (cached !== undefined) return this.refresh(cached, membership, keys);
-    const stats = this.compute(keys, undefined);
-    if (this.cachedCount >= maxCachedQueries) this.clearCache();
-    this.cache.set(cacheKey, this.newCached(membership, keys, stats));
-    this.cachedCount++;
-    return stats;
+    return this.answerFor(this.statsCache, query, this.computeStats);
   }
 
-  private isCurrent(cached: CachedStats, membership: number): boolean {
+  private answerForFunction<T>(cache: AnswerCache<T>, file: string, functionName: string, compute: Compute<T>): T | undefined {
+    // A CodeLens pass asks this for every function of a file, so it finds its cached answer
+    // through file → name without building a query object and a key string per call.
+    this.expireIfDue(this.now());
+    const entry = this.files.get(file);
+    const membership = entry?.membership ?? -1;
+    const cached = cache.getFunction(file, functionName);
+    if (entry !== undefined && cached !== undefined && this.isCurrent(cached, membership)) return cached.value;
+    const keys = entry === undefined ? [] : this.functionKeys(entry, functionName);
+    if (cached !== undefined) return this.refresh(cached, membership, keys, compute);
+    const value = compute(keys, undefined);
+    this.makeRoom();
+    cache.setFunction(file, functionName, this.newCached(membership, keys, value));
+    return value;
+  }
+
+  private answerFor<T>(cache: AnswerCache<T>, query: Exclude<StatsKey, { kind: 'function' }>, compute: Compute<T>): T | undefined {
+    const cacheKey = queryCacheKey(query);
+    const membership = query.kind === 'operation' ? this.operationsMembership : (this.files.get(query.file)?.membership ?? -1);
+    const cached = cache.get(cacheKey);
+    if (cached !== undefined && this.isCurrent(cached, membership)) return cached.value;
+    const keys = this.keysFor(query);
+    if (cached !== undefined) return this.refresh(cached, membership, keys, compute);
+    const value = compute(keys, undefined);
+    this.makeRoom();
+    cache.set(cacheKey, this.newCached(membership, keys, value));
+    return value;
+  }
+
+  private isCurrent(cached: CachedAnswer<unknown>, membership: number): boolean {
     return cached.generation === this.generation && cached.membership === membership && cached.versionSum === versionSum(cached.keys);
   }
 
   /** Answers again into the cached entry, handing the previous answer on for its unchanged parts. */
-  private refresh(cached: CachedStats, membership: number, keys: readonly KeyAggregate[]): AggregateStats | undefined {
-    const stats = this.compute(keys, cached.generation === this.generation ? cached.stats : undefined);
+  private refresh<T>(cached: CachedAnswer<T>, membership: number, keys: readonly KeyAggregate[], compute: Compute<T>): T | undefined {
+    const value = compute(keys, cached.generation === this.generation ? cached.value : undefined);
     cached.generation = this.generation;
     cached.membership = membership;
     cached.keys = keys;
     cached.versionSum = versionSum(keys);
-    cached.stats = stats;
-    return stats;
+    cached.value = value;
+    return value;
   }
 
-  private newCached(membership: number, keys: readonly KeyAggregate[], stats: AggregateStats | undefined): CachedStats {
-    return { generation: this.generation, membership, keys, versionSum: versionSum(keys), stats };
+  private newCached<T>(membership: number, keys: readonly KeyAggregate[], value: T | undefined): CachedAnswer<T> {
+    return { generation: this.generation, membership, keys, versionSum: versionSum(keys), value };
+  }
+
+  private makeRoom(): void {
+    if (this.statsCache.size + this.figuresCache.size >= maxCachedQueries) this.clearCache();
   }
 
   private clearCache(): void {
-    this.cache.clear();
-    this.functionCache.clear();
-    this.cachedCount = 0;
+    this.statsCache.clear();
+    this.figuresCache.clear();
   }
 
   /** Slowest first: the spans a CodeLens click lists (contract: showSpansForFunction). */
@@ -774,7 +787,7 @@ export class SpanAggregator {
    * bucket per key to what was settled instead of the whole window, and builds no sketch. The
    * result is what merging every bucket would give.
    */
-  private compute(keys: readonly KeyAggregate[], previous: AggregateStats | undefined): AggregateStats | undefined {
+  private readonly computeStats: Compute<AggregateStats> = (keys, previous) => {
     const totals = this.queryTotals;
     totals.reset();
     const merger = this.merger;
@@ -820,7 +833,31 @@ export class SpanAggregator {
       keyCount: keys.length,
       possiblyIncomplete,
     };
-  }
+  };
+
+  /** `computeStats` for a CodeLens: the same counts and percentiles, nothing else read or merged. */
+  private readonly computeFigures: Compute<LensFigures> = (keys, previous) => {
+    const merger = this.merger;
+    merger.reset();
+    let errors = 0;
+    for (const key of keys) {
+      const cold = this.coldOf(key);
+      if (cold.latency !== undefined) merger.addSettled(cold.latency);
+      errors += cold.totals.errors + key.foldLatency(cold.settledBelow, key.hotIndex + 1, merger);
+    }
+    const count = merger.total;
+    if (count === 0) {
+      merger.reset();
+      return undefined;
+    }
+    const quantiles = merger.quantiles(this.percentileList, previous?.latency.quantiles);
+    merger.reset();
+    const seen = seenListsOf(keys);
+    if (previous !== undefined && previous.count === count && previous.errorCount === errors && previous.latency.quantiles === quantiles && previous.versions === seen.versions && previous.commits === seen.commits) {
+      return previous;
+    }
+    return { count, errorCount: errors, latency: { quantiles }, versions: seen.versions, commits: seen.commits };
+  };
 
   /** The key's settled buckets, merged; cached until one of them changes or the newest bucket moves. */
   private coldOf(key: KeyAggregate): ColdSummary {

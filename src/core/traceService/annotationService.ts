@@ -1,4 +1,4 @@
-import type { AggregateStats, AggregationChange, SpanRef } from '../aggregation/aggregateStats';
+import type { AggregateStats, AggregationChange, LensFigures, SpanRef } from '../aggregation/aggregateStats';
 import type { AggregationWindow } from '../aggregation/aggregationWindow';
 import { locateAttributes, type CodeLocation } from '../aggregation/codeLocation';
 import { formatDuration } from '../../shared/formatDuration';
@@ -149,7 +149,7 @@ interface FunctionGroup {
    * is handed back as it was and nothing is formatted again.
    */
   annotation: FunctionAnnotation | undefined;
-  annotatedStats: AggregateStats | undefined;
+  annotatedStats: LensFigures | undefined;
   annotatedSource: string;
 }
 
@@ -300,9 +300,9 @@ export class AnnotationService {
     const sourceLabel = this.sourceLabelOf(fsPath);
     const groups = this.groupsOf(fsPath);
     const present: FunctionGroup[] = [];
-    const stats: AggregateStats[] = [];
+    const stats: LensFigures[] = [];
     for (const group of groups) {
-      const found = this.statsOf(fsPath, group.target);
+      const found = this.figuresOf(fsPath, group.target);
       if (found === undefined) continue;
       present.push(group);
       stats.push(found);
@@ -311,7 +311,7 @@ export class AnnotationService {
     const functions: FunctionAnnotation[] = new Array<FunctionAnnotation>(present.length);
     const window = windowLabel(this.aggregator.window);
     const contextLabel = sourceLabel === '' ? window : `${window} · ${sourceLabel}`;
-    for (let i = 0; i < present.length; i++) functions[i] = this.annotate(present[i] as FunctionGroup, stats[i] as AggregateStats, heat[i], sourceLabel, contextLabel, checkout);
+    for (let i = 0; i < present.length; i++) functions[i] = this.annotate(present[i] as FunctionGroup, stats[i] as LensFigures, heat[i], sourceLabel, contextLabel, checkout);
     return { fsPath, window: this.aggregator.window, functions };
   }
 
@@ -371,7 +371,7 @@ export class AnnotationService {
   }
 
   /** One function's annotation; `contextLabel` is the document's (window and sources). */
-  private annotate(group: FunctionGroup, stats: AggregateStats, heat: 'hot' | 'warm' | undefined, sourceLabel: string, contextLabel: string, checkout: HoverContext): FunctionAnnotation {
+  private annotate(group: FunctionGroup, stats: LensFigures, heat: 'hot' | 'warm' | undefined, sourceLabel: string, contextLabel: string, checkout: HoverContext): FunctionAnnotation {
     const known = group.annotation;
     const before = group.annotatedStats;
     const stale = staleBuild(stats, checkout);
@@ -578,6 +578,10 @@ export class AnnotationService {
     return 'function' in target ? this.aggregator.statsForFunction(fsPath, target.function) : this.aggregator.statsForLocation(fsPath, target.line);
   }
 
+  private figuresOf(fsPath: string, target: FunctionTarget): LensFigures | undefined {
+    return 'function' in target ? this.aggregator.figuresForFunction(fsPath, target.function) : this.aggregator.figuresForLocation(fsPath, target.line);
+  }
+
   private notify(change: AggregationChange): void {
     if (change.all) {
       this.deps.emit({ files: [], all: true });
@@ -621,7 +625,7 @@ function stackSpan(stacktrace: string, service: string): Span {
 }
 
 /** The end-of-line text: the highest percentile asked for and the call count. */
-function lineTextOf(stats: AggregateStats): string {
+function lineTextOf(stats: LensFigures): string {
   const high = stats.latency.quantiles[stats.latency.quantiles.length - 1];
   const calls = `${formatCount(stats.count)} ${stats.count === 1 ? 'call' : 'calls'}`;
   return high === undefined ? calls : `p${String(high.percentile)} ${formatDuration(high.valueNs)} · ${calls}`;
@@ -631,7 +635,7 @@ function lineTextOf(stats: AggregateStats): string {
  * Which figures deserve an end-of-line decoration: the share of the file's time each one spends
  * (calls × median), the top one `hot` and the others above a fifth of it `warm`.
  */
-export function heatOf(stats: readonly AggregateStats[]): ('hot' | 'warm' | undefined)[] {
+export function heatOf(stats: readonly LensFigures[]): ('hot' | 'warm' | undefined)[] {
   const weights = stats.map((s) => s.count * (s.latency.quantiles[0]?.valueNs ?? 0));
   const peak = Math.max(0, ...weights);
   if (peak <= 0) return weights.map(() => undefined);

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { AggregationChange } from '../../../../src/core/aggregation/aggregateStats';
 import { SpanAggregator, type SpanAggregatorOptions } from '../../../../src/core/aggregation/spanAggregator';
-import { createResource, StatusCode, type SpanEvent } from '../../../../src/core/model/span';
+import { createResource, StatusCode, type Resource, type SpanEvent } from '../../../../src/core/model/span';
 import { exactPercentile, FakeClock, logNormalSamples, t0Ms, testSpan, worker } from './aggregationFixtures';
 
 const file = '/srv/app/orders.ts';
@@ -195,6 +195,47 @@ describe('SpanAggregator', () => {
     assert.equal(aggregator.statsForLocation(file, 1)?.count, 2);
     aggregator.add([testSpan(t0Ms, 20, { attributes: at(5) })]);
     assert.equal(aggregator.statsForLocation(file)?.count, 3, 'a new key in the file invalidates whole-file figures');
+  });
+
+  it('answers a CodeLens with the same counts, errors, percentiles, versions and commits as the full figures', () => {
+    const { aggregator, clock } = harness({ window: '1h', exactLimit: 64 });
+    const versions = [createResource({ 'service.name': 'api', 'service.version': '1.0', 'vcs.ref.head.revision': 'a'.repeat(40) }), createResource({ 'service.name': 'api', 'service.version': '1.1' })];
+    const values = logNormalSamples(3_000, 5, 15e6, 1.1);
+    const compare = (what: string): void => {
+      for (const fn of ['listOrders', 'getOrder', 'missing']) {
+        const stats = aggregator.statsForFunction(file, fn);
+        const figures = aggregator.figuresForFunction(file, fn);
+        if (stats === undefined) {
+          assert.equal(figures, undefined, `${what}: ${fn} has no figures`);
+          continue;
+        }
+        assert.ok(figures, `${what}: ${fn}`);
+        assert.equal(figures.count, stats.count, `${what}: ${fn} count`);
+        assert.equal(figures.errorCount, stats.errorCount, `${what}: ${fn} errors`);
+        assert.deepEqual(figures.latency.quantiles, stats.latency.quantiles, `${what}: ${fn} percentiles`);
+        assert.deepEqual(figures.versions, stats.versions, `${what}: ${fn} versions`);
+        assert.deepEqual(figures.commits, stats.commits, `${what}: ${fn} commits`);
+      }
+      for (const line of [10, 20, 30]) {
+        assert.deepEqual(aggregator.figuresForLocation(file, line)?.latency.quantiles, aggregator.statsForLocation(file, line)?.latency.quantiles, `${what}: line ${String(line)}`);
+      }
+    };
+    // A few exact values first, then thousands over the hour (settled sketches and open buckets), with errors.
+    aggregator.add([1, 2, 3].map((d) => testSpan(t0Ms, d, { attributes: at(10) })));
+    compare('exact');
+    values.forEach((ns, i) => {
+      clock.nowMs = t0Ms + i * 1000;
+      const fn = i % 3 === 0 ? 'getOrder' : 'listOrders';
+      aggregator.add([testSpan(clock.nowMs, ns / 1e6, { attributes: at(i % 3 === 0 ? 20 : 10, fn), resource: versions[i % 2] as Resource, statusCode: i % 17 === 0 ? StatusCode.Error : StatusCode.Unset })]);
+      if (i % 500 === 0) compare(`after ${String(i)} spans`);
+    });
+    compare('after all spans');
+    assert.ok((aggregator.figuresForFunction(file, 'listOrders')?.errorCount ?? 0) > 0, 'errors were counted');
+    const unchanged = aggregator.figuresForFunction(file, 'listOrders');
+    assert.equal(aggregator.figuresForFunction(file, 'listOrders'), unchanged, 'the same answer object while nothing changed');
+    aggregator.add([testSpan(clock.nowMs, 15, { attributes: at(10, 'listOrders') })]);
+    assert.equal(aggregator.figuresForFunction(file, 'listOrders')?.count, (unchanged?.count ?? 0) + 1, 'a new span is counted at once');
+    compare('after one more span');
   });
 
   it('records versions, commits, services and sampling', () => {
