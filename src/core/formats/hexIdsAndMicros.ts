@@ -1,5 +1,6 @@
 import { normalizeSpanId, normalizeTraceId } from '../model/ids';
 import { microsToNs } from '../model/units';
+import { Problem, show, type JsonObject } from './jsonProblem';
 
 /*
  * Scalars the Jaeger and Zipkin JSON formats share: hex ids and microsecond times.
@@ -25,4 +26,13 @@ export function micros(value: unknown): bigint | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? microsToNs(value) : undefined;
   if (typeof value === 'string' && integerText.test(value)) return microsToNs(value);
   return undefined;
+}
+
+/** A span's `duration` in µs, as ns; 0 when absent. */
+export function durationOf(raw: JsonObject): bigint {
+  const value = raw['duration'];
+  if (value === undefined || value === null) return 0n;
+  const ns = micros(value);
+  if (ns === undefined) throw new Problem('duration', `is ${show(value)}, not microseconds (a number)`);
+  return ns;
 }

@@ -1,10 +1,11 @@
-import { formatAttributeValue, noAttributes, setAttribute, type AttributeValue, type Attributes } from '../model/attributes';
+import { formatAttributeValue, noAttributes, type AttributeValue, type Attributes } from '../model/attributes';
 import { isZeroId } from '../model/ids';
 import { createResource, createSpan, SpanKind, StatusCode, type Resource, type Span, type SpanEvent, type SpanLink } from '../model/span';
 import { TraceDecodeError, type DecodedSpans } from './traceFormat';
-import { hexSpanIdOf, hexTraceIdOf, integerText, micros } from './hexIdsAndMicros';
-import { TagScopes, takeStringTag } from './tagScopes';
-import { at, isObject, plural, Problem, show, type JsonObject } from './jsonProblem';
+import { durationOf, hexSpanIdOf, hexTraceIdOf, integerText, micros } from './hexIdsAndMicros';
+import { jsonValue, spanKindByTag, tagsToAttributes, takeOtelStatus, takeStringTag } from './jsonAttributes';
+import { at, isObject, optionalString, plural, Problem, show, type JsonObject } from './jsonProblem';
+import { TagScopes } from './tagScopes';
 
 /**
  * Jaeger v1 JSON, the shape of the query service's `/api/traces` responses and of the Jaeger UI's
@@ -26,7 +27,6 @@ import { at, isObject, plural, Problem, show, type JsonObject } from './jsonProb
  */
 
 const format = 'jaeger-json';
-
 
 // ---------------------------------------------------------------------------------------------
 // Shape detection
@@ -87,7 +87,6 @@ export function looksLikeJaegerJson(doc: unknown): boolean {
 const evenHex = /^(?:[0-9a-fA-F]{2})*$/;
 const base64Text = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
-
 /** int64 as Jaeger writes it: a number, or a string when beyond ±(2^53−1). */
 function int64Of(text: string): number | bigint {
   const n = Number(text);
@@ -107,22 +106,6 @@ function float64Of(text: string): number | undefined {
   }
   const n = text.trim() === '' ? Number.NaN : Number(text);
   return Number.isNaN(n) ? undefined : n;
-}
-
-const maxValueDepth = 32;
-
-/** Any JSON value as an attribute value; objects keep `__proto__` as an ordinary key. */
-function jsonValue(value: unknown, depth = 0): AttributeValue {
-  if (value === undefined || value === null) return null;
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
-  if (depth > maxValueDepth) return JSON.stringify(value);
-  if (Array.isArray(value)) return value.map((item: unknown) => jsonValue(item, depth + 1));
-  if (isObject(value)) {
-    const out: Record<string, AttributeValue> = {};
-    for (const [key, item] of Object.entries(value)) setAttribute(out, key, jsonValue(item, depth + 1));
-    return out;
-  }
-  return null;
 }
 
 /**
@@ -157,29 +140,6 @@ function typedValue(type: unknown, value: unknown, binaryAsHex: boolean): Attrib
   }
   return jsonValue(value);
 }
-
-function toAttributes(map: ReadonlyMap<string, AttributeValue>): Attributes {
-  if (map.size === 0) return noAttributes;
-  const out: Record<string, AttributeValue> = {};
-  for (const [key, value] of map) setAttribute(out, key, value);
-  return out;
-}
-
-/** Removes and returns a string tag; a tag of another type stays an attribute. */
-
-const spanKindByTag: ReadonlyMap<string, SpanKind> = new Map<string, SpanKind>([
-  ['internal', SpanKind.Internal],
-  ['server', SpanKind.Server],
-  ['client', SpanKind.Client],
-  ['producer', SpanKind.Producer],
-  ['consumer', SpanKind.Consumer],
-]);
-
-const statusCodeByTag: ReadonlyMap<string, StatusCode> = new Map<string, StatusCode>([
-  ['UNSET', StatusCode.Unset],
-  ['OK', StatusCode.Ok],
-  ['ERROR', StatusCode.Error],
-]);
 
 // ---------------------------------------------------------------------------------------------
 // Decoding
@@ -543,13 +503,7 @@ class JaegerDecoder {
     }
     const startNs = micros(rawStart);
     if (startNs === undefined) throw new Problem('startTime', `is ${show(rawStart)}, not microseconds since the epoch (a number)`);
-    const rawDuration = raw['duration'];
-    let durationNs = 0n;
-    if (rawDuration !== undefined && rawDuration !== null) {
-      const parsed = micros(rawDuration);
-      if (parsed === undefined) throw new Problem('duration', `is ${show(rawDuration)}, not microseconds (a number)`);
-      durationNs = parsed;
-    }
+    const durationNs = durationOf(raw);
 
     // The embedded-process form is what Elasticsearch stores: values as text, binary as hex.
     const embedded = raw['processID'] === undefined && isObject(raw['process']);
@@ -592,7 +546,7 @@ class JaegerDecoder {
         endNs: startNs + durationNs,
         statusCode,
         statusMessage,
-        attributes: toAttributes(tags),
+        attributes: tagsToAttributes(tags),
         events,
         links,
         resource,
@@ -644,18 +598,11 @@ class JaegerDecoder {
     const attributes = keyValues(process['tags'], 'tags', binaryAsHex);
     fieldTags(process['tag'], attributes);
     if (serviceName !== undefined && serviceName !== '') attributes.set('service.name', serviceName);
-    const resource = createResource(toAttributes(attributes));
+    const resource = createResource(tagsToAttributes(attributes));
     this.resources.set(key, resource);
     return resource;
   }
 
-}
-
-function optionalString(raw: JsonObject, key: string): string | undefined {
-  const value = raw[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new Problem(key, `is ${show(value)}, not a string`);
-  return value;
 }
 
 /** A `KeyValue[]` list as an ordered map (later duplicates win, as in an OTLP attribute map). */
@@ -687,13 +634,9 @@ function fieldTags(object: unknown, into: Map<string, AttributeValue>): void {
  * removed either way; a text `error` (Zipkin data stored in Jaeger) means failed and is the message.
  */
 function takeStatus(tags: Map<string, AttributeValue>): { statusCode: StatusCode; statusMessage: string | undefined } {
-  let explicit: StatusCode | undefined;
-  const codeTag = tags.get('otel.status_code');
-  if (typeof codeTag === 'string') {
-    explicit = statusCodeByTag.get(codeTag.toUpperCase());
-    if (explicit !== undefined) tags.delete('otel.status_code');
-  }
-  let statusMessage = takeStringTag(tags, 'otel.status_description');
+  const otel = takeOtelStatus(tags);
+  const explicit = otel.code;
+  let statusMessage = otel.message;
   let failed = false;
   const error = tags.get('error');
   if (error === true || error === false) {
@@ -794,6 +737,6 @@ function logsToEvents(list: unknown, spanStartNs: bigint, binaryAsHex: boolean):
       fields.delete('event');
       name = typeof event === 'string' ? event : formatAttributeValue(event);
     }
-    return { timeNs, name, attributes: toAttributes(fields) };
+    return { timeNs, name, attributes: tagsToAttributes(fields) };
   });
 }

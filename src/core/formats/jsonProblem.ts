@@ -44,3 +44,11 @@ export function show(value: unknown): string {
 export function plural(count: number, one: string, many: string): string {
   return count === 1 ? one : many;
 }
+
+/** A string member; undefined when absent or null. */
+export function optionalString(raw: JsonObject, key: string): string | undefined {
+  const value = raw[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new Problem(key, `is ${show(value)}, not a string`);
+  return value;
+}

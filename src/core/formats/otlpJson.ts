@@ -1,7 +1,8 @@
-import { noAttributes, setAttribute, type AttributeValue, type Attributes } from '../model/attributes';
+import { noAttributes } from '../model/attributes';
 import { isZeroId, normalizeSpanId, normalizeSpanIdPreferBase64, normalizeTraceId, normalizeTraceIdPreferBase64 } from '../model/ids';
 import { createResource, createSpan, SpanKind, StatusCode, type Resource, type Scope, type Span, type SpanEvent, type SpanLink } from '../model/span';
 import { TraceDecodeError, type DecodedSpans, type TraceFormat } from './traceFormat';
+import { isDigits, parseAttributesOf, parseResourceAttributes } from './jsonAttributes';
 import { at, isObject, plural, Problem, show, type JsonObject } from './jsonProblem';
 
 /**
@@ -28,20 +29,6 @@ function keyOf(object: JsonObject, camel: string, snake: string): string {
 // Scalars
 
 const maxUint64 = 0xffff_ffff_ffff_ffffn;
-const minInt64 = -0x8000_0000_0000_0000n;
-const maxInt64 = 0x7fff_ffff_ffff_ffffn;
-const minSafe = BigInt(Number.MIN_SAFE_INTEGER);
-const maxSafe = BigInt(Number.MAX_SAFE_INTEGER);
-
-export function isDigits(text: string, from: number): boolean {
-  const n = text.length;
-  if (n <= from) return false;
-  for (let i = from; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
-}
 
 /**
  * A fixed64 time in epoch ns, exactly: strings go straight to BigInt, never through a float.
@@ -61,43 +48,6 @@ function timeProblem(value: unknown): string {
   if (typeof value === 'string' && value.length > 0 && isDigits(value, 0)) return `is ${show(value)}, beyond the 64-bit range of nanosecond times`;
   if (typeof value === 'number' && Number.isInteger(value)) return `is ${show(value)}, a negative time`;
   return `is ${show(value)}, not an integer`;
-}
-
-/** An int64: a number when it is a safe integer, else an exact bigint. */
-function parseInt64(value: unknown): number | bigint | undefined {
-  if (typeof value === 'string') {
-    const negative = value.charCodeAt(0) === 0x2d; /* - */
-    if (!isDigits(value, negative ? 1 : 0)) return undefined;
-    if (value.length <= 15) return Number(value);
-    const big = BigInt(value);
-    if (big < minInt64 || big > maxInt64) return undefined;
-    return big >= minSafe && big <= maxSafe ? Number(big) : big;
-  }
-  if (typeof value === 'number' && Number.isInteger(value)) return Number.isSafeInteger(value) ? value : BigInt(value);
-  return undefined;
-}
-
-/** proto3 JSON writes NaN and ±Infinity as strings, and may quote any double. */
-function parseDouble(value: unknown): number | undefined {
-  if (typeof value === 'number') return value;
-  if (typeof value !== 'string' || value.trim() === '') return undefined;
-  if (value === 'NaN') return Number.NaN;
-  const n = Number(value);
-  return Number.isNaN(n) ? undefined : n;
-}
-
-function isBase64(text: string): boolean {
-  const n = text.length;
-  let end = n;
-  while (end > 0 && text.charCodeAt(end - 1) === 0x3d /* = */) end--;
-  if (n - end > 2) return false;
-  for (let i = 0; i < end; i++) {
-    const c = text.charCodeAt(i);
-    const ok =
-      (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 0x2b || c === 0x2f || c === 0x2d || c === 0x5f;
-    if (!ok) return false;
-  }
-  return true;
 }
 
 function isHex(text: string): boolean {
@@ -142,7 +92,6 @@ const statusCodeByName: ReadonlyMap<string, StatusCode> = new Map<string, Status
 
 const noEvents: readonly SpanEvent[] = Object.freeze([]);
 const noLinks: readonly SpanLink[] = Object.freeze([]);
-const maxValueDepth = 64;
 
 const spanArrayKeys = ['resourceSpans', 'resource_spans', 'batches'] as const;
 const scopeSpansKeys = ['scopeSpans', 'scope_spans', 'instrumentationLibrarySpans', 'instrumentation_library_spans'] as const;
@@ -411,12 +360,7 @@ export class OtlpJsonSpanCollector {
       endNs = parsed;
     }
 
-    let attributes: Attributes;
-    try {
-      attributes = parseAttributes(raw['attributes']);
-    } catch (error: unknown) {
-      throw at(error, 'attributes');
-    }
+    const attributes = parseAttributesOf(raw);
     const rawEvents = raw['events'];
     const events = rawEvents === undefined || rawEvents === null ? noEvents : this.events(rawEvents);
     const rawLinks = raw['links'];
@@ -533,12 +477,7 @@ export class OtlpJsonSpanCollector {
           timeNs = parsed;
         }
         const name = nameOf(raw);
-        let attributes: Attributes;
-        try {
-          attributes = parseAttributes(raw['attributes']);
-        } catch (error: unknown) {
-          throw at(error, 'attributes');
-        }
+        const attributes = parseAttributesOf(raw);
         events[index] = { timeNs, name, attributes };
       }
     } catch (error: unknown) {
@@ -566,12 +505,7 @@ export class OtlpJsonSpanCollector {
         else if (rawTraceState !== undefined && rawTraceState !== null) {
           throw new Problem(keyOf(raw, 'traceState', 'trace_state'), `is ${show(rawTraceState)}, not a string`);
         }
-        let attributes: Attributes;
-        try {
-          attributes = parseAttributes(raw['attributes']);
-        } catch (error: unknown) {
-          throw at(error, 'attributes');
-        }
+        const attributes = parseAttributesOf(raw);
         if (traceId === '' || spanId === '') {
           this.droppedLinks++;
           continue;
@@ -582,18 +516,6 @@ export class OtlpJsonSpanCollector {
       throw at(error, `links[${index}]`);
     }
     return links;
-  }
-}
-
-/** The attributes of a ResourceSpans' or ResourceLogs' `resource`; none when it has no resource. */
-export function parseResourceAttributes(entry: JsonObject): Attributes {
-  const rawResource = entry['resource'];
-  if (rawResource === undefined || rawResource === null) return noAttributes;
-  if (!isObject(rawResource)) throw new Problem('resource', `is ${show(rawResource)}, not an object`);
-  try {
-    return parseAttributes(rawResource['attributes']);
-  } catch (error: unknown) {
-    throw at(error, 'resource.attributes');
   }
 }
 
@@ -618,25 +540,12 @@ function parseScope(raw: unknown): Scope | undefined {
   const version = raw['version'];
   if (name !== undefined && name !== null && typeof name !== 'string') throw new Problem('name', `is ${show(name)}, not a string`);
   if (version !== undefined && version !== null && typeof version !== 'string') throw new Problem('version', `is ${show(version)}, not a string`);
-  let attributes: Attributes;
-  try {
-    attributes = parseAttributes(raw['attributes']);
-  } catch (error: unknown) {
-    throw at(error, 'attributes');
-  }
+  const attributes = parseAttributesOf(raw);
   const hasName = typeof name === 'string' && name !== '';
   const hasVersion = typeof version === 'string' && version !== '';
   // `"scope": {}` (common: proto3 omits empty fields) is no scope at all.
   if (!hasName && !hasVersion && attributes === noAttributes) return undefined;
   return { name: hasName ? name : '', version: hasVersion ? version : undefined, attributes };
-}
-
-/** A KeyValue list as a plain object; `__proto__` and friends stay ordinary keys. */
-export function parseAttributes(list: unknown): Attributes {
-  if (list === undefined || list === null) return noAttributes;
-  if (!Array.isArray(list)) throw new Problem('', `is ${show(list)}, not an array of {key, value} pairs`);
-  if (list.length === 0) return noAttributes;
-  return keyValuesToObject(list, 0);
 }
 
 /** A fixed32 `flags`, as a number or a digit string. */
@@ -653,105 +562,6 @@ function nameOf(raw: JsonObject): string {
   if (typeof name === 'string') return name;
   if (name === undefined || name === null) return '';
   throw new Problem('name', `is ${show(name)}, not a string`);
-}
-
-function keyValuesToObject(list: readonly unknown[], depth: number): Record<string, AttributeValue> {
-  const out: Record<string, AttributeValue> = {};
-  let index = 0;
-  try {
-    for (; index < list.length; index++) {
-      const pair = list[index];
-      if (!isObject(pair)) throw new Problem('', `is ${show(pair)}, not a {key, value} pair`);
-      const key = pair['key'];
-      if (typeof key !== 'string') throw new Problem('key', `is ${show(key)}, not a string`);
-      let value: AttributeValue;
-      try {
-        value = parseAnyValue(pair['value'], depth);
-      } catch (error: unknown) {
-        throw at(error, 'value');
-      }
-      setAttribute(out, key, value);
-    }
-  } catch (error: unknown) {
-    throw at(error, `[${index}]`);
-  }
-  return out;
-}
-
-/** An OTLP AnyValue; the empty one (`{}`, no variant set) is null. */
-export function parseAnyValue(raw: unknown, depth: number): AttributeValue {
-  if (raw === undefined || raw === null) return null;
-  if (!isObject(raw)) throw new Problem('', `is ${show(raw)}, not an AnyValue object such as {"stringValue": "…"}`);
-  if (depth > maxValueDepth) throw new Problem('', `nests arrays or kvlists more than ${maxValueDepth} levels deep`);
-  for (const key in raw) {
-    const value = raw[key];
-    if (value === null || value === undefined) continue;
-    switch (key) {
-      case 'stringValue':
-      case 'string_value':
-        if (typeof value === 'string') return value;
-        throw new Problem(key, `is ${show(value)}, not a string`);
-      case 'boolValue':
-      case 'bool_value':
-        if (typeof value === 'boolean') return value;
-        throw new Problem(key, `is ${show(value)}, not true or false`);
-      case 'intValue':
-      case 'int_value': {
-        const n = parseInt64(value);
-        if (n !== undefined) return n;
-        throw new Problem(key, `is ${show(value)}, not a 64-bit integer`);
-      }
-      case 'doubleValue':
-      case 'double_value': {
-        const n = parseDouble(value);
-        if (n !== undefined) return n;
-        throw new Problem(key, `is ${show(value)}, not a number`);
-      }
-      case 'bytesValue':
-      case 'bytes_value':
-        if (typeof value === 'string' && isBase64(value)) return new Uint8Array(Buffer.from(value, 'base64'));
-        throw new Problem(key, `is ${show(value)}, not base64 text`);
-      case 'arrayValue':
-      case 'array_value':
-        return arrayValue(value, key, depth);
-      case 'kvlistValue':
-      case 'kvlist_value':
-        return kvlistValue(value, key, depth);
-      default:
-        // Unknown or future variants (e.g. profiles' string_value_strindex) are skipped.
-        continue;
-    }
-  }
-  return null;
-}
-
-function valuesOf(value: unknown, key: string): readonly unknown[] {
-  if (!isObject(value)) throw new Problem(key, `is ${show(value)}, not an object with "values"`);
-  const values = value['values'];
-  if (values === undefined || values === null) return [];
-  if (!Array.isArray(values)) throw new Problem(`${key}.values`, `is ${show(values)}, not an array`);
-  return values;
-}
-
-function arrayValue(value: unknown, key: string, depth: number): AttributeValue[] {
-  const values = valuesOf(value, key);
-  const out: AttributeValue[] = new Array<AttributeValue>(values.length);
-  let index = 0;
-  try {
-    for (; index < values.length; index++) out[index] = parseAnyValue(values[index], depth + 1);
-  } catch (error: unknown) {
-    throw at(error, `${key}.values[${index}]`);
-  }
-  return out;
-}
-
-function kvlistValue(value: unknown, key: string, depth: number): Record<string, AttributeValue> {
-  const values = valuesOf(value, key);
-  try {
-    return keyValuesToObject(values, depth + 1);
-  } catch (error: unknown) {
-    throw at(error, `${key}.values`);
-  }
 }
 
 /** Whether the first span that states a kind or status code names it (Tempo's proto3 JSON). */

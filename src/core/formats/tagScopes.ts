@@ -1,13 +1,7 @@
 import { noAttributes, type AttributeValue } from '../model/attributes';
 import type { Scope } from '../model/span';
+import { takeStringTag } from './jsonAttributes';
 
-/** Removes a string tag and returns it; a tag of another type stays an ordinary attribute. */
-export function takeStringTag(tags: Map<string, AttributeValue>, key: string): string | undefined {
-  const value = tags.get(key);
-  if (typeof value !== 'string') return undefined;
-  tags.delete(key);
-  return value;
-}
 
 /**
  * The instrumentation scope that Jaeger and Zipkin carry as tags (`otel.scope.*`, and the older

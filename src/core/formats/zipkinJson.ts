@@ -1,10 +1,11 @@
-import { noAttributes, setAttribute, type AttributeValue, type Attributes } from '../model/attributes';
+import { noAttributes, type AttributeValue, type Attributes } from '../model/attributes';
 import { isZeroId } from '../model/ids';
 import { createResource, createSpan, SpanKind, StatusCode, type Resource, type Scope, type Span, type SpanEvent } from '../model/span';
 import { TraceDecodeError, type DecodedSpans } from './traceFormat';
-import { hexSpanIdOf, hexTraceIdOf, micros } from './hexIdsAndMicros';
-import { TagScopes, takeStringTag } from './tagScopes';
-import { at, isObject, plural, Problem, show, type JsonObject } from './jsonProblem';
+import { durationOf, hexSpanIdOf, hexTraceIdOf, micros } from './hexIdsAndMicros';
+import { jsonAttributes, spanKindByTag, tagsToAttributes, takeOtelStatus, takeStringTag } from './jsonAttributes';
+import { at, isObject, optionalString, plural, Problem, show } from './jsonProblem';
+import { TagScopes } from './tagScopes';
 
 /**
  * Zipkin v2 JSON (../shared/reference/backends.md §3): an array of spans (`/api/v2/trace/{id}`),
@@ -30,7 +31,6 @@ import { at, isObject, plural, Problem, show, type JsonObject } from './jsonProb
  */
 
 const format = 'zipkin-json';
-
 
 // ---------------------------------------------------------------------------------------------
 // Shape detection
@@ -63,33 +63,6 @@ export function looksLikeZipkinJson(doc: unknown): boolean {
 // ---------------------------------------------------------------------------------------------
 // Scalars
 
-
-
-const maxValueDepth = 32;
-
-function jsonValue(value: unknown, depth = 0): AttributeValue {
-  if (value === undefined || value === null) return null;
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
-  if (depth > maxValueDepth) return JSON.stringify(value);
-  if (Array.isArray(value)) return value.map((item: unknown) => jsonValue(item, depth + 1));
-  if (isObject(value)) {
-    const out: Record<string, AttributeValue> = {};
-    for (const [key, item] of Object.entries(value)) setAttribute(out, key, jsonValue(item, depth + 1));
-    return out;
-  }
-  return null;
-}
-
-function jsonAttributes(object: JsonObject): Attributes {
-  const out: Record<string, AttributeValue> = {};
-  let any = false;
-  for (const [key, value] of Object.entries(object)) {
-    setAttribute(out, key, jsonValue(value));
-    any = true;
-  }
-  return any ? out : noAttributes;
-}
-
 /** Tag values are strings by the spec; other JSON values some tools write are kept as text. */
 function tagText(value: unknown): string {
   if (typeof value === 'string') return value;
@@ -102,20 +75,6 @@ const kindByName: ReadonlyMap<string, SpanKind> = new Map<string, SpanKind>([
   ['SERVER', SpanKind.Server],
   ['PRODUCER', SpanKind.Producer],
   ['CONSUMER', SpanKind.Consumer],
-]);
-
-const kindByTag: ReadonlyMap<string, SpanKind> = new Map<string, SpanKind>([
-  ['internal', SpanKind.Internal],
-  ['client', SpanKind.Client],
-  ['server', SpanKind.Server],
-  ['producer', SpanKind.Producer],
-  ['consumer', SpanKind.Consumer],
-]);
-
-const statusCodeByTag: ReadonlyMap<string, StatusCode> = new Map<string, StatusCode>([
-  ['UNSET', StatusCode.Unset],
-  ['OK', StatusCode.Ok],
-  ['ERROR', StatusCode.Error],
 ]);
 
 /** `name|{json}|droppedCount`, the collector's zipkin exporter's event encoding. */
@@ -290,13 +249,7 @@ class ZipkinDecoder {
       if (parsed === undefined) throw new Problem('timestamp', `is ${show(rawTimestamp)}, not microseconds since the epoch (a number)`);
       startNs = parsed;
     }
-    const rawDuration = raw['duration'];
-    let durationNs = 0n;
-    if (rawDuration !== undefined && rawDuration !== null) {
-      const parsed = micros(rawDuration);
-      if (parsed === undefined) throw new Problem('duration', `is ${show(rawDuration)}, not microseconds (a number)`);
-      durationNs = parsed;
-    }
+    const durationNs = durationOf(raw);
     const rawShared = raw['shared'];
     if (rawShared !== undefined && rawShared !== null && typeof rawShared !== 'boolean') throw new Problem('shared', `is ${show(rawShared)}, not true or false`);
 
@@ -317,7 +270,7 @@ class ZipkinDecoder {
       endNs: startNs + durationNs,
       statusCode,
       statusMessage,
-      attributes: toAttributes(tags),
+      attributes: tagsToAttributes(tags),
       events,
       resource: this.resourceOf(raw['localEndpoint']),
       scope,
@@ -327,7 +280,7 @@ class ZipkinDecoder {
   private kind(raw: unknown, tags: Map<string, AttributeValue>): SpanKind {
     if (raw === undefined || raw === null) {
       const tag = tags.get('span.kind');
-      const fromTag = typeof tag === 'string' ? kindByTag.get(tag.toLowerCase()) : undefined;
+      const fromTag = typeof tag === 'string' ? spanKindByTag.get(tag.toLowerCase()) : undefined;
       if (fromTag === undefined) return SpanKind.Internal;
       tags.delete('span.kind');
       return fromTag;
@@ -338,7 +291,6 @@ class ZipkinDecoder {
     this.unknownKinds++;
     return SpanKind.Unspecified;
   }
-
 
   /** One Resource per distinct local endpoint. */
   private resourceOf(raw: unknown): Resource {
@@ -363,15 +315,6 @@ class ZipkinDecoder {
   }
 }
 
-function optionalString(raw: JsonObject, key: string): string | undefined {
-  const value = raw[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new Problem(key, `is ${show(value)}, not a string`);
-  return value;
-}
-
-/** Removes and returns a tag (tags are text; remote endpoint attributes are added only later). */
-
 function tagMap(raw: unknown): Map<string, AttributeValue> {
   const out = new Map<string, AttributeValue>();
   if (raw === undefined || raw === null) return out;
@@ -380,21 +323,10 @@ function tagMap(raw: unknown): Map<string, AttributeValue> {
   return out;
 }
 
-function toAttributes(tags: ReadonlyMap<string, AttributeValue>): Attributes {
-  if (tags.size === 0) return noAttributes;
-  const out: Record<string, AttributeValue> = {};
-  for (const [key, value] of tags) setAttribute(out, key, value);
-  return out;
-}
-
 function takeStatus(tags: Map<string, AttributeValue>): { statusCode: StatusCode; statusMessage: string | undefined } {
-  const codeTag = tags.get('otel.status_code');
-  let explicit: StatusCode | undefined;
-  if (typeof codeTag === 'string') {
-    explicit = statusCodeByTag.get(codeTag.toUpperCase());
-    if (explicit !== undefined) tags.delete('otel.status_code');
-  }
-  let statusMessage = takeStringTag(tags, 'otel.status_description');
+  const otel = takeOtelStatus(tags);
+  const explicit = otel.code;
+  let statusMessage = otel.message;
   const error = takeStringTag(tags, 'error');
   if (error !== undefined) {
     if (error !== '' && error.toLowerCase() !== 'true') statusMessage ??= error;

@@ -1,8 +1,9 @@
 import { parseJsonOrFail } from '../formats/decodeTraceBytes';
 import { at, isObject, Problem, show, type JsonObject } from '../formats/jsonProblem';
-import { isDigits, parseAnyValue, parseAttributes, parseFlags, parseNanos, parseResourceAttributes, parseScopeOf } from '../formats/otlpJson';
+import { isDigits, parseAnyValue, parseAttributesOf, parseResourceAttributes } from '../formats/jsonAttributes';
+import { parseFlags, parseNanos, parseScopeOf } from '../formats/otlpJson';
 import { TraceDecodeError } from '../formats/traceFormat';
-import type { AttributeValue, Attributes } from '../model/attributes';
+import type { AttributeValue } from '../model/attributes';
 import { isZeroId, normalizeSpanId, normalizeTraceId } from '../model/ids';
 import { createResource, type Resource, type Scope } from '../model/span';
 import { InvalidPayloadError } from '../receiver/ingestPayload';
@@ -118,12 +119,7 @@ function logRecord(raw: unknown, resource: Resource, scope: Scope | undefined): 
   } catch (error: unknown) {
     throw at(error, 'body');
   }
-  let attributes: Attributes;
-  try {
-    attributes = parseAttributes(raw['attributes']);
-  } catch (error: unknown) {
-    throw at(error, 'attributes');
-  }
+  const attributes = parseAttributesOf(raw);
   const traceId = id(field(raw, 'traceId', 'trace_id'), true);
   const spanId = id(field(raw, 'spanId', 'span_id'), false);
   const eventName = optionalString(raw, 'eventName', 'event_name');
