@@ -4,7 +4,7 @@ import type { BackendClock, BackendHttpClient, HttpResponse, QueryParams } from 
 import { canonicalTraceId, goDuration, groupByTrace, newestFirst, nsToEpochMs, resolveSearch, summarizeSpans, type SearchWindow } from './searchWindow';
 import { JaegerStreamDecoder } from './jaegerStreamDecoder';
 import { getJsonStream, openJsonStream } from './traceBodyStream';
-import type { BackendProbe, FetchedTrace, SpanSearchResult, SpanBatchListener, TraceBackend, TraceSearchQuery, TraceSummary } from './traceBackend';
+import type { BackendProbe, FetchedTrace, SpanSearchResult, SpanBatchListener, TraceBackend, TraceSearchQuery, SearchHit } from './traceBackend';
 
 export type JaegerApi = 'api_v3' | 'v1';
 
@@ -18,6 +18,8 @@ export class JaegerBackend implements TraceBackend {
   private api: JaegerApi | undefined;
   /** trace-summaries arrived in v2.19; older api_v3 servers search through /api/v3/traces. */
   private summariesMissing = false;
+  /** Whether trace-summaries exists, once asked without a search (see searchApi). */
+  private summariesProbed = false;
 
   constructor(
     private readonly http: BackendHttpClient,
@@ -57,7 +59,7 @@ export class JaegerBackend implements TraceBackend {
     return sorted(stringArray(this.field(doc, 'data', path)));
   }
 
-  async search(query: TraceSearchQuery, signal?: AbortSignal): Promise<TraceSummary[]> {
+  async search(query: TraceSearchQuery, signal?: AbortSignal): Promise<SearchHit[]> {
     if (query.query !== undefined && query.query.trim() !== '') {
       this.http.fail({ kind: 'invalidQuery', detail: 'Jaeger has no query language; search by service, operation and tags instead' });
     }
@@ -111,7 +113,7 @@ export class JaegerBackend implements TraceBackend {
     }
     const resolved = resolveSearch(query, this.clock.now());
     if ('kind' in resolved) this.http.fail(resolved);
-    const api = await this.detect(signal);
+    const api = await this.searchApi(query, signal);
     const decoded =
       api === 'api_v3'
         ? await this.searchDecoded('/api/v3/traces', this.v3SearchParams(query, resolved.window, resolved.limit), api, signal)
@@ -119,7 +121,27 @@ export class JaegerBackend implements TraceBackend {
     return { spans: decoded.spans, traceCount: groupByTrace(decoded.spans).size, unreturned: 0 };
   }
 
-  private async searchV3(query: TraceSearchQuery, window: SearchWindow, limit: number, signal: AbortSignal | undefined): Promise<TraceSummary[]> {
+  /**
+   * The API a search goes to. /api/v3/traces ignored `query.attributes` until the release that
+   * added trace-summaries (Jaeger PR #8574, then #8604 in v2.19): such a server answers a tag
+   * search with every trace of the service. Those servers still have the v1 search, which does
+   * filter by tags, so a search with tags goes there.
+   */
+  private async searchApi(query: TraceSearchQuery, signal: AbortSignal | undefined): Promise<JaegerApi> {
+    const api = await this.detect(signal);
+    if (api === 'v1' || !hasTags(query)) return api;
+    if (!this.summariesMissing && !this.summariesProbed) {
+      // Without parameters a server that has the endpoint refuses in JSON (the time range is
+      // required); an older one answers with its UI page or a plain 404.
+      const response = await this.http.get('/api/v3/trace-summaries', [], { signal });
+      if (response.status === 401 || response.status === 403 || response.status >= 500) this.http.fail(this.http.failureFor(response));
+      if (!isObject(tryJson(response))) this.summariesMissing = true;
+      this.summariesProbed = true;
+    }
+    return this.summariesMissing ? 'v1' : 'api_v3';
+  }
+
+  private async searchV3(query: TraceSearchQuery, window: SearchWindow, limit: number, signal: AbortSignal | undefined): Promise<SearchHit[]> {
     const params = this.v3SearchParams(query, window, limit);
 
     if (!this.summariesMissing) {
@@ -127,13 +149,17 @@ export class JaegerBackend implements TraceBackend {
       if (isNoTracesFound(response)) return [];
       if (isOk(response)) {
         const doc = tryJson(response);
-        if (isObject(doc)) return newestFirst(this.summariesFromV3(doc));
+        if (isObject(doc)) {
+          this.summariesProbed = true;
+          return newestFirst(this.summariesFromV3(doc));
+        }
         // Before v2.19 the path is unknown and the UI's catch-all route answers with its page (200, text/html).
       } else if (response.status !== 404) {
         this.http.fail(this.http.failureFor(response));
       }
       this.summariesMissing = true;
     }
+    if (hasTags(query)) return this.searchV1(query, window, limit, signal);
     return this.summariesFromSpans(await this.searchDecoded('/api/v3/traces', params, 'api_v3', signal), limit);
   }
 
@@ -150,7 +176,7 @@ export class JaegerBackend implements TraceBackend {
     return params;
   }
 
-  private async searchV1(query: TraceSearchQuery, window: SearchWindow, limit: number, signal: AbortSignal | undefined): Promise<TraceSummary[]> {
+  private async searchV1(query: TraceSearchQuery, window: SearchWindow, limit: number, signal: AbortSignal | undefined): Promise<SearchHit[]> {
     return this.summariesFromSpans(await this.searchDecoded('/api/traces', this.v1SearchParams(query, window, limit), 'v1', signal), limit);
   }
 
@@ -167,10 +193,10 @@ export class JaegerBackend implements TraceBackend {
     return params;
   }
 
-  private summariesFromV3(doc: unknown): TraceSummary[] {
+  private summariesFromV3(doc: unknown): SearchHit[] {
     const list = this.field(doc, 'summaries', '/api/v3/trace-summaries');
     if (!Array.isArray(list)) return [];
-    return list.flatMap((item: unknown): TraceSummary[] => {
+    return list.flatMap((item: unknown): SearchHit[] => {
       if (!isObject(item) || typeof item['traceId'] !== 'string') return [];
       const start = bigintField(item['minStartTimeUnixNano']) ?? 0n;
       const end = bigintField(item['maxEndTimeUnixNano']) ?? start;
@@ -189,8 +215,8 @@ export class JaegerBackend implements TraceBackend {
     });
   }
 
-  private summariesFromSpans(decoded: DecodedSpans, limit: number): TraceSummary[] {
-    const out: TraceSummary[] = [];
+  private summariesFromSpans(decoded: DecodedSpans, limit: number): SearchHit[] {
+    const out: SearchHit[] = [];
     for (const [traceId, spans] of groupByTrace(decoded.spans)) {
       const summary = summarizeSpans(traceId, spans);
       if (summary) out.push(summary);
@@ -232,6 +258,10 @@ export class JaegerBackend implements TraceBackend {
     if (!isObject(doc) || !(key in doc)) this.http.fail({ kind: 'undecodable', detail: `${path} returned JSON without "${key}"` });
     return doc[key];
   }
+}
+
+function hasTags(query: TraceSearchQuery): boolean {
+  return query.tags !== undefined && Object.keys(query.tags).length > 0;
 }
 
 function isOk(response: HttpResponse): boolean {

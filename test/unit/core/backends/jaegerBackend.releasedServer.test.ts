@@ -34,7 +34,11 @@ function releasedJaeger(state: { empty: boolean }): Promise<TestServer> {
       case '/api/services':
         return sendJson(response, 200, { data: state.empty ? null : ['shop'], total: 0, limit: 0, offset: 0, errors: null });
       case '/api/v3/traces':
+        // query.attributes is not read before v2.19: every trace of the service comes back.
         return sendJson(response, 200, found);
+      case '/api/traces':
+        // The v1 search does filter by tags; no span here has the one asked for.
+        return sendJson(response, 200, { data: [], total: 0, limit: 0, offset: 0, errors: null });
       default:
         return sendText(response, 200, '<!DOCTYPE html><html><title>Jaeger UI</title></html>', { 'content-type': 'text/html; charset=utf-8' });
     }
@@ -71,5 +75,22 @@ describe('JaegerBackend against a released Jaeger v2', () => {
     );
     await backend.search({ service: 'shop' });
     assert.equal(server.to('/api/v3/trace-summaries').length, 1, 'the missing endpoint is remembered');
+  });
+
+  it('searches by tags through v1, which filters by them, where api_v3 ignores query.attributes', async () => {
+    server = await releasedJaeger({ empty: false });
+    backend = await createTraceBackend({ name: 'jaeger', type: 'jaeger', url: server.url }, undefined, { clock, retryBaseDelayMs: 1, timeoutMs: 5000 });
+    assert.deepEqual(await backend.search({ service: 'shop', tags: { 'http.route': '/nowhere' } }), []);
+    assert.deepEqual((await backend.searchSpans({ service: 'shop', tags: { 'http.route': '/nowhere' } })).spans, []);
+    assert.deepEqual(
+      server.to('/api/traces').map((r) => JSON.parse(r.query.get('tags') ?? '{}') as unknown),
+      [{ 'http.route': '/nowhere' }, { 'http.route': '/nowhere' }],
+    );
+    assert.equal(server.to('/api/v3/traces').length, 0);
+    assert.equal(server.to('/api/v3/trace-summaries').length, 1, 'asked once whether the newer API is there');
+    assert.equal(server.to('/api/services').length, 0, 'the API was detected as api_v3');
+    // Without tags api_v3 is still used.
+    assert.equal((await backend.search({ service: 'shop' })).length, 1);
+    assert.equal(server.to('/api/v3/traces').length, 1);
   });
 });
