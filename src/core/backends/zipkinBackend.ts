@@ -4,7 +4,7 @@ import type { Span } from '../model/span';
 import type { BackendClock, BackendHttpClient } from './backendHttpClient';
 import { canonicalTraceId, groupByTrace, newestFirst, resolveSearch, summarizeSpans } from './searchWindow';
 import { getJsonStream } from './traceBodyStream';
-import type { BackendProbe, FetchedTrace, SpanSearchResult, TraceBackend, TraceSearchQuery, TraceSummary } from './traceBackend';
+import type { BackendProbe, FetchedTrace, SpanSearchResult, TraceBackend, TraceSearchQuery, SearchHit } from './traceBackend';
 
 /** Zipkin's v2 API (openzipkin/zipkin-api zipkin2-api.yaml; ../shared/reference/backends.md §3). */
 export class ZipkinBackend implements TraceBackend {
@@ -33,8 +33,8 @@ export class ZipkinBackend implements TraceBackend {
     return this.strings('/api/v2/spans', [['serviceName', service]], signal);
   }
 
-  async search(query: TraceSearchQuery, signal?: AbortSignal): Promise<TraceSummary[]> {
-    const summaries: TraceSummary[] = [];
+  async search(query: TraceSearchQuery, signal?: AbortSignal): Promise<SearchHit[]> {
+    const summaries: SearchHit[] = [];
     // Each trace is summed up as it arrives and its spans let go: memory holds one trace at a time.
     const { limit } = await this.searchTraces(query, signal, (trace) => {
       for (const [traceId, spans] of groupByTrace(trace)) {
@@ -68,7 +68,11 @@ export class ZipkinBackend implements TraceBackend {
     const params: [string, string][] = [];
     if (query.service !== undefined) params.push(['serviceName', query.service]);
     if (query.operation !== undefined) params.push(['spanName', query.operation]);
-    const terms = Object.entries(query.tags ?? {}).map(([key, value]) => annotationTerm(key, value));
+    const terms = Object.entries(query.tags ?? {}).map(([key, value]) => {
+      const problem = annotationTermProblem(key, value);
+      if (problem !== undefined) this.http.fail({ kind: 'invalidQuery', detail: problem });
+      return annotationTerm(key, value);
+    });
     if (terms.length > 0) params.push(['annotationQuery', terms.join(' and ')]);
     // Durations are microseconds, endTs and lookback milliseconds (zipkin2-api.yaml).
     if (query.minDurationMs !== undefined) params.push(['minDuration', String(Math.round(query.minDurationMs * 1000))]);
@@ -136,6 +140,18 @@ export class ZipkinBackend implements TraceBackend {
       this.http.fail({ kind: 'undecodable', detail: `the trace data could not be decoded: ${detail}` });
     }
   }
+}
+
+/**
+ * Why a tag cannot be one `annotationQuery` term, or undefined. Zipkin splits the query on
+ * " and " and each term at its first "=" (zipkin2 QueryRequest), so such a tag would be searched
+ * as other terms and find nothing, or the wrong spans, without a word.
+ */
+function annotationTermProblem(key: string, value: string): string | undefined {
+  if (/ and /i.test(key) || / and /i.test(value)) return `Zipkin cannot search for the tag ${JSON.stringify(`${key}=${value}`)}: its annotationQuery splits terms on " and "`;
+  if (key.includes('=')) return `Zipkin cannot search for a tag name containing "=" (${JSON.stringify(key)})`;
+  if (/[\r\n]/.test(key) || /[\r\n]/.test(value)) return 'Zipkin cannot search for a tag with a line break';
+  return undefined;
 }
 
 /**

@@ -119,5 +119,11 @@ describe('real Zipkin: the OpenTelemetry Zipkin exporters of JS and Python, read
     assert.ok(refused instanceof BackendError, String(refused));
     assert.equal(refused.failure.kind, 'badRequest');
     assert.match(refused.message, /rejected the request \(HTTP 400\): For input string: "10000000000000000000"/);
+    // A tag Zipkin's annotationQuery would split in two: refused, where the search found nothing.
+    await sendJsTraces(exporter(), 'notes-zipkin', 1, { attributes: { 'payment.note': 'cash and card' } });
+    const split = await source().search({ service: 'notes-zipkin', tags: { 'payment.note': 'cash and card' } }).catch((e: unknown) => e);
+    assert.ok(split instanceof BackendError, `refused rather than ${JSON.stringify(split)}`);
+    assert.equal(split.failure.kind, 'invalidQuery');
+    assert.match(split.message, /splits terms on " and "/);
   });
 });
