@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { sendJson, sendText, TestServer, type RecordedRequest } from './testServer';
+import { traceqlProblem } from './traceqlCheck';
 
 /**
  * Local stand-ins for Jaeger, Tempo and Zipkin that replay recorded responses and refuse what
@@ -310,90 +311,82 @@ export interface FakeTempoOptions {
   readonly basePath?: string;
 }
 
-function checkTempoSearch(request: RecordedRequest, res: ServerResponse): boolean {
-  const unknown = unknownParams(request, ['q', 'tags', 'minDuration', 'maxDuration', 'limit', 'start', 'end', 'spss']);
-  if (unknown !== undefined) {
-    sendText(res, 400, `unknown parameter ${unknown}`);
-    return false;
-  }
-  const q = request.query;
-  if (q.get('q') !== null && q.get('tags') !== null) {
-    sendText(res, 400, 'invalid request: cannot specify both query and tags');
-    return false;
-  }
-  for (const name of ['start', 'end']) {
-    const value = q.get(name);
-    if (value === null) continue;
-    if (!/^\d+$/.test(value)) {
-      sendText(res, 400, `invalid ${name}: ${value}`);
-      return false;
-    }
-    // Unix seconds; milliseconds would land thousands of years ahead.
-    if (Number(value) > 1e10) {
-      sendText(res, 400, `invalid ${name}: ${value} is not in unix seconds`);
-      return false;
-    }
-  }
-  const start = q.get('start');
-  const end = q.get('end');
-  if (start !== null && end !== null && Number(start) >= Number(end)) {
-    sendText(res, 400, 'http parameter start must be before end');
-    return false;
-  }
-  for (const name of ['minDuration', 'maxDuration']) {
-    const value = q.get(name);
-    if (value !== null && !goDurationPattern.test(value)) {
-      sendText(res, 400, `invalid ${name}: time: invalid duration "${value}"`);
-      return false;
-    }
-  }
-  const min = q.get('minDuration');
-  const max = q.get('maxDuration');
-  if (min !== null && max !== null && goDurationNs(max) < goDurationNs(min)) {
-    sendText(res, 400, 'invalid maxDuration: must be greater than minDuration');
-    return false;
-  }
-  const limit = q.get('limit');
-  if (limit !== null && !/^\d+$/.test(limit)) {
-    sendText(res, 400, `invalid limit: ${limit}`);
-    return false;
-  }
-  // The query frontend's default max_spans_per_span_set is 100; more is refused.
-  const spss = q.get('spss');
-  if (spss !== null && (!/^\d+$/.test(spss) || Number(spss) > 100)) {
-    sendText(res, 400, `invalid spss: ${spss}, must be at most 100`);
-    return false;
-  }
-  const traceql = q.get('q');
-  const problem = traceql === null ? undefined : traceqlStringProblem(traceql);
-  if (problem !== undefined) {
-    sendText(res, 400, `invalid TraceQL query: parse error: ${problem}`);
-    return false;
-  }
-  return true;
+/** Go's strconv.ParseInt(text, 10, bits) as Tempo's handlers call it: the value, or the error text. */
+function goParseInt(text: string, bits: 32 | 64): { value: bigint } | { error: string } {
+  const fn = 'strconv.ParseInt';
+  if (!/^[+-]?\d+$/.test(text)) return { error: `${fn}: parsing ${JSON.stringify(text)}: invalid syntax` };
+  const value = BigInt(text);
+  const max = 2n ** BigInt(bits - 1);
+  if (value >= max || value < -max) return { error: `${fn}: parsing ${JSON.stringify(text)}: value out of range` };
+  return { value };
 }
 
+/** Go's strconv.Atoi, for limit and spss. */
+function goAtoi(text: string): { value: number } | { error: string } {
+  if (!/^[+-]?\d+$/.test(text)) return { error: `strconv.Atoi: parsing ${JSON.stringify(text)}: invalid syntax` };
+  return { value: Number(text) };
+}
+
+const goDuration = /^[+-]?(0|(\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))+$/;
+
 /**
- * What Tempo's lexer refuses in string literals (text/scanner, then strconv.Unquote): a raw line
- * break ends the literal, and only Go's escapes are valid after a backslash.
+ * `start`/`end` as Tempo reads them (pkg/api/http.go): unix seconds parsed as 32-bit ints on
+ * search (so milliseconds are "value out of range") and 64-bit on trace by id; both absent
+ * (or 0) means no window; otherwise end must be after start (on trace by id only when both are set).
  */
-function traceqlStringProblem(query: string): string | undefined {
-  let inString = false;
-  for (let i = 0; i < query.length; i++) {
-    const c = query[i];
-    if (!inString) {
-      if (c === '"') inString = true;
-      continue;
-    }
-    if (c === '\n' || c === '\r') return 'literal not terminated';
-    if (c === '"') inString = false;
-    else if (c === '\\') {
-      const next = query[i + 1] ?? '';
-      if (!/[abfnrtv\\'"xuU0-7]/.test(next)) return `invalid syntax: unknown escape \\${next}`;
-      i++;
-    }
+function tempoWindowProblem(query: URLSearchParams, bits: 32 | 64): string | undefined {
+  const values: Record<'start' | 'end', bigint> = { start: 0n, end: 0n };
+  for (const name of ['start', 'end'] as const) {
+    const text = query.get(name);
+    if (text === null || text === '') continue;
+    const parsed = goParseInt(text, bits);
+    if ('error' in parsed) return `invalid ${name}: ${parsed.error}`;
+    values[name] = parsed.value;
   }
-  return inString ? 'literal not terminated' : undefined;
+  const { start, end } = values;
+  if (start === 0n && end === 0n) return undefined;
+  if (bits === 64 && (start === 0n || end === 0n)) return undefined;
+  if (end <= start) return `http parameter start must be before end. received start=${start} end=${end}`;
+  return undefined;
+}
+
+/** What Tempo's ParseSearchRequest refuses, in its own words; undefined when the search is acceptable. */
+export function tempoSearchProblem(query: URLSearchParams): string | undefined {
+  // Stricter than Tempo on purpose: it silently ignores a misspelt parameter.
+  for (const key of query.keys()) if (!['q', 'tags', 'minDuration', 'maxDuration', 'limit', 'start', 'end', 'spss'].includes(key)) return `unknown parameter ${key}`;
+  const window = tempoWindowProblem(query, 32);
+  if (window?.startsWith('invalid ') === true) return window;
+  const q = query.get('q') ?? '';
+  if (q !== '' && q !== '{}') {
+    const problem = traceqlProblem(q);
+    if (problem !== undefined) return `invalid TraceQL query: ${problem}`;
+  }
+  if ((query.get('tags') ?? '') !== '' && q !== '') return "invalid request: can't specify tags and q in the same query";
+  let minNs: number | undefined;
+  for (const name of ['minDuration', 'maxDuration'] as const) {
+    const value = query.get(name) ?? '';
+    if (value === '') continue;
+    if (!goDuration.test(value)) return `invalid ${name}: time: invalid duration ${JSON.stringify(value)}`;
+    const ns = goDurationNs(value);
+    if (name === 'minDuration') minNs = ns;
+    else if (minNs !== undefined && minNs !== 0 && minNs > ns) return 'invalid maxDuration: must be greater than minDuration';
+  }
+  for (const name of ['limit', 'spss'] as const) {
+    const value = query.get(name) ?? '';
+    if (value === '') continue;
+    const parsed = goAtoi(value);
+    if ('error' in parsed) return `invalid ${name}: ${parsed.error}`;
+    if (parsed.value <= 0) return `invalid ${name}: must be a positive number`;
+    // The query frontend's default max_spans_per_span_set is 100.
+    if (name === 'spss' && parsed.value > 100) return `invalid spss: ${value}, must be at most 100`;
+  }
+  return window;
+}
+
+/** What Tempo refuses on /api/traces/{id} and /api/v2/traces/{id}. */
+export function tempoTraceByIdProblem(id: string, query: URLSearchParams): string | undefined {
+  if (!/^[0-9a-fA-F]{1,32}$/.test(id)) return `invalid trace id: ${id}`;
+  return tempoWindowProblem(query, 64);
 }
 
 export function startFakeTempo(options: FakeTempoOptions): Promise<TestServer> {
@@ -404,14 +397,16 @@ export function startFakeTempo(options: FakeTempoOptions): Promise<TestServer> {
     const tenantOk = options.tenant === undefined || request.headers['x-scope-orgid'] === options.tenant;
     if (path === '/api/echo') return sendText(res, 200, 'echo');
     if (path === '/api/search') {
-      if (!checkTempoSearch(request, res)) return;
+      const problem = tempoSearchProblem(request.query);
+      if (problem !== undefined) return sendText(res, 400, problem);
       return sendJson(res, 200, tenantOk ? (options.search ?? { traces: [] }) : { traces: [], metrics: {} });
     }
     if (path.startsWith('/api/v2/') && !options.v2) return sendText(res, 404, '404 page not found');
     const byId = /^\/api\/(v2\/)?traces\/([^/]+)$/.exec(path);
     if (byId?.[2] !== undefined) {
       const id = byId[2];
-      if (!/^[0-9a-fA-F]{1,32}$/.test(id)) return sendText(res, 400, `invalid trace id: ${id}`);
+      const problem = tempoTraceByIdProblem(id, request.query);
+      if (problem !== undefined) return sendText(res, 400, problem);
       const key = id.toLowerCase().padStart(32, '0');
       const v1 = tenantOk ? options.traces?.[key] : undefined;
       if (byId[1] !== undefined) {
