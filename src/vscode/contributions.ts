@@ -2,11 +2,13 @@ import type * as vscode from 'vscode';
 import type { RemoteFunctionSpansReport } from '../core/traceService/functionSpansService';
 import type { CodeLocationResult, ExplainResult } from './codeNavigation';
 import type { ReceiverStartResult } from './localReceiver';
-import type { OpenTraceResult } from './openTrace';
+import type { SpanRef } from './mappingText';
+import type { OpenTraceArgument, OpenTraceResult } from './openTrace';
 import type { OpenTraceFileResult } from './openTraceFiles';
-import type { SearchResultRow } from './searchTraces';
+import type { RemoteLatencyArgument } from './remoteFunctionLatency';
+import type { SearchArgument, SearchResultRow } from './searchTraces';
 import type { ShowSpansResult } from './showSpansForFunction';
-import type { SetCredentialsResult } from './sourceCredentials';
+import type { CredentialsArgument, SetCredentialsResult } from './sourceCredentials';
 import type { TraceTreeNode } from './tracesTreeProvider';
 import type { CompareTracesResult } from './traceViewController';
 
@@ -18,10 +20,7 @@ import type { CompareTracesResult } from './traceViewController';
  * needs `vscode` at runtime, so plain mocha can read it.
  */
 
-/**
- * `contract`: ../shared/reference/contract.md's table. `extra`: in package.json and README.md,
- * beyond the contract. `internal`: tree clicks, links, buttons; in no menu or palette.
- */
+/** `contract`: contract.md's table; `extra`: in package.json and README.md too; `internal`: in no menu or palette. */
 export type CommandKind = 'contract' | 'extra' | 'internal';
 
 /** The arguments and result live in the phantom `signature`; the value only carries the kind. */
@@ -34,38 +33,18 @@ function command<Args extends unknown[], Result = void>(kind: CommandKind): Comm
   return { kind };
 }
 
-/** What a Traces view row command accepts: the row VS Code passes, or a script's `{ traceId }`. */
-type TraceRowArgument = TraceTreeNode | { readonly traceId: string };
-type SpanArgument = { readonly traceId: string; readonly spanId: string } | TraceTreeNode;
+/** A Traces view row command takes the row VS Code passes, or a script's `{ traceId }`. */
+type TraceRow = TraceTreeNode | { readonly traceId: string };
+type Span = SpanRef | TraceTreeNode;
 
-export interface SearchTracesArgument {
-  readonly source?: string;
-  readonly service?: string;
-  readonly operation?: string;
-  readonly tags?: Readonly<Record<string, string>>;
-  readonly query?: string;
-  readonly minDurationMs?: number;
-  readonly maxDurationMs?: number;
-  readonly lookbackMinutes?: number;
-  readonly limit?: number;
-}
-
-export interface RemoteLatencyArgument {
-  readonly uri?: vscode.Uri | string;
-  readonly source?: string;
-  readonly service?: string;
-  readonly traceLimit?: number;
-  readonly interactive?: boolean;
-}
-
-/** Handlers validate what a script passes at runtime; these types are what the compiler lets callers pass. */
+/** Handlers check at runtime what a script passes; these types are what the compiler lets callers pass. */
 export const commands = {
-  'spanlens.openTrace': command<[argument?: { readonly traceId: string; readonly source?: string; readonly spanId?: string }], OpenTraceResult | undefined>('contract'),
+  'spanlens.openTrace': command<[argument?: OpenTraceArgument], OpenTraceResult | undefined>('contract'),
   'spanlens.openTraceFile': command<[argument?: vscode.Uri | string | readonly (vscode.Uri | string)[], selection?: readonly vscode.Uri[]], OpenTraceFileResult | undefined>('contract'),
   'spanlens.openTraceFromClipboard': command<[], OpenTraceResult | undefined>('contract'),
-  'spanlens.searchTraces': command<[argument?: SearchTracesArgument], { traces: SearchResultRow[] } | undefined>('contract'),
-  'spanlens.goToSpanCode': command<[argument?: SpanArgument], CodeLocationResult | undefined>('contract'),
-  'spanlens.explainMapping': command<[argument?: SpanArgument], ExplainResult>('contract'),
+  'spanlens.searchTraces': command<[argument?: SearchArgument], { traces: SearchResultRow[] } | undefined>('contract'),
+  'spanlens.goToSpanCode': command<[argument?: Span], CodeLocationResult | undefined>('contract'),
+  'spanlens.explainMapping': command<[argument?: Span], ExplainResult>('contract'),
   'spanlens.showSpansForFunction': command<[argument?: { readonly uri: vscode.Uri | string; readonly line: number; readonly interactive?: boolean }], ShowSpansResult>('contract'),
   'spanlens.compareTraces': command<[argument?: { readonly traceId: string; readonly baselineTraceId: string }], CompareTracesResult | undefined>('contract'),
   'spanlens.exportTrace': command<[argument?: { readonly traceId: string; readonly file: string }], string | undefined>('contract'),
@@ -73,27 +52,20 @@ export const commands = {
   'spanlens.receiver.stop': command<[]>('contract'),
   'spanlens.receiver.clear': command<[]>('contract'),
   'spanlens.refreshAnnotations': command<[]>('contract'),
-
-  /** Credentials of a `spanlens.sources` backend go to SecretStorage through this. */
-  'spanlens.setSourceCredentials': command<[argument?: string | { readonly source: string; readonly [key: string]: unknown }], SetCredentialsResult | undefined>('extra'),
-  /** Production latency of the open file's functions, asked of a remote source. */
+  'spanlens.setSourceCredentials': command<[argument?: string | CredentialsArgument], SetCredentialsResult | undefined>('extra'),
   'spanlens.showRemoteLatencyForFile': command<[argument?: RemoteLatencyArgument | vscode.Uri], RemoteFunctionSpansReport | undefined>('extra'),
-  /** The Traces view's row id, and the live list's Show New / Pause / Follow Live. */
-  'spanlens.copyTraceId': command<[argument?: TraceRowArgument], string | undefined>('extra'),
+  'spanlens.copyTraceId': command<[argument?: TraceRow], string | undefined>('extra'),
   'spanlens.showNewTraces': command<[], { shown: number }>('extra'),
   'spanlens.pauseLiveTraces': command<[], { live: boolean; pending: number }>('extra'),
   'spanlens.followLiveTraces': command<[], { live: boolean; pending: number }>('extra'),
-  /** A trace row's context menu, calling the public commands with the row's trace (not in the palette). */
-  'spanlens.traceItem.open': command<[argument?: TraceRowArgument], OpenTraceResult | undefined>('extra'),
-  'spanlens.traceItem.compareWith': command<[argument?: TraceRowArgument], CompareTracesResult | undefined>('extra'),
-  'spanlens.traceItem.saveAsOtlpJson': command<[argument?: TraceRowArgument], string | undefined>('extra'),
-  'spanlens.traceItem.goToRootSpanCode': command<[argument?: TraceRowArgument], CodeLocationResult | undefined>('extra'),
-
-  /** Clicks on the Traces view's rows: a "show more" row, a trace row (its trace view), a span row (its code, quiet when it has none). */
+  'spanlens.traceItem.open': command<[argument?: TraceRow], OpenTraceResult | undefined>('extra'),
+  'spanlens.traceItem.compareWith': command<[argument?: TraceRow], CompareTracesResult | undefined>('extra'),
+  'spanlens.traceItem.saveAsOtlpJson': command<[argument?: TraceRow], string | undefined>('extra'),
+  'spanlens.traceItem.goToRootSpanCode': command<[argument?: TraceRow], CodeLocationResult | undefined>('extra'),
+  /** Clicks on the Traces view's rows: "show more", a trace (its trace view), a span (its code, quietly when it has none). */
   'spanlens.internal.showMoreChildren': command<[node?: TraceTreeNode]>('internal'),
   'spanlens.internal.showTraceViewFromTree': command<[node?: TraceTreeNode]>('internal'),
   'spanlens.internal.goToSpanCodeFromTree': command<[node?: TraceTreeNode], CodeLocationResult | undefined>('internal'),
-  /** The receiver's status bar item. */
   'spanlens.internal.receiverMenu': command<[]>('internal'),
   /** The walkthrough's button for `spanlens.sources`. */
   'spanlens.internal.editSources': command<[]>('internal'),
@@ -133,18 +105,13 @@ export const contextKeys = {
 
 export type ContextKey = (typeof contextKeys)[keyof typeof contextKeys];
 
-/** A setting whose reader checks the value itself (it tells the user what to write instead). */
-function checkedByReader(packageDefault: unknown): unknown {
-  return packageDefault;
-}
-
 /**
- * Every `spanlens.*` setting with package.json's default, whose type is the type a read returns.
- * The manifest test holds the keys and defaults to package.json's.
+ * Every `spanlens.*` setting with package.json's default (the manifest test holds both to it),
+ * typed as a read returns it: `unknown` where the reader checks the value and says what is wrong.
  */
 export const settings = {
-  'spanlens.sources': checkedByReader([]),
-  'spanlens.defaultSource': checkedByReader('local'),
+  'spanlens.sources': [] as unknown,
+  'spanlens.defaultSource': 'local' as unknown,
   'spanlens.receiver.autoStart': true,
   'spanlens.receiver.terminalEnvironment': false,
   'spanlens.receiver.debugEnvironment': true,
@@ -153,16 +120,16 @@ export const settings = {
   'spanlens.receiver.grpcPort': 4317,
   'spanlens.receiver.maxSpans': 200_000,
   'spanlens.receiver.maxStorageMB': 512,
-  'spanlens.receiver.allowedOrigins': checkedByReader([]),
+  'spanlens.receiver.allowedOrigins': [] as unknown,
   'spanlens.receiver.serviceIdleMinutes': 10,
-  'spanlens.pathMappings': checkedByReader([]),
-  'spanlens.serviceFolders': checkedByReader({}),
+  'spanlens.pathMappings': [] as unknown,
+  'spanlens.serviceFolders': {} as unknown,
   'spanlens.annotations.codeLens': true,
   'spanlens.annotations.hover': true,
   'spanlens.annotations.decorations': false,
   'spanlens.annotations.diagnostics': true,
-  'spanlens.annotations.window': checkedByReader('1h'),
-  'spanlens.annotations.percentiles': checkedByReader([50, 95, 99]),
+  'spanlens.annotations.window': '1h' as unknown,
+  'spanlens.annotations.percentiles': [50, 95, 99] as unknown,
 };
 
 export type SettingKey = keyof typeof settings;

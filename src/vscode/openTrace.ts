@@ -30,7 +30,7 @@ export interface OpenTraceResult {
   readonly source: string;
 }
 
-interface OpenTraceArgument {
+export interface OpenTraceArgument {
   readonly traceId: string;
   readonly source?: string;
 }

@@ -12,7 +12,7 @@ import { readSetting } from './settings';
 
 /** Issue 7: the command that asks a remote source for production spans of the open file's functions. */
 
-interface RemoteLatencyArgument {
+export interface RemoteLatencyArgument {
   readonly uri?: vscode.Uri | string;
   readonly source?: string;
   /** Jaeger needs one; asked for interactively when absent. */

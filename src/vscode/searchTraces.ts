@@ -18,7 +18,7 @@ export interface SearchResultRow {
   readonly errorCount: number | undefined;
 }
 
-interface SearchArgument extends TraceSearchQuery {
+export interface SearchArgument extends TraceSearchQuery {
   readonly source?: string;
 }
 

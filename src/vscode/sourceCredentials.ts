@@ -47,7 +47,7 @@ export interface SetCredentialsResult {
  * Programmatic form: `{ source, token }`, `{ source, username, password }`,
  * `{ source, header, value }` or `{ source, clear: true }`.
  */
-interface CredentialsArgument {
+export interface CredentialsArgument {
   readonly source: string;
   readonly token?: string;
   readonly username?: string;

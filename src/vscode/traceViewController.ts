@@ -15,6 +15,7 @@ export interface TraceViewControllerDeps {
   readonly log: vscode.LogOutputChannel;
   /** Loads a trace file into the service and the tree without opening a panel (restored panels). */
   readonly reopenFile: (path: string) => Promise<unknown>;
+  /** Go to Code from a panel: a plain object, spread into the panel's actions. */
   readonly navigation: Pick<TraceViewActions, 'goToSpanCode' | 'goToFrame'>;
 }
 
@@ -52,11 +53,7 @@ export class TraceViewController implements vscode.Disposable {
       attributeMatches: (traceId, key, value) => deps.queries.attributeMatches(traceId, key, value),
       reload: (traceId, origin) => this.reload(traceId, origin),
     };
-    const actions: TraceViewActions = {
-      goToSpanCode: (message) => deps.navigation.goToSpanCode(message),
-      goToFrame: (message) => deps.navigation.goToFrame(message),
-      openTrace: (traceId, spanId) => this.openLinkedTrace(traceId, spanId),
-    };
+    const actions: TraceViewActions = { ...deps.navigation, openTrace: (traceId, spanId) => this.openLinkedTrace(traceId, spanId) };
     this.panels = new TraceViewPanels(deps.extensionUri, backend, actions, (message) => deps.log.warn(message));
   }
 
