@@ -3,6 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { LatencyDigest } from '../../src/core/aggregation/latencyDigest';
 import { SpanAggregator } from '../../src/core/aggregation/spanAggregator';
 import { summarizeLatency } from '../../src/core/aggregation/summarizeLatency';
+import type { FileCandidate } from '../../src/core/mapping/codeLocation';
 import type { SpanLocationResult } from '../../src/core/mapping/resolveSpanLocation';
 import type { Attributes } from '../../src/core/model/attributes';
 import { createResource, createSpan, StatusCode, type Resource, type Span } from '../../src/core/model/span';
@@ -234,12 +235,8 @@ async function queryFigures(aggregator: SpanAggregator, all: readonly FunctionSi
  * run, after the same settling passes.
  */
 async function serviceFigures(all: readonly FunctionSite[]): Promise<Figure[]> {
-  const identity = (stand: Span): Promise<SpanLocationResult> => {
-    const path = stand.attributes['code.file.path'] as string;
-    const line = stand.attributes['code.line.number'] as number | undefined;
-    return Promise.resolve({ location: { folder: 'srv', relativePath: path, path, line, column: undefined }, steps: [] });
-  };
-  const service = new AnnotationService({ resolve: identity, mappingReady: () => true, emit: () => undefined, now: () => nowMs, expiryIntervalMs: 0, notifyDelayMs: 0 });
+  const identity = (_service: string, { path, line }: FileCandidate): Promise<SpanLocationResult> => Promise.resolve({ location: { folder: 'srv', relativePath: path, path, line, column: undefined }, steps: [] });
+  const service = new AnnotationService({ resolveLocation: identity, mappingReady: () => true, emit: () => undefined, now: () => nowMs, expiryIntervalMs: 0, notifyDelayMs: 0 });
   await service.configure({ window: '24h', percentiles: [50, 95, 99] });
   const next = seededRandom(13);
   const startMs = nowMs - windowMs + 60_000;

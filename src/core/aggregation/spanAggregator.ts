@@ -57,6 +57,19 @@ export interface AddOptions {
    * file from last month that a person opens to see its figures.
    */
   readonly time?: 'spanEnd' | 'arrival';
+  /**
+   * Where this batch's spans are in code, when its caller placed them beforehand (the annotation
+   * service resolves a batch's paths first); defaults to the aggregator's own `locate`.
+   */
+  readonly locate?: LocateSpan;
+  /** Where this batch's exception events threw; defaults to the event's `code.*`, then `locate`. */
+  readonly locateException?: LocateException;
+}
+
+/** How a batch's spans and exceptions are placed in code. */
+interface Placement {
+  readonly locate: LocateSpan;
+  readonly locateException: LocateException;
 }
 
 export interface Disposable {
@@ -200,6 +213,8 @@ export class SpanAggregator {
     const nowMs = this.now();
     this.expireIfDue(nowMs);
     const arrival = options.time === 'arrival';
+    const locate = options.locate ?? this.locate;
+    const place: Placement = { locate, locateException: options.locateException ?? (options.locate === undefined ? this.locateException : (span, event) => locateAttributes(event.attributes) ?? locate(span)) };
     const { bucketMs } = this.spec;
     const cutoffIndex = this.cutoffIndex;
     let accepted = 0;
@@ -231,7 +246,7 @@ export class SpanAggregator {
         this.health.duplicate++;
         continue;
       }
-      this.ingest(span, durationNs, timeMs, bucketIndex);
+      this.ingest(span, durationNs, timeMs, bucketIndex, place);
       accepted++;
     }
     this.health.accepted += accepted;
@@ -252,10 +267,10 @@ export class SpanAggregator {
     return true;
   }
 
-  private ingest(span: Span, durationNs: number, timeMs: number, bucketIndex: number): void {
+  private ingest(span: Span, durationNs: number, timeMs: number, bucketIndex: number, place: Placement): void {
     const info = this.resourceInfo(span.resource);
     const sampling = readSampling(span);
-    const location = this.locate(span);
+    const location = place.locate(span);
     // Both keys of a span point to one record of it, built only if one of them keeps it.
     let ref: SpanRef | undefined;
     if (location !== undefined) {
@@ -269,7 +284,7 @@ export class SpanAggregator {
     }
     this.record(this.operationKeyFor(info.service, span.name), span, info, sampling, durationNs, timeMs, bucketIndex, ref);
     this.pendingOperations = true;
-    if (span.events.length > 0) this.ingestExceptions(span, info, timeMs);
+    if (span.events.length > 0) this.ingestExceptions(span, info, timeMs, place);
   }
 
   /** Returns the span's record when one was built (or handed in), for the span's other key. */
@@ -303,7 +318,7 @@ export class SpanAggregator {
     return ref;
   }
 
-  private ingestExceptions(span: Span, info: ResourceInfo, timeMs: number): void {
+  private ingestExceptions(span: Span, info: ResourceInfo, timeMs: number, place: Placement): void {
     const events = span.events;
     for (let i = 0; i < events.length; i++) {
       const event = events[i] as SpanEvent;
@@ -321,7 +336,7 @@ export class SpanAggregator {
         traceId: span.traceId,
         spanId: span.spanId,
         service: info.service,
-        location: this.locateException(span, event),
+        location: place.locateException(span, event),
       };
       const eventBucket = Math.max(this.cutoffIndex, Math.floor(eventMs / this.spec.bucketMs));
       const file = this.exceptions.record(occurrence, eventBucket);

@@ -35,3 +35,6 @@ export type CandidateLocation =
       readonly function: string;
       readonly provenance: LocationProvenance;
     };
+
+/** A location named by a file path (code.* attributes, a stack frame), as opposed to a symbol. */
+export type FileCandidate = Extract<CandidateLocation, { kind: 'file' }>;

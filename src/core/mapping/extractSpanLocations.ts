@@ -1,6 +1,6 @@
 import { stringAttribute, type AttributeValue, type Attributes } from '../model/attributes';
 import type { Span } from '../model/span';
-import type { CandidateLocation, LocationProvenance } from './codeLocation';
+import type { CandidateLocation, FileCandidate, LocationProvenance } from './codeLocation';
 import { jvmSourceStem } from './parseJavaStack';
 import { innermostApplicationFirst, parseStackTrace, stackLanguageForSdk } from './parseStackTrace';
 import type { StackLanguage } from './stackFrame';
@@ -40,7 +40,7 @@ export function extractSpanLocations(span: Span): CandidateLocation[] {
   }
 
   span.events.forEach((event, eventIndex) => {
-    if (event.name !== 'exception' && !event.name.endsWith('.exception')) return;
+    if (!isExceptionEventName(event.name)) return;
     const text = stringAttribute(event.attributes, 'exception.stacktrace');
     if (text === undefined) return;
     addFrames(text, sdkLanguage, 'exception', eventIndex, stringAttribute(event.attributes, 'exception.type'), stringAttribute(event.attributes, 'exception.message'), application, library);
@@ -54,6 +54,25 @@ export function extractSpanLocations(span: Span): CandidateLocation[] {
   return [...application, ...library];
 }
 
+/** Events whose stack traces are read: `exception`, and namespaced ones such as `ai.exception`. */
+export function isExceptionEventName(name: string): boolean {
+  return name === 'exception' || name.endsWith('.exception');
+}
+
+/**
+ * The frames of one exception's stack trace as locations, application frames innermost first,
+ * then library frames: what extractSpanLocations lists for an exception event, without a span.
+ */
+export function exceptionStackLocations(text: string, sdkLanguage: string | undefined, eventIndex?: number): FileCandidate[] {
+  const application: FileCandidate[] = [];
+  const library: FileCandidate[] = [];
+  addFrames(text, stackLanguageForSdk(sdkLanguage), 'exception', eventIndex, undefined, undefined, application, library);
+  return [...application, ...library];
+}
+
+/** Where frames go: a span's candidate list takes file and symbol locations, a stack's only file ones. */
+type FrameList = { push(candidate: FileCandidate): number };
+
 function addFrames(
   text: string,
   hint: StackLanguage | undefined,
@@ -61,8 +80,8 @@ function addFrames(
   eventIndex: number | undefined,
   exceptionType: string | undefined,
   exceptionMessage: string | undefined,
-  application: CandidateLocation[],
-  library: CandidateLocation[],
+  application: FrameList,
+  library: FrameList,
 ): void {
   let trace = parseStackTrace(text, hint);
   if (hint !== undefined && trace.sections.every((s) => s.frames.length === 0)) trace = parseStackTrace(text);

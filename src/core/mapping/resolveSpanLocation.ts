@@ -1,5 +1,5 @@
 import type { Span } from '../model/span';
-import type { CandidateLocation } from './codeLocation';
+import type { CandidateLocation, FileCandidate } from './codeLocation';
 import { extractSpanLocations } from './extractSpanLocations';
 import type { MappingContext } from './mappingContext';
 import type { MappingStep } from './mappingStep';
@@ -75,33 +75,58 @@ export async function resolveSpanLocation(span: Span, context: MappingContext, o
     if (candidate.kind === 'symbol') {
       return { ...(await resolveSymbol(candidate, context, steps)), from: candidate, steps };
     }
-    steps.push({ rule: candidate.provenance.source === 'attributes' ? 'attributes' : 'stackFrame', input: describeCandidate(candidate), result: candidate.path, outcome: 'matched' });
-    const { resolution, steps: pathSteps } = await resolveWorkspacePath(candidate.path, context, service, { minimumSuffixSegments: candidate.minimumSuffixSegments });
-    steps.push(...pathSteps);
-    switch (resolution.kind) {
-      case 'resolved': {
-        const location = await throughSourceMap({ ...resolution.file, line: candidate.line, column: candidate.column }, context, service, steps);
-        if ('candidates' in location) return { candidates: location.candidates, reason: { kind: 'ambiguous', path: location.path }, from: candidate, steps };
-        return { location, from: candidate, steps };
-      }
-      case 'ambiguous':
-        return {
-          candidates: resolution.candidates.map((file) => ({ ...file, line: candidate.line, column: candidate.column })),
-          reason: { kind: 'ambiguous', path: candidate.path },
-          from: candidate,
-          steps,
-        };
-      case 'refused':
-        refusal ??= { path: resolution.path, why: resolution.why, from: candidate };
-        break;
-      case 'notFound':
-        missed.push(candidate.path);
-        break;
-    }
+    const answer = await resolveFileCandidate(candidate, context, service, steps);
+    if (answer.kind === 'answer') return answer.result;
+    if (answer.kind === 'refused') refusal ??= { path: answer.path, why: answer.why, from: candidate };
+    else missed.push(candidate.path);
   }
   if (refusal) return { reason: { kind: 'outsideWorkspace', path: refusal.path, why: refusal.why }, from: refusal.from, steps };
   if (tried.length === 0) return { reason: { kind: 'onlyLibraryFrames', paths: all.flatMap((c) => (c.kind === 'file' ? [c.path] : [])) }, steps };
   return { reason: { kind: 'notInWorkspace', paths: missed }, steps };
+}
+
+/**
+ * Maps one file location named by a span (its `code.*` path or a stack frame) for `service`,
+ * through the rules, service folder and source maps a whole span goes through. Library code is
+ * tried too: the caller picked this location. Not found and refused come back as a reason.
+ */
+export async function resolveLocation(service: string, candidate: FileCandidate, context: MappingContext): Promise<SpanLocationResult> {
+  const steps: MappingStep[] = [];
+  const answer = await resolveFileCandidate(candidate, context, service, steps);
+  if (answer.kind === 'answer') return answer.result;
+  if (answer.kind === 'refused') return { reason: { kind: 'outsideWorkspace', path: answer.path, why: answer.why }, from: candidate, steps };
+  return { reason: { kind: 'notInWorkspace', paths: [candidate.path] }, steps };
+}
+
+
+type CandidateAnswer = { readonly kind: 'answer'; readonly result: SpanLocationResult } | { readonly kind: 'refused'; readonly path: string; readonly why: RefusalReason } | { readonly kind: 'notFound' };
+
+/** One candidate's answer: a location or a choice (final either way), else why it did not map. */
+async function resolveFileCandidate(candidate: FileCandidate, context: MappingContext, service: string, steps: MappingStep[]): Promise<CandidateAnswer> {
+  steps.push({ rule: candidate.provenance.source === 'attributes' ? 'attributes' : 'stackFrame', input: describeCandidate(candidate), result: candidate.path, outcome: 'matched' });
+  const { resolution, steps: pathSteps } = await resolveWorkspacePath(candidate.path, context, service, { minimumSuffixSegments: candidate.minimumSuffixSegments });
+  steps.push(...pathSteps);
+  switch (resolution.kind) {
+    case 'resolved': {
+      const location = await throughSourceMap({ ...resolution.file, line: candidate.line, column: candidate.column }, context, service, steps);
+      if ('candidates' in location) return { kind: 'answer', result: { candidates: location.candidates, reason: { kind: 'ambiguous', path: location.path }, from: candidate, steps } };
+      return { kind: 'answer', result: { location, from: candidate, steps } };
+    }
+    case 'ambiguous':
+      return {
+        kind: 'answer',
+        result: {
+          candidates: resolution.candidates.map((file) => ({ ...file, line: candidate.line, column: candidate.column })),
+          reason: { kind: 'ambiguous', path: candidate.path },
+          from: candidate,
+          steps,
+        },
+      };
+    case 'refused':
+      return { kind: 'refused', path: resolution.path, why: resolution.why };
+    case 'notFound':
+      return { kind: 'notFound' };
+  }
 }
 
 async function throughSourceMap(

@@ -5,11 +5,12 @@ import { formatDuration } from '../../shared/formatDuration';
 import { buildHoverModel, staleBuild, windowLabel, type HoverContext, type HoverModel } from '../presentation/hoverModel';
 import { formatCount, formatLensTitle, sameFigures } from '../presentation/latencyText';
 import { SpanAggregator, type AddOptions } from '../aggregation/spanAggregator';
-import type { CandidateLocation } from '../mapping/codeLocation';
-import { extractSpanLocations } from '../mapping/extractSpanLocations';
-import type { ResolveSpanOptions, SpanLocationResult } from '../mapping/resolveSpanLocation';
-import type { Attributes } from '../model/attributes';
-import { createResource, createSpan, type Span, type SpanEvent } from '../model/span';
+import type { FileCandidate } from '../mapping/codeLocation';
+import { exceptionStackLocations, isExceptionEventName } from '../mapping/extractSpanLocations';
+import { LocationResolver } from '../mapping/locationResolver';
+import type { MappedLocation, SpanLocationResult } from '../mapping/resolveSpanLocation';
+import { stringAttribute } from '../model/attributes';
+import type { Span, SpanEvent } from '../model/span';
 import type { CheckoutIdentity } from './checkoutIdentity';
 import { TwoGenerationMap } from '../aggregation/twoGenerationMap';
 
@@ -114,8 +115,8 @@ export interface AnnotationsChangedEvent {
 }
 
 export interface AnnotationServiceDeps {
-  /** The mapping service's resolution (path rules, suffix index, source maps). */
-  readonly resolve: (span: Span, options: ResolveSpanOptions) => Promise<SpanLocationResult>;
+  /** The mapping service's resolution of one path and line (path rules, suffix index, source maps). */
+  readonly resolveLocation: (service: string, candidate: FileCandidate) => Promise<SpanLocationResult>;
   /** False until the worker has been told the folders; unmapped answers are not remembered before. */
   readonly mappingReady: () => boolean;
   readonly emit: (event: AnnotationsChangedEvent) => void;
@@ -153,18 +154,6 @@ interface FunctionGroup {
   annotatedSource: string;
 }
 
-/** A raw path and line that maps into the workspace, with the locations its spans were given. */
-interface MappedPath {
-  readonly path: string;
-  readonly line: number | undefined;
-  readonly column: number | undefined;
-  /** Function ('' for none) → location: spans of one place share one object instead of one each. */
-  readonly locations: Map<string, CodeLocation>;
-}
-
-type Mapped = MappedPath | null;
-
-const maxResolutions = 50_000;
 const maxTraceSources = 100_000;
 const maxFileSources = 50_000;
 const maxFramesPerException = 8;
@@ -182,25 +171,14 @@ const heldPollMs = 50;
  */
 export class AnnotationService {
   private readonly aggregator: SpanAggregator;
-  /**
-   * Service → raw path → raw line (−1 for none) → where it maps. Nested so that placing a span
-   * hashes strings it already holds instead of building a key string for it.
-   */
-  private readonly resolved = new Map<string, Map<string, Map<number, Mapped>>>();
-  private resolvedCount = 0;
-  private readonly resolving = new Map<string, Promise<Mapped>>();
-  /** Exception events of the batch being added → where they threw, in the workspace. */
-  private eventLocations = new WeakMap<SpanEvent, CodeLocation | undefined>();
+  private readonly locations: LocationResolver;
+  /** Per place, function ('' for none) → its location: spans of one place share one object. */
+  private readonly placed = new WeakMap<MappedLocation, Map<string, CodeLocation>>();
   /** Trace id → the source it came from; two generations (see TwoGenerationMap for why). */
   private readonly traceSources = new TwoGenerationMap<string, string>(maxTraceSources);
   /** Workspace file → source → when it last fed the file (ms). */
   private readonly fileSources = new TwoGenerationMap<string, Map<string, number>>(maxFileSources);
-  /** `now()` once per batch: the sources of a file are only ordered by recency. */
-  private batchNowMs = 0;
   private readonly documents = new Map<string, { readonly stamp: number; readonly groups: readonly FunctionGroup[] }>();
-  private currentSource = '';
-  /** Locations of the batch being added that were settled before it came (remote function spans). */
-  private pinned: ReadonlyMap<Span, CodeLocation> | undefined;
   private queue: Promise<void> = Promise.resolve();
   private readonly timer: ReturnType<typeof setInterval> | undefined;
   private readonly now: () => number;
@@ -212,12 +190,9 @@ export class AnnotationService {
   constructor(private readonly deps: AnnotationServiceDeps) {
     this.now = deps.now ?? Date.now;
     const delay = deps.notifyDelayMs ?? 100;
-    this.aggregator = new SpanAggregator({
-      now: this.now,
-      locate: (span) => this.locate(span),
-      locateException: (span, event) => (this.eventLocations.has(event) ? this.eventLocations.get(event) : undefined) ?? this.locate(span),
-      schedule: (flush) => void setTimeout(flush, delay),
-    });
+    this.locations = new LocationResolver(deps.resolveLocation, deps.mappingReady);
+    // Every batch comes with its own placement (see ingest), resolved before it is added.
+    this.aggregator = new SpanAggregator({ now: this.now, schedule: (flush) => void setTimeout(flush, delay) });
     this.aggregator.onDidChange((change) => this.notify(change));
     const every = deps.expiryIntervalMs ?? 30_000;
     if (every > 0) {
@@ -288,8 +263,7 @@ export class AnnotationService {
 
   /** The mapping configuration or file index changed: remembered resolutions may now be wrong. */
   mappingChanged(): void {
-    this.resolved.clear();
-    this.resolvedCount = 0;
+    this.locations.clear();
     this.releaseHeld();
   }
 
@@ -410,9 +384,9 @@ export class AnnotationService {
     for (const group of this.aggregator.exceptionsFor(fsPath)) {
       const related: RelatedFrame[] = [];
       if (group.latestStacktrace !== undefined) {
-        const frames = applicationFrames(stackSpan(group.latestStacktrace, group.services[0] ?? ''));
-        for (const frame of frames) {
-          const mapped = await this.resolveFrame(frame, group.services[0] ?? '');
+        const service = group.services[0] ?? '';
+        for (const frame of applicationFrames(group.latestStacktrace, undefined)) {
+          const mapped = await this.locations.resolve(service, frame);
           if (mapped === null) continue;
           if (mapped.path === group.location?.file && mapped.line === group.location.line) continue;
           related.push({ path: mapped.path, line: mapped.line, column: mapped.column, function: frame.function });
@@ -447,108 +421,61 @@ export class AnnotationService {
 
   // ---- ingest ----------------------------------------------------------------------------
 
+  /**
+   * Resolves the batch's places first (one resolution per service, path and line however many
+   * spans share it), then adds it with a placement that reads them back synchronously.
+   */
   private async ingest(spans: readonly Span[], source: string, time: NonNullable<AddOptions['time']>, pinned?: ReadonlyMap<Span, CodeLocation>): Promise<void> {
     const pending: Promise<unknown>[] = [];
-    const events = new WeakMap<SpanEvent, CodeLocation | undefined>();
+    const thrownAt = new WeakMap<SpanEvent, CodeLocation | undefined>();
     for (const span of spans) {
       this.noteSource(span.traceId, source);
+      const service = span.resource.serviceName;
       const raw = locateAttributes(span.attributes);
-      if (raw !== undefined && this.knownResolution(span.resource.serviceName, raw.file, raw.line) === undefined) pending.push(this.resolveRaw(span.resource.serviceName, raw.file, raw.line));
+      if (raw !== undefined && this.locations.known(service, raw.file, raw.line) === undefined) pending.push(this.locations.resolve(service, attributeCandidate(raw.file, raw.line)));
       for (const event of span.events) {
         const text = event.attributes['exception.stacktrace'];
-        if (typeof text !== 'string' || text === '') continue;
-        pending.push(this.locateThrow(span, event).then((location) => events.set(event, location)));
+        if (typeof text !== 'string' || text === '' || !isExceptionEventName(event.name)) continue;
+        pending.push(this.locateThrow(span, text).then((location) => thrownAt.set(event, location)));
       }
     }
     await Promise.all(pending);
-    this.eventLocations = events;
-    this.currentSource = source;
-    this.batchNowMs = this.now();
-    this.pinned = pinned;
-    try {
-      this.aggregator.add(spans, { time });
-    } finally {
-      this.eventLocations = new WeakMap();
-      this.pinned = undefined;
-    }
+    const nowMs = this.now();
+    const locate = (span: Span): CodeLocation | undefined => {
+      const location = pinned?.get(span) ?? this.placeOf(span);
+      if (location !== undefined) this.noteFileSource(location.file, source, nowMs);
+      return location;
+    };
+    this.aggregator.add(spans, { time, locate, locateException: (span, event) => (thrownAt.has(event) ? thrownAt.get(event) : undefined) ?? locate(span) });
   }
 
-  /** Called by the aggregator during `add`, after the batch's paths were resolved. */
-  private locate(span: Span): CodeLocation | undefined {
-    const pinned = this.pinned?.get(span);
-    if (pinned !== undefined) {
-      this.noteFileSource(pinned.file);
-      return pinned;
-    }
+  /** Where the span's `code.*` place maps, once resolved; one object per place and function. */
+  private placeOf(span: Span): CodeLocation | undefined {
     const raw = locateAttributes(span.attributes);
     if (raw === undefined) return undefined;
-    const mapped = this.knownResolution(span.resource.serviceName, raw.file, raw.line);
+    const mapped = this.locations.known(span.resource.serviceName, raw.file, raw.line);
     if (mapped === undefined || mapped === null) return undefined;
-    let location = mapped.locations.get(raw.function ?? '');
+    let byFunction = this.placed.get(mapped);
+    if (byFunction === undefined) this.placed.set(mapped, (byFunction = new Map<string, CodeLocation>()));
+    let location = byFunction.get(raw.function ?? '');
     if (location === undefined) {
       const line = mapped.line ?? raw.line;
       location = { file: mapped.path, ...(line === undefined ? {} : { line }), ...(raw.function === undefined ? {} : { function: raw.function }) };
-      mapped.locations.set(raw.function ?? '', location);
+      byFunction.set(raw.function ?? '', location);
     }
-    this.noteFileSource(mapped.path);
     return location;
   }
 
-  /** The innermost application frame of the event's stack that maps into the workspace. */
-  private async locateThrow(span: Span, event: SpanEvent): Promise<CodeLocation | undefined> {
-    const frames = applicationFrames({ ...span, attributes: {}, events: [event] });
-    for (const frame of frames) {
-      const mapped = await this.resolveFrame(frame, span.resource.serviceName);
+  /** The innermost application frame of the stack that maps into the workspace. */
+  private async locateThrow(span: Span, stacktrace: string): Promise<CodeLocation | undefined> {
+    const service = span.resource.serviceName;
+    for (const frame of applicationFrames(stacktrace, stringAttribute(span.resource.attributes, 'telemetry.sdk.language'))) {
+      const mapped = await this.locations.resolve(service, frame);
       if (mapped === null) continue;
       const line = mapped.line;
       return { file: mapped.path, ...(line === undefined ? {} : { line }), ...(frame.function === undefined ? {} : { function: frame.function }) };
     }
     return undefined;
-  }
-
-  private resolveFrame(frame: Extract<CandidateLocation, { kind: 'file' }>, service: string): Promise<Mapped> {
-    return this.resolveRaw(service, frame.path, frame.line, frame.column);
-  }
-
-  /** At most one resolution per service, path and line, in flight or remembered. */
-  private resolveRaw(service: string, path: string, line: number | undefined, column?: number): Promise<Mapped> {
-    const known = this.knownResolution(service, path, line);
-    if (known !== undefined) return Promise.resolve(known);
-    const key = resolutionKey(service, path, line);
-    const inFlight = this.resolving.get(key);
-    if (inFlight !== undefined) return inFlight;
-    const attributes: Attributes = { 'code.file.path': path, ...(line === undefined ? {} : { 'code.line.number': line }), ...(column === undefined ? {} : { 'code.column.number': column }) };
-    const stand = createSpan({ traceId: '', spanId: '', name: '', startNs: 0n, endNs: 0n, resource: createResource({ 'service.name': service }), attributes });
-    const ready = this.deps.mappingReady();
-    const promise = this.deps
-      .resolve(stand, { includeLibraryFrames: true })
-      .then((result): Mapped => (result.location === undefined ? null : { path: result.location.path, line: result.location.line, column: result.location.column, locations: new Map() }))
-      .catch((): Mapped => null)
-      .then((mapped) => {
-        this.resolving.delete(key);
-        // Before the folders are known every path is "not found"; that must not stick.
-        if (mapped !== null || ready) this.remember(service, path, line, mapped);
-        return mapped;
-      });
-    this.resolving.set(key, promise);
-    return promise;
-  }
-
-  private knownResolution(service: string, path: string, line: number | undefined): Mapped | undefined {
-    return this.resolved.get(service)?.get(path)?.get(line ?? -1);
-  }
-
-  private remember(service: string, path: string, line: number | undefined, mapped: Mapped): void {
-    if (this.resolvedCount >= maxResolutions) {
-      this.resolved.clear();
-      this.resolvedCount = 0;
-    }
-    let byPath = this.resolved.get(service);
-    if (byPath === undefined) this.resolved.set(service, (byPath = new Map<string, Map<number, Mapped>>()));
-    let byLine = byPath.get(path);
-    if (byLine === undefined) byPath.set(path, (byLine = new Map<number, Mapped>()));
-    if (!byLine.has(line ?? -1)) this.resolvedCount++;
-    byLine.set(line ?? -1, mapped);
   }
 
   private noteSource(traceId: string, source: string): void {
@@ -565,13 +492,13 @@ export class AnnotationService {
    * two generations: a file fed again moves to the young
    * one, and those not fed since the young one last filled up are forgotten.
    */
-  private noteFileSource(file: string): void {
+  private noteFileSource(file: string, source: string, nowMs: number): void {
     let sources = this.fileSources.getYoung(file);
     if (sources === undefined) {
       sources = this.fileSources.get(file) ?? new Map<string, number>();
       this.fileSources.set(file, sources);
     }
-    sources.set(this.currentSource, this.batchNowMs);
+    sources.set(source, nowMs);
   }
 
   private statsOf(fsPath: string, target: FunctionTarget): AggregateStats | undefined {
@@ -597,31 +524,20 @@ function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
   return true;
 }
 
-function resolutionKey(service: string, path: string, line: number | undefined): string {
-  return `${service}\n${path}\n${line === undefined ? '' : String(line)}`;
+/** A span's own `code.*` path and line as a location to resolve. */
+function attributeCandidate(path: string, line: number | undefined): FileCandidate {
+  return { kind: 'file', path, line, column: undefined, function: undefined, minimumSuffixSegments: 1, provenance: { source: 'attributes', keys: [] } };
 }
 
-function applicationFrames(span: Span): Extract<CandidateLocation, { kind: 'file' }>[] {
-  const out: Extract<CandidateLocation, { kind: 'file' }>[] = [];
-  for (const candidate of extractSpanLocations(span)) {
-    if (candidate.kind !== 'file' || candidate.provenance.source === 'attributes' || candidate.provenance.library) continue;
+/** The application frames of a stack trace, innermost first, as far as an exception is worth resolving. */
+function applicationFrames(stacktrace: string, sdkLanguage: string | undefined): FileCandidate[] {
+  const out: FileCandidate[] = [];
+  for (const candidate of exceptionStackLocations(stacktrace, sdkLanguage, 0)) {
+    if (candidate.provenance.source === 'attributes' || candidate.provenance.library) continue;
     out.push(candidate);
     if (out.length >= maxFramesPerException) break;
   }
   return out;
-}
-
-/** A stand-in span carrying only a stack, so the mapping layer's stack parsers read it. */
-function stackSpan(stacktrace: string, service: string): Span {
-  return createSpan({
-    traceId: '',
-    spanId: '',
-    name: '',
-    startNs: 0n,
-    endNs: 0n,
-    resource: createResource({ 'service.name': service }),
-    events: [{ name: 'exception', timeNs: 0n, attributes: { 'exception.stacktrace': stacktrace } }],
-  });
 }
 
 /** The end-of-line text: the highest percentile asked for and the call count. */

@@ -41,7 +41,7 @@ export class InProcessAnnotations implements EditorAnnotations {
     ready: () => boolean = () => mapping.isReady,
   ) {
     this.service = new AnnotationService({
-      resolve: (span, options) => mapping.resolve(span, options),
+      resolveLocation: (service, candidate) => mapping.resolveLocation(service, candidate),
       mappingReady: ready,
       emit,
       checkout: (fsPath) => this.checkout.read(fsPath),

@@ -1,7 +1,8 @@
 import { realpath } from 'node:fs/promises';
 import type { Span } from '../model/span';
 import type { MappingContext, PathMappingRule, WorkspaceFolderInfo } from '../mapping/mappingContext';
-import { resolveSpanLocation, type ResolveSpanOptions, type SpanLocationResult } from '../mapping/resolveSpanLocation';
+import type { FileCandidate } from '../mapping/codeLocation';
+import { resolveLocation, resolveSpanLocation, type SpanLocationResult } from '../mapping/resolveSpanLocation';
 import { SourceMapCache } from '../mapping/sourceMapCache';
 import { joinFolderPath } from '../mapping/tracePath';
 import { WorkspaceFileIndex, type WorkspaceFile } from '../mapping/workspaceFileIndex';
@@ -98,22 +99,19 @@ export class MappingService {
   }
 
   /**
-   * Maps one frame of a span's stack trace. The frame stands in as the span's only location, so it
-   * goes through the same rules (the span's service folder included) and source maps as a span.
+   * Maps one frame of a span's stack trace, through the same rules as the span (its service
+   * folder included) and source maps. A frame the user picked is tried even when it is library code.
    */
   async mapFrame(traceId: string, spanId: string, frame: FrameLocation): Promise<SpanMapping> {
     const span = this.requireSpan(traceId, spanId);
-    const attributes: Record<string, string | number> = { 'code.file.path': frame.file };
-    if (frame.line !== undefined) attributes['code.line.number'] = frame.line;
-    if (frame.column !== undefined) attributes['code.column.number'] = frame.column;
-    const stand: Span = { ...span, attributes, events: [] };
-    // A frame the user picked is tried even when it is library code.
-    return { ...(await resolveSpanLocation(stand, this.context(), { includeLibraryFrames: true })), service: span.resource.serviceName, spanName: span.name, configured: this.configured };
+    const keys = ['code.file.path', ...(frame.line === undefined ? [] : ['code.line.number']), ...(frame.column === undefined ? [] : ['code.column.number'])];
+    const candidate: FileCandidate = { kind: 'file', path: frame.file, line: frame.line, column: frame.column, function: undefined, minimumSuffixSegments: 1, provenance: { source: 'attributes', keys } };
+    return { ...(await this.resolveLocation(span.resource.serviceName, candidate)), service: span.resource.serviceName, spanName: span.name, configured: this.configured };
   }
 
-  /** Resolution for the annotation service, which builds its own stand-in spans (issue 7). */
-  resolve(span: Span, options: ResolveSpanOptions = {}): Promise<SpanLocationResult> {
-    return resolveSpanLocation(span, this.context(), options);
+  /** Where one path (and line) named by `service` is in the workspace. */
+  resolveLocation(service: string, candidate: FileCandidate): Promise<SpanLocationResult> {
+    return resolveLocation(service, candidate, this.context());
   }
 
   /** The configuration and index as they stand, to set up the same mapping elsewhere. */

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import type { FileCandidate } from '../../../../src/core/mapping/codeLocation';
 import type { SpanLocationResult } from '../../../../src/core/mapping/resolveSpanLocation';
 import { createResource, createSpan, StatusCode, type Span } from '../../../../src/core/model/span';
 import { AnnotationService, type AnnotationsChangedEvent } from '../../../../src/core/traceService/annotationService';
@@ -15,10 +16,8 @@ function span(durationMs: number, attributes: Record<string, string | number>, e
 
 /** Maps `/app/<rest>` to `/ws/<rest>` and counts how often each path was resolved. */
 function fakeResolver(calls: Map<string, number>) {
-  return (stand: Span): Promise<SpanLocationResult> => {
-    const path = stand.attributes['code.file.path'] as string;
+  return (_service: string, { path, line }: FileCandidate): Promise<SpanLocationResult> => {
     calls.set(path, (calls.get(path) ?? 0) + 1);
-    const line = stand.attributes['code.line.number'] as number | undefined;
     if (!path.startsWith('/app/')) return Promise.resolve({ reason: { kind: 'notInWorkspace', paths: [path] }, steps: [] });
     return Promise.resolve({ location: { folder: 'ws', relativePath: path.slice(5), path: `/ws/${path.slice(5)}`, line, column: undefined }, steps: [] });
   };
@@ -32,7 +31,7 @@ describe('AnnotationService (the worker side of editor annotations)', () => {
   beforeEach(() => {
     calls = new Map();
     events = [];
-    service = new AnnotationService({ resolve: fakeResolver(calls), mappingReady: () => true, emit: (e) => events.push(e), now: () => t0Ms, expiryIntervalMs: 0, notifyDelayMs: 0 });
+    service = new AnnotationService({ resolveLocation: fakeResolver(calls), mappingReady: () => true, emit: (e) => events.push(e), now: () => t0Ms, expiryIntervalMs: 0, notifyDelayMs: 0 });
   });
   afterEach(() => service.dispose());
 
@@ -86,7 +85,7 @@ describe('AnnotationService (the worker side of editor annotations)', () => {
   it('answers a repeated request with the same figures, and shows new spans, sources and checkouts as they come', async () => {
     let checkout = { version: '1.2.0', commit: undefined as string | undefined };
     let nowMs = t0Ms;
-    const local = new AnnotationService({ resolve: fakeResolver(calls), mappingReady: () => true, emit: () => undefined, checkout: () => Promise.resolve(checkout), now: () => nowMs, expiryIntervalMs: 0, notifyDelayMs: 0 });
+    const local = new AnnotationService({ resolveLocation: fakeResolver(calls), mappingReady: () => true, emit: () => undefined, checkout: () => Promise.resolve(checkout), now: () => nowMs, expiryIntervalMs: 0, notifyDelayMs: 0 });
     const at = (fn: string, line: number) => ({ 'code.file.path': '/app/src/d.ts', 'code.line.number': line, 'code.function.name': fn });
     await local.add([span(10, at('pay', 5)), span(20, at('pay', 5)), span(4, at('ship', 30))], 'local', 'spanEnd');
     const first = await local.statsForDocument('/ws/src/d.ts');
@@ -127,7 +126,7 @@ describe('AnnotationService (the worker side of editor annotations)', () => {
 
   it('does not remember "not found" before the mapping is configured', async () => {
     let ready = false;
-    const local = new AnnotationService({ resolve: fakeResolver(calls), mappingReady: () => ready, emit: () => undefined, now: () => t0Ms, expiryIntervalMs: 0, maxMappingWaitMs: 0 });
+    const local = new AnnotationService({ resolveLocation: fakeResolver(calls), mappingReady: () => ready, emit: () => undefined, now: () => t0Ms, expiryIntervalMs: 0, maxMappingWaitMs: 0 });
     await local.add([span(1, { 'code.file.path': '/elsewhere/a.ts', 'code.line.number': 1 })], 'local', 'spanEnd');
     ready = true;
     await local.add([span(1, { 'code.file.path': '/elsewhere/a.ts', 'code.line.number': 1 })], 'local', 'spanEnd');

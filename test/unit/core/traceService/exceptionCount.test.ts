@@ -4,9 +4,9 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { FileCandidate } from '../../../../src/core/mapping/codeLocation';
 import type { SpanLocationResult } from '../../../../src/core/mapping/resolveSpanLocation';
 import { OtlpReceiver } from '../../../../src/core/receiver/otlpReceiver';
-import type { Span } from '../../../../src/core/model/span';
 import { AnnotationService } from '../../../../src/core/traceService/annotationService';
 
 class PaymentDeclinedError extends Error {
@@ -32,11 +32,9 @@ async function traced<T>(tracer: Tracer, name: string, work: () => Promise<T>): 
 }
 
 /** Maps /app/<rest> to /ws/<rest>. */
-function resolver(stand: Span): Promise<SpanLocationResult> {
-  const path = stand.attributes['code.file.path'];
-  if (typeof path !== 'string' || !path.startsWith('/app/')) return Promise.resolve({ reason: { kind: 'notInWorkspace', paths: [typeof path === 'string' ? path : ''] }, steps: [] });
-  const line = stand.attributes['code.line.number'];
-  return Promise.resolve({ location: { folder: 'ws', relativePath: path.slice(5), path: `/ws/${path.slice(5)}`, line: typeof line === 'number' ? line : undefined, column: undefined }, steps: [] });
+function resolver(_service: string, { path, line }: FileCandidate): Promise<SpanLocationResult> {
+  if (!path.startsWith('/app/')) return Promise.resolve({ reason: { kind: 'notInWorkspace', paths: [path] }, steps: [] });
+  return Promise.resolve({ location: { folder: 'ws', relativePath: path.slice(5), path: `/ws/${path.slice(5)}`, line, column: undefined }, steps: [] });
 }
 
 /**
@@ -65,7 +63,7 @@ describe('exception counts through the receiver (real OpenTelemetry SDK)', funct
   });
 
   it('counts each thrown exception once, however many spans it was rethrown through', async () => {
-    const service = new AnnotationService({ resolve: resolver, mappingReady: () => true, emit: () => undefined, expiryIntervalMs: 0, notifyDelayMs: 0 });
+    const service = new AnnotationService({ resolveLocation: resolver, mappingReady: () => true, emit: () => undefined, expiryIntervalMs: 0, notifyDelayMs: 0 });
     annotations = service;
     let received = 0;
     const stored: Promise<void>[] = [];
@@ -108,7 +106,7 @@ describe('exception counts through the receiver (real OpenTelemetry SDK)', funct
   });
 
   it('still counts separate throws inside one span (a retry loop) each', async () => {
-    const service = new AnnotationService({ resolve: resolver, mappingReady: () => true, emit: () => undefined, expiryIntervalMs: 0, notifyDelayMs: 0 });
+    const service = new AnnotationService({ resolveLocation: resolver, mappingReady: () => true, emit: () => undefined, expiryIntervalMs: 0, notifyDelayMs: 0 });
     annotations = service;
     const stored: Promise<void>[] = [];
     receiver = new OtlpReceiver({ port: 0, sink: { isBackedUp: false, ingest: (batch) => (stored.push(service.add(batch.spans, 'local', 'spanEnd')), Promise.resolve()) } });
