@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { parseSourceEntries, trustedSettingValue, type ParsedSources } from '../core/backends/parseSourceEntries';
 import type { ProxySettings } from '../core/traceService/backendService';
+import { inspectSetting } from './settings';
 
 export interface SourceSettings extends ParsedSources {
   /** `spanlens.defaultSource`; `local` is the built-in receiver. */
@@ -12,10 +13,9 @@ export interface SourceSettings extends ParsedSources {
  * workspace only the user's global values count, so a workspace cannot redirect credentials.
  */
 export function readSourceSettings(): SourceSettings {
-  const config = vscode.workspace.getConfiguration('spanlens');
   const trusted = vscode.workspace.isTrusted;
-  const parsed = parseSourceEntries(trustedSettingValue(config.inspect<unknown>('sources'), trusted));
-  const defaultSource = trustedSettingValue(config.inspect<unknown>('defaultSource'), trusted);
+  const parsed = parseSourceEntries(trustedSettingValue(inspectSetting('spanlens.sources'), trusted));
+  const defaultSource = trustedSettingValue(inspectSetting('spanlens.defaultSource'), trusted);
   return { ...parsed, defaultSource: typeof defaultSource === 'string' && defaultSource !== '' ? defaultSource : 'local' };
 }
 
