@@ -1,7 +1,7 @@
 import { normalizeTraceId } from '../model/ids';
 import { isErrorSpan, type Span } from '../model/span';
 import type { BackendFailure } from './backendError';
-import type { TraceSearchQuery, TraceSummary } from './traceBackend';
+import type { TraceSearchQuery, SearchHit } from './traceBackend';
 
 export const defaultLookbackMinutes = 60;
 export const defaultSearchLimit = 20;
@@ -57,7 +57,7 @@ export function canonicalTraceId(raw: string): string | undefined {
  * traces (Jaeger v1, api_v3 before trace-summaries, Zipkin). The root is the earliest span
  * without a parent in the trace, as the Jaeger UI picks it.
  */
-export function summarizeSpans(traceId: string, spans: readonly Span[]): TraceSummary | undefined {
+export function summarizeSpans(traceId: string, spans: readonly Span[]): SearchHit | undefined {
   if (spans.length === 0) return undefined;
   const ids = new Set<string>();
   for (const span of spans) ids.add(span.spanId);
@@ -103,6 +103,6 @@ export function groupByTrace(spans: readonly Span[]): Map<string, Span[]> {
 }
 
 /** Newest first, which is how every backend's UI lists results. */
-export function newestFirst(summaries: TraceSummary[]): TraceSummary[] {
+export function newestFirst(summaries: SearchHit[]): SearchHit[] {
   return summaries.sort((a, b) => b.startTime - a.startTime);
 }

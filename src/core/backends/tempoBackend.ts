@@ -8,7 +8,7 @@ import type { BackendClock, BackendHttpClient, HttpResponse, QueryParams } from 
 import { canonicalTraceId, goDuration, newestFirst, nsToEpochMs, resolveSearch } from './searchWindow';
 import { getJsonStream, TraceBodyStream, wrapElement } from './traceBodyStream';
 import { traceqlString } from './traceqlString';
-import type { BackendProbe, FetchedTrace, SpanSearchResult, SpanBatchListener, TraceBackend, TraceSearchQuery, TraceSummary } from './traceBackend';
+import type { BackendProbe, FetchedTrace, SpanSearchResult, SpanBatchListener, TraceBackend, TraceSearchQuery, SearchHit } from './traceBackend';
 
 /** Where Tempo puts a trace's spans: /api/v2/traces under `trace`, /api/traces at the top (backends.md §2.1). */
 const tempoTracePaths = [['trace', 'resourceSpans'], ['trace', 'batches'], ['batches'], ['resourceSpans']] as const;
@@ -51,8 +51,8 @@ export class TempoBackend implements TraceBackend {
     return this.tagValuesOf('name', 'name', [['q', `{ resource.service.name = ${traceqlString(service)} }`]], signal);
   }
 
-  async search(query: TraceSearchQuery, signal?: AbortSignal): Promise<TraceSummary[]> {
-    const summaries: TraceSummary[] = [];
+  async search(query: TraceSearchQuery, signal?: AbortSignal): Promise<SearchHit[]> {
+    const summaries: SearchHit[] = [];
     await this.searchHits(this.searchParams(query), signal, (item) => {
       for (const summary of summaryOf(item)) summaries.push(summary);
     });
@@ -243,7 +243,7 @@ export class TempoBackend implements TraceBackend {
 }
 
 /** One search hit (TraceSearchMetadata, tempo.proto). Trace ids come with leading zeros stripped (backends.md §2.2). */
-function summaryOf(item: unknown): TraceSummary[] {
+function summaryOf(item: unknown): SearchHit[] {
   if (!isObject(item) || typeof item['traceID'] !== 'string') return [];
   const start = typeof item['startTimeUnixNano'] === 'string' && /^\d+$/.test(item['startTimeUnixNano']) ? BigInt(item['startTimeUnixNano']) : 0n;
   let spanCount: number | undefined;

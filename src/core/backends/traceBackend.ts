@@ -23,7 +23,7 @@ export interface TraceSearchQuery {
 }
 
 /** One search hit, the shape the contract's `searchTraces` resolves to. */
-export interface TraceSummary {
+export interface SearchHit {
   /** Canonical: 32 lower-case hex characters. */
   readonly traceId: string;
   readonly rootService: string;
@@ -75,7 +75,7 @@ export interface TraceBackend {
   probe(signal?: AbortSignal): Promise<BackendProbe>;
   listServices(signal?: AbortSignal): Promise<string[]>;
   listOperations(service: string, signal?: AbortSignal): Promise<string[]>;
-  search(query: TraceSearchQuery, signal?: AbortSignal): Promise<TraceSummary[]>;
+  search(query: TraceSearchQuery, signal?: AbortSignal): Promise<SearchHit[]>;
   /**
    * `onSpans` is handed the spans decoded so far, batch by batch, while the body still streams
    * (issue 4: the tree shows a large trace before its last byte); backends that can only decode

@@ -44,7 +44,7 @@ export interface LocalTraceStoreOptions {
 }
 
 /** What the tree shows for one trace. */
-export interface TraceSummary {
+export interface StoredTraceSummary {
   readonly traceId: string;
   readonly rootName: string;
   readonly rootService: string;
@@ -351,12 +351,12 @@ export class LocalTraceStore implements TraceSink {
   }
 
   /** Summaries of the held traces, the latest-starting first. */
-  listTraces(limit = Number.POSITIVE_INFINITY): TraceSummary[] {
+  listTraces(limit = Number.POSITIVE_INFINITY): StoredTraceSummary[] {
     const entries = limit >= this.traces.size ? [...this.inEvictionOrder()].sort(newestFirst) : selectFirst(this.inEvictionOrder(), limit, newestFirst);
     return entries.map(summarize);
   }
 
-  getSummary(traceId: string): TraceSummary | undefined {
+  getSummary(traceId: string): StoredTraceSummary | undefined {
     const entry = this.traces.get(traceId);
     return entry && summarize(entry);
   }
@@ -763,7 +763,7 @@ function newestFirst(a: TraceEntry, b: TraceEntry): number {
   return a.startNs > b.startNs ? -1 : a.startNs < b.startNs ? 1 : b.lastReceivedMs - a.lastReceivedMs;
 }
 
-function summarize(entry: TraceEntry): TraceSummary {
+function summarize(entry: TraceEntry): StoredTraceSummary {
   const root = entry.root ?? earliestOrphan(entry.spans);
   return {
     traceId: entry.traceId,

@@ -2,7 +2,7 @@ import { BackendError } from '../backends/backendError';
 import { createTraceBackend, type CreateBackendOptions } from '../backends/createTraceBackend';
 import type { SourceConfig, SourceCredentials } from '../backends/sourceConfig';
 import { findFunctionSpans, type FunctionSpansOutcome, type RemoteFunctionSpansRequest } from './functionSpansService';
-import type { FetchedTrace, SpanBatchListener, TraceBackend, TraceSearchQuery, TraceSummary as SearchHit } from '../backends/traceBackend';
+import type { FetchedTrace, SpanBatchListener, TraceBackend, TraceSearchQuery, SearchHit } from '../backends/traceBackend';
 
 /** VS Code's `http.proxy`, `http.noProxy` and `http.proxyStrictSSL`, as the adapter read them. */
 export interface ProxySettings {

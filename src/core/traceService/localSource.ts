@@ -4,7 +4,7 @@ import { ReceiverStartError } from '../receiver/receiverStartError';
 import { LocalLogStore } from '../logs/localLogStore';
 import type { LogRecord } from '../logs/logRecord';
 import { logStoreSink } from '../logs/logStoreSink';
-import { LocalTraceStore, type TraceSummary as StoreSummary } from '../store/localTraceStore';
+import { LocalTraceStore, type StoredTraceSummary } from '../store/localTraceStore';
 import type { Trace } from '../model/trace';
 import type { Span } from '../model/span';
 import type { LocalSourceEvent, ReceiverSettings, ReceiverStatus, StorageFigures, TraceSummary } from './traceServiceProtocol';
@@ -255,7 +255,7 @@ function storageOf(store: LocalTraceStore, logs: LocalLogStore | undefined): Sto
   };
 }
 
-function toProtocolSummary(summary: StoreSummary): TraceSummary {
+function toProtocolSummary(summary: StoredTraceSummary): TraceSummary {
   return {
     traceId: summary.traceId,
     origin: 'local',

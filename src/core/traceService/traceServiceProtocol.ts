@@ -3,7 +3,7 @@ import type { FileIndexUpdate, FrameLocation, MappingConfiguration, SpanMapping 
 import { BackendError, type BackendFailure } from '../backends/backendError';
 import { ReceiverStartError, type ReceiverStartFailure } from '../receiver/receiverStartError';
 import type { RpcErrorCodec, RpcOps } from '../rpc/rpcMessage';
-import type { TraceSearchQuery, TraceSummary as SearchHit } from '../backends/traceBackend';
+import type { TraceSearchQuery, SearchHit } from '../backends/traceBackend';
 import type { RemoteSourcesSettings } from './backendService';
 import type { RemoteFunctionSpansReport, RemoteFunctionSpansRequest } from './functionSpansService';
 import type { AnnotationSettings, AnnotationsChangedEvent, DocumentAnnotations, ExceptionAnnotation, FunctionHover, FunctionTarget, SpanChoice } from './annotationService';
