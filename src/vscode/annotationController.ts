@@ -4,7 +4,7 @@ import type { AnnotationsChangedEvent, DocumentAnnotations, ExceptionAnnotation,
 import type { TraceQueries } from '../core/traceService/traceServiceProtocol';
 import { placeFunction, type Placement, type SymbolSpan } from './annotationText';
 import { fromPosition } from './convert';
-import { readSetting } from './settings';
+import { readSetting, settingChanged } from './settings';
 
 export type AnnotationQueries = Pick<TraceQueries, 'configureAnnotations' | 'statsForDocument' | 'spansForFunction' | 'hoverForFunction' | 'exceptionsForDocument'> & {
   onAnnotationsChanged(listener: (event: AnnotationsChangedEvent) => void): { dispose(): void };
@@ -286,9 +286,9 @@ export class AnnotationController implements vscode.Disposable {
   }
 
   private configurationChanged(event: vscode.ConfigurationChangeEvent): void {
-    if (!event.affectsConfiguration('spanlens.annotations')) return;
+    if (!settingChanged(event, 'spanlens.annotations')) return;
     this.kinds = readKinds();
-    if (event.affectsConfiguration('spanlens.annotations.window') || event.affectsConfiguration('spanlens.annotations.percentiles')) {
+    if (settingChanged(event, 'spanlens.annotations.window', 'spanlens.annotations.percentiles')) {
       this.settingsShown = new Set();
       this.aggregation = this.readAggregation();
       // The worker answers with an `all` change, which reloads every document.

@@ -6,7 +6,7 @@ import { ServiceError, type LocalSourceEvent, type ReceiverSettings, type Receiv
 import type { LocalServiceLaunch } from '../core/localService/localServiceConnection';
 import { ReportedError } from './commandRegistry';
 import { commandInvocation } from './contributions';
-import { readSetting, updateSetting } from './settings';
+import { readSetting, settingChanged, updateSetting } from './settings';
 import type { TracesTreeProvider } from './tracesTreeProvider';
 import { noteWalkthroughFact } from './walkthrough';
 
@@ -59,7 +59,7 @@ export class LocalReceiver implements vscode.Disposable {
       this.statusItem,
       { dispose: () => subscription.dispose() },
       vscode.workspace.onDidChangeConfiguration((change) => {
-        if (change.affectsConfiguration('spanlens.receiver.terminalEnvironment')) this.updateEnvironment();
+        if (settingChanged(change, 'spanlens.receiver.terminalEnvironment')) this.updateEnvironment();
       }),
       ...debugTypes.map((type) =>
         vscode.debug.registerDebugConfigurationProvider(type, { resolveDebugConfiguration: (folder, config) => this.addDebugEnvironment(folder, config) }),

@@ -14,3 +14,10 @@ export function inspectSetting(key: SettingKey, scope?: vscode.ConfigurationScop
 export async function updateSetting<K extends SettingKey>(key: K, value: SettingValue<K>, target: vscode.ConfigurationTarget): Promise<void> {
   await vscode.workspace.getConfiguration().update(key, value, target);
 }
+
+/** `spanlens.receiver`, `spanlens.annotations`: the groups of settings a change may be asked about. */
+type SettingSection<K extends SettingKey = SettingKey> = K extends `spanlens.${infer Section}.${string}` ? `spanlens.${Section}` : never;
+
+export function settingChanged(event: vscode.ConfigurationChangeEvent, ...keys: (SettingKey | SettingSection)[]): boolean {
+  return keys.some((key) => event.affectsConfiguration(key));
+}

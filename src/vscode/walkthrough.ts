@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { setContext } from './commandRegistry';
 import { contextKeys } from './contributions';
+import { settingChanged } from './settings';
 import { readSourceSettings } from './sourceSettings';
 
 /**
@@ -44,7 +45,7 @@ export function registerWalkthrough(context: vscode.ExtensionContext): void {
   readSources();
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((change) => {
-      if (change.affectsConfiguration('spanlens.sources')) readSources();
+      if (settingChanged(change, 'spanlens.sources')) readSources();
     }),
   );
 }

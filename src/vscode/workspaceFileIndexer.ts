@@ -3,7 +3,7 @@ import type { PathMappingRule } from '../core/mapping/mappingContext';
 import type { FileIndexUpdate, MappingConfiguration } from '../core/traceService/mappingService';
 import type { TraceQueries } from '../core/traceService/traceServiceProtocol';
 import { folderInfo, workspaceFileOf } from './convert';
-import { inspectSetting, readSetting } from './settings';
+import { inspectSetting, readSetting, settingChanged } from './settings';
 
 type WorkspaceFile = NonNullable<ReturnType<typeof workspaceFileOf>>;
 
@@ -44,7 +44,7 @@ export class WorkspaceFileIndexer implements vscode.Disposable {
       watcher.onDidDelete((uri) => this.queue('removed', uri)),
       watcher.onDidChange((uri) => this.queue('changed', uri)),
       vscode.workspace.onDidChangeConfiguration((event) => {
-        if (event.affectsConfiguration('spanlens.pathMappings') || event.affectsConfiguration('spanlens.serviceFolders')) void this.sendConfiguration();
+        if (settingChanged(event, 'spanlens.pathMappings', 'spanlens.serviceFolders')) void this.sendConfiguration();
       }),
       vscode.workspace.onDidChangeWorkspaceFolders((event) => void this.foldersChanged(event)),
     );

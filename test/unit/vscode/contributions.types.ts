@@ -1,7 +1,7 @@
 import type * as vscode from 'vscode';
 import type { executeCommand, registerCommands, setContext } from '../../../src/vscode/commandRegistry';
 import type { commandInvocation, CommandHandlers } from '../../../src/vscode/contributions';
-import type { readSetting } from '../../../src/vscode/settings';
+import type { readSetting, settingChanged } from '../../../src/vscode/settings';
 
 /*
  * A type-level test: `npx tsc -p test` compiles it and nothing runs it. Each `@ts-expect-error`
@@ -15,6 +15,8 @@ interface Adapter {
   readonly invocation: typeof commandInvocation;
   readonly setContext: typeof setContext;
   readonly read: typeof readSetting;
+  readonly changed: typeof settingChanged;
+  readonly change: vscode.ConfigurationChangeEvent;
   readonly context: vscode.ExtensionContext;
   readonly handlers: CommandHandlers;
   readonly uri: vscode.Uri;
@@ -60,14 +62,17 @@ export function registrationIsChecked({ register, context, handlers }: Adapter):
   register(context, { ...handlers, 'spanlens.undeclared': () => undefined });
 }
 
-export function contextKeysAndSettingsAreChecked({ setContext: set, read }: Adapter): void {
+export function contextKeysAndSettingsAreChecked({ setContext: set, read, changed, change }: Adapter): void {
   set('spanlens.tracesLive', true);
   accept<number>(read('spanlens.receiver.httpPort'));
   accept<string>(read('spanlens.receiver.host'));
+  changed(change, 'spanlens.annotations', 'spanlens.receiver.httpPort');
   // @ts-expect-error context keys are declared in contributions.ts
   set('spanlens.traceslive', true);
   // @ts-expect-error settings are declared in contributions.ts
   read('spanlens.receiver.port');
   // @ts-expect-error the port is a number
   accept<string>(read('spanlens.receiver.httpPort'));
+  // @ts-expect-error a change is asked about a declared setting or its group
+  changed(change, 'spanlens.annotation');
 }
