@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { LatencyDigest } from '../../src/core/aggregation/latencyDigest';
 import { SpanAggregator } from '../../src/core/aggregation/spanAggregator';
 import { summarizeLatency } from '../../src/core/aggregation/summarizeLatency';
-import type { FileCandidate } from '../../src/core/mapping/codeLocation';
+import type { FileCandidate } from '../../src/core/mapping/candidateLocation';
 import type { SpanLocationResult } from '../../src/core/mapping/resolveSpanLocation';
 import type { Attributes } from '../../src/core/model/attributes';
 import { createResource, createSpan, StatusCode, type Resource, type Span } from '../../src/core/model/span';

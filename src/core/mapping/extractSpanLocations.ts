@@ -1,6 +1,6 @@
 import { stringAttribute, type AttributeValue, type Attributes } from '../model/attributes';
 import type { Span } from '../model/span';
-import type { CandidateLocation, FileCandidate, LocationProvenance } from './codeLocation';
+import type { CandidateLocation, FileCandidate, LocationProvenance } from './candidateLocation';
 import { jvmSourceStem } from './parseJavaStack';
 import { innermostApplicationFirst, parseStackTrace, stackLanguageForSdk } from './parseStackTrace';
 import type { StackLanguage } from './stackFrame';

@@ -1,4 +1,4 @@
-import type { FileCandidate } from './codeLocation';
+import type { FileCandidate } from './candidateLocation';
 import type { MappedLocation, SpanLocationResult } from './resolveSpanLocation';
 
 /** Where a path and line of a service map, or null for nowhere in the workspace. */

@@ -1,5 +1,5 @@
 import type { Span } from '../model/span';
-import type { CandidateLocation, FileCandidate } from './codeLocation';
+import type { CandidateLocation, FileCandidate } from './candidateLocation';
 import { extractSpanLocations } from './extractSpanLocations';
 import type { MappingContext } from './mappingContext';
 import type { MappingStep } from './mappingStep';

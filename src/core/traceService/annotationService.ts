@@ -5,7 +5,7 @@ import { formatDuration } from '../../shared/formatDuration';
 import { buildHoverModel, staleBuild, windowLabel, type HoverContext, type HoverModel } from '../presentation/hoverModel';
 import { formatCount, formatLensTitle, sameFigures } from '../presentation/latencyText';
 import { SpanAggregator, type AddOptions } from '../aggregation/spanAggregator';
-import type { FileCandidate } from '../mapping/codeLocation';
+import type { FileCandidate } from '../mapping/candidateLocation';
 import { exceptionStackLocations, isExceptionEventName } from '../mapping/extractSpanLocations';
 import { LocationResolver } from '../mapping/locationResolver';
 import type { MappedLocation, SpanLocationResult } from '../mapping/resolveSpanLocation';

@@ -1,7 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import type { Span } from '../model/span';
 import type { MappingContext, PathMappingRule, WorkspaceFolderInfo } from '../mapping/mappingContext';
-import type { FileCandidate } from '../mapping/codeLocation';
+import type { FileCandidate } from '../mapping/candidateLocation';
 import { resolveLocation, resolveSpanLocation, type SpanLocationResult } from '../mapping/resolveSpanLocation';
 import { SourceMapCache } from '../mapping/sourceMapCache';
 import { joinFolderPath } from '../mapping/tracePath';

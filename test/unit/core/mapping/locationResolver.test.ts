@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import type { FileCandidate } from '../../../../src/core/mapping/codeLocation';
+import type { FileCandidate } from '../../../../src/core/mapping/candidateLocation';
 import { LocationResolver } from '../../../../src/core/mapping/locationResolver';
 import type { SpanLocationResult } from '../../../../src/core/mapping/resolveSpanLocation';
 

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import type { FileCandidate } from '../../../../src/core/mapping/codeLocation';
+import type { FileCandidate } from '../../../../src/core/mapping/candidateLocation';
 import type { SpanLocationResult } from '../../../../src/core/mapping/resolveSpanLocation';
 import { createResource, createSpan, StatusCode, type Span } from '../../../../src/core/model/span';
 import { AnnotationService, type AnnotationsChangedEvent } from '../../../../src/core/traceService/annotationService';

@@ -4,7 +4,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { FileCandidate } from '../../../../src/core/mapping/codeLocation';
+import type { FileCandidate } from '../../../../src/core/mapping/candidateLocation';
 import type { SpanLocationResult } from '../../../../src/core/mapping/resolveSpanLocation';
 import { OtlpReceiver } from '../../../../src/core/receiver/otlpReceiver';
 import { AnnotationService } from '../../../../src/core/traceService/annotationService';
