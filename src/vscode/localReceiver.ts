@@ -4,9 +4,10 @@ import { exportEnvironment, launchEnvironment } from '../core/receiver/exportEnv
 import { describeReceiverStartFailure, type ReceiverStartFailure } from '../core/receiver/receiverStartError';
 import { ServiceError, type LocalSourceEvent, type ReceiverSettings, type ReceiverStatus, type TraceQueries } from '../core/traceService/traceServiceProtocol';
 import type { LocalServiceLaunch } from '../core/localService/localServiceConnection';
+import { tracesViewId } from '../shared/contract';
 import { ReportedError } from './commandRegistry';
 import { commandInvocation } from './contributions';
-import { readSetting, settingChanged, updateSetting } from './settings';
+import { readSetting, settingChanged, showSettings, updateSetting } from './settings';
 import type { TracesTreeProvider } from './tracesTreeProvider';
 import { noteWalkthroughFact } from './walkthrough';
 
@@ -152,7 +153,7 @@ export class LocalReceiver implements vscode.Disposable {
         (error: unknown) => void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error)),
       );
     } else if (choice === 'Open Settings') {
-      await vscode.commands.executeCommand('workbench.action.openSettings', 'spanlens.receiver');
+      await showSettings('spanlens.receiver');
     }
   }
 
@@ -227,9 +228,9 @@ export class LocalReceiver implements vscode.Disposable {
       items.push({ label: '$(play) Start Receiver on a Free Port', run: () => this.start({ interactive: true, anyPort: true }) });
     }
     items.push(
-      { label: '$(list-tree) Show Traces', run: () => Promise.resolve(vscode.commands.executeCommand('spanlens.traces.focus')) },
+      { label: '$(list-tree) Show Traces', run: () => Promise.resolve(vscode.commands.executeCommand(`${tracesViewId}.focus`)) },
       { label: '$(clear-all) Clear Local Traces', description: `${this.status?.traceCount ?? 0} traces`, run: () => this.clear() },
-      { label: '$(settings-gear) Receiver Settings', run: () => Promise.resolve(vscode.commands.executeCommand('workbench.action.openSettings', 'spanlens.receiver')) },
+      { label: '$(settings-gear) Receiver Settings', run: () => showSettings('spanlens.receiver') },
     );
     const picked = await vscode.window.showQuickPick(items, { title: 'SpanLens: Local Receiver', placeHolder: running ? `Listening on ${endpoint ?? ''}` : 'Stopped' });
     if (!picked) return;

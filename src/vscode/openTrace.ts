@@ -3,6 +3,7 @@ import { isBackendError } from '../core/backends/backendError';
 import { canonicalTraceId } from '../core/backends/searchWindow';
 import { traceIdFromText } from '../core/backends/traceIdFromText';
 import type { TraceQueries } from '../core/traceService/traceServiceProtocol';
+import { tracesViewId } from '../shared/contract';
 import { ReportedError } from './commandRegistry';
 import { isCancellation, localSourceName, signalOf, type RemoteSources } from './remoteSources';
 import type { RemoteTraces } from './remoteTraces';
@@ -206,7 +207,7 @@ async function revealInTree(deps: RemoteCommandDeps, traceId: string): Promise<v
   const view = deps.treeView();
   const node = deps.tree.traceNode(traceId);
   if (!view || !node) return;
-  await vscode.commands.executeCommand('spanlens.traces.focus');
+  await vscode.commands.executeCommand(`${tracesViewId}.focus`);
   await view.reveal(node, { select: true, focus: false, expand: true });
 }
 

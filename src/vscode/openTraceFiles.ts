@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { traceFormatLabels, type TraceFormat } from '../core/formats/traceFormat';
 import type { OpenedFile, TraceQueries } from '../core/traceService/traceServiceProtocol';
+import { tracesViewId } from '../shared/contract';
 import { filePathsFromArgument, pathsFromUriList } from './convert';
 import type { TraceList } from './traceList';
 import type { TraceTreeNode, TracesTreeProvider } from './tracesTreeProvider';
@@ -77,7 +78,7 @@ async function revealFirst(deps: OpenTraceFilesDeps, traceId: string | undefined
   const node = deps.tree.traceNode(traceId);
   if (!node) return;
   try {
-    await vscode.commands.executeCommand('spanlens.traces.focus');
+    await vscode.commands.executeCommand(`${tracesViewId}.focus`);
     await view.reveal(node, { select: true, focus: false, expand: true });
   } catch (error: unknown) {
     // Revealing is a courtesy; the trace is loaded either way.

@@ -8,7 +8,7 @@ import { executeCommand, ReportedError } from './commandRegistry';
 import { workspaceFileOf } from './convert';
 import type { RemoteCommandDeps } from './openTrace';
 import { isCancellation, signalOf } from './remoteSources';
-import { readSetting } from './settings';
+import { readSetting, showSettings } from './settings';
 
 /** Issue 7: the command that asks a remote source for production spans of the open file's functions. */
 
@@ -64,7 +64,7 @@ export async function showRemoteLatencyForFile(deps: RemoteCommandDeps, argument
   if (settings.sources.length === 0 && parsed?.source === undefined) {
     const message = 'SpanLens: no remote trace source is configured, so there is nowhere to ask for production spans. Add a Jaeger, Tempo or Zipkin source to spanlens.sources (user settings).';
     void vscode.window.showWarningMessage(message, addSourceAction).then((choice) => {
-      if (choice === addSourceAction) void vscode.commands.executeCommand('workbench.action.openSettings', 'spanlens.sources');
+      if (choice === addSourceAction) void showSettings('spanlens.sources');
     });
     throw new ReportedError(message, true);
   }

@@ -4,6 +4,7 @@ import type { SourceConfig } from '../core/backends/sourceConfig';
 import type { RemoteSourceEntry } from '../core/traceService/backendService';
 import type { TraceQueries } from '../core/traceService/traceServiceProtocol';
 import { executeCommand, ReportedError } from './commandRegistry';
+import { showSettings } from './settings';
 import type { SourceCredentialStore } from './sourceCredentials';
 import { readProxySettings, readSourceSettings, type SourceSettings } from './sourceSettings';
 
@@ -78,7 +79,7 @@ export class RemoteSources {
     if (kind === 'invalidConfig' || kind === 'tenantRequired' || kind === 'endpointNotFound' || kind === 'unreachable' || kind === 'dns') actions.push(openSettingsAction);
     void vscode.window.showErrorMessage(error.message, ...actions).then((choice) => {
       if (choice === setCredentialsAction) void executeCommand('spanlens.setSourceCredentials', error.sourceName);
-      else if (choice === openSettingsAction) void vscode.commands.executeCommand('workbench.action.openSettings', 'spanlens.sources');
+      else if (choice === openSettingsAction) void showSettings('spanlens.sources');
     });
     return new ReportedError(error.message, true, { cause: error });
   }
@@ -89,7 +90,7 @@ export class RemoteSources {
     this.reportedProblems = text;
     for (const problem of problems) this.deps.log.warn(problem);
     if (problems.length > 0) void vscode.window.showWarningMessage(`SpanLens: ${text}`, openSettingsAction).then((choice) => {
-      if (choice === openSettingsAction) void vscode.commands.executeCommand('workbench.action.openSettings', 'spanlens.sources');
+      if (choice === openSettingsAction) void showSettings('spanlens.sources');
     });
   }
 }

@@ -21,3 +21,8 @@ type SettingSection<K extends SettingKey = SettingKey> = K extends `spanlens.${i
 export function settingChanged(event: vscode.ConfigurationChangeEvent, ...keys: (SettingKey | SettingSection)[]): boolean {
   return keys.some((key) => event.affectsConfiguration(key));
 }
+
+/** The Settings editor, filtered to a declared setting or group. */
+export async function showSettings(query: SettingKey | SettingSection): Promise<void> {
+  await vscode.commands.executeCommand('workbench.action.openSettings', query);
+}
