@@ -8,6 +8,7 @@ import { benchAggregation } from './aggregationBench';
 import { benchLocalService } from './localServiceBench';
 import { benchMapping } from './mappingBench';
 import { benchOtlpProtobuf } from './otlpProtobufBench';
+import { benchPeerIngest } from './peerIngestBench';
 import { benchReceiver } from './receiverBench';
 import { benchRemoteTrace } from './remoteTraceBench';
 import { benchTraceFiles } from './traceFileBench';
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
     ['protobuf', benchOtlpProtobuf],
     ['files', benchTraceFiles],
     ['receiver', benchReceiver],
+    ['peer', benchPeerIngest],
     ['remote', benchRemoteTrace],
     ['mapping', benchMapping],
     ['aggregation', benchAggregation],
