@@ -164,6 +164,29 @@ describe('the remote client against hostile servers', () => {
       assert.deepEqual(elsewhere.presented, [''], 'the redirect target got no client certificate');
     });
 
+    it('through a proxy too: the tunnel to the redirect target carries no client certificate', async () => {
+      assert.ok(pki);
+      const elsewhere = await tlsServer(false, (res) => sendJson(res, 200, ['landed']));
+      const source = await tlsServer(true, (res) => {
+        res.writeHead(302, { location: `https://elsewhere.test:${elsewhere.port}/api/v2/services` });
+        res.end();
+      });
+      const proxy = await startTunnelProxy();
+      raw.push(proxy.server);
+      const tls = { caFile: pki.caFile, certFile: pki.clientCertFile, keyFile: pki.clientKeyFile };
+      for (const via of [{ proxyUrl: proxy.url }, { env: { HTTPS_PROXY: proxy.url } }]) {
+        const backend = await createTraceBackend({ name: 'mtls', type: 'zipkin', url: `https://source.test:${source.port}`, tls }, undefined, { clock: new FakeClock(), timeoutMs: 5000, ...via });
+        try {
+          assert.deepEqual(await backend.listServices(), ['landed']);
+        } finally {
+          await backend.dispose();
+        }
+      }
+      assert.deepEqual(proxy.tunnels, [`source.test:${source.port}`, `elsewhere.test:${elsewhere.port}`, `source.test:${source.port}`, `elsewhere.test:${elsewhere.port}`]);
+      assert.deepEqual(source.presented, ['spanlens-client', 'spanlens-client']);
+      assert.deepEqual(elsewhere.presented, ['', '']);
+    });
+
     it('is presented again when the redirect comes back to the source', async () => {
       assert.ok(pki);
       let hops = 0;

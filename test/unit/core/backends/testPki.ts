@@ -3,7 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A throwaway certificate authority with a server certificate for 127.0.0.1 and a client certificate. */
+/**
+ * A throwaway certificate authority with a server certificate (for 127.0.0.1, localhost,
+ * source.test and elsewhere.test, names a test proxy resolves to loopback) and a client certificate.
+ */
 export interface TestPki {
   readonly dir: string;
   readonly caFile: string;
@@ -24,7 +27,7 @@ export function makeTestPki(): TestPki | undefined {
   };
   try {
     openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path('ca.key'), '-out', path('ca.pem'), '-days', '2', '-subj', '/CN=SpanLens Test CA');
-    writeFileSync(path('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+    writeFileSync(path('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:source.test,DNS:elsewhere.test\n');
     writeFileSync(path('client.ext'), 'extendedKeyUsage=clientAuth\n');
     for (const [name, subject] of [
       ['server', '/CN=127.0.0.1'],
