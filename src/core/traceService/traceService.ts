@@ -14,9 +14,9 @@ import type { RemoteFunctionSpansReport, RemoteFunctionSpansRequest } from './fu
 import { canonicalTraceId } from '../backends/searchWindow';
 import { PartialTrace, type PartialTraceOptions } from './partialTrace';
 import { TraceViewService } from './traceViewService';
-import type { CompareResult } from '../traceView/compareResult';
-import type { SpanDetails } from '../traceView/spanDetails';
-import type { TraceViewData } from '../traceView/traceViewData';
+import type { CompareResult } from '../../shared/compareResult';
+import type { SpanDetails } from '../../shared/spanDetails';
+import type { TraceViewData } from '../../shared/traceViewData';
 import type { RemoteSourcesSettings, SearchHit, TraceSearchQuery } from './traceServiceProtocol';
 import type { ChildrenPage, LocalSourceEvent, OpenedFile, OpenFilesResult, ReceiverSettings, ReceiverStatus, SpanRow, TraceQueries, TraceSummary } from './traceServiceProtocol';
 import type { RemoteTraceEvent, TraceIncompleteness } from './traceServiceProtocol';

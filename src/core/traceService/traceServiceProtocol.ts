@@ -7,9 +7,9 @@ import type { TraceSearchQuery, SearchHit } from '../backends/traceBackend';
 import type { RemoteSourcesSettings } from './backendService';
 import type { RemoteFunctionSpansReport, RemoteFunctionSpansRequest } from './functionSpansService';
 import type { AnnotationSettings, AnnotationsChangedEvent, DocumentAnnotations, ExceptionAnnotation, FunctionHover, FunctionTarget, SpanChoice } from './annotationService';
-import type { CompareResult } from '../traceView/compareResult';
-import type { SpanDetails } from '../traceView/spanDetails';
-import type { TraceViewData } from '../traceView/traceViewData';
+import type { CompareResult } from '../../shared/compareResult';
+import type { SpanDetails } from '../../shared/spanDetails';
+import type { TraceViewData } from '../../shared/traceViewData';
 
 export type { RemoteSourcesSettings, SearchHit, TraceSearchQuery };
 export type { RemoteFunctionSpansReport, RemoteFunctionSpansRequest };

@@ -6,7 +6,7 @@ import { portChannel } from '../rpc/rpcChannel';
 import type { RpcMessage } from '../rpc/rpcMessage';
 import { serveRpc } from '../rpc/serveRpc';
 import { transferablesOf } from '../traceView/encodeTraceView';
-import type { TraceViewData } from '../traceView/traceViewData';
+import type { TraceViewData } from '../../shared/traceViewData';
 import { TraceService } from './traceService';
 import { traceQueryOps, traceServiceErrors, type TraceQueries, type TraceServiceEvent } from './traceServiceProtocol';
 

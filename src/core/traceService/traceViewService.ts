@@ -2,12 +2,12 @@ import { open } from 'node:fs/promises';
 import { encodeOtlpJsonChunks } from '../formats/encodeOtlpJson';
 import type { Trace } from '../model/trace';
 import { attributeMatches } from '../traceView/attributeMatches';
-import type { CompareResult } from '../traceView/compareResult';
+import type { CompareResult } from '../../shared/compareResult';
 import { compareTraces } from '../traceView/compareTraces';
 import { encodeTraceView } from '../traceView/encodeTraceView';
-import type { SpanDetails } from '../traceView/spanDetails';
+import type { SpanDetails } from '../../shared/spanDetails';
 import { spanDetailsOf } from '../traceView/spanDetailsOf';
-import type { TraceViewData } from '../traceView/traceViewData';
+import type { TraceViewData } from '../../shared/traceViewData';
 
 /** Bytes gathered before each write while exporting: few syscalls, bounded memory. */
 const writeBatchBytes = 1 << 20;

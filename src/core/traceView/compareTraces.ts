@@ -1,6 +1,6 @@
 import type { Span } from '../model/span';
 import type { Trace } from '../model/trace';
-import type { CompareEntry, CompareResult, CompareStatus } from './compareResult';
+import type { CompareEntry, CompareResult, CompareStatus } from '../../shared/compareResult';
 
 export interface CompareOptions {
   /** A change smaller than this fraction of the baseline duration counts as the same. */

@@ -1,7 +1,7 @@
 import type { Span } from '../model/span';
 import { isErrorSpan } from '../model/span';
 import type { Trace } from '../model/trace';
-import { SpanFlag, type SpanIdColumn, type TraceViewData } from './traceViewData';
+import { SpanFlag, type SpanIdColumn, type TraceViewData } from '../../shared/traceViewData';
 
 /** Attributes that give "Go to Code" something to map (old and new semantic conventions). */
 const locationKeys = ['code.file.path', 'code.filepath', 'code.function.name', 'code.function', 'code.stacktrace'];

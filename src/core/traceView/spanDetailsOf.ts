@@ -1,7 +1,7 @@
 import { formatAttributeValue, type Attributes, type AttributeValue } from '../model/attributes';
 import { spanKindName, StatusCode } from '../model/span';
 import type { Trace } from '../model/trace';
-import type { ExceptionDetails, SpanDetails, TextPairs } from './spanDetails';
+import type { ExceptionDetails, SpanDetails, TextPairs } from '../../shared/spanDetails';
 import { parseStackFrame } from '../mapping/parseStackTrace';
 import type { StackFrame } from '../mapping/stackFrame';
 import { hasCodeLocation } from './encodeTraceView';

@@ -9,7 +9,7 @@ import { inLocalService } from '../../../../src/core/localService/inLocalService
 import { LocalServiceConnection, type LocalServiceLaunch } from '../../../../src/core/localService/localServiceConnection';
 import { TraceService } from '../../../../src/core/traceService/traceService';
 import { createTraceServiceClient } from '../../../../src/core/traceService/traceServiceClient';
-import type { TraceViewData } from '../../../../src/core/traceView/traceViewData';
+import type { TraceViewData } from '../../../../src/shared/traceViewData';
 import type { LocalSourceEvent, ReceiverSettings, ReceiverStatus } from '../../../../src/core/traceService/traceServiceProtocol';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
