@@ -19,6 +19,7 @@ import { ExceptionIndex, type ExceptionOccurrence } from './exceptionIndex';
 import { exceptionFingerprint, PropagatedExceptions } from './propagatedExceptions';
 import { AnswerCache, type CachedAnswer } from './answerCache';
 import { BucketTotals } from './bucketTotals';
+import { byLineThenFunction, FileKeyIndex, type FileLocations } from './fileKeyIndex';
 import { byRecency, KeyAggregate, noteSeen, type ColdSummary } from './keyAggregate';
 import { defaultExactLimit } from './latencyDigest';
 import { defaultHistogramBins, LatencyMerger } from './latencyMerger';
@@ -82,34 +83,11 @@ interface ResourceInfo {
   readonly commit: string | undefined;
 }
 
-interface FileEntry {
-  readonly keys: Set<KeyAggregate>;
-  /** Line (−1 for none) → function ('' for none) → key. */
-  readonly byLine: Map<number, Map<string, KeyAggregate>>;
-  /** Bumped when keys join or leave, so cached queries over the file know to re-match. */
-  membership: number;
-  /** Function name asked for → the keys it matches, valid for `matchedAt` membership. */
-  readonly matched: Map<string, KeyAggregate[]>;
-  matchedAt: number;
-  /** The keys' locations in `locations()` order, valid for `sortedAt` membership. */
-  sorted: readonly CodeLocation[];
-  sortedAt: number;
-}
-
-/** A file's locations, and a stamp that changes whenever the list may have. */
-export interface FileLocations {
-  readonly stamp: number;
-  readonly locations: readonly CodeLocation[];
-}
-
-const noLocations: FileLocations = Object.freeze({ stamp: -1, locations: Object.freeze([]) });
-
 /** Answers a query over these keys, reusing what `previous` (its last answer) holds the same. */
 type Compute<T> = (keys: readonly KeyAggregate[], previous: T | undefined) => T | undefined;
 
 const nsPerMs = 1e6;
 const maxCachedQueries = 20_000;
-const maxMatchedNames = 1_000;
 
 /**
  * Production timing and exceptions per code location and per service + span name, over a
@@ -134,7 +112,7 @@ export class SpanAggregator {
   /** Each map's keys in eviction order (see evictOldest). */
   private readonly locationOrder = new RecencyList<KeyAggregate>();
   private readonly operationOrder = new RecencyList<KeyAggregate>();
-  private readonly files = new Map<string, FileEntry>();
+  private readonly fileKeys = new FileKeyIndex(() => ++this.keysClock);
   private readonly operationIndex = new Map<string, Map<string, KeyAggregate>>();
   private readonly exceptions: ExceptionIndex;
   /** Exceptions rethrown through ancestor spans are one occurrence, not one per span. */
@@ -349,13 +327,7 @@ export class SpanAggregator {
    * path hashes strings the span already holds instead of building a compound key per span.
    */
   private locationKeyFor(location: CodeLocation, service: string, name: string): KeyAggregate {
-    let entry = this.files.get(location.file);
-    if (entry === undefined) this.files.set(location.file, (entry = { keys: new Set(), byLine: new Map(), membership: ++this.keysClock, matched: new Map(), matchedAt: -1, sorted: [], sortedAt: -1 }));
-    const line = location.line ?? -1;
-    let byFunction = entry.byLine.get(line);
-    if (byFunction === undefined) entry.byLine.set(line, (byFunction = new Map<string, KeyAggregate>()));
-    const fn = location.function ?? '';
-    const existing = byFunction.get(fn);
+    const existing = this.fileKeys.get(location);
     if (existing !== undefined) {
       existing.seenSeq = ++this.seq;
       return existing;
@@ -365,9 +337,7 @@ export class SpanAggregator {
     key.seenSeq = key.placedSeq = ++this.seq;
     this.locationKeys.set(id, key);
     this.locationOrder.append(key);
-    byFunction.set(fn, key);
-    entry.keys.add(key);
-    entry.membership = ++this.keysClock;
+    this.fileKeys.add(location, key);
     if (this.locationKeys.size > this.maxKeys) this.evictOldest(this.locationKeys);
     return key;
   }
@@ -425,18 +395,8 @@ export class SpanAggregator {
       this.pendingOperations = true;
       return;
     }
-    const file = key.location.file;
-    const entry = this.files.get(file);
-    if (entry !== undefined) {
-      entry.keys.delete(key);
-      const line = key.location.line ?? -1;
-      const byFunction = entry.byLine.get(line);
-      byFunction?.delete(key.location.function ?? '');
-      if (byFunction?.size === 0) entry.byLine.delete(line);
-      entry.membership = ++this.keysClock;
-      if (entry.keys.size === 0) this.files.delete(file);
-    }
-    this.pendingFiles.add(file);
+    this.fileKeys.remove(key.location, key);
+    this.pendingFiles.add(key.location.file);
   }
 
 
@@ -531,7 +491,7 @@ export class SpanAggregator {
     this.locationOrder.clear();
     this.operationOrder.clear();
     this.operationIndex.clear();
-    this.files.clear();
+    this.fileKeys.clear();
     this.exceptions.clear();
     this.propagated.clear();
     this.recentIds?.clear();
@@ -585,11 +545,10 @@ export class SpanAggregator {
     // A CodeLens pass asks this for every function of a file, so it finds its cached answer
     // through file → name without building a query object and a key string per call.
     this.expireIfDue(this.now());
-    const entry = this.files.get(file);
-    const membership = entry?.membership ?? -1;
+    const membership = this.fileKeys.membership(file);
     const cached = cache.getFunction(file, functionName);
-    if (entry !== undefined && cached !== undefined && this.isCurrent(cached, membership)) return cached.value;
-    const keys = entry === undefined ? [] : this.functionKeys(entry, functionName);
+    if (membership !== -1 && cached !== undefined && this.isCurrent(cached, membership)) return cached.value;
+    const keys = this.fileKeys.functionKeys(file, functionName);
     if (cached !== undefined) return this.refresh(cached, membership, keys, compute);
     const value = compute(keys, undefined);
     this.makeRoom();
@@ -599,7 +558,7 @@ export class SpanAggregator {
 
   private answerFor<T>(cache: AnswerCache<T>, query: Exclude<StatsKey, { kind: 'function' }>, compute: Compute<T>): T | undefined {
     const cacheKey = queryCacheKey(query);
-    const membership = query.kind === 'operation' ? this.operationsMembership : (this.files.get(query.file)?.membership ?? -1);
+    const membership = query.kind === 'operation' ? this.operationsMembership : this.fileKeys.membership(query.file);
     const cached = cache.get(cacheKey);
     if (cached !== undefined && this.isCurrent(cached, membership)) return cached.value;
     const keys = this.keysFor(query);
@@ -651,7 +610,7 @@ export class SpanAggregator {
   locations(file: string): LocationSummary[] {
     this.expireIfDue(this.now());
     const out: LocationSummary[] = [];
-    for (const key of this.files.get(file)?.keys ?? []) {
+    for (const key of this.fileKeys.keysOf(file) ?? []) {
       if (key.location === undefined) continue;
       let count = 0;
       let errorCount = 0;
@@ -671,21 +630,13 @@ export class SpanAggregator {
    */
   fileLocations(file: string): FileLocations {
     this.expireIfDue(this.now());
-    const entry = this.files.get(file);
-    if (entry === undefined) return noLocations;
-    if (entry.sortedAt !== entry.membership) {
-      const sorted: CodeLocation[] = [];
-      for (const key of entry.keys) if (key.location !== undefined) sorted.push(key.location);
-      entry.sorted = sorted.sort(byLineThenFunction);
-      entry.sortedAt = entry.membership;
-    }
-    return { stamp: entry.sortedAt, locations: entry.sorted };
+    return this.fileKeys.fileLocations(file);
   }
 
   /** Files that have location data. */
   filesWithData(): string[] {
     this.expireIfDue(this.now());
-    return [...this.files.keys()];
+    return this.fileKeys.files();
   }
 
   operationsSeen(): OperationSummary[] {
@@ -768,32 +719,8 @@ export class SpanAggregator {
       const key = this.operationIndex.get(query.service)?.get(query.name);
       return key === undefined ? [] : [key];
     }
-    const entry = this.files.get(query.file);
-    if (entry === undefined) return [];
-    if (query.kind === 'function') return this.functionKeys(entry, query.function);
-    const out: KeyAggregate[] = [];
-    for (const key of entry.keys) {
-      const location = key.location;
-      if (location === undefined) continue;
-      if (query.line === undefined || location.line === query.line) out.push(key);
-    }
-    return out;
-  }
-
-  private functionKeys(entry: FileEntry, functionName: string): KeyAggregate[] {
-    // A CodeLens pass asks for every function of the file; matching names is per key, so
-    // the answer is kept until keys join or leave the file.
-    if (entry.matchedAt !== entry.membership) {
-      entry.matched.clear();
-      entry.matchedAt = entry.membership;
-    }
-    const known = entry.matched.get(functionName);
-    if (known !== undefined) return known;
-    const matched: KeyAggregate[] = [];
-    for (const key of entry.keys) if (matchesFunction(key.location?.function, functionName)) matched.push(key);
-    if (entry.matched.size >= maxMatchedNames) entry.matched.clear();
-    entry.matched.set(functionName, matched);
-    return matched;
+    if (query.kind === 'function') return this.fileKeys.functionKeys(query.file, query.function);
+    return this.fileKeys.keysAt(query.file, query.line);
   }
 
   /**
@@ -890,10 +817,6 @@ export class SpanAggregator {
   }
 }
 
-function byLineThenFunction(a: CodeLocation, b: CodeLocation): number {
-  return (a.line ?? 0) - (b.line ?? 0) || (a.function ?? '').localeCompare(b.function ?? '');
-}
-
 function versionSum(keys: readonly KeyAggregate[]): number {
   let sum = 0;
   for (const key of keys) sum += key.version;
@@ -920,16 +843,6 @@ function spanRef(span: Span, info: ResourceInfo, durationMs: number, timeMs: num
 
 function isExceptionEvent(event: SpanEvent): boolean {
   return event.name === 'exception' || event.attributes['exception.type'] !== undefined || event.attributes['exception.message'] !== undefined;
-}
-
-const qualifierSeparators = new Set(['.', ':', '/', '\\', '#', '$']);
-
-function matchesFunction(candidate: string | undefined, wanted: string): boolean {
-  if (candidate === undefined || wanted === '') return false;
-  if (candidate === wanted) return true;
-  if (!candidate.endsWith(wanted)) return false;
-  const before = candidate[candidate.length - wanted.length - 1];
-  return before !== undefined && qualifierSeparators.has(before);
 }
 
 function queryCacheKey(query: Exclude<StatsKey, { kind: 'function' }>): string {
