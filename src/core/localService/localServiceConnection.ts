@@ -6,6 +6,7 @@ import { socketChannel } from '../rpc/socketChannel';
 import { traceServiceErrors } from '../traceService/traceServiceProtocol';
 import { localServiceOps, localServiceProtocolVersion, type LocalServiceApi, type LocalServiceEvent } from './localServiceApi';
 import { serviceSocketPath } from './serviceEndpoint';
+import { Emitter } from '../emitter';
 
 /** How a window starts the service when none answers. */
 export interface LocalServiceLaunch {
@@ -36,25 +37,21 @@ export class LocalServiceConnection {
   private connection: RpcConnection<LocalServiceEvent> | undefined;
   private connecting: Promise<LocalServiceApi> | undefined;
   private disposed = false;
-  private readonly eventListeners = new Set<(event: LocalServiceEvent) => void>();
+  private readonly events = new Emitter<LocalServiceEvent>();
   private readonly connectedListeners = new Set<(api: LocalServiceApi, again: boolean) => Promise<void>>();
-  private readonly lostListeners = new Set<(reason: string) => void>();
+  private readonly losses = new Emitter<string>();
   private connections = 0;
 
   constructor(readonly launch: LocalServiceLaunch) {}
 
-  onEvent(listener: (event: LocalServiceEvent) => void): void {
-    this.eventListeners.add(listener);
-  }
+  readonly onEvent = this.events.event;
 
   /** Runs on every new connection before any request of its callers (`again` after a loss). */
   onConnected(listener: (api: LocalServiceApi, again: boolean) => Promise<void>): void {
     this.connectedListeners.add(listener);
   }
 
-  onLost(listener: (reason: string) => void): void {
-    this.lostListeners.add(listener);
-  }
+  readonly onLost = this.losses.event;
 
   api(): Promise<LocalServiceApi> {
     if (this.disposed) return Promise.reject(new Error('the trace service connection was closed'));
@@ -94,9 +91,7 @@ export class LocalServiceConnection {
       await sleep(200);
       return this.connect();
     }
-    connection.onEvent((event) => {
-      for (const listener of this.eventListeners) listener(event);
-    });
+    connection.onEvent((event) => this.events.fire(event));
     connection.onClose((reason) => this.lost(connection, reason));
     const again = this.connections++ > 0;
     for (const listener of this.connectedListeners) await listener(api, again);
@@ -108,7 +103,7 @@ export class LocalServiceConnection {
     if (this.connection !== connection) return;
     this.connection = undefined;
     if (this.disposed) return;
-    for (const listener of this.lostListeners) listener(reason);
+    this.losses.fire(reason);
     void this.reconnect();
   }
 

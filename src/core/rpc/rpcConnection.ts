@@ -1,5 +1,6 @@
 import type { RpcChannel } from './rpcChannel';
 import { plainErrorCodec, type RpcApi, type RpcErrorCodec, type RpcMessage, type RpcOps } from './rpcMessage';
+import { Emitter } from '../emitter';
 
 type Call = (op: string, args: readonly unknown[], signal: AbortSignal | undefined) => Promise<unknown>;
 
@@ -10,8 +11,8 @@ type Call = (op: string, args: readonly unknown[], signal: AbortSignal | undefin
 export class RpcConnection<Event> {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
-  private readonly eventListeners = new Set<(event: Event) => void>();
-  private readonly closeListeners = new Set<(reason: string) => void>();
+  private readonly events = new Emitter<Event>();
+  private readonly closes = new Emitter<string>();
   private closedBecause: string | undefined;
   /** Set by the owner: an idle connection must not keep the process alive, a busy one must. */
   keepAlive = false;
@@ -45,15 +46,8 @@ export class RpcConnection<Event> {
     });
   }
 
-  onEvent(listener: (event: Event) => void): { dispose(): void } {
-    this.eventListeners.add(listener);
-    return { dispose: () => this.eventListeners.delete(listener) };
-  }
-
-  onClose(listener: (reason: string) => void): { dispose(): void } {
-    this.closeListeners.add(listener);
-    return { dispose: () => this.closeListeners.delete(listener) };
-  }
+  readonly onEvent = this.events.event;
+  readonly onClose = this.closes.event;
 
   close(reason: string): void {
     this.closed(reason);
@@ -62,7 +56,7 @@ export class RpcConnection<Event> {
 
   private receive(message: RpcMessage<Event>): void {
     if (message.kind === 'event') {
-      for (const listener of this.eventListeners) listener(message.event);
+      this.events.fire(message.event);
       return;
     }
     if (message.kind !== 'response') return;
@@ -79,7 +73,7 @@ export class RpcConnection<Event> {
     this.closedBecause = reason;
     for (const waiter of this.pending.values()) waiter.reject(new Error(reason));
     this.pending.clear();
-    for (const listener of this.closeListeners) listener(reason);
+    this.closes.fire(reason);
   }
 }
 

@@ -8,6 +8,7 @@ import { selectFirst } from './selectFirst';
 import { encodeSpanRecord } from './spanRecordCodec';
 import { decodeTracePayload, payloadKindCodes, payloadKindOfCode, type TracePayload } from './tracePayload';
 import type { IngestBatch, TraceSink } from './traceSink';
+import { Emitter } from '../emitter';
 
 export interface LocalTraceStoreOptions {
   /** Where the log lives (the extension's global storage in VS Code). Created when missing. */
@@ -86,10 +87,6 @@ export interface LocalTraceStoreStats {
   readonly evictedTraces: number;
   /** Batches refused since open because the log could not be written (a full disk) or was at maxBytes. */
   readonly refusedBatches: number;
-}
-
-export interface Disposable {
-  dispose(): void;
 }
 
 interface TraceEntry {
@@ -195,7 +192,7 @@ export class LocalTraceStore implements TraceSink {
   private nextArrival = 0;
   private compaction: Promise<void> | undefined;
   private closing = false;
-  private readonly listeners = new Set<(change: TraceStoreChange) => void>();
+  private readonly changes = new Emitter<TraceStoreChange>();
   private pendingUpdated = new Set<string>();
   private pendingEvicted = new Set<string>();
   private pendingCleared = false;
@@ -579,10 +576,7 @@ export class LocalTraceStore implements TraceSink {
   }
 
   /** Subscribes to coalesced changes. */
-  onDidChange(listener: (change: TraceStoreChange) => void): Disposable {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
-  }
+  readonly onDidChange = this.changes.event;
 
   /** Waits for queued writes and closes the log; a compaction in progress is abandoned. Pending change events are delivered first. */
   async close(): Promise<void> {
@@ -702,8 +696,8 @@ export class LocalTraceStore implements TraceSink {
   }
 
   private scheduleChange(): void {
-    if (this.changeTimer || this.listeners.size === 0) {
-      if (this.listeners.size === 0) this.resetPending();
+    if (this.changeTimer || !this.changes.hasListeners) {
+      if (!this.changes.hasListeners) this.resetPending();
       return;
     }
     this.changeTimer = setTimeout(() => {
@@ -728,13 +722,7 @@ export class LocalTraceStore implements TraceSink {
       traceCount: this.traces.size,
     };
     this.resetPending();
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(change);
-      } catch (error: unknown) {
-        this.backgroundErrors.push(`a trace store listener threw: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
+    this.changes.fire(change, (error) => this.backgroundErrors.push(`a trace store listener threw: ${error instanceof Error ? error.message : String(error)}`));
   }
 }
 

@@ -20,6 +20,7 @@ import type { TraceViewData } from '../../shared/traceViewData';
 import type { RemoteSourcesSettings, SearchHit, TraceSearchQuery } from './traceServiceProtocol';
 import type { ChildrenPage, LocalSourceEvent, OpenedFile, OpenFilesResult, ReceiverSettings, ReceiverStatus, SpanRow, TraceQueries, TraceSummary } from './traceServiceProtocol';
 import type { RemoteTraceEvent, TraceIncompleteness } from './traceServiceProtocol';
+import { Emitter } from '../emitter';
 
 /** Attributes shown at a glance, old and new semantic-convention names side by side. */
 const keyAttributeNames = [
@@ -71,15 +72,15 @@ export interface SharedDeps {
  */
 export class TraceService implements TraceQueries {
   private readonly traces = new Map<string, { trace: Trace; origin: string; summary: TraceSummary }>();
-  private readonly listeners = new Set<(event: LocalSourceEvent) => void>();
+  private readonly localEvents = new Emitter<LocalSourceEvent>();
   private readonly local: LocalTraces;
   private readonly backends = new BackendService();
   private readonly mapping = new MappingService((traceId, spanId) => this.trace(traceId)?.spans.find((span) => span.spanId === spanId));
-  private readonly annotationListeners = new Set<(event: AnnotationsChangedEvent) => void>();
+  private readonly annotationEvents = new Emitter<AnnotationsChangedEvent>();
   /** Editor annotations, fed by the receiver, opened files and remote traces. */
   private readonly annotations: EditorAnnotations;
   private readonly views = new TraceViewService((traceId) => this.trace(traceId));
-  private readonly remoteListeners = new Set<(event: RemoteTraceEvent) => void>();
+  private readonly remoteEvents = new Emitter<RemoteTraceEvent>();
   /** Remote traces whose partial is on show, by id: the request that owns it (a later open of the same id takes over). */
   private readonly loading = new Map<string, object>();
 
@@ -93,13 +94,9 @@ export class TraceService implements TraceQueries {
      */
     shared?: (deps: SharedDeps) => { readonly local: LocalTraces; readonly annotations: EditorAnnotations },
   ) {
-    const emitAnnotations = (event: AnnotationsChangedEvent): void => {
-      for (const listener of this.annotationListeners) listener(event);
-    };
+    const emitAnnotations = (event: AnnotationsChangedEvent): void => this.annotationEvents.fire(event);
     const local: LocalTracesListener = {
-      emit: (event) => {
-        for (const listener of this.listeners) listener(event);
-      },
+      emit: (event) => this.localEvents.fire(event),
       stored: (spans) => this.annotations.add(spans, 'local', 'spanEnd'),
     };
     if (shared) {
@@ -111,16 +108,10 @@ export class TraceService implements TraceQueries {
   }
 
   /** Partial remote traces as they stream in (issue 4), pushed before `openRemoteTrace` answers. */
-  onRemoteTraceEvent(listener: (event: RemoteTraceEvent) => void): { dispose(): void } {
-    this.remoteListeners.add(listener);
-    return { dispose: () => this.remoteListeners.delete(listener) };
-  }
+  readonly onRemoteTraceEvent = this.remoteEvents.event;
 
   /** Changes of the local source, pushed as they happen (coalesced by the store). */
-  onLocalEvent(listener: (event: LocalSourceEvent) => void): { dispose(): void } {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
-  }
+  readonly onLocalEvent = this.localEvents.event;
 
   openLocal(settings: ReceiverSettings): Promise<ReceiverStatus> {
     return this.local.open(settings);
@@ -263,13 +254,13 @@ export class TraceService implements TraceQueries {
     if (trace.roots.length === trace.orphans.length) summary = { ...summary, rootService: '', rootName: `trace ${trace.traceId} (root span not received yet)` };
     this.traces.delete(trace.traceId);
     this.traces.set(trace.traceId, { trace, origin: source, summary });
-    for (const listener of this.remoteListeners) listener({ type: 'partial', source, summary });
+    this.remoteEvents.fire({ type: 'partial', source, summary });
     return true;
   }
 
   private dropPartial(source: string, traceId: string): void {
     this.traces.delete(traceId);
-    for (const listener of this.remoteListeners) listener({ type: 'dropped', source, traceId });
+    this.remoteEvents.fire({ type: 'dropped', source, traceId });
   }
 
   /**
@@ -301,10 +292,7 @@ export class TraceService implements TraceQueries {
   }
 
   /** Annotation data of documents changed, coalesced (issue 7). */
-  onAnnotationsChanged(listener: (event: AnnotationsChangedEvent) => void): { dispose(): void } {
-    this.annotationListeners.add(listener);
-    return { dispose: () => this.annotationListeners.delete(listener) };
-  }
+  readonly onAnnotationsChanged = this.annotationEvents.event;
 
   configureAnnotations(settings: AnnotationSettings): Promise<void> {
     return this.annotations.configure(settings);
