@@ -22,8 +22,11 @@ fi
 
 echo "setup-sdks: building the OpenTelemetry Java client (Maven Central; the first build downloads ~15 MB)"
 started=$(date +%s)
-mvn -B -q -Dstyle.color=never -f "$project/pom.xml" package \
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+mvn -B -q -Dstyle.color=never -f "$project/pom.xml" package > "$log" 2>&1 \
   || {
+    cat "$log" >&2
     echo "setup-sdks: the Maven build of $project failed" >&2
     # In CI that is the build's failure; elsewhere the rest of the set-up goes on and the Java tests say what is missing.
     [ -n "${CI:-}" ] && exit 1

@@ -59,6 +59,6 @@ export function runSdkClient(command: string, args: readonly string[]): Promise<
 }
 
 /** Sends `traces` traces of three spans with the OpenTelemetry Java SDK to an OTLP base URL. */
-export function sendJavaTraces(jar: string, protocol: 'http' | 'grpc', endpoint: string, service: string, traces: number): Promise<SentSpans> {
-  return runSdkClient('java', ['-jar', jar, protocol, endpoint, service, String(traces)]);
+export function sendJavaTraces(jar: string, protocol: 'http' | 'grpc', endpoint: string, service: string, traces: number, compression: 'gzip' | 'none' = 'none'): Promise<SentSpans> {
+  return runSdkClient('java', ['-jar', jar, protocol, endpoint, service, String(traces), compression]);
 }

@@ -1,6 +1,6 @@
 """Sends traces with the real OpenTelemetry Python SDK and prints every span it delivered.
 
-    send_detailed_spans.py PROTOCOL ENDPOINT SERVICE TRACES
+    send_detailed_spans.py PROTOCOL ENDPOINT SERVICE TRACES [gzip|none]
 
 PROTOCOL  http (OTLP/HTTP protobuf to ENDPOINT/v1/traces) | grpc (OTLP/gRPC to ENDPOINT's host:port)
 Each trace is a SERVER root "GET /orders/{id}" with a CLIENT child "SELECT orders" carrying a
@@ -25,16 +25,20 @@ BATCH_SIZE = 512
 TIMEOUT_SECONDS = 10
 
 
-def exporter_for(protocol, endpoint):
+def exporter_for(protocol, endpoint, gzip):
     endpoint = endpoint.rstrip("/")
     if protocol == "http":
+        from opentelemetry.exporter.otlp.proto.http import Compression
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        return OTLPSpanExporter(endpoint=endpoint + "/v1/traces", timeout=TIMEOUT_SECONDS)
+        compression = Compression.Gzip if gzip else Compression.NoCompression
+        return OTLPSpanExporter(endpoint=endpoint + "/v1/traces", timeout=TIMEOUT_SECONDS, compression=compression)
     if protocol == "grpc":
+        from grpc import Compression
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
-        return OTLPSpanExporter(endpoint=endpoint.split("://")[-1], insecure=True, timeout=TIMEOUT_SECONDS)
+        compression = Compression.Gzip if gzip else Compression.NoCompression
+        return OTLPSpanExporter(endpoint=endpoint.split("://")[-1], insecure=True, timeout=TIMEOUT_SECONDS, compression=compression)
     raise ValueError(f"unknown protocol {protocol!r}: use http or grpc")
 
 
@@ -78,12 +82,13 @@ def describe(span):
 
 
 def main(argv):
-    if len(argv) != 5:
+    if len(argv) not in (5, 6) or (len(argv) == 6 and argv[5] not in ("gzip", "none")):
         print(__doc__, file=sys.stderr)
         return 2
     protocol, endpoint, service, traces = argv[1], argv[2], argv[3], int(argv[4])
+    gzip = len(argv) == 6 and argv[5] == "gzip"
     try:
-        exporter = exporter_for(protocol, endpoint)
+        exporter = exporter_for(protocol, endpoint, gzip)
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2

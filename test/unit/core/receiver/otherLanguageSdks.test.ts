@@ -97,19 +97,21 @@ describe('OtlpReceiver with the real OpenTelemetry Java and Python SDKs as clien
       jar = found ?? '';
     });
 
-    it('stores every span the OTLP/HTTP protobuf exporter sends', async () => {
-      const sent = await sendJavaTraces(jar, 'http', harness.address.httpEndpoint, 'orders-java', 20);
-      assert.equal(sent.spans.length, 60);
-      await assertAllFound(harness, sent, 'java', 'java.lang.IllegalStateException');
-    });
+    for (const compression of ['none', 'gzip'] as const) {
+      it(`stores every span the OTLP/HTTP protobuf exporter sends (compression: ${compression})`, async () => {
+        const sent = await sendJavaTraces(jar, 'http', harness.address.httpEndpoint, 'orders-java', 20, compression);
+        assert.equal(sent.spans.length, 60);
+        await assertAllFound(harness, sent, 'java', 'java.lang.IllegalStateException');
+      });
 
-    it('stores every span the OTLP/gRPC exporter sends', async () => {
-      const endpoint = harness.address.grpcEndpoint;
-      assert.ok(endpoint);
-      const sent = await sendJavaTraces(jar, 'grpc', endpoint, 'orders-java', 20);
-      assert.equal(sent.spans.length, 60);
-      await assertAllFound(harness, sent, 'java', 'java.lang.IllegalStateException');
-    });
+      it(`stores every span the OTLP/gRPC exporter sends (compression: ${compression})`, async () => {
+        const endpoint = harness.address.grpcEndpoint;
+        assert.ok(endpoint);
+        const sent = await sendJavaTraces(jar, 'grpc', endpoint, 'orders-java', 20, compression);
+        assert.equal(sent.spans.length, 60);
+        await assertAllFound(harness, sent, 'java', 'java.lang.IllegalStateException');
+      });
+    }
   });
 
   describe('Python (opentelemetry-sdk with the OTLP proto HTTP and gRPC exporters)', () => {
@@ -117,18 +119,20 @@ describe('OtlpReceiver with the real OpenTelemetry Java and Python SDKs as clien
       requireClient(this, 'OpenTelemetry Python SDK', existsSync(venvPython) && existsSync(pythonSender), onPath('python3', '--version'), 'Python 3.9+ with venv', 'scripts/setup-servers.sh');
     });
 
-    it('stores every span the OTLP/HTTP protobuf exporter sends', async () => {
-      const sent = await runSdkClient(venvPython, [pythonSender, 'http', harness.address.httpEndpoint, 'orders-python', '20']);
-      assert.equal(sent.spans.length, 60);
-      await assertAllFound(harness, sent, 'python', 'ValueError');
-    });
+    for (const compression of ['none', 'gzip'] as const) {
+      it(`stores every span the OTLP/HTTP protobuf exporter sends (compression: ${compression})`, async () => {
+        const sent = await runSdkClient(venvPython, [pythonSender, 'http', harness.address.httpEndpoint, 'orders-python', '20', compression]);
+        assert.equal(sent.spans.length, 60);
+        await assertAllFound(harness, sent, 'python', 'ValueError');
+      });
 
-    it('stores every span the OTLP/gRPC exporter sends', async () => {
-      const endpoint = harness.address.grpcEndpoint;
-      assert.ok(endpoint);
-      const sent = await runSdkClient(venvPython, [pythonSender, 'grpc', endpoint, 'orders-python', '20']);
-      assert.equal(sent.spans.length, 60);
-      await assertAllFound(harness, sent, 'python', 'ValueError');
-    });
+      it(`stores every span the OTLP/gRPC exporter sends (compression: ${compression})`, async () => {
+        const endpoint = harness.address.grpcEndpoint;
+        assert.ok(endpoint);
+        const sent = await runSdkClient(venvPython, [pythonSender, 'grpc', endpoint, 'orders-python', '20', compression]);
+        assert.equal(sent.spans.length, 60);
+        await assertAllFound(harness, sent, 'python', 'ValueError');
+      });
+    }
   });
 });

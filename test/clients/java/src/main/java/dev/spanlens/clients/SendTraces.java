@@ -24,25 +24,26 @@ import java.util.concurrent.TimeUnit;
  * Sends traces to an OTLP endpoint with the real OpenTelemetry Java SDK and prints, as JSON on
  * stdout, every span the exporter reported as delivered, so a test can look each one up.
  *
- * <p>Usage: {@code SendTraces <http|grpc> <endpoint> <service.name> <traces>}; the endpoint is
- * the base URL ({@code http://127.0.0.1:4318} or {@code http://127.0.0.1:4317}).
+ * <p>Usage: {@code SendTraces <http|grpc> <endpoint> <service.name> <traces> [gzip|none]}; the
+ * endpoint is the base URL ({@code http://127.0.0.1:4318} or {@code http://127.0.0.1:4317}).
  */
 public final class SendTraces {
   private SendTraces() {}
 
   public static void main(String[] args) {
-    if (args.length != 4 || !(args[0].equals("http") || args[0].equals("grpc"))) {
-      System.err.println("usage: SendTraces <http|grpc> <endpoint> <service.name> <traces>");
+    if (args.length < 4 || args.length > 5 || !(args[0].equals("http") || args[0].equals("grpc"))) {
+      System.err.println("usage: SendTraces <http|grpc> <endpoint> <service.name> <traces> [gzip|none]");
       System.exit(2);
     }
     String protocol = args[0];
     String endpoint = args[1].replaceAll("/+$", "");
     String service = args[2];
     int traces = Integer.parseInt(args[3]);
+    String compression = args.length == 5 ? args[4] : "none";
 
     SpanExporter wire = protocol.equals("http")
-        ? OtlpHttpSpanExporter.builder().setEndpoint(endpoint + "/v1/traces").setTimeout(10, TimeUnit.SECONDS).build()
-        : OtlpGrpcSpanExporter.builder().setEndpoint(endpoint).setTimeout(10, TimeUnit.SECONDS).build();
+        ? OtlpHttpSpanExporter.builder().setEndpoint(endpoint + "/v1/traces").setCompression(compression).setTimeout(10, TimeUnit.SECONDS).build()
+        : OtlpGrpcSpanExporter.builder().setEndpoint(endpoint).setCompression(compression).setTimeout(10, TimeUnit.SECONDS).build();
     RecordingExporter exporter = new RecordingExporter(wire);
     Resource resource = Resource.getDefault().merge(Resource.create(Attributes.of(
         AttributeKey.stringKey("service.name"), service,
