@@ -98,7 +98,7 @@ export function activate(context: vscode.ExtensionContext): SpanLensApi {
     showTrace: (traceId) => traceViews.showAndWait(traceId),
   };
   context.subscriptions.push(remoteTraces);
-  registerTraceLinks(context, remote);
+  registerTraceLinks(context);
   // Editor annotations (issue 7): figures come from the worker, providers answer from a host cache.
   const annotations = new AnnotationController(traceService, log);
   const exceptionDiagnostics = new ExceptionDiagnostics(annotations);

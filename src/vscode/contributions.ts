@@ -12,12 +12,10 @@ import type { CredentialsArgument, SetCredentialsResult } from './sourceCredenti
 import type { TraceTreeNode } from './tracesTreeProvider';
 import type { CompareTracesResult } from './traceViewController';
 
-/**
- * Every command, context key and setting of the extension, declared once with its types, in the
- * manner of vscode-js-debug's contributionUtils.ts. Runtime values here are only what a test needs
- * to hold package.json and contract.md to this file; the types are what the typed registration,
- * `executeCommand` and setting reads (commandRegistry.ts, settings.ts) check against. Nothing here
- * needs `vscode` at runtime, so plain mocha can read it.
+/*
+ * Every command, context key and setting, declared once with its types (as vscode-js-debug's
+ * contributionUtils.ts does). commandRegistry.ts and settings.ts check calls against the types;
+ * the values are what the manifest test needs, so nothing here needs `vscode` at runtime.
  */
 
 /** `contract`: contract.md's table; `extra`: in package.json and README.md too; `internal`: in no menu or palette. */
@@ -85,21 +83,17 @@ export function commandIdsOf(kind: CommandKind): CommandId[] {
   return (Object.keys(commands) as CommandId[]).filter((id) => commands[id].kind === kind);
 }
 
-/** Context keys this extension sets, for `when` clauses and walkthrough `completionEvents`. */
+/**
+ * Context keys: the Traces view's title bar (following live, traces waiting) and the walkthrough
+ * steps' facts (its `completionEvents`), each set from what is true now.
+ */
 export const contextKeys = {
-  /** The Traces view follows new local traces as they arrive. */
   tracesLive: 'spanlens.tracesLive',
-  /** New local traces wait to be shown while the list is paused. */
   tracesPending: 'spanlens.tracesPending',
-  /** The built-in receiver listens (this window started it, or another did). */
   receiverRunning: 'spanlens.walkthrough.receiverRunning',
-  /** The local store holds traces a service sent. */
   traceReceived: 'spanlens.walkthrough.traceReceived',
-  /** A trace was shown: opened by id, from a file or a link, or from the Traces view. */
   traceOpened: 'spanlens.walkthrough.traceOpened',
-  /** `spanlens.sources` names at least one usable backend. */
   sourceConfigured: 'spanlens.walkthrough.sourceConfigured',
-  /** A span or frame was mapped to a line of the workspace and opened there. */
   mappingUsed: 'spanlens.walkthrough.mappingUsed',
 } as const;
 

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { traceIdFromText } from '../core/backends/traceIdFromText';
 import { findTraceIds, traceIdAt } from '../core/traceIds/findTraceIds';
-import { reportingFailures } from './commandRegistry';
+import { executeCommand } from './commandRegistry';
 import type { CommandId } from './contributions';
 import { openById, present, type OpenTraceResult, type RemoteCommandDeps } from './openTrace';
 import { localSourceName } from './remoteSources';
@@ -105,12 +105,10 @@ class TraceIdHovers implements vscode.HoverProvider {
 }
 
 /** Trace ids become links in the integrated terminal and in log, text and JSON files. */
-export function registerTraceLinks(context: vscode.ExtensionContext, deps: RemoteCommandDeps): void {
-  const reportedOpen = reportingFailures((traceId) => openTraceLink(deps, traceId as string));
-  const open = (traceId: string): Promise<OpenTraceResult | undefined> => reportedOpen(traceId) as Promise<OpenTraceResult | undefined>;
+export function registerTraceLinks(context: vscode.ExtensionContext): void {
   const selector = traceLinkLanguages.map((language) => ({ language }));
   context.subscriptions.push(
-    vscode.window.registerTerminalLinkProvider(new TraceIdTerminalLinks(open)),
+    vscode.window.registerTerminalLinkProvider(new TraceIdTerminalLinks((traceId) => executeCommand(openTraceLinkCommandId, { traceId }))),
     vscode.languages.registerDocumentLinkProvider(selector, new TraceIdDocumentLinks()),
     vscode.languages.registerHoverProvider(selector, new TraceIdHovers()),
   );
