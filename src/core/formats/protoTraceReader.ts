@@ -1,8 +1,8 @@
-import { attributesOf, noAttributes, type Attributes, type AttributeValue } from '../model/attributes';
+import { noAttributes } from '../model/attributes';
 import { createResource, makeSpan, SpanKind, StatusCode, type Resource, type Scope, type Span, type SpanEvent, type SpanLink } from '../model/span';
 import { InterningCursor } from './interningCursor';
 import { TraceDecodeError, type TraceFormat } from './traceFormat';
-import { maxDepth, wtLen } from './wireCursor';
+import { wtLen } from './wireCursor';
 
 /**
  * The OTLP trace schema over one buffer at a time (a whole input, one record, one chunk or one
@@ -35,13 +35,6 @@ export class ProtoTraceReader extends InterningCursor {
   // Results of the last Status read, kept here instead of in a returned object.
   private statusCode: StatusCode = StatusCode.Unset;
   private statusMessage: string | undefined = undefined;
-
-  // Attributes being decoded, as a stack of key/value pairs: each message that has attributes
-  // notes the depth it started at, and takes its own pairs off as one object when it ends
-  // (nested messages such as events and kvlists push and take theirs in between).
-  private readonly kvKeys: string[] = [];
-  private readonly kvValues: AttributeValue[] = [];
-  private kvCount = 0;
 
   // What was tolerated, for warnings.
   private skippedSpans = 0;
@@ -451,102 +444,5 @@ export class ProtoTraceReader extends InterningCursor {
       return undefined;
     }
     return { traceId, spanId, traceState: traceState === '' ? undefined : traceState, attributes };
-  }
-
-  /** One KeyValue in [pos, end), pushed on the attribute stack; a missing value is null, as an empty AnyValue. */
-  private pushKeyValue(end: number, depth: number): void {
-    // Fast path for the layout every encoder writes: key (field 1), then value (field 2) to
-    // the end, both with one-byte lengths.
-    const buf = this.buf;
-    const pos = this.pos;
-    const keyLength = buf[pos + 1] as number;
-    if (buf[pos] === 0x0a && keyLength < 0x80) {
-      const keyEnd = pos + 2 + keyLength;
-      const valueLength = buf[keyEnd + 1] as number;
-      if (keyEnd + 2 <= end && buf[keyEnd] === 0x12 && valueLength < 0x80 && keyEnd + 2 + valueLength === end) {
-        const key = this.cachedString(pos + 2, keyEnd);
-        this.pos = keyEnd + 2;
-        const value = this.decodeAnyValue(end, depth);
-        const at = this.kvCount++;
-        this.kvKeys[at] = key;
-        this.kvValues[at] = value;
-        return;
-      }
-    }
-    const message = 'KeyValue';
-    let key = '';
-    let value: AttributeValue = null;
-    while (this.pos < end) {
-      const field = this.tag(end, message);
-      if (field === 1) key = this.stringField(end, message, 'key');
-      else if (field === 2) value = this.decodeAnyValue(this.length(end, message, 'value'), depth);
-      else this.skipField(end, message, depth);
-    }
-    const at = this.kvCount++;
-    this.kvKeys[at] = key;
-    this.kvValues[at] = value;
-  }
-
-  /** The pairs pushed since `base`, as one object, taken off the stack. */
-  private takeAttributes(base: number): Attributes {
-    const attributes = attributesOf(this.kvKeys, this.kvValues, base, this.kvCount);
-    this.kvCount = base;
-    return attributes;
-  }
-
-  /** An AnyValue in [pos, end); the last variant on the wire wins (oneof), none is null. */
-  private decodeAnyValue(end: number, depth: number): AttributeValue {
-    const message = 'AnyValue';
-    let value: AttributeValue = null;
-    while (this.pos < end) {
-      const field = this.tag(end, message);
-      switch (field) {
-        case 1:
-          value = this.stringField(end, message, 'string_value');
-          break;
-        case 2:
-          value = this.uint(end, message, 'bool_value') !== 0;
-          break;
-        case 3:
-          value = this.int64(end, message, 'int_value');
-          break;
-        case 4:
-          value = this.double(end, message, 'double_value');
-          break;
-        case 5:
-        case 6: {
-          const fieldEnd = this.length(end, message, field === 5 ? 'array_value' : 'kvlist_value');
-          if (depth >= maxDepth) throw this.malformed(`an AnyValue at byte ${this.base + this.tagPos} nests arrays or kvlists more than ${maxDepth} levels deep`);
-          value = field === 5 ? this.decodeArray(fieldEnd, depth + 1) : this.decodeKvList(fieldEnd, depth + 1);
-          break;
-        }
-        case 7:
-          value = this.bytesField(end, message, 'bytes_value');
-          break;
-        default:
-          this.skipField(end, message, depth);
-      }
-    }
-    return value;
-  }
-
-  private decodeArray(end: number, depth: number): AttributeValue[] {
-    const message = 'ArrayValue';
-    const out: AttributeValue[] = [];
-    while (this.pos < end) {
-      if (this.tag(end, message) === 1) out.push(this.decodeAnyValue(this.length(end, message, 'values'), depth));
-      else this.skipField(end, message, depth);
-    }
-    return out;
-  }
-
-  private decodeKvList(end: number, depth: number): Attributes {
-    const message = 'KeyValueList';
-    const kvBase = this.kvCount;
-    while (this.pos < end) {
-      if (this.tag(end, message) === 1) this.pushKeyValue(this.length(end, message, 'values'), depth);
-      else this.skipField(end, message, depth);
-    }
-    return this.takeAttributes(kvBase);
   }
 }

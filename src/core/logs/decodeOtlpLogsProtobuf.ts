@@ -1,7 +1,7 @@
-import { attributesOf, noAttributes, type AttributeValue, type Attributes } from '../model/attributes';
+import { noAttributes, type AttributeValue } from '../model/attributes';
 import { createResource, type Resource, type Scope } from '../model/span';
 import { makeLogRecord, type LogRecord } from './logRecord';
-import { maxDepth, wtLen } from '../formats/wireCursor';
+import { wtLen } from '../formats/wireCursor';
 import { ProtoCursor } from './protoCursor';
 
 /**
@@ -32,12 +32,6 @@ const request = 'ExportLogsServiceRequest';
 class ProtoLogsDecoder {
   readonly records: LogRecord[] = [];
   private readonly c: ProtoCursor;
-  // Attributes being decoded, as a stack of key/value pairs: a message that has attributes notes
-  // the depth it starts at and takes its own pairs off as one object when it ends (kvlists nested
-  // in it push and take theirs in between). No lists are allocated per record.
-  private readonly keys: string[] = [];
-  private readonly values: AttributeValue[] = [];
-  private count = 0;
 
   constructor(bytes: Uint8Array) {
     this.c = new ProtoCursor(bytes, 'the OTLP protobuf logs', request);
@@ -58,14 +52,14 @@ class ProtoLogsDecoder {
     const c = this.c;
     const message = 'ResourceLogs';
     // A resource field that repeats merges, as protobuf merges repeated message fields.
-    const base = this.count;
+    const base = c.kvCount;
     while (c.pos < end) {
       const field = c.tag(end, message);
       if (field === 1) this.resource(c.length(end, message, 'resource'));
       else if (field === 2 || field === 1000 || field === 3) c.pos = c.length(end, message, field === 3 ? 'schema_url' : field === 2 ? 'scope_logs' : 'instrumentation_library_logs');
       else c.skipField(end, message, 0);
     }
-    this.contents(start, end, message, createResource(this.takeAttributes(base)), undefined);
+    this.contents(start, end, message, createResource(c.takeAttributes(base)), undefined);
   }
 
   /** Resource { 1 attributes, 2 dropped_attributes_count, 3 entity_refs }. */
@@ -73,7 +67,7 @@ class ProtoLogsDecoder {
     const c = this.c;
     const message = 'Resource';
     while (c.pos < end) {
-      if (c.tag(end, message) === 1) this.keyValue(c.length(end, message, 'attributes'), 0);
+      if (c.tag(end, message) === 1) c.pushKeyValue(c.length(end, message, 'attributes'), 0);
       else c.skipField(end, message, 0);
     }
   }
@@ -119,15 +113,15 @@ class ProtoLogsDecoder {
     const message = 'InstrumentationScope';
     let name = '';
     let version = '';
-    const base = this.count;
+    const base = c.kvCount;
     while (c.pos < end) {
       const field = c.tag(end, message);
-      if (field === 1) name = c.string(end, message, 'name');
-      else if (field === 2) version = c.string(end, message, 'version');
-      else if (field === 3) this.keyValue(c.length(end, message, 'attributes'), 0);
+      if (field === 1) name = c.stringField(end, message, 'name');
+      else if (field === 2) version = c.stringField(end, message, 'version');
+      else if (field === 3) c.pushKeyValue(c.length(end, message, 'attributes'), 0);
       else c.skipField(end, message, 0);
     }
-    const attributes = this.takeAttributes(base);
+    const attributes = c.takeAttributes(base);
     if (name === '' && version === '' && attributes === noAttributes) return undefined;
     return { name, version: version === '' ? undefined : version, attributes };
   }
@@ -144,7 +138,7 @@ class ProtoLogsDecoder {
     let traceId: string | undefined;
     let spanId: string | undefined;
     let eventName = '';
-    const base = this.count;
+    const base = c.kvCount;
     while (c.pos < end) {
       switch (c.tag(end, message)) {
         case 1:
@@ -157,13 +151,13 @@ class ProtoLogsDecoder {
           break;
         }
         case 3:
-          severityText = c.string(end, message, 'severity_text');
+          severityText = c.stringField(end, message, 'severity_text');
           break;
         case 5:
-          body = this.anyValue(c.length(end, message, 'body'), 0);
+          body = c.anyValue(c.length(end, message, 'body'), 0);
           break;
         case 6:
-          this.keyValue(c.length(end, message, 'attributes'), 0);
+          c.pushKeyValue(c.length(end, message, 'attributes'), 0);
           break;
         case 8:
           flags = c.fixed32(end, message, 'flags');
@@ -179,92 +173,14 @@ class ProtoLogsDecoder {
           observedTimeNs = c.fixed64(end, message, 'observed_time_unix_nano');
           break;
         case 12:
-          eventName = c.string(end, message, 'event_name');
+          eventName = c.stringField(end, message, 'event_name');
           break;
         default:
           // 7 dropped_attributes_count, 4 the retired `name`, and anything newer.
           c.skipField(end, message, 0);
       }
     }
-    const attributes = this.takeAttributes(base);
+    const attributes = c.takeAttributes(base);
     this.records.push(makeLogRecord(traceId, spanId, timeNs, observedTimeNs, severityNumber, severityText === '' ? undefined : severityText, body, attributes, resource, scope, flags, eventName === '' ? undefined : eventName));
-  }
-
-  /** KeyValue { 1 key, 2 value }, pushed on the attribute stack; a missing value is null, as an empty AnyValue. */
-  private keyValue(end: number, depth: number): void {
-    const c = this.c;
-    const message = 'KeyValue';
-    let key = '';
-    let value: AttributeValue = null;
-    while (c.pos < end) {
-      const field = c.tag(end, message);
-      if (field === 1) key = c.string(end, message, 'key');
-      else if (field === 2) value = this.anyValue(c.length(end, message, 'value'), depth);
-      else c.skipField(end, message, depth);
-    }
-    const at = this.count++;
-    this.keys[at] = key;
-    this.values[at] = value;
-  }
-
-  /** The pairs pushed since `base`, as one object, taken off the stack. */
-  private takeAttributes(base: number): Attributes {
-    const attributes = attributesOf(this.keys, this.values, base, this.count);
-    this.count = base;
-    return attributes;
-  }
-
-  /**
-   * AnyValue { 1 string, 2 bool, 3 int (int64), 4 double, 5 array, 6 kvlist, 7 bytes }: a oneof,
-   * so the last variant on the wire wins; none at all is null. Leaves the cursor at `end`.
-   */
-  private anyValue(end: number, depth: number): AttributeValue {
-    const c = this.c;
-    const message = 'AnyValue';
-    let value: AttributeValue = null;
-    while (c.pos < end) {
-      const field = c.tag(end, message);
-      switch (field) {
-        case 1:
-          value = c.string(end, message, 'string_value');
-          break;
-        case 2:
-          value = c.uint(end, message, 'bool_value') !== 0;
-          break;
-        case 3:
-          value = c.int64(end, message, 'int_value');
-          break;
-        case 4:
-          value = c.double(end, message, 'double_value');
-          break;
-        case 5:
-        case 6: {
-          const fieldEnd = c.length(end, message, field === 5 ? 'array_value' : 'kvlist_value');
-          if (depth >= maxDepth) throw c.malformed(`an AnyValue at byte ${c.tagPos} nests arrays or kvlists more than ${maxDepth} levels deep`);
-          value = this.listValue(fieldEnd, depth + 1, field === 6);
-          break;
-        }
-        case 7:
-          value = c.bytesField(end, message, 'bytes_value');
-          break;
-        default:
-          c.skipField(end, message, depth);
-      }
-    }
-    return value;
-  }
-
-  /** ArrayValue { 1 values } as an array, or KeyValueList { 1 values } as an attribute map. */
-  private listValue(end: number, depth: number, kvlist: boolean): AttributeValue {
-    const c = this.c;
-    const message = kvlist ? 'KeyValueList' : 'ArrayValue';
-    const base = this.count;
-    const out: AttributeValue[] = [];
-    while (c.pos < end) {
-      if (c.tag(end, message) !== 1) c.skipField(end, message, depth);
-      else if (kvlist) this.keyValue(c.length(end, message, 'values'), depth);
-      else out.push(this.anyValue(c.length(end, message, 'values'), depth));
-    }
-    return kvlist ? this.takeAttributes(base) : out;
   }
 }

@@ -1,12 +1,12 @@
 import { InvalidPayloadError } from '../receiver/ingestPayload';
-import { WireCursor } from '../formats/wireCursor';
+import { AttributeCursor } from '../formats/attributeCursor';
 
 /**
- * The wire cursor for payloads the receiver takes in one piece (log batches): its errors are the
- * receiver's InvalidPayloadErrors. Log batches are small, so strings are decoded as they come,
- * without the trace reader's caches.
+ * The attribute cursor for payloads the receiver takes in one piece (log batches): its errors are
+ * the receiver's InvalidPayloadErrors. Log batches are small, so strings are decoded as they
+ * come, without the trace reader's caches.
  */
-export class ProtoCursor extends WireCursor {
+export class ProtoCursor extends AttributeCursor {
   /**
    * `subject` starts every error message, e.g. "the OTLP protobuf logs"; `topMessage` is the
    * message the whole input is. Only there does running out of bytes mean the input was cut
@@ -38,12 +38,9 @@ export class ProtoCursor extends WireCursor {
     return this.malformed(`${what} needs ${needed} bytes from byte ${start}, but its enclosing ${message} ends at byte ${end}`);
   }
 
-  /** A length-delimited field as UTF-8 text; invalid sequences become U+FFFD, as proto3 parsers in other languages do. */
-  string(end: number, message: string, name: string): string {
-    const fieldEnd = this.length(end, message, name);
-    const start = this.pos;
-    this.pos = fieldEnd;
-    return start === fieldEnd ? '' : this.text.toString('utf8', start, fieldEnd);
+  /** Invalid UTF-8 sequences become U+FFFD, as proto3 parsers in other languages do. */
+  protected textAt(start: number, end: number): string {
+    return start === end ? '' : this.text.toString('utf8', start, end);
   }
 
   /** A length-delimited field's bytes as lower-case hex; undefined when there are none or all are zero (OTLP's "no id"). */
