@@ -1,4 +1,4 @@
-import { inspectJaegerCache, jaegerBinary, jaegerConfig, jaegerModuleVersion } from './serverCache';
+import { inspectJaegerCache, inspectPythonVenv, jaegerBinary, jaegerConfig, jaegerModuleVersion } from './serverCache';
 import { acceptsConnections, answers, freePorts, ServerProcess } from './serverProcess';
 import type { RealServerRequirement } from './realServerGate';
 
@@ -6,7 +6,8 @@ export const jaegerRequirement: RealServerRequirement = {
   server: `Jaeger (Go module ${jaegerModuleVersion})`,
   tool: 'go',
   install: 'Go 1.26 or later',
-  problems: inspectJaegerCache,
+  // The Python SDK sends to it too; the same set-up script installs both.
+  problems: () => [...inspectJaegerCache(), ...inspectPythonVenv()],
 };
 
 export interface JaegerPorts {

@@ -9,7 +9,6 @@ import { join, resolve } from 'node:path';
 export const serversSourceDir = resolve(__dirname, '..', '..', '..', 'test', 'servers');
 export const serversCacheDir = resolve(__dirname, '..', '..', '..', '.vscode-test', 'servers');
 export const pythonVenvDir = resolve(__dirname, '..', '..', '..', '.vscode-test', 'python-otel');
-export const pythonSenderScript = resolve(__dirname, '..', '..', '..', 'test', 'clients', 'python', 'send_traces.py');
 
 const markerName = 'spanlens-cache.json';
 

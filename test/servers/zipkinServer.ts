@@ -1,4 +1,4 @@
-import { inspectZipkinCache, zipkinJar, zipkinVersion } from './serverCache';
+import { inspectZipkinCache, inspectPythonVenv, zipkinJar, zipkinVersion } from './serverCache';
 import { answers, freePorts, ServerProcess } from './serverProcess';
 import type { RealServerRequirement } from './realServerGate';
 
@@ -6,7 +6,8 @@ export const zipkinRequirement: RealServerRequirement = {
   server: `Zipkin ${zipkinVersion}`,
   tool: 'java',
   install: 'a JDK 17 and Maven',
-  problems: inspectZipkinCache,
+  // The Python SDK sends to it too; the same set-up script installs both.
+  problems: () => [...inspectZipkinCache(), ...inspectPythonVenv()],
 };
 
 /**
