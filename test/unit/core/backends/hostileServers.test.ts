@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer as createHttpServer, type Server, type ServerResponse } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { connect, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { gzipSync } from 'node:zlib';
 import { BackendError, type BackendFailure } from '../../../../src/core/backends/backendError';
@@ -10,6 +10,7 @@ import { BackendHttpClient, type HttpClientOptions } from '../../../../src/core/
 import { createTraceBackend } from '../../../../src/core/backends/createTraceBackend';
 import { closedPort, FakeClock, rejection, sendJson, TestServer } from './testServer';
 import { makeTestPki, type TestPki } from './testPki';
+import { startTunnelProxy } from './tunnelProxy';
 
 function client(url: string, options: HttpClientOptions = {}): BackendHttpClient {
   return new BackendHttpClient('slow-tempo', new URL(url), {}, {}, { clock: new FakeClock(), ...options });
@@ -29,25 +30,6 @@ async function listen(server: Server): Promise<number> {
 async function close(server: Server): Promise<void> {
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
-}
-
-/** A CONNECT proxy that records each tunnel and connects it to 127.0.0.1, whatever host was asked for. */
-async function startTunnelProxy(): Promise<{ url: string; tunnels: string[]; server: Server }> {
-  const tunnels: string[] = [];
-  const server = createHttpServer();
-  server.on('connect', (req, socket) => {
-    tunnels.push(req.url ?? '');
-    const port = Number((req.url ?? '').split(':')[1]);
-    const upstream = connect(port, '127.0.0.1', () => {
-      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      upstream.pipe(socket);
-      socket.pipe(upstream);
-    });
-    upstream.on('error', () => socket.destroy());
-    socket.on('error', () => upstream.destroy());
-  });
-  const port = await listen(server);
-  return { url: `http://127.0.0.1:${port}`, tunnels, server };
 }
 
 describe('the remote client against hostile servers', () => {
