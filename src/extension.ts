@@ -43,7 +43,7 @@ export function activate(context: vscode.ExtensionContext): SpanLensApi {
   const traceService = createTraceServiceClient(context.asAbsolutePath('dist/traceWorker.js'), { localService: localServiceLaunch(context) });
   const traces = new TraceList();
   const remoteTraces = new RemoteTraces(traceService);
-  // Traces open in a trace view stay listed in the tree until their panel closes (issue 15).
+  // Traces open in a trace view stay listed in the tree until their panel closes.
   const tree: TracesTreeProvider = new TracesTreeProvider(traceService, traces, remoteTraces, { openTraceIds: (): string[] => traceViews.openTraceIds() });
   const view: { current?: vscode.TreeView<TraceTreeNode> } = {};
   const openFiles = (argument: unknown): ReturnType<typeof openTraceFiles> =>
@@ -51,7 +51,7 @@ export function activate(context: vscode.ExtensionContext): SpanLensApi {
   const traceViews = new TraceViewController({ extensionUri: context.extensionUri, queries: traceService, tree, log, reopenFile: (path) => openFiles(path),
     navigation: { goToSpanCode: (message) => notedMapping(navigation.goToSpanOfTraceView(message)), goToFrame: (message) => notedMapping(navigation.goToFrame(message)) },
   });
-  // Every way of opening a file shows its first trace in the trace view (issue 8).
+  // Every way of opening a file shows its first trace in the trace view.
   const openFilesAndShow = async (argument: unknown): ReturnType<typeof openTraceFiles> => {
     const result = await openFiles(argument);
     const first = result?.traces[0];
@@ -99,7 +99,7 @@ export function activate(context: vscode.ExtensionContext): SpanLensApi {
   };
   context.subscriptions.push(remoteTraces);
   registerTraceLinks(context);
-  // Editor annotations (issue 7): figures come from the worker, providers answer from a host cache.
+  // Editor annotations: figures come from the worker, providers answer from a host cache.
   const annotations = new AnnotationController(traceService, log);
   const exceptionDiagnostics = new ExceptionDiagnostics(annotations);
   context.subscriptions.push(

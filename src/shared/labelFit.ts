@@ -1,6 +1,6 @@
 /**
  * Where a span's duration label goes beside its bar. A label is shown whole or not at all: the
- * track clips what overflows it, and a clipped "307 ms" reads as "7 ms" (issue 15), a wrong value,
+ * track clips what overflows it, and a clipped "307 ms" reads as "7 ms", a wrong value,
  * not a shortened one. So every placement returned lies entirely inside [0, trackWidth].
  */
 export type LabelPlacement =

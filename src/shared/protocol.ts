@@ -48,7 +48,7 @@ export interface TraceViewState {
   readonly viewEndNs: number;
   readonly criticalPath: boolean;
   readonly query: string;
-  /** What had focus, given back when the panel is shown again (issue 15). */
+  /** What had focus, given back when the panel is shown again. */
   readonly focus?: 'tree' | 'details' | 'search';
 }
 

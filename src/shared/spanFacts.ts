@@ -6,7 +6,7 @@ export type Fact = readonly [key: string, value: string];
 
 /**
  * The facts table of the details pane. The encoding knows some facts at once and the details
- * reply adds more, some of them again (Status was shown twice, issue 15): one list, each key
+ * reply adds more, some of them again (Status was shown twice): one list, each key
  * once, the reply's value winning over the early guess in the early position.
  */
 export function spanFacts(data: TraceViewData, row: number, details?: SpanDetails): Fact[] {

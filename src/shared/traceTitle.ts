@@ -1,5 +1,5 @@
 /**
- * The trace view's tab title. Every tab used to read "Trace <service>: <root>" (issue 15), so two
+ * The trace view's tab title. Every tab used to read "Trace <service>: <root>", so two
  * traces of one endpoint looked the same: the title now carries what tells them apart, the start
  * time and a short id, after the root span's name.
  */

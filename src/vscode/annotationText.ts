@@ -94,7 +94,7 @@ export function diagnosticMessage(exception: Pick<ExceptionAnnotation, 'type' | 
   return `${head} (${String(exception.count)}×${services}; last seen ${timeAgo(exception.lastSeenMs, nowMs)})`;
 }
 
-/** Leads a lens whose figures come from another build than the checkout (issue 15). */
+/** Leads a lens whose figures come from another build than the checkout. */
 export const staleBuildMark = '⚠ stale build · ';
 
 /**
@@ -109,7 +109,7 @@ export function lensTitle(annotation: FunctionAnnotation): string {
 export const hoverLinkCommand = 'spanlens.openTrace';
 
 /**
- * The hover as markdown, short enough for the editor's hover box (issue 15: the links needed
+ * The hover as markdown, short enough for the editor's hover box (the links needed
  * scrolling): a stale build first, then the figures, the trace links, and what the figures
  * are based on; details last. Lines of one block are joined by hard breaks (two spaces), not
  * paragraphs, which the hover spaces apart. Every span-derived string is escaped; no HTML.

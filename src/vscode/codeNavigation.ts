@@ -49,7 +49,7 @@ const explain = 'Explain Mapping';
 
 /**
  * `spanlens.goToSpanCode` and `spanlens.explainMapping`: asks the worker where a span's code is
- * and turns the answer into an editor, a choice, a confirmation or a reason (issue 6). A script
+ * and turns the answer into an editor, a choice, a confirmation or a reason. A script
  * is never asked anything; a person is asked only when the answer needs them.
  */
 export class CodeNavigation implements vscode.Disposable {

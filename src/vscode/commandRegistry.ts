@@ -32,9 +32,9 @@ export function invokedByWorkbench(): boolean {
  * handler already did, see ReportedError), then:
  * - called by the workbench, resolves `undefined`: a rejection would be shown a second time by
  *   the workbench (the palette opens a modal "Command … resulted in an error", a keybinding adds
- *   a toast), issue 15;
+ *   a toast);
  * - called by code (scripts, tests, other extensions), rejects with the Error, as the contract
- *   asks (../shared/reference/contract.md).
+ *   says of public commands.
  */
 export function reportingFailures(handler: CommandHandler): (...args: unknown[]) => Promise<unknown> {
   return (...args: unknown[]) => {

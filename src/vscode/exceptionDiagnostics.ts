@@ -18,7 +18,7 @@ interface ShownDiagnostics {
 }
 
 /**
- * Recorded exceptions as problems at the line that threw (issue 7), with the other mapped frames
+ * Recorded exceptions as problems at the line that threw, with the other mapped frames
  * as related information. Cleared when their data leaves the window or the setting is turned off.
  */
 export class ExceptionDiagnostics implements vscode.CodeActionProvider, vscode.Disposable {

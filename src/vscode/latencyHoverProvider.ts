@@ -9,7 +9,7 @@ import { signatureEnd } from './signatureEnd';
  * Production figures when hovering a function's name or signature. Every string from span data
  * goes through escapeMarkdown, and the only command a link may run is SpanLens's openTrace.
  *
- * Where it answers (issue 7): anywhere on the function's name, and anywhere on its signature —
+ * Where it answers: anywhere on the function's name, and anywhere on its signature —
  * from the start of the declaration (modifiers, decorators) to the token that opens the body,
  * over as many lines as the parameters take. Never inside the body: a hover there is about the
  * code under the pointer, and latency figures popping up over every statement would crowd out

@@ -148,7 +148,7 @@ export async function openById(deps: RemoteCommandDeps, traceId: string, request
   const source = await deps.remote.chooseSource(settings, requested, interactive, 'Open Trace');
   if (!source) return undefined;
   let summary;
-  // A large trace is listed, with the rows decoded so far, long before its last byte (issue 4): show it then.
+  // A large trace is listed, with the rows decoded so far, long before its last byte: show it then.
   const partialShown = deps.remoteTraces.onDidShowPartial((shown) => {
     if (shown.source === source.name && shown.traceId === traceId) void reveal(deps, traceId);
   });

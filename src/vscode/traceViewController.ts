@@ -221,7 +221,7 @@ function tabTitle(summary: TraceSummary): string {
 /**
  * A palette entry of a loaded trace. Compare Traces… asks for two traces that usually share a
  * root name, so duration, start time and span count come first: they tell the slow one from the
- * fast one (issue 15). The id stays in the detail, where typing it still matches.
+ * fast one. The id stays in the detail, where typing it still matches.
  */
 function tracePick(trace: ListedTrace, summary: TraceSummary | undefined): TracePick {
   const errors = trace.errorCount > 0 ? ` · ${plural(trace.errorCount, 'error')}` : '';

@@ -365,14 +365,14 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
         const group = grouped ? this.live.group(groupKey) : undefined;
         const marks: TraceRowMarks = { latest: group?.latestTraceId === summary.traceId && group.traceIds.length > 1, slowest: group?.slowestTraceId === summary.traceId && group.traceIds.length > 1 };
         const item = traceItem(summary, grouped, marks);
-        // Clicking a trace opens its waterfall (issue 8); the twistie still expands its spans here.
+        // Clicking a trace opens its waterfall; the twistie still expands its spans here.
         // While loading it opens by itself once whole (Open Trace), so a click shows nothing half-made.
         if (summary.incomplete?.state !== 'loading') item.command = commandInvocation('spanlens.internal.showTraceViewFromTree', 'Open Trace View');
         return item;
       }
       case 'span': {
         const item = spanItem(node.row, node.key);
-        // Clicking a span goes to its code (issue 6); the node names the span.
+        // Clicking a span goes to its code; the node names the span.
         item.command = commandInvocation('spanlens.internal.goToSpanCodeFromTree', 'Go to Code');
         return item;
       }

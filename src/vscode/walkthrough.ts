@@ -30,7 +30,7 @@ export async function notedMapping<T>(navigation: Promise<T | undefined>): Promi
 /**
  * `spanlens.sources` is machine-scoped. In a remote window (code-server, Remote SSH, a dev
  * container) the workbench lists machine settings only under the Remote tab, and opening the
- * settings on the User tab with the key found "No Settings Found" (issue 15); locally they
+ * settings on the User tab with the key found "No Settings Found"; locally they
  * are user settings.
  */
 export async function editSources(): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * The only way the webview builds DOM. Span data is hostile (issue 8), so text goes in through
+ * The only way the webview builds DOM. Span data is hostile, so text goes in through
  * textContent and attributes through setAttribute, and attributes that can run script or load
  * a URL are refused outright: a mistake here throws instead of opening a hole.
  */

@@ -1,5 +1,5 @@
 /**
- * Service colors come from the theme (issue 8: light, dark and high-contrast through
+ * Service colors come from the theme (light, dark and high-contrast through
  * `--vscode-*` variables). Red is left out: it means "error" in this view.
  */
 export const serviceColorVariables = [

@@ -298,7 +298,7 @@ export class TraceView {
 
   private wireEvents(): void {
     this.scroller.addEventListener('scroll', () => this.scheduleRender(), { passive: true });
-    // A tree that selects nothing when entered says nothing to a screen reader (issue 15).
+    // A tree that selects nothing when entered says nothing to a screen reader.
     // Not for a click, though: scrolling between its press and release would move another span
     // under the pointer (rows are pooled), and the click selects its own row anyway.
     this.scroller.addEventListener('pointerdown', () => (this.pointerFocus = true));

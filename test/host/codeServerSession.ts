@@ -127,7 +127,7 @@ export async function startCodeServer(options: StartOptions = {}): Promise<CodeS
   cpSync(options.workspaceTemplate ?? join(repoRoot, 'test', 'workspace'), workspace, { recursive: true });
   // The sample service's packages (@opentelemetry/*, @types/node) are this checkout's. Beside
   // the copy, outside the opened folder, so the editor's TypeScript finds them by walking up as
-  // it does in the checkout (issue 15: 24 "Cannot find module" errors drowned SpanLens's one
+  // it does in the checkout (24 "Cannot find module" errors drowned SpanLens's one
   // diagnostic), without a node_modules folder in the Explorer. fs.rm later removes the link only.
   symlinkSync(join(repoRoot, 'node_modules'), join(scratch, 'node_modules'), 'dir');
   const userDataDir = options.userDataDir ?? join(scratch, 'user');

@@ -12,7 +12,7 @@ import { eventually } from './eventually';
 
 /*
  * Black-box: spans go in through the built-in receiver with the real OTel SDK; annotations are
- * read back only through VS Code's own commands, as a user's editor would show them (issue 7).
+ * read back only through VS Code's own commands, as a user's editor would show them.
  */
 
 interface SpanPlan {
@@ -172,7 +172,7 @@ describe('SpanLens: production latency and exceptions in the editor', function (
       assert.match(value, /Production latency/);
       return value;
     });
-    // The sample size, the window and the percentiles' exactness, in words (issue 15).
+    // The sample size, the window and the percentiles' exactness, in words.
     assert.match(text, /Based on 20 calls that ended in the last hour/);
     assert.match(text, /slowest 100 ms; percentiles computed from every duration/);
     assert.match(text, /The spans state no sampling rate: the counts are of the calls that were recorded/);

@@ -11,7 +11,7 @@ import { rejectionOf } from './rejectionOf';
 /*
  * Black-box: the command asks a local Tempo stand-in (which refuses what Tempo refuses) for the
  * spans of the sample service's checkout.ts, and its answer and the editor's CodeLens are read
- * back as a person or a script would see them (issue 7).
+ * back as a person or a script would see them.
  */
 
 const command = 'spanlens.showRemoteLatencyForFile';

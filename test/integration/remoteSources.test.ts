@@ -176,7 +176,7 @@ describe('SpanLens: remote sources (Jaeger, Tempo, Zipkin replaying recorded res
   });
 
   it('runs "Open Trace…" from the palette: the input box is prefilled from the clipboard and the default source is offered first', async function () {
-    // A browser's clipboard read asks for a permission (issue 15), so only the desktop prefills.
+    // A browser's clipboard read asks for a permission, so only the desktop prefills.
     if (vscode.env.uiKind === vscode.UIKind.Web) this.skip();
     await config().update('defaultSource', 'jaeger-replay', vscode.ConfigurationTarget.Global);
     await vscode.env.clipboard.writeText(jaegerId);

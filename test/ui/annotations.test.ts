@@ -11,7 +11,7 @@ import { screenshotOnFailure } from './screenshotOnFailure';
 const artifactsDir = join(repoRoot, 'artifacts', 'ui');
 
 /**
- * What SpanLens is opened for (issue 7): the sample service's traffic reaches the receiver that
+ * What SpanLens is opened for: the sample service's traffic reaches the receiver that
  * started by itself, and its production latency shows above and on the functions of checkout.ts.
  */
 describe('production latency in the editor, as a person sees it', function () {

@@ -122,7 +122,7 @@ describe('the trace view after Developer: Reload Window', function () {
 
   it('brings the panel back with the same trace and the selected span details', async () => {
     await openTraceFile(traceFile);
-    // The tab names the root span and a short id (issue 15), and keeps them after the reload.
+    // The tab names the root span and a short id, and keeps them after the reload.
     const tab = page.locator('.tabs-container .tab', { hasText: /GET \/restore · \d{2}:\d{2}:\d{2} · 7c0000…0001/ });
     await tab.waitFor({ timeout: 30_000 });
     const before = await frameWith('.row .name', 'loadBasket', 60_000);

@@ -55,7 +55,7 @@ export interface AggregateStats {
   readonly keyCount: number;
   /**
    * The memory bound dropped least recently seen keys while this window's data was arriving,
-   * so these figures may miss spans (issue 7: "the hover says so").
+   * so these figures may miss spans, and the hover says so.
    */
   readonly possiblyIncomplete: boolean;
 }

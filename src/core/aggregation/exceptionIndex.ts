@@ -70,7 +70,7 @@ class ExceptionGroup implements RecencyNode<ExceptionGroup> {
 }
 
 /**
- * Exceptions grouped by type, normalized message and location (issue 7, diagnostics): one
+ * Exceptions grouped by type, normalized message and location: one
  * diagnostic per bug, not per occurrence. Counts live in the same time buckets as latencies,
  * so a group disappears when its last occurrence leaves the window.
  */

@@ -1,9 +1,9 @@
 import { DDSketch } from '@datadog/sketches-js';
 
-/** Issue 7 requires a guaranteed relative error of at most 1 %. */
+/** Percentiles are promised within 1 % of the exact value: the sketch's guaranteed relative error. */
 export const sketchRelativeAccuracy = 0.01;
 
-/** "Exact below a few hundred samples" (issue 7): past this many values a digest is a sketch. */
+/** "Exact below a few hundred samples": past this many values a digest is a sketch. */
 export const defaultExactLimit = 256;
 
 /**

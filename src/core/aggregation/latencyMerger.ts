@@ -53,7 +53,7 @@ const maxWalkedParts = 6;
  * Reads the percentiles and histogram of several latency parts (bucket digests, settled
  * summaries) as if they had been merged, without merging them: exact parts are walked side by
  * side in sorted order, and once any part is a sketch all parts are added key by key into one
- * scratch array of bin counts, which is what merging their sketches would store (issue 7: a
+ * scratch array of bin counts, which is what merging their sketches would store (a
  * CodeLens pass asks for 200 of these, and every sketch merge used to allocate and shift arrays,
  * the source of the GC pauses in the p99). The scratch space is reused; a summary allocates
  * only the objects it returns.

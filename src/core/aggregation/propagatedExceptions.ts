@@ -4,7 +4,7 @@ import { TwoGenerationMap } from './twoGenerationMap';
  * "Is this exception event the same exception a child span already recorded?" An exception that
  * is thrown in one function and rethrown through its callers is recorded by the OpenTelemetry
  * SDKs on every span it leaves (`span.recordException` in each `catch`), with the same type,
- * message and stack. Counting each record made one declined payment read "2×" (issue 15): one
+ * message and stack. Counting each record made one declined payment read "2×": one
  * throw is one occurrence. Several throws inside one span (a retry loop) stay several, since
  * only a record on an ANCESTOR of a span that recorded the same exception is folded.
  *

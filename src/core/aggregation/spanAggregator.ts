@@ -91,7 +91,7 @@ const maxCachedQueries = 20_000;
 
 /**
  * Production timing and exceptions per code location and per service + span name, over a
- * sliding window of time buckets (issue 7). Fed incrementally from any source; queries merge
+ * sliding window of time buckets. Fed incrementally from any source; queries merge
  * the buckets still inside the window, and buckets that leave it are dropped, so memory
  * follows the number of keys, not the traffic.
  */

@@ -3,7 +3,7 @@ import type { TraceSearchQuery } from './traceBackend';
 import { loneSurrogate, traceqlString } from './traceqlString';
 
 /**
- * Issue 7's remote half: "ask the configured backend for the spans of the current file's
+ * The remote half of editor annotations: "ask the configured backend for the spans of the current file's
  * functions". The names come from the editor's document symbols, so they are hostile input like
  * any other text: every backend gets them escaped for its own syntax, never spliced in raw.
  */

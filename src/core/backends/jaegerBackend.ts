@@ -237,7 +237,7 @@ export class JaegerBackend implements TraceBackend {
 
   /**
    * A search answered with whole traces, decoded while it downloads: neither the body nor its
-   * parsed document is ever held whole, only the spans (issue 4). Empty when api_v3 answers
+   * parsed document is ever held whole, only the spans. Empty when api_v3 answers
    * 404 "No traces found".
    */
   private async searchDecoded(path: string, params: QueryParams, api: JaegerApi, signal: AbortSignal | undefined): Promise<DecodedSpans> {

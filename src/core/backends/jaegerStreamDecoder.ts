@@ -11,7 +11,7 @@ import { wrapElement } from './traceBodyStream';
 import type { SpanBatchListener } from './traceBackend';
 
 const v3Paths: readonly JsonPath[] = [['result', 'resourceSpans']];
-/** Span by span, so that one trace of 50 MB is not one element (issue 4). */
+/** Span by span, so that one trace of 50 MB is not one element. */
 const v1Paths: readonly JsonPath[] = [['data', '*', 'spans']];
 const v1ObjectPaths: readonly JsonPath[] = [['data', '*', 'processes']];
 

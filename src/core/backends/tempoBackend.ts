@@ -61,7 +61,7 @@ export class TempoBackend implements TraceBackend {
 
   /**
    * Each entry of `/api/search`'s `traces`, handed over as it arrives rather than after the whole
-   * answer is parsed (issue 4); resolves to how many there were.
+   * answer is parsed; resolves to how many there were.
    */
   private async searchHits(params: QueryParams, signal: AbortSignal | undefined, onHit: (item: unknown) => void): Promise<number> {
     let hits = 0;

@@ -48,7 +48,7 @@ export interface FetchedTrace {
 /** Receives each batch of newly decoded spans, unfiltered (another trace's spans may be among them). */
 export type SpanBatchListener = (spans: readonly Span[]) => void;
 
-/** The spans a search found, for figures over them (issue 7: production latency of a file's functions). */
+/** The spans a search found, for figures over them (production latency of a file's functions). */
 export interface SpanSearchResult {
   /** Jaeger and Zipkin: every span of each trace found; Tempo: the matching spans only, with the attributes the query selected. */
   readonly spans: Span[];
@@ -78,7 +78,7 @@ export interface TraceBackend {
   search(query: TraceSearchQuery, signal?: AbortSignal): Promise<SearchHit[]>;
   /**
    * `onSpans` is handed the spans decoded so far, batch by batch, while the body still streams
-   * (issue 4: the tree shows a large trace before its last byte); backends that can only decode
+   * (the tree shows a large trace before its last byte); backends that can only decode
    * the whole body never call it. The resolved trace is authoritative either way.
    */
   getTrace(traceId: string, signal?: AbortSignal, onSpans?: SpanBatchListener): Promise<FetchedTrace>;

@@ -27,7 +27,7 @@ export type StreamedBody = { readonly kind: 'split'; readonly elements: number; 
 const placeholder = Buffer.from('0');
 
 /**
- * Splits the wanted arrays out of a JSON body while it downloads (issue 4: decoding overlaps
+ * Splits the wanted arrays out of a JSON body while it downloads (decoding overlaps
  * the transfer). Bytes outside the elements are kept until the first element proves the shape;
  * after that only the bytes since the last element are held, plus the small skeleton.
  */

@@ -198,7 +198,7 @@ interface StreamTrace {
 
 /**
  * Decodes a Jaeger v1 `{"data": [Trace…]}` body one span and one process at a time, as
- * `data.*.spans` and `data.*.processes` elements arrive (issue 4), and at the end gives exactly
+ * `data.*.spans` and `data.*.processes` elements arrive, and at the end gives exactly
  * what `decodeJaegerJson` gives for the whole body: same spans, order, resources and warnings.
  *
  * A span whose process is not listed yet is handed out at once with the resource

@@ -4,7 +4,7 @@ import { Trace } from './trace';
 /**
  * Traces up to this many spans are built in one set of working arrays shared by every build, so
  * a file of ten thousand small traces allocates them once instead of a dozen typed arrays per
- * trace (that allocation and its garbage were most of the cost of indexing small traces; issue 3).
+ * trace (that allocation and its garbage were most of the cost of indexing small traces).
  * Larger traces get their own, so one huge trace does not pin its working memory afterwards.
  */
 const sharedCapacity = 4096;

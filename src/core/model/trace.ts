@@ -142,7 +142,7 @@ export class Trace {
 function computeCriticalPath(trace: Trace): CriticalSegment[] {
   const segments: CriticalSegment[] = [];
   // Offsets once per span: each offsetNs is bigint arithmetic, and the sorts below would repeat
-  // it O(n log n) times (1–3 s at a million spans; issue 8).
+  // it O(n log n) times (1–3 s at a million spans).
   const n = trace.spanCount;
   const starts = new Float64Array(n);
   const ends = new Float64Array(n);

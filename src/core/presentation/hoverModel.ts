@@ -7,7 +7,7 @@ import { formatErrorRate, formatLensTitle, sparkline } from './latencyText';
  * What a hover shows, as data. Every string may contain span text (service names, versions)
  * and must be escaped by the adapter when it renders markdown; nothing here is markup.
  *
- * Each figure says what it is in words a person uses (issue 15: "percentiles exact" beside
+ * Each figure says what it is in words a person uses ("percentiles exact" beside
  * "sampled yes" meant nothing): how many calls, over which window, whether the percentiles are
  * computed or estimated, and whether sampling was scaled for (it is not).
  */

@@ -60,7 +60,7 @@ export function formatQuantiles(quantiles: readonly QuantileValue[]): string {
 }
 
 /**
- * `p50 12 ms · p95 48 ms · p99 120 ms · 1.2k calls · 0.4% errors` (issue 7). Built by
+ * `p50 12 ms · p95 48 ms · p99 120 ms · 1.2k calls · 0.4% errors`. Built by
  * concatenation: a CodeLens refresh formats one per function, and the arrays of parts joined
  * and filtered per title were an eighth of what a refresh allocated.
  */

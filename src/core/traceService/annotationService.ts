@@ -50,7 +50,7 @@ export interface FunctionAnnotation {
   readonly lineText: string;
   /**
    * Set when the figures come from another build than the checkout (see staleBuild): what
-   * differs, in a sentence. The lens marks it and the hover says it first (issue 15).
+   * differs, in a sentence. The lens marks it and the hover says it first.
    */
   readonly staleBuild?: string;
 }
@@ -164,7 +164,7 @@ const maxHeldSpans = 1_000_000;
 const heldPollMs = 50;
 
 /**
- * The worker half of editor annotations (issue 7): one SpanAggregator fed by every source, whose
+ * The worker half of editor annotations: one SpanAggregator fed by every source, whose
  * `locate` puts spans on WORKSPACE files through the mapping service. Resolution is async (it reads
  * files and source maps) and the aggregator's `locate` is not, so each batch is resolved first,
  * one raw path and line at a time however many spans share it, and then added.

@@ -75,7 +75,7 @@ export class BackendService {
     return (await this.backend(source)).getTrace(traceId, signal, onSpans);
   }
 
-  /** Issue 7: the spans of a file's functions, from one source (see functionSpansService.ts). */
+  /** The spans of a file's functions, from one source (see functionSpansService.ts). */
   async functionSpans(source: string, request: RemoteFunctionSpansRequest, now: () => number, signal?: AbortSignal): Promise<FunctionSpansOutcome> {
     return findFunctionSpans(await this.backend(source), request, { now, signal });
   }

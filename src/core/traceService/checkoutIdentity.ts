@@ -12,7 +12,7 @@ const cacheMs = 30_000;
 /**
  * Reads the nearest `package.json` version and the git HEAD commit above a file, cheaply (a few
  * small reads, cached per directory for 30 s), so a hover can warn that production runs another
- * build (issue 7). No git process: `.git/HEAD` and the ref file or `packed-refs` are enough.
+ * build. No git process: `.git/HEAD` and the ref file or `packed-refs` are enough.
  */
 export class CheckoutIdentityReader {
   private readonly cache = new Map<string, { readonly atMs: number; readonly identity: Promise<CheckoutIdentity> }>();

@@ -32,7 +32,7 @@ export class LocalSource implements LocalTraces {
 
   constructor(
     private readonly emit: (event: LocalSourceEvent) => void,
-    /** Each received batch once it is stored: editor annotations aggregate them (issue 7). */
+    /** Each received batch once it is stored: editor annotations aggregate them. */
     private readonly onStored: (spans: readonly Span[]) => void = () => undefined,
     /**
      * Whether the store's spans are handed to `onStored` when it opens. The per-machine service

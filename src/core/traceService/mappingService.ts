@@ -55,7 +55,7 @@ const generatedOrMap = /\.(?:js|mjs|cjs|jsx|map)$/i;
 
 /**
  * The mapping half of the trace service: the workspace file index and the parsed source maps live
- * here, in the worker, because resolution reads files and parses maps (issue 6: nothing slow on
+ * here, in the worker, because resolution reads files and parses maps (nothing slow on
  * the extension host). The adapter feeds it the folder list, settings and watcher events.
  */
 export class MappingService {

@@ -16,7 +16,7 @@ export interface PartialTraceOptions {
 }
 
 /**
- * The spans of one remote trace gathered while its body streams (issue 4), built into a Trace
+ * The spans of one remote trace gathered while its body streams, built into a Trace
  * now and then so that the tree can page through what has arrived. The first batch is built at
  * once: that is the moment a person sees rows. A span whose parent has not arrived yet is an
  * orphan (a top-level row) in that build, and moves under its parent in a later one.

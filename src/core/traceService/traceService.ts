@@ -107,7 +107,7 @@ export class TraceService implements TraceQueries {
     }
   }
 
-  /** Partial remote traces as they stream in (issue 4), pushed before `openRemoteTrace` answers. */
+  /** Partial remote traces as they stream in, pushed before `openRemoteTrace` answers. */
   readonly onRemoteTraceEvent = this.remoteEvents.event;
 
   /** Changes of the local source, pushed as they happen (coalesced by the store). */
@@ -291,7 +291,7 @@ export class TraceService implements TraceQueries {
     return size;
   }
 
-  /** Annotation data of documents changed, coalesced (issue 7). */
+  /** Annotation data of documents changed, coalesced. */
   readonly onAnnotationsChanged = this.annotationEvents.event;
 
   configureAnnotations(settings: AnnotationSettings): Promise<void> {

@@ -33,7 +33,7 @@ export interface TraceSummary {
   readonly errorCount: number;
   readonly services: readonly string[];
   readonly warnings: readonly string[];
-  /** Set only for a remote trace that is not whole: still downloading, or cut off (issue 4). */
+  /** Set only for a remote trace that is not whole: still downloading, or cut off. */
   readonly incomplete?: TraceIncompleteness;
 }
 
@@ -142,7 +142,7 @@ export interface TraceQueries {
   /** Any trace the local store holds, listed in the tree or not. */
   localTrace(traceId: string): Promise<TraceSummary | undefined>;
   /*
-   * Code mapping (issue 6). The file index and parsed source maps live in the worker, fed by the
+   * Code mapping. The file index and parsed source maps live in the worker, fed by the
    * adapter's settings and file watcher; answers are plain data (see mappingService.ts).
    */
   configureMapping(configuration: MappingConfiguration): Promise<void>;
@@ -151,7 +151,7 @@ export interface TraceQueries {
   mapSpan(traceId: string, spanId: string): Promise<SpanMapping>;
   mapFrame(traceId: string, spanId: string, frame: FrameLocation): Promise<SpanMapping>;
   /*
-   * Remote sources (issue 4). Requests and decoding run in the worker; a signal aborted on the
+   * Remote sources. Requests and decoding run in the worker; a signal aborted on the
    * extension host reaches the worker as a cancel message. Failures reject with BackendError.
    */
   /** Replaces the sources the worker knows, with their credentials and the proxy settings. */
@@ -163,14 +163,14 @@ export interface TraceQueries {
   openRemoteTrace(source: string, traceId: string, signal?: AbortSignal): Promise<TraceSummary>;
   remoteTagNames(source: string, signal?: AbortSignal): Promise<readonly string[]>;
   /**
-   * Issue 7: asks the source for the spans of a file's functions in the annotation window and
+   * Asks the source for the spans of a file's functions in the annotation window and
    * answers with figures per function and their sample size. The counted spans also feed the
    * editor annotations of that file.
    */
   remoteFunctionSpans(source: string, request: RemoteFunctionSpansRequest, signal?: AbortSignal): Promise<RemoteFunctionSpansReport>;
   remoteTagValues(source: string, tag: string, signal?: AbortSignal): Promise<readonly string[]>;
   /*
-   * Editor annotations (issue 7): the aggregator lives in the worker, fed by every source; the
+   * Editor annotations: the aggregator lives in the worker, fed by every source; the
    * host asks per document and is told which documents changed (AnnotationsEventMessage).
    */
   configureAnnotations(settings: AnnotationSettings): Promise<void>;
@@ -179,7 +179,7 @@ export interface TraceQueries {
   hoverForFunction(fsPath: string, target: FunctionTarget): Promise<FunctionHover | undefined>;
   exceptionsForDocument(fsPath: string): Promise<readonly ExceptionAnnotation[]>;
   /*
-   * The trace view (issue 8), computed where the spans are (see traceViewService.ts). The
+   * The trace view, computed where the spans are (see traceViewService.ts). The
    * encoding's buffers are transferred to the host, not copied.
    */
   traceView(traceId: string): Promise<TraceViewData>;
@@ -264,7 +264,7 @@ export interface RemoteFailure {
 }
 
 /**
- * Pushed while `openRemoteTrace` runs (issue 4), before it answers: `partial` carries a summary
+ * Pushed while `openRemoteTrace` runs, before it answers: `partial` carries a summary
  * whose `incomplete` says loading or failed, and `children`/`findSpan` already answer for it;
  * `dropped`: the partial trace was removed (the open was cancelled).
  */

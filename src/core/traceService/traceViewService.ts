@@ -13,7 +13,7 @@ import type { TraceViewData } from '../../shared/traceViewData';
 const writeBatchBytes = 1 << 20;
 
 /**
- * The trace view half of the trace service (issue 8): the encodings, details and comparisons the
+ * The trace view half of the trace service: the encodings, details and comparisons the
  * panel asks for are computed here, in the worker, where the spans are; the extension host only
  * relays the results (the encoding's buffers are transferred, not copied).
  */

@@ -112,7 +112,7 @@ describe('trace view webview in Chromium', function () {
       return view.page.locator('[role=treeitem][aria-selected=true] .name').allTextContents();
     };
     await tree.focus();
-    // Entering the tree selects a row, so a screen reader has something to announce (issue 15).
+    // Entering the tree selects a row, so a screen reader has something to announce.
     assert.deepEqual(await selected(), [hostileText.img]);
     assert.equal(await tree.getAttribute('aria-activedescendant'), 'span-row-0');
     await view.page.keyboard.press('Home');

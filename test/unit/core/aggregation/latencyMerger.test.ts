@@ -21,7 +21,7 @@ function split(values: readonly number[], sizes: readonly number[]): LatencyDige
 /**
  * The aggregator keeps a key's old buckets as one settled summary and reads the open ones beside
  * it on every query; whichever way the buckets are grouped, the figures must be those of all the
- * values together (issue 7: the CodeLens must not change when the cache does).
+ * values together (the CodeLens must not change when the cache does).
  */
 describe('LatencyMerger', () => {
   it('answers exact percentiles over raw runs read side by side, and over many runs copied and sorted', () => {
