@@ -12,7 +12,7 @@ export function filePathsFromArgument(argument: unknown): string[] | undefined {
   const paths: string[] = [];
   for (const item of items) {
     if (item instanceof vscode.Uri) paths.push(item.fsPath);
-    else if (typeof item === 'string' && item.length > 0) paths.push(item.startsWith('file:') ? vscode.Uri.parse(item).fsPath : item);
+    else if (typeof item === 'string' && item.length > 0) paths.push(item.startsWith('file:') ? uriOf(item).fsPath : item);
     else throw new Error(`SpanLens: expected a file Uri or an absolute path, got ${describe(item)}.`);
   }
   return paths.length > 0 ? paths : undefined;
@@ -26,6 +26,12 @@ function describe(value: unknown): string {
 
 export function pathToUri(path: string): vscode.Uri {
   return vscode.Uri.file(path);
+}
+
+/** What commands accept as a file: a Uri, a `file:` Uri as text, or a path. */
+export function uriOf(value: vscode.Uri | string): vscode.Uri {
+  if (value instanceof vscode.Uri) return value;
+  return value.startsWith('file:') ? vscode.Uri.parse(value) : vscode.Uri.file(value);
 }
 
 /** Paths from a drag-and-drop `text/uri-list`. */

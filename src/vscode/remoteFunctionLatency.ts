@@ -5,7 +5,7 @@ import type { SourceConfig } from '../core/backends/sourceConfig';
 import type { RemoteFunctionSpansReport, RemoteFunctionSpansRequest } from '../core/traceService/traceServiceProtocol';
 import type { RemoteFunctionFigures } from '../core/traceService/functionSpansService';
 import { executeCommand, ReportedError } from './commandRegistry';
-import { workspaceFileOf } from './convert';
+import { uriOf, workspaceFileOf } from './convert';
 import type { RemoteCommandDeps } from './openTrace';
 import { isCancellation, signalOf } from './remoteSources';
 import { readSetting, showSettings } from './settings';
@@ -58,7 +58,7 @@ function parseArgument(argument: unknown): RemoteLatencyArgument | undefined {
 export async function showRemoteLatencyForFile(deps: RemoteCommandDeps, argument: unknown): Promise<RemoteFunctionSpansReport | undefined> {
   const parsed = parseArgument(argument);
   const interactive = parsed === undefined || parsed.interactive === true;
-  const uri = uriOf(parsed?.uri) ?? vscode.window.activeTextEditor?.document.uri;
+  const uri = (parsed?.uri === undefined ? undefined : uriOf(parsed.uri)) ?? vscode.window.activeTextEditor?.document.uri;
   if (uri === undefined || uri.scheme !== 'file') throw new Error('Open a source file in the editor, then run "Show Production Latency from Remote Source for This File" again.');
   const settings = await deps.remote.prepare();
   if (settings.sources.length === 0 && parsed?.source === undefined) {
@@ -115,12 +115,6 @@ export async function showRemoteLatencyForFile(deps: RemoteCommandDeps, argument
 }
 
 const windowMinutes = { '15m': 15, '1h': 60, '24h': 1440, '7d': 10080 } as const;
-
-function uriOf(value: vscode.Uri | string | undefined): vscode.Uri | undefined {
-  if (value === undefined) return undefined;
-  if (value instanceof vscode.Uri) return value;
-  return value.startsWith('file:') ? vscode.Uri.parse(value) : vscode.Uri.file(value);
-}
 
 async function pick(report: RemoteFunctionSpansReport): Promise<void> {
   const items = report.functions.map((figures) => ({

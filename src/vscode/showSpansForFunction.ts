@@ -3,7 +3,7 @@ import { formatDuration } from '../shared/formatDuration';
 import type { SpanChoice } from '../core/traceService/annotationService';
 import type { AnnotationController } from './annotationController';
 import { executeCommand } from './commandRegistry';
-import { fromPosition } from './convert';
+import { fromPosition, uriOf } from './convert';
 
 export interface ShowSpansResult {
   readonly spans: readonly { readonly traceId: string; readonly spanId: string; readonly durationMs: number; readonly error: boolean }[];
@@ -20,7 +20,7 @@ function parseArgument(argument: unknown): ShowSpansArgument | undefined {
   if (argument === undefined) return undefined;
   if (typeof argument !== 'object' || argument === null) throw new Error('spanlens.showSpansForFunction takes { uri, line } with a 1-based line.');
   const { uri, line, interactive } = argument as { uri?: unknown; line?: unknown; interactive?: unknown };
-  const parsed = uri instanceof vscode.Uri ? uri : typeof uri === 'string' ? (uri.startsWith('file:') ? vscode.Uri.parse(uri) : vscode.Uri.file(uri)) : undefined;
+  const parsed = uri instanceof vscode.Uri || typeof uri === 'string' ? uriOf(uri) : undefined;
   if (parsed === undefined || typeof line !== 'number' || !Number.isInteger(line) || line < 1) throw new Error('spanlens.showSpansForFunction takes { uri, line } with a 1-based line.');
   return { uri: parsed, line, interactive: interactive === true };
 }
