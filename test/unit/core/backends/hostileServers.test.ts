@@ -328,6 +328,13 @@ describe('the remote client against hostile servers', () => {
       assert.match(corrupt.message, /gzip-compressed response is corrupt/);
     });
 
+    it('reads an empty body labelled gzip as empty', async () => {
+      const server = await serve((_req, res) => gzipped(res, 204, Buffer.alloc(0)));
+      const response = await client(server.url).get('/x', []);
+      assert.equal(response.status, 204);
+      assert.equal(response.body.length, 0);
+    });
+
     it('refuses a coding it did not ask for', async () => {
       const server = await serve((_req, res) => {
         res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'br' });
