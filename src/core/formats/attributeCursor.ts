@@ -1,4 +1,5 @@
-import { attributesOf, type Attributes, type AttributeValue } from '../model/attributes';
+import { attributesOf, noAttributes, type Attributes, type AttributeValue } from '../model/attributes';
+import type { Scope } from '../model/span';
 import { maxDepth, WireCursor } from './wireCursor';
 
 /**
@@ -16,6 +17,10 @@ export abstract class AttributeCursor extends WireCursor {
   kvCount = 0;
   private readonly kvKeys: string[] = [];
   private readonly kvValues: AttributeValue[] = [];
+  // The InstrumentationScope being read; a repeated scope field merges into it, as protobuf
+  // merges a repeated message field.
+  private scopeName = '';
+  private scopeVersion = '';
 
   /** The UTF-8 text of bytes [start, end) of the current buffer. */
   protected abstract textAt(start: number, end: number): string;
@@ -123,5 +128,32 @@ export abstract class AttributeCursor extends WireCursor {
       else this.skipField(end, message, depth);
     }
     return this.takeAttributes(kvBase);
+  }
+
+  /** One InstrumentationScope {1 name, 2 version, 3 attributes, 4 dropped_attributes_count}: its attributes go onto the stack. */
+  readScope(end: number): void {
+    const message = 'InstrumentationScope';
+    while (this.pos < end) {
+      const field = this.tag(end, message);
+      if (field === 1) this.scopeName = this.stringField(end, message, 'name');
+      else if (field === 2) this.scopeVersion = this.stringField(end, message, 'version');
+      else if (field === 3) this.pushKeyValue(this.length(end, message, 'attributes'), 0);
+      else if (field === 4) this.uint(end, message, 'dropped_attributes_count');
+      else this.skipField(end, message, 0);
+    }
+  }
+
+  /**
+   * The scope read since the stack was at `kvBase`, taken off. As in OTLP JSON, an empty scope
+   * (no name, version or attributes), or none at all, is undefined.
+   */
+  takeScope(kvBase: number): Scope | undefined {
+    const name = this.scopeName;
+    const version = this.scopeVersion;
+    this.scopeName = '';
+    this.scopeVersion = '';
+    const attributes = this.takeAttributes(kvBase);
+    if (name === '' && version === '' && attributes === noAttributes) return undefined;
+    return { name, version: version === '' ? undefined : version, attributes };
   }
 }

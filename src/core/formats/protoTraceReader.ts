@@ -1,4 +1,3 @@
-import { noAttributes } from '../model/attributes';
 import { createResource, makeSpan, SpanKind, StatusCode, type Resource, type Scope, type Span, type SpanEvent, type SpanLink } from '../model/span';
 import { InterningCursor } from './interningCursor';
 import { TraceDecodeError, type TraceFormat } from './traceFormat';
@@ -201,34 +200,14 @@ export class ProtoTraceReader extends InterningCursor {
     const message = 'ScopeSpans';
     const start = this.pos;
     // First pass: the scope, which may follow the spans on the wire.
-    let name = '';
-    let version = '';
     const kvBase = this.kvCount;
-    let hasScope = false;
     while (this.pos < end) {
       const field = this.tag(end, message);
-      if (field === 1) {
-        const scopeEnd = this.length(end, message, 'scope');
-        hasScope = true;
-        // InstrumentationScope {1 name, 2 version, 3 attributes, 4 dropped_attributes_count}
-        const scopeMessage = 'InstrumentationScope';
-        while (this.pos < scopeEnd) {
-          const inner = this.tag(scopeEnd, scopeMessage);
-          if (inner === 1) name = this.stringField(scopeEnd, scopeMessage, 'name');
-          else if (inner === 2) version = this.stringField(scopeEnd, scopeMessage, 'version');
-          else if (inner === 3) this.pushKeyValue(this.length(scopeEnd, scopeMessage, 'attributes'), 0);
-          else if (inner === 4) this.uint(scopeEnd, scopeMessage, 'dropped_attributes_count');
-          else this.skipField(scopeEnd, scopeMessage, 0);
-        }
-      } else if (field === 2 || field === 3) this.pos = this.length(end, message, field === 2 ? 'spans' : 'schema_url');
+      if (field === 1) this.readScope(this.length(end, message, 'scope'));
+      else if (field === 2 || field === 3) this.pos = this.length(end, message, field === 2 ? 'spans' : 'schema_url');
       else this.skipField(end, message, 0);
     }
-    const attributes = this.kvCount > kvBase ? this.takeAttributes(kvBase) : undefined;
-    // As in OTLP JSON, an empty scope (no name, version or attributes) is no scope at all.
-    const scope: Scope | undefined =
-      hasScope && (name !== '' || version !== '' || attributes !== undefined)
-        ? { name, version: version === '' ? undefined : version, attributes: attributes ?? noAttributes }
-        : undefined;
+    const scope = this.takeScope(kvBase);
     // Second pass: the spans, their tags read by hand as in decodeResourceSpans.
     this.pos = start;
     while (this.pos < end) {

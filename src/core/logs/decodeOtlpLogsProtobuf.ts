@@ -1,4 +1,4 @@
-import { noAttributes, type AttributeValue } from '../model/attributes';
+import type { AttributeValue } from '../model/attributes';
 import { createResource, type Resource, type Scope } from '../model/span';
 import { makeLogRecord, type LogRecord } from './logRecord';
 import { wtLen } from '../formats/wireCursor';
@@ -75,14 +75,14 @@ class ProtoLogsDecoder {
   private scopeLogs(start: number, end: number, resource: Resource): void {
     const c = this.c;
     const message = 'ScopeLogs';
-    let scope: Scope | undefined;
+    const base = c.kvCount;
     while (c.pos < end) {
       const field = c.tag(end, message);
-      if (field === 1) scope = this.scope(c.length(end, message, 'scope'));
+      if (field === 1) c.readScope(c.length(end, message, 'scope'));
       else if (field === 2 || field === 3) c.pos = c.length(end, message, field === 2 ? 'log_records' : 'schema_url');
       else c.skipField(end, message, 0);
     }
-    this.contents(start, end, message, resource, scope);
+    this.contents(start, end, message, resource, c.takeScope(base));
   }
 
   /**
@@ -105,25 +105,6 @@ class ProtoLogsDecoder {
       } else if (field === 2 || field === 1000) this.scopeLogs(c.pos, fieldEnd, resource);
       c.pos = fieldEnd;
     }
-  }
-
-  /** InstrumentationScope { 1 name, 2 version, 3 attributes, 4 dropped_attributes_count }; an empty one is no scope, as in the trace decoders. */
-  private scope(end: number): Scope | undefined {
-    const c = this.c;
-    const message = 'InstrumentationScope';
-    let name = '';
-    let version = '';
-    const base = c.kvCount;
-    while (c.pos < end) {
-      const field = c.tag(end, message);
-      if (field === 1) name = c.stringField(end, message, 'name');
-      else if (field === 2) version = c.stringField(end, message, 'version');
-      else if (field === 3) c.pushKeyValue(c.length(end, message, 'attributes'), 0);
-      else c.skipField(end, message, 0);
-    }
-    const attributes = c.takeAttributes(base);
-    if (name === '' && version === '' && attributes === noAttributes) return undefined;
-    return { name, version: version === '' ? undefined : version, attributes };
   }
 
   private logRecord(end: number, resource: Resource, scope: Scope | undefined): void {
