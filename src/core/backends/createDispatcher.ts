@@ -31,8 +31,10 @@ export interface OwnedDispatcher {
 
 /**
  * The dispatcher a source's requests go through: an Agent holding its CA and client
- * certificate, or a ProxyAgent that tunnels to it with the same TLS settings. The caller
- * closes it when the source goes away.
+ * certificate, or a proxy agent (VS Code's http.proxy, else HTTP(S)_PROXY) that tunnels with
+ * the same TLS settings. With a client certificate there are two, and each request is routed
+ * by origin: the certificate is offered only to the source's own. The caller closes it when
+ * the source goes away.
  */
 export async function createDispatcher(sourceName: string, target: URL, options: DispatcherOptions): Promise<OwnedDispatcher> {
   const tls = options.tls;
