@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { CommandArgs, CommandHandlers, CommandId, CommandResult, ContextKey } from './contributions';
 
-export type CommandHandler = (...args: unknown[]) => unknown;
+type UntypedHandler = (...args: unknown[]) => unknown;
 
 /** A failure the handler already showed with its own actions; the registry only rejects. */
 export class ReportedError extends Error {
@@ -36,7 +36,7 @@ export function invokedByWorkbench(): boolean {
  * - called by code (scripts, tests, other extensions), rejects with the Error, as the contract
  *   says of public commands.
  */
-export function reportingFailures(handler: CommandHandler): (...args: unknown[]) => Promise<unknown> {
+function reportingFailures(handler: UntypedHandler): (...args: unknown[]) => Promise<unknown> {
   return (...args: unknown[]) => {
     const fromWorkbench = invokedByWorkbench();
     return (async () => {
@@ -58,7 +58,7 @@ export function reportingFailures(handler: CommandHandler): (...args: unknown[])
  */
 export function registerCommands(context: vscode.ExtensionContext, handlers: CommandHandlers): void {
   for (const id of Object.keys(handlers) as CommandId[]) {
-    context.subscriptions.push(vscode.commands.registerCommand(id, reportingFailures(handlers[id] as CommandHandler)));
+    context.subscriptions.push(vscode.commands.registerCommand(id, reportingFailures(handlers[id] as UntypedHandler)));
   }
 }
 

@@ -9,7 +9,7 @@ import { readSourceSettings } from './sourceSettings';
  * unticked while the receiver ran, and `onCommand:` ticks a step whose command failed). Each
  * fact is a context key the manifest's `completionEvents` name as `onContext:…`.
  */
-export type WalkthroughFact = 'receiverRunning' | 'traceReceived' | 'traceOpened' | 'sourceConfigured' | 'mappingUsed';
+export type WalkthroughFact = Exclude<keyof typeof contextKeys, 'tracesLive' | 'tracesPending'>;
 
 const values = new Map<WalkthroughFact, boolean>();
 
