@@ -49,7 +49,7 @@ export function activate(context: vscode.ExtensionContext): SpanLensApi {
   const openFiles = (argument: unknown): ReturnType<typeof openTraceFiles> =>
     openTraceFiles({ queries: traceService, traces, tree, treeView: () => view.current, log }, argument);
   const traceViews = new TraceViewController({ extensionUri: context.extensionUri, queries: traceService, tree, log, reopenFile: (path) => openFiles(path),
-    navigation: { goToSpanCode: (message) => notedMapping(navigation.goToSpanOfTraceView(message)), goToFrame: (message) => notedMapping(navigation.goToFrame(message)) },
+    navigation: { goToSpanCode: (message) => notedMapping(navigation.goToSpanOfTraceView(message)), goToFrame: (message) => notedMapping(navigation.goToFrameOfTraceView(message)) },
   });
   // Every way of opening a file shows its first trace in the trace view.
   const openFilesAndShow = async (argument: unknown): ReturnType<typeof openTraceFiles> => {

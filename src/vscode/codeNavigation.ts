@@ -15,6 +15,8 @@ import {
   explainText,
   inert,
   matchSymbols,
+  parseFrameArgument,
+  parseFrameText,
   parseSpanArgument,
   suggestedMappingFrom,
   type NavigationMode,
@@ -74,15 +76,41 @@ export class CodeNavigation implements vscode.Disposable {
     return this.navigate({ traceId, spanId }, 'programmatic', () => this.deps.queries.mapSpan(traceId, spanId));
   }
 
-  /** A stack frame the trace view shows, mapped with the span's service and rules like a span. */
-  goToFrame({ traceId, spanId, frame }: Extract<WebviewMessage, { type: 'goToFrame' }>): Promise<CodeLocationResult | undefined> {
+  /**
+   * The contract command `spanlens.goToFrame`: `{ traceId, spanId, frame: { file, line?, column?, function? } }`
+   * mapped with the span's service and rules like a span. A script is asked nothing: a frame that
+   * maps nowhere resolves to undefined with the reason shown and logged.
+   */
+  async goToFrame(argument: unknown): Promise<CodeLocationResult | undefined> {
+    if (argument !== undefined) {
+      const { ref, frame } = parseFrameArgument(argument);
+      return await this.navigateFrame(ref, frame, 'programmatic');
+    }
+    // From the palette: a frame of the span selected in the Traces view, as the stack prints it.
+    const { ref } = this.spanOf(undefined);
+    const typed = await vscode.window.showInputBox({
+      title: 'Go to Frame',
+      prompt: 'A stack frame’s location, as the stack trace prints it: path:line or path:line:column',
+      validateInput: (text) => (parseFrameText(text) ? undefined : 'A path, optionally followed by :line and :column'),
+    });
+    const frame = typed === undefined ? undefined : parseFrameText(typed);
+    return frame ? await this.navigateFrame(ref, frame, 'interactive') : undefined;
+  }
+
+  /** A click on a stack frame in the trace view: the command's path, with a person there to pick a file. */
+  goToFrameOfTraceView({ traceId, spanId, frame }: Extract<WebviewMessage, { type: 'goToFrame' }>): Promise<CodeLocationResult | undefined> {
     if (frame.file === undefined) throw new Error('SpanLens: this stack frame names no file to go to.');
     const location: FrameLocation = {
       file: frame.file,
       ...(frame.line === undefined ? {} : { line: frame.line }),
       ...(frame.column === undefined ? {} : { column: frame.column }),
+      ...(frame.function === undefined ? {} : { function: frame.function }),
     };
-    return this.navigate({ traceId, spanId }, 'interactive', () => this.deps.queries.mapFrame(traceId, spanId, location));
+    return this.navigateFrame({ traceId, spanId }, location, 'interactive');
+  }
+
+  private navigateFrame(ref: SpanRef, frame: FrameLocation, mode: NavigationMode): Promise<CodeLocationResult | undefined> {
+    return this.navigate(ref, mode, () => this.deps.queries.mapFrame(ref.traceId, ref.spanId, frame));
   }
 
   async explainMapping(argument: unknown): Promise<ExplainResult> {
@@ -125,7 +153,7 @@ export class CodeNavigation implements vscode.Disposable {
     const reason = mapping.reason;
     switch (reason?.kind) {
       case 'ambiguous':
-        return await this.choose(mapping, reason.path, mapping.candidates ?? [], mode);
+        return await this.choose(mapping, reason.path, mapping.candidates ?? [], mode, reason.basenameOnly === true);
       case 'outsideWorkspace':
         return await this.confirmOutside(mapping, reason, mode);
       case 'needsSymbolSearch':
@@ -145,9 +173,9 @@ export class CodeNavigation implements vscode.Disposable {
     return { uri: editor.document.uri, ...fromPosition(editor.selection.active) };
   }
 
-  private async choose(mapping: SpanMapping, path: string, candidates: readonly MappedLocation[], mode: NavigationMode): Promise<CodeLocationResult | undefined> {
+  private async choose(mapping: SpanMapping, path: string, candidates: readonly MappedLocation[], mode: NavigationMode, basenameOnly: boolean): Promise<CodeLocationResult | undefined> {
     const names = candidates.map((c) => `${c.folder}/${c.relativePath}`);
-    if (mode === 'programmatic') throw new Error(describeAmbiguity(path, names));
+    if (mode === 'programmatic') throw new Error(describeAmbiguity(path, names, basenameOnly));
     const multiRoot = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
     const picked = await vscode.window.showQuickPick(
       candidates.map((candidate) => ({
@@ -156,7 +184,11 @@ export class CodeNavigation implements vscode.Disposable {
         ...(candidate.line === undefined ? {} : { detail: `line ${candidate.line}` }),
         candidate,
       })),
-      { title: `${inert(path)} matches ${candidates.length} files`, placeHolder: 'Pick the file this span ran; SpanLens remembers it as a path mapping', matchOnDescription: true },
+      {
+        title: basenameOnly ? `Only the file name of ${inert(path)} matches: is it one of these?` : `${inert(path)} matches ${candidates.length} files`,
+        placeHolder: 'Pick the file this span ran; SpanLens remembers it as a path mapping',
+        matchOnDescription: true,
+      },
     );
     if (!picked) return undefined;
     const folders = this.deps.indexer.configuration().folders;
@@ -214,7 +246,8 @@ export class CodeNavigation implements vscode.Disposable {
       return;
     }
     const paths = reason?.kind === 'notInWorkspace' || reason?.kind === 'onlyLibraryFrames' ? reason.paths : [];
-    const actions = reason?.kind === 'noCodeLocation' ? [explain] : [addMapping, explain];
+    // A path mapping cannot bring a dependency, the runtime or a missing build into the workspace.
+    const actions = reason === undefined || reason.kind === 'noCodeLocation' || reason.kind === 'cannotBeInWorkspace' || reason.kind === 'onlyLibraryFrames' ? [explain] : [addMapping, explain];
     // Not awaited: a script gets its `undefined` now, while the message waits for a person.
     void vscode.window.showInformationMessage(message, ...actions).then(async (action) => {
       if (action === explain) await executeCommand('spanlens.explainMapping', ref);

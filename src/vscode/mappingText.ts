@@ -3,7 +3,8 @@
  * are unit-tested under plain mocha. Everything here handles span data, which is untrusted.
  */
 import type { SymbolQuery, UnmappedReason } from '../core/mapping/resolveSpanLocation';
-import type { SpanMapping } from '../core/traceService/mappingService';
+import type { Absence } from '../core/mapping/resolveWorkspacePath';
+import type { FrameLocation, SpanMapping } from '../core/traceService/mappingService';
 
 export interface SpanRef {
   readonly traceId: string;
@@ -33,6 +34,38 @@ export function parseSpanArgument(argument: unknown): { ref: SpanRef; mode: Navi
 }
 
 /**
+ * `spanlens.goToFrame`'s argument: `{ traceId, spanId, frame: { file, line?, column?, function? } }`.
+ * Lines and columns are 1-based as stack traces print them; anything else is refused with the shape.
+ */
+export function parseFrameArgument(argument: unknown): { ref: SpanRef; frame: FrameLocation } {
+  const shape = 'SpanLens: expected { traceId, spanId, frame: { file, line?, column?, function? } } (strings; line and column positive integers).';
+  if (typeof argument !== 'object' || argument === null) throw new Error(shape);
+  const value = argument as Record<string, unknown>;
+  const { traceId, spanId, frame } = value;
+  if (typeof traceId !== 'string' || traceId === '' || typeof spanId !== 'string' || spanId === '' || typeof frame !== 'object' || frame === null) throw new Error(shape);
+  const f = frame as Record<string, unknown>;
+  const position = (n: unknown): boolean => n === undefined || (typeof n === 'number' && Number.isSafeInteger(n) && n > 0);
+  if (typeof f['file'] !== 'string' || f['file'].trim() === '' || !position(f['line']) || !position(f['column']) || (f['function'] !== undefined && typeof f['function'] !== 'string')) throw new Error(shape);
+  return {
+    ref: { traceId, spanId },
+    frame: {
+      file: f['file'],
+      ...(typeof f['line'] === 'number' ? { line: f['line'] } : {}),
+      ...(typeof f['column'] === 'number' ? { column: f['column'] } : {}),
+      ...(typeof f['function'] === 'string' ? { function: f['function'] } : {}),
+    },
+  };
+}
+
+/** `path:line:column` as a stack prints it (a Windows drive's colon is part of the path). */
+export function parseFrameText(text: string): FrameLocation | undefined {
+  const match = /^(.*?)(?::(\d+))?(?::(\d+))?$/.exec(text.trim());
+  const file = match?.[1];
+  if (!match || file === undefined || file === '' || /^[A-Za-z]$/.test(file)) return undefined;
+  return { file, ...(match[2] === undefined ? {} : { line: Number(match[2]) }), ...(match[3] === undefined ? {} : { column: Number(match[3]) }) };
+}
+
+/**
  * Span text made inert where VS Code would interpret it: notifications turn `[text](command:…)`
  * into links and quick picks turn `$(name)` into icons. A zero-width space breaks both patterns
  * while the text reads the same.
@@ -45,9 +78,27 @@ function spanLabel(mapping: Pick<SpanMapping, 'spanName' | 'service'>): string {
   return `span "${inert(mapping.spanName)}"${mapping.service === '' ? '' : ` of ${inert(mapping.service)}`}`;
 }
 
+/** Paths for a message: each once, with how often a stack named it, the first few then a count. */
 function listed(paths: readonly string[], limit = 3): string {
-  const shown = paths.slice(0, limit).map(inert).join(', ');
-  return paths.length > limit ? `${shown} and ${paths.length - limit} more` : shown;
+  const counts = new Map<string, number>();
+  for (const path of paths) counts.set(path, (counts.get(path) ?? 0) + 1);
+  const entries = [...counts];
+  const shown = entries
+    .slice(0, limit)
+    .map(([path, n]) => (n > 1 ? `${inert(path)} (${n} times)` : inert(path)))
+    .join(', ');
+  return entries.length > limit ? `${shown} and ${entries.length - limit} more` : shown;
+}
+
+function absenceWords(absence: Absence): string {
+  switch (absence.what) {
+    case 'dependency':
+      return `code of ${absence.name === undefined ? 'a dependency' : `the dependency ${inert(absence.name)}`}, which neither this workspace nor this machine holds (a dependency's frame maps only to that dependency's own files, never to application code)`;
+    case 'runtime':
+      return 'code of the language runtime, which no workspace contains';
+    case 'buildOutput':
+      return 'build output, which this checkout does not contain; build it with source maps, or go to a frame of the source';
+  }
 }
 
 /** Why a span maps nowhere, in words a person can act on. */
@@ -64,14 +115,21 @@ export function describeUnmapped(mapping: Pick<SpanMapping, 'spanName' | 'servic
     case 'needsSymbolSearch':
       return `SpanLens: ${span} names a function but no file, and no workspace symbol matches it. Open the service's code, or add a path mapping.`;
     case 'ambiguous':
-      return `SpanLens: ${span}: ${inert(reason.path)} matches several workspace files.`;
+      return reason.basenameOnly === true
+        ? `SpanLens: ${span}: only the file name of ${inert(reason.path)} matches workspace files, which is not enough to open one.`
+        : `SpanLens: ${span}: ${inert(reason.path)} matches several workspace files.`;
     case 'outsideWorkspace':
       return `SpanLens: ${span}: ${inert(reason.path)} is outside the workspace folders.`;
+    case 'cannotBeInWorkspace':
+      return `SpanLens: ${span}: ${inert(reason.path)} is ${absenceWords(reason.absence)}. Nothing was opened.`;
   }
 }
 
 /** The rejection of a programmatic call that would have to ask which file. */
-export function describeAmbiguity(path: string, candidates: readonly string[]): string {
+export function describeAmbiguity(path: string, candidates: readonly string[], basenameOnly = false): string {
+  if (basenameOnly) {
+    return `SpanLens: only the file name of ${inert(path)} matches ${listed(candidates, 5)}; SpanLens opens no file on its name alone. Run "Go to Code" from the Traces view to confirm one (remembered as a path mapping), or add a spanlens.pathMappings rule.`;
+  }
   return `SpanLens: ${inert(path)} matches ${candidates.length} workspace files: ${candidates.map(inert).join(', ')}. Run "Go to Code" from the Traces view to choose one (the choice is remembered as a path mapping), or add a spanlens.pathMappings rule.`;
 }
 

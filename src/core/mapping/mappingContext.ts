@@ -1,3 +1,4 @@
+import type { ServicePlace } from './serviceFolderFinder';
 import type { SourceMapCache } from './sourceMapCache';
 import type { WorkspaceFileIndex } from './workspaceFileIndex';
 
@@ -30,4 +31,12 @@ export interface MappingContext {
   readonly realpath?: (path: string) => Promise<string>;
   /** Source maps for generated JavaScript; without it `.js` locations are returned as they are. */
   readonly sourceMaps?: SourceMapCache;
+  /**
+   * Whether a file exists on this machine (`fs.promises.stat` or a stand-in). Without it a path
+   * outside the workspace is offered to open anyway, and dependencies the index leaves out
+   * (`node_modules`) are not looked for.
+   */
+  readonly fileExists?: (path: string) => Promise<boolean>;
+  /** The folder of a service absent from `serviceFolders`, inferred from manifests and folder names. */
+  readonly inferServiceFolder?: (service: string) => Promise<ServicePlace | undefined>;
 }

@@ -9,6 +9,8 @@ export type MappingRuleName =
   | 'jvmPackagePath'
   | 'sourceMap'
   | 'symlinkCheck'
+  | 'dependencyPath'
+  | 'fileExists'
   | 'symbol';
 
 export type StepOutcome = 'matched' | 'failed' | 'skipped' | 'ambiguous' | 'refused';

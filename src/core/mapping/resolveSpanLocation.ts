@@ -4,7 +4,7 @@ import { extractSpanLocations } from './extractSpanLocations';
 import type { MappingContext } from './mappingContext';
 import type { MappingStep } from './mappingStep';
 import { jvmSourceStem } from './parseJavaStack';
-import { resolveWorkspacePath, type RefusalReason, type ResolvedFile } from './resolveWorkspacePath';
+import { resolveWorkspacePath, type Absence, type RefusalReason, type ResolvedFile } from './resolveWorkspacePath';
 
 /** A workspace location. Lines and columns are 1-based; the adapter converts to VS Code's 0-based. */
 export interface MappedLocation extends ResolvedFile {
@@ -25,8 +25,12 @@ export interface SymbolQuery {
 export type UnmappedReason =
   | { readonly kind: 'noCodeLocation' }
   | { readonly kind: 'notInWorkspace'; readonly paths: readonly string[] }
-  | { readonly kind: 'ambiguous'; readonly path: string }
+  /** `basenameOnly`: the candidates share only the file name with the path, so each is a guess to confirm. */
+  | { readonly kind: 'ambiguous'; readonly path: string; readonly basenameOnly?: boolean }
+  /** Only for a file that exists (when existence can be checked): it may be opened once confirmed. */
   | { readonly kind: 'outsideWorkspace'; readonly path: string; readonly why: RefusalReason }
+  /** Dependency, runtime or build output that neither the workspace nor this machine holds. */
+  | { readonly kind: 'cannotBeInWorkspace'; readonly path: string; readonly absence: Absence }
   | { readonly kind: 'needsSymbolSearch' }
   | { readonly kind: 'onlyLibraryFrames'; readonly paths: readonly string[] };
 
@@ -68,21 +72,29 @@ export async function resolveSpanLocation(span: Span, context: MappingContext, o
   }
   const tried = all.filter((c) => options.includeLibraryFrames === true || !isLibrary(c)).slice(0, options.maxCandidates ?? 25);
   const service = span.resource.serviceName;
-  const missed: string[] = [];
+  const missed: { path: string; absent: Absence | undefined }[] = [];
   let refusal: { path: string; why: RefusalReason; from: CandidateLocation } | undefined;
+  let offer: SpanLocationResult | undefined;
 
   for (const candidate of tried) {
     if (candidate.kind === 'symbol') {
+      // A file-name-only match of an earlier frame beats a search by name alone.
+      if (offer) break;
       return { ...(await resolveSymbol(candidate, context, steps)), from: candidate, steps };
     }
     const answer = await resolveFileCandidate(candidate, context, service, steps);
     if (answer.kind === 'answer') return answer.result;
-    if (answer.kind === 'refused') refusal ??= { path: answer.path, why: answer.why, from: candidate };
-    else missed.push(candidate.path);
+    // Frames further down may map for certain; a guess on the file name is kept for last.
+    if (answer.kind === 'unconfirmed') offer ??= unconfirmed(candidate, answer.candidates, steps);
+    else if (answer.kind === 'refused') refusal ??= { path: answer.path, why: answer.why, from: candidate };
+    else missed.push({ path: candidate.path, absent: answer.absent });
   }
   if (refusal) return { reason: { kind: 'outsideWorkspace', path: refusal.path, why: refusal.why }, from: refusal.from, steps };
+  if (offer) return offer;
   if (tried.length === 0) return { reason: { kind: 'onlyLibraryFrames', paths: all.flatMap((c) => (c.kind === 'file' ? [c.path] : [])) }, steps };
-  return { reason: { kind: 'notInWorkspace', paths: missed }, steps };
+  const [only] = missed;
+  if (missed.length === 1 && only?.absent) return { reason: { kind: 'cannotBeInWorkspace', path: only.path, absence: only.absent }, steps };
+  return { reason: { kind: 'notInWorkspace', paths: missed.map((m) => m.path) }, steps };
 }
 
 /**
@@ -93,13 +105,33 @@ export async function resolveSpanLocation(span: Span, context: MappingContext, o
 export async function resolveLocation(service: string, candidate: FileCandidate, context: MappingContext): Promise<SpanLocationResult> {
   const steps: MappingStep[] = [];
   const answer = await resolveFileCandidate(candidate, context, service, steps);
-  if (answer.kind === 'answer') return answer.result;
-  if (answer.kind === 'refused') return { reason: { kind: 'outsideWorkspace', path: answer.path, why: answer.why }, from: candidate, steps };
-  return { reason: { kind: 'notInWorkspace', paths: [candidate.path] }, steps };
+  switch (answer.kind) {
+    case 'answer':
+      return answer.result;
+    case 'unconfirmed':
+      return unconfirmed(candidate, answer.candidates, steps);
+    case 'refused':
+      return { reason: { kind: 'outsideWorkspace', path: answer.path, why: answer.why }, from: candidate, steps };
+    case 'notFound':
+      return { reason: answer.absent ? { kind: 'cannotBeInWorkspace', path: candidate.path, absence: answer.absent } : { kind: 'notInWorkspace', paths: [candidate.path] }, steps };
+  }
+}
+
+function unconfirmed(candidate: FileCandidate, files: readonly ResolvedFile[], steps: MappingStep[]): SpanLocationResult {
+  return {
+    candidates: files.map((file) => ({ ...file, line: candidate.line, column: candidate.column })),
+    reason: { kind: 'ambiguous', path: candidate.path, basenameOnly: true },
+    from: candidate,
+    steps,
+  };
 }
 
 
-type CandidateAnswer = { readonly kind: 'answer'; readonly result: SpanLocationResult } | { readonly kind: 'refused'; readonly path: string; readonly why: RefusalReason } | { readonly kind: 'notFound' };
+type CandidateAnswer =
+  | { readonly kind: 'answer'; readonly result: SpanLocationResult }
+  | { readonly kind: 'unconfirmed'; readonly candidates: readonly ResolvedFile[] }
+  | { readonly kind: 'refused'; readonly path: string; readonly why: RefusalReason }
+  | { readonly kind: 'notFound'; readonly absent: Absence | undefined };
 
 /** One candidate's answer: a location or a choice (final either way), else why it did not map. */
 async function resolveFileCandidate(candidate: FileCandidate, context: MappingContext, service: string, steps: MappingStep[]): Promise<CandidateAnswer> {
@@ -109,7 +141,10 @@ async function resolveFileCandidate(candidate: FileCandidate, context: MappingCo
   switch (resolution.kind) {
     case 'resolved': {
       const location = await throughSourceMap({ ...resolution.file, line: candidate.line, column: candidate.column }, context, service, steps);
-      if ('candidates' in location) return { kind: 'answer', result: { candidates: location.candidates, reason: { kind: 'ambiguous', path: location.path }, from: candidate, steps } };
+      if ('candidates' in location) {
+        const reason: UnmappedReason = location.basenameOnly ? { kind: 'ambiguous', path: location.path, basenameOnly: true } : { kind: 'ambiguous', path: location.path };
+        return { kind: 'answer', result: { candidates: location.candidates, reason, from: candidate, steps } };
+      }
       return { kind: 'answer', result: { location, from: candidate, steps } };
     }
     case 'ambiguous':
@@ -122,10 +157,12 @@ async function resolveFileCandidate(candidate: FileCandidate, context: MappingCo
           steps,
         },
       };
+    case 'unconfirmed':
+      return { kind: 'unconfirmed', candidates: resolution.candidates };
     case 'refused':
       return { kind: 'refused', path: resolution.path, why: resolution.why };
     case 'notFound':
-      return { kind: 'notFound' };
+      return { kind: 'notFound', absent: resolution.absent };
   }
 }
 
@@ -134,7 +171,7 @@ async function throughSourceMap(
   context: MappingContext,
   service: string,
   steps: MappingStep[],
-): Promise<MappedLocation | { candidates: MappedLocation[]; path: string }> {
+): Promise<MappedLocation | { candidates: MappedLocation[]; path: string; basenameOnly: boolean }> {
   const cache = context.sourceMaps;
   if (!cache || !generatedJs.test(generated.path) || generated.line === undefined) return generated;
   const input = `${generated.relativePath}:${generated.line}${generated.column === undefined ? '' : `:${generated.column}`}`;
@@ -160,7 +197,8 @@ async function throughSourceMap(
     case 'resolved':
       return { ...resolution.file, line: original.line, column: original.column };
     case 'ambiguous':
-      return { candidates: resolution.candidates.map((file) => ({ ...file, line: original.line, column: original.column })), path: original.path };
+    case 'unconfirmed':
+      return { candidates: resolution.candidates.map((file) => ({ ...file, line: original.line, column: original.column })), path: original.path, basenameOnly: resolution.kind === 'unconfirmed' };
     default:
       // The original source is not in this checkout: the generated file is still a true location.
       steps.push({ rule: 'sourceMap', input: original.source, result: 'original source not in the workspace; showing the generated file', outcome: 'failed' });
@@ -177,7 +215,8 @@ async function resolveSymbol(candidate: Extract<CandidateLocation, { kind: 'symb
       const wanted = [...segments.slice(0, -1), `${segments[segments.length - 1] ?? ''}.${extension}`];
       const { resolution } = await resolveWorkspacePath(wanted.join('/'), context, undefined, { minimumSuffixSegments: wanted.length });
       if (resolution.kind === 'resolved') files.push(resolution.file);
-      else if (resolution.kind === 'ambiguous') files.push(...resolution.candidates);
+      // Hints for the symbol search, which confirms them: a default-package class is named alone.
+      else if (resolution.kind === 'ambiguous' || resolution.kind === 'unconfirmed') files.push(...resolution.candidates);
     }
     steps.push({
       rule: 'jvmPackagePath',

@@ -1,7 +1,8 @@
+import { dependencyPathOf, isBuildOutput, type DependencyPath } from './isLibraryFrame';
 import type { MappingContext, PathMappingRule, WorkspaceFolderInfo } from './mappingContext';
 import type { MappingStep } from './mappingStep';
 import { formatTracePath, joinFolderPath, parseTracePath, relativeSegments, type TracePath } from './tracePath';
-import type { SuffixMatch, WorkspaceFile } from './workspaceFileIndex';
+import type { WorkspaceFile } from './workspaceFileIndex';
 
 /** A workspace file a trace path resolved to; `path` is absolute, in the folder's own style. */
 export interface ResolvedFile extends WorkspaceFile {
@@ -10,11 +11,20 @@ export interface ResolvedFile extends WorkspaceFile {
 
 export type RefusalReason = 'outsideWorkspace' | 'escapesRoot' | 'symlinkEscape';
 
+/** Why a path cannot be in this checkout whatever the mapping: it is not the application's code. */
+export interface Absence {
+  readonly what: 'dependency' | 'runtime' | 'buildOutput';
+  /** The dependency's package name, when the path names one. */
+  readonly name?: string;
+}
+
 export type PathResolution =
   | { readonly kind: 'resolved'; readonly file: ResolvedFile }
   | { readonly kind: 'ambiguous'; readonly candidates: readonly ResolvedFile[] }
+  /** Only the file name (or less than a directory and a name) matches: a person may confirm, nothing opens it alone. */
+  | { readonly kind: 'unconfirmed'; readonly candidates: readonly ResolvedFile[] }
   | { readonly kind: 'refused'; readonly path: string; readonly why: RefusalReason }
-  | { readonly kind: 'notFound' };
+  | { readonly kind: 'notFound'; readonly absent?: Absence };
 
 export interface ResolveOptions {
   /** Fewest trailing segments a suffix match must share (JVM frames: the whole package path). */
@@ -27,19 +37,27 @@ export interface PathResolutionResult {
 }
 
 /**
- * Resolves a path recorded in production to a file of the workspace, in the order of issue 6:
- * the user's path mappings, the service's folder, an exact workspace path, the longest unique
- * path suffix. Every stage leaves a step. Ambiguity is returned, never guessed; anything that
- * lands outside the workspace folders (rules, `..`, symlinks) is refused with a reason.
+ * A suffix match opens a file only when it shares at least a directory and the file name with
+ * the path: `index.js` alone names a file in every package of a monorepo.
+ */
+const meaningfulSuffix = 2;
+
+/**
+ * Resolves a path recorded in production to a file of the workspace: the user's path mappings,
+ * then the service's folder (set or inferred), an exact workspace path, the longest unique path
+ * suffix. Every stage leaves a step. Ambiguity is returned, never guessed; a match on the file
+ * name alone is only offered; when a rule or the service's folder says where the code is, the
+ * rest of the workspace is not searched; a dependency's frame maps only to that dependency's own
+ * files; anything that lands outside the workspace folders (rules, `..`, symlinks) is refused
+ * with a reason, and, when existence can be checked, only if it exists.
  */
 export async function resolveWorkspacePath(raw: string, context: MappingContext, service?: string, options: ResolveOptions = {}): Promise<PathResolutionResult> {
   const steps: MappingStep[] = [];
-  const resolution = resolveLexically(raw, context, service, options.minimumSuffixSegments ?? 1, steps);
-  return { resolution: await checkSymlinks(resolution, context, steps), steps };
+  const resolution = await resolveLexically(raw, context, service, options.minimumSuffixSegments ?? 1, steps);
+  return { resolution: await checkExistence(raw, await checkSymlinks(resolution, context, steps), context, steps), steps };
 }
 
-function resolveLexically(raw: string, context: MappingContext, service: string | undefined, minimum: number, steps: MappingStep[]): PathResolution {
-  const ci = context.caseInsensitive ?? false;
+async function resolveLexically(raw: string, context: MappingContext, service: string | undefined, minimum: number, steps: MappingStep[]): Promise<PathResolution> {
   const path = parseTracePath(raw);
   if (path.segments.length === 0) {
     steps.push({ rule: 'workspacePath', input: raw, result: 'not a file path', outcome: 'failed' });
@@ -49,33 +67,153 @@ function resolveLexically(raw: string, context: MappingContext, service: string 
     steps.push({ rule: 'workspacePath', input: raw, result: '`..` climbs above the root', outcome: 'refused' });
     return { kind: 'refused', path: raw, why: 'escapesRoot' };
   }
+  const dependency = dependencyPathOf(raw, path.segments);
+  if (dependency?.nowhere === true) {
+    steps.push({ rule: 'dependencyPath', input: raw, result: 'runtime-internal code, which is no file', outcome: 'failed' });
+    return { kind: 'notFound', absent: { what: 'runtime' } };
+  }
 
   const byRule = applyPathMappings(raw, path, context, service, steps);
-  if (byRule) return byRule;
+  if (byRule !== undefined && byRule !== 'noFile') return byRule;
 
-  const byService = resolveInServiceFolder(path, context, service, minimum, steps);
-  if (byService) return byService;
+  const place = await serviceFolderOf(service, context, steps);
+  if (dependency) return await resolveDependency(raw, path, dependency, place, context, steps);
+
+  if (place) {
+    const byService = suffixIn(path, context, minimum, place, steps);
+    if (byService) return byService;
+  }
 
   const exact = resolveExact(raw, path, context, steps);
   if (exact) return exact;
 
   const query = path.segments.filter((s) => s !== '..');
-  const match = atLeast(context.index.findBySuffix(query, { caseInsensitive: ci }), minimum);
-  if (match.files.length === 1 && match.files[0]) {
-    const file = toResolved(match.files[0], context.folders);
-    steps.push({ rule: 'suffixMatch', input: query.join('/'), result: `${file.relativePath} (${match.matchedSegments} trailing segment${match.matchedSegments === 1 ? '' : 's'} in common)`, outcome: 'matched' });
-    return { kind: 'resolved', file };
+  if (place || byRule === 'noFile') {
+    // The user's rule or the service's folder says where this code is: a same-named file elsewhere
+    // in the workspace is another service's code, not this one.
+    steps.push({ rule: 'suffixMatch', input: query.join('/'), result: place ? `not searched outside ${place.label}` : 'not searched: a path mapping names where these paths are', outcome: 'skipped' });
+    return notHere(raw, path, context);
   }
-  if (match.files.length > 1) {
-    steps.push({ rule: 'suffixMatch', input: query.join('/'), result: `${match.files.length} files share the last ${match.matchedSegments} segment(s)`, outcome: 'ambiguous' });
-    return { kind: 'ambiguous', candidates: match.files.map((f) => toResolved(f, context.folders)) };
-  }
-  steps.push({ rule: 'suffixMatch', input: query.join('/'), result: 'no workspace file has this name', outcome: 'failed' });
-  if (path.absolute && !insideAnyFolder(path, context)) return { kind: 'refused', path: raw, why: 'outsideWorkspace' };
-  return { kind: 'notFound' };
+  return suffixIn(path, context, minimum, undefined, steps) ?? notHere(raw, path, context);
 }
 
-function applyPathMappings(raw: string, path: TracePath, context: MappingContext, service: string | undefined, steps: MappingStep[]): PathResolution | undefined {
+/** A place to search: a workspace folder and a directory inside it, with words for the steps. */
+interface Place {
+  readonly folder: WorkspaceFolderInfo;
+  readonly under: readonly string[];
+  readonly label: string;
+}
+
+/**
+ * The longest unique suffix match in `place` (or the whole workspace), judged: a directory and the
+ * file name in common opens it, less is offered to confirm. Undefined when nothing shares the name.
+ */
+function suffixIn(path: TracePath, context: MappingContext, minimum: number, place: Place | undefined, steps: MappingStep[]): PathResolution | undefined {
+  const query = path.segments.filter((s) => s !== '..');
+  const rule = place ? 'serviceFolder' : 'suffixMatch';
+  const input = place ? `${query.join('/')} in ${place.label}` : query.join('/');
+  const match = context.index.findBySuffix(query, { caseInsensitive: context.caseInsensitive ?? false, ...(place ? { folder: place.folder.name, under: place.under } : {}) });
+  const shared = `${match.matchedSegments} trailing segment${match.matchedSegments === 1 ? '' : 's'} in common`;
+  if (match.files.length === 0 || match.matchedSegments < minimum) {
+    steps.push({ rule, input, result: place ? 'no file with this name there' : 'no workspace file has this name', outcome: 'failed' });
+    return undefined;
+  }
+  const files = match.files.map((f) => toResolved(f, context.folders));
+  if (match.matchedSegments < Math.max(meaningfulSuffix, minimum)) {
+    steps.push({ rule, input, result: `only the file name matches (${files.length} file${files.length === 1 ? '' : 's'}): offered, not opened`, outcome: 'ambiguous' });
+    return { kind: 'unconfirmed', candidates: files };
+  }
+  const only = files[0];
+  if (files.length === 1 && only) {
+    steps.push({ rule, input, result: `${only.relativePath} (${shared})`, outcome: 'matched' });
+    return { kind: 'resolved', file: only };
+  }
+  steps.push({ rule, input, result: `${files.length} files share the last ${match.matchedSegments} segment(s)`, outcome: 'ambiguous' });
+  return { kind: 'ambiguous', candidates: files };
+}
+
+/** Nothing in the workspace: refused when the path is outside it (existence is checked next), else not found. */
+function notHere(raw: string, path: TracePath, context: MappingContext): PathResolution {
+  if (path.absolute && !insideAnyFolder(path, context)) return { kind: 'refused', path: raw, why: 'outsideWorkspace' };
+  const absent = absenceOf(raw, path);
+  return absent ? { kind: 'notFound', absent } : { kind: 'notFound' };
+}
+
+function absenceOf(raw: string, path: TracePath): Absence | undefined {
+  const dependency = dependencyPathOf(raw, path.segments);
+  if (dependency) return dependency.name === undefined ? { what: dependency.kind } : { what: dependency.kind, name: dependency.name };
+  return isBuildOutput(path.segments) ? { what: 'buildOutput' } : undefined;
+}
+
+/**
+ * A frame in a dependency (`…/node_modules/@x/y/build/index.js`) maps only to the same
+ * dependency path in the workspace: the service's own install first, then any workspace folder's
+ * (hoisted), then indexed copies (a vendored or virtualenv tree). The file index leaves
+ * `node_modules` out, so installs are looked for on disk when existence can be checked.
+ */
+async function resolveDependency(raw: string, path: TracePath, dependency: DependencyPath, place: Place | undefined, context: MappingContext, steps: MappingStep[]): Promise<PathResolution> {
+  const ci = context.caseInsensitive ?? false;
+  const wanted = dependency.segments.join('/');
+  const label = dependency.name === undefined ? wanted : `${dependency.name} (${wanted})`;
+  const exists = context.fileExists;
+  const onDisk = async (folder: WorkspaceFolderInfo, under: readonly string[]): Promise<ResolvedFile | undefined> => {
+    const segments = [...under, ...dependency.segments];
+    const indexed = context.index.find(folder.name, segments, ci);
+    if (indexed) return toResolved(indexed, context.folders);
+    const file = { folder: folder.name, relativePath: segments.join('/'), path: joinFolderPath(folder.path, segments) };
+    return exists !== undefined && (await exists(file.path).catch(() => false)) ? file : undefined;
+  };
+  if (path.absolute) {
+    const located = locateInFolders(path, context);
+    const file = located ? await onDisk(located.folder, located.segments.slice(0, located.segments.length - dependency.segments.length)) : undefined;
+    if (file) {
+      steps.push({ rule: 'dependencyPath', input: raw, result: `${file.folder}/${file.relativePath}`, outcome: 'matched' });
+      return { kind: 'resolved', file };
+    }
+  }
+  if (place) {
+    const file = await onDisk(place.folder, place.under);
+    if (file) {
+      steps.push({ rule: 'dependencyPath', input: `${label} in ${place.label}`, result: file.relativePath, outcome: 'matched' });
+      return { kind: 'resolved', file };
+    }
+  }
+  const found = new Map<string, ResolvedFile>();
+  for (const folder of context.folders) {
+    const file = await onDisk(folder, []);
+    if (file) found.set(file.path, file);
+  }
+  const match = context.index.findBySuffix(dependency.segments, { caseInsensitive: ci });
+  if (match.matchedSegments >= dependency.segments.length) for (const f of match.files) found.set(toResolved(f, context.folders).path, toResolved(f, context.folders));
+  const files = [...found.values()];
+  if (files.length === 1 && files[0]) {
+    steps.push({ rule: 'dependencyPath', input: label, result: files[0].relativePath, outcome: 'matched' });
+    return { kind: 'resolved', file: files[0] };
+  }
+  if (files.length > 1) {
+    steps.push({ rule: 'dependencyPath', input: label, result: `installed in ${files.length} places`, outcome: 'ambiguous' });
+    return { kind: 'ambiguous', candidates: files };
+  }
+  steps.push({ rule: 'dependencyPath', input: label, result: `${dependency.kind === 'runtime' ? 'runtime' : 'dependency'} code that this workspace does not contain; application files are not searched for it`, outcome: 'failed' });
+  if (path.absolute && !insideAnyFolder(path, context)) return { kind: 'refused', path: raw, why: 'outsideWorkspace' };
+  return { kind: 'notFound', absent: dependency.name === undefined ? { what: dependency.kind } : { what: dependency.kind, name: dependency.name } };
+}
+
+/** Offering to open a path outside the workspace is honest only when the file is there. */
+async function checkExistence(raw: string, resolution: PathResolution, context: MappingContext, steps: MappingStep[]): Promise<PathResolution> {
+  const exists = context.fileExists;
+  if (!exists || resolution.kind !== 'refused' || resolution.why !== 'outsideWorkspace') return resolution;
+  if (await exists(resolution.path).catch(() => false)) return resolution;
+  steps.push({ rule: 'fileExists', input: resolution.path, result: 'no such file on this machine either', outcome: 'failed' });
+  const absent = absenceOf(raw, parseTracePath(raw));
+  return absent ? { kind: 'notFound', absent } : { kind: 'notFound' };
+}
+
+/**
+ * Applies the most specific matching rule. `noFile`: a rule matched but names no file of the
+ * workspace, so the path is not looked for elsewhere.
+ */
+function applyPathMappings(raw: string, path: TracePath, context: MappingContext, service: string | undefined, steps: MappingStep[]): PathResolution | 'noFile' | undefined {
   const ci = context.caseInsensitive ?? false;
   let best: { rule: PathMappingRule; from: TracePath } | undefined;
   for (const rule of context.pathMappings ?? []) {
@@ -97,7 +235,7 @@ function applyPathMappings(raw: string, path: TracePath, context: MappingContext
   const target = expandFolderVariables(best.rule.to, context.folders);
   if (target === undefined) {
     steps.push({ rule: 'pathMapping', input: raw, result: `${label}: names a workspace folder that is not open`, outcome: 'failed' });
-    return undefined;
+    return 'noFile';
   }
   const rest = path.segments.slice(best.from.segments.length);
   const mapped = parseTracePath(`${target.replace(/[\\/]+$/, '')}/${rest.join('/')}`);
@@ -114,34 +252,27 @@ function applyPathMappings(raw: string, path: TracePath, context: MappingContext
   const file = context.index.find(located.folder.name, located.segments, ci);
   if (!file) {
     steps.push({ rule: 'pathMapping', input: raw, result: `${label}: gives ${shown}, which is not a file of the workspace`, outcome: 'failed' });
-    return undefined;
+    return 'noFile';
   }
   steps.push({ rule: 'pathMapping', input: raw, result: `${label}: ${file.relativePath}`, outcome: 'matched' });
   return { kind: 'resolved', file: toResolved(file, context.folders) };
 }
 
-function resolveInServiceFolder(path: TracePath, context: MappingContext, service: string | undefined, minimum: number, steps: MappingStep[]): PathResolution | undefined {
-  if (service === undefined) return undefined;
+/** The service's folder: `spanlens.serviceFolders`, else inferred from manifests and folder names. */
+async function serviceFolderOf(service: string | undefined, context: MappingContext, steps: MappingStep[]): Promise<Place | undefined> {
+  if (service === undefined || service === '') return undefined;
   const setting = context.serviceFolders?.[service];
-  if (setting === undefined) return undefined;
-  const place = serviceFolderPlace(setting, context);
-  if (!place) {
+  if (setting !== undefined) {
+    const place = serviceFolderPlace(setting, context);
+    if (place) return { ...place, label: `${service}’s folder ${setting}` };
     steps.push({ rule: 'serviceFolder', input: `${service}: ${setting}`, result: 'not a workspace folder or a folder inside one', outcome: 'failed' });
     return undefined;
   }
-  const query = path.segments.filter((s) => s !== '..');
-  const match = atLeast(context.index.findBySuffix(query, { caseInsensitive: context.caseInsensitive ?? false, folder: place.folder.name, under: place.under }), minimum);
-  const input = `${query.join('/')} in ${service}’s folder ${setting}`;
-  if (match.files.length === 1 && match.files[0]) {
-    steps.push({ rule: 'serviceFolder', input, result: match.files[0].relativePath, outcome: 'matched' });
-    return { kind: 'resolved', file: toResolved(match.files[0], context.folders) };
-  }
-  if (match.files.length > 1) {
-    steps.push({ rule: 'serviceFolder', input, result: `${match.files.length} files share the last ${match.matchedSegments} segment(s)`, outcome: 'ambiguous' });
-    return { kind: 'ambiguous', candidates: match.files.map((f) => toResolved(f, context.folders)) };
-  }
-  steps.push({ rule: 'serviceFolder', input, result: 'no file with this name there', outcome: 'failed' });
-  return undefined;
+  const inferred = await context.inferServiceFolder?.(service);
+  if (!inferred) return undefined;
+  const shown = [inferred.folder.name, ...inferred.under].join('/');
+  steps.push({ rule: 'serviceFolder', input: service, result: `${shown} (${inferred.because})`, outcome: 'matched' });
+  return { folder: inferred.folder, under: inferred.under, label: `${service}’s folder ${shown}` };
 }
 
 function serviceFolderPlace(setting: string, context: MappingContext): { folder: WorkspaceFolderInfo; under: readonly string[] } | undefined {
@@ -223,10 +354,6 @@ export function expandFolderVariables(text: string, folders: readonly WorkspaceF
     if (name === undefined ? folders.length === 0 : !folders.some((f) => f.name === name)) return undefined;
   }
   return text.replace(pattern, (_, name: string | undefined) => (name === undefined ? folders[0] : folders.find((f) => f.name === name))?.path ?? '');
-}
-
-function atLeast(match: SuffixMatch, minimum: number): SuffixMatch {
-  return match.matchedSegments >= minimum ? match : { matchedSegments: 0, files: [] };
 }
 
 function isPrefix(prefix: TracePath, path: TracePath, ci: boolean): boolean {

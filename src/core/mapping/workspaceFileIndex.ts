@@ -117,7 +117,8 @@ export class WorkspaceFileIndex {
       const have = caseInsensitive ? entry.reversedFolded : entry.reversed;
       if (query.under && !isUnder(have, query.under, caseInsensitive)) continue;
       let matched = 0;
-      const limit = Math.min(have.length, wanted.length);
+      // Below `under` only: the folder's own name is where the code is, not part of the match.
+      const limit = Math.min(have.length - (query.under?.length ?? 0), wanted.length);
       while (matched < limit && have[matched] === wanted[matched]) matched++;
       if (matched === 0) continue;
       if (matched > best) {

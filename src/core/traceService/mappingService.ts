@@ -1,8 +1,9 @@
-import { realpath } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import type { Span } from '../model/span';
 import type { MappingContext, PathMappingRule, WorkspaceFolderInfo } from '../mapping/mappingContext';
 import type { FileCandidate } from '../mapping/candidateLocation';
 import { resolveLocation, resolveSpanLocation, type SpanLocationResult } from '../mapping/resolveSpanLocation';
+import { isManifest, ServiceFolderFinder } from '../mapping/serviceFolderFinder';
 import { SourceMapCache } from '../mapping/sourceMapCache';
 import { joinFolderPath } from '../mapping/tracePath';
 import { WorkspaceFileIndex, type WorkspaceFile } from '../mapping/workspaceFileIndex';
@@ -33,11 +34,12 @@ export interface FileIndexUpdate {
   readonly complete?: boolean;
 }
 
-/** A stack frame the trace view names (1-based, as printed). */
+/** A stack frame the trace view or a script names (1-based, as printed). */
 export interface FrameLocation {
   readonly file: string;
   readonly line?: number;
   readonly column?: number;
+  readonly function?: string;
 }
 
 /** A mapping answer plus what the adapter needs to word it and to remember a choice. */
@@ -53,6 +55,14 @@ export interface SpanMapping extends SpanLocationResult {
 
 const generatedOrMap = /\.(?:js|mjs|cjs|jsx|map)$/i;
 
+async function fileExists(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The mapping half of the trace service: the workspace file index and the parsed source maps live
  * here, in the worker, because resolution reads files and parses maps (nothing slow on
@@ -61,6 +71,7 @@ const generatedOrMap = /\.(?:js|mjs|cjs|jsx|map)$/i;
 export class MappingService {
   private readonly index = new WorkspaceFileIndex();
   private readonly sourceMaps = new SourceMapCache();
+  private readonly serviceFolders = new ServiceFolderFinder((path) => readFile(path, 'utf8').catch(() => undefined));
   private configuration: MappingConfiguration = { folders: [], pathMappings: [], serviceFolders: {}, caseInsensitive: false };
   private configured = false;
   /** `none` until the first update; a single update without `rebuilding` counts as the whole index. */
@@ -73,6 +84,7 @@ export class MappingService {
     for (const folder of this.configuration.folders) if (!kept.has(folder.name)) this.index.removeFolder(folder.name);
     this.configuration = configuration;
     this.configured = true;
+    this.serviceFolders.invalidate();
     return Promise.resolve();
   }
 
@@ -90,6 +102,11 @@ export class MappingService {
       this.invalidate(file);
     }
     for (const file of update.changed ?? []) this.invalidate(file);
+    // Inferred service folders follow the index: new or deleted directories and manifests, an edited manifest.
+    const changedManifests = (update.changed ?? []).filter((f) => isManifest(f.relativePath));
+    if ((update.added?.length ?? 0) > 0 || (update.removed?.length ?? 0) > 0 || (update.removedFolders?.length ?? 0) > 0 || changedManifests.length > 0) {
+      this.serviceFolders.invalidate([...changedManifests, ...(update.removed ?? []), ...(update.added ?? [])]);
+    }
     return Promise.resolve(this.index.size);
   }
 
@@ -105,7 +122,7 @@ export class MappingService {
   async mapFrame(traceId: string, spanId: string, frame: FrameLocation): Promise<SpanMapping> {
     const span = this.requireSpan(traceId, spanId);
     const keys = ['code.file.path', ...(frame.line === undefined ? [] : ['code.line.number']), ...(frame.column === undefined ? [] : ['code.column.number'])];
-    const candidate: FileCandidate = { kind: 'file', path: frame.file, line: frame.line, column: frame.column, function: undefined, minimumSuffixSegments: 1, provenance: { source: 'attributes', keys } };
+    const candidate: FileCandidate = { kind: 'file', path: frame.file, line: frame.line, column: frame.column, function: frame.function, minimumSuffixSegments: 1, provenance: { source: 'attributes', keys } };
     return { ...(await this.resolveLocation(span.resource.serviceName, candidate)), service: span.resource.serviceName, spanName: span.name, configured: this.configured };
   }
 
@@ -141,7 +158,17 @@ export class MappingService {
 
   private context(): MappingContext {
     const c = this.configuration;
-    return { folders: c.folders, index: this.index, pathMappings: c.pathMappings, serviceFolders: c.serviceFolders, caseInsensitive: c.caseInsensitive, realpath, sourceMaps: this.sourceMaps };
+    return {
+      folders: c.folders,
+      index: this.index,
+      pathMappings: c.pathMappings,
+      serviceFolders: c.serviceFolders,
+      caseInsensitive: c.caseInsensitive,
+      realpath,
+      sourceMaps: this.sourceMaps,
+      fileExists: fileExists,
+      inferServiceFolder: (service) => this.serviceFolders.find(service, c.folders, this.index),
+    };
   }
 
   private requireSpan(traceId: string, spanId: string): Span {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { SymbolQuery } from '../../../src/core/mapping/resolveSpanLocation';
 import type { SpanMapping } from '../../../src/core/traceService/mappingService';
-import { describeAmbiguity, describeRefusal, describeUnmapped, explainText, inert, matchSymbols, parseSpanArgument, suggestedMappingFrom } from '../../../src/vscode/mappingText';
+import { describeAmbiguity, describeRefusal, describeUnmapped, explainText, inert, matchSymbols, parseFrameArgument, parseFrameText, parseSpanArgument, suggestedMappingFrom } from '../../../src/vscode/mappingText';
 
 const mapping = (over: Partial<SpanMapping> = {}): SpanMapping => ({ steps: [], service: 'shop', spanName: 'GET /cart', configured: true, ...over });
 
@@ -59,6 +59,38 @@ describe('mappingText (words of Go to Code)', () => {
     assert.deepEqual(matchSymbols(found, query).map((s) => s.path), ['/w/src/Checkout.java']);
     assert.equal(matchSymbols(found, { ...query, files: [] }).length, 2);
     assert.equal(matchSymbols(found, { ...query, namespace: undefined, files: [] }).length, 3);
+  });
+
+  it('lists a path a stack names many times once, with its count', () => {
+    const grpc = '/app/node_modules/@grpc/grpc-js/build/src/client.js';
+    const text = describeUnmapped(mapping(), { kind: 'onlyLibraryFrames', paths: [grpc, grpc, grpc, grpc, grpc, 'node:internal/process/task_queues'] });
+    assert.equal(text.split(grpc).length - 1, 1, text);
+    assert.match(text, /client\.js \(5 times\), node:internal\/process\/task_queues\)/);
+    assert.match(describeUnmapped(mapping(), { kind: 'notInWorkspace', paths: ['/a.ts', '/a.ts', '/b.ts', '/c.ts', '/d.ts', '/d.ts'] }), /\/a\.ts \(2 times\), \/b\.ts, \/c\.ts and 1 more/);
+  });
+
+  it('says in one line why a dependency, runtime or build-output frame opens nothing, with no mapping to add', () => {
+    const dependency = describeUnmapped(mapping(), { kind: 'cannotBeInWorkspace', path: '/app/node_modules/left-pad/index.js', absence: { what: 'dependency', name: 'left-pad' } });
+    assert.match(dependency, /dependency left-pad, which neither this workspace nor this machine holds.*Nothing was opened\.$/);
+    assert.doesNotMatch(dependency, /\n|path mapping/);
+    assert.match(describeUnmapped(mapping(), { kind: 'cannotBeInWorkspace', path: 'node:internal/x', absence: { what: 'runtime' } }), /language runtime/);
+    assert.match(describeUnmapped(mapping(), { kind: 'cannotBeInWorkspace', path: '/app/dist/a.js', absence: { what: 'buildOutput' } }), /build output/);
+    assert.match(describeUnmapped(mapping(), { kind: 'ambiguous', path: '/srv/index.js', basenameOnly: true }), /only the file name of \/srv\/index\.js/);
+    assert.match(describeAmbiguity('/srv/index.js', ['demo/src/pay/index.js'], true), /only the file name of \/srv\/index\.js matches demo\/src\/pay\/index\.js; SpanLens opens no file on its name alone/);
+  });
+
+  it('reads goToFrame’s argument and a typed frame, refusing anything else', () => {
+    assert.deepEqual(parseFrameArgument({ traceId: 't', spanId: 's', frame: { file: '/app/a.js', line: 3, column: 9, function: 'f' } }), {
+      ref: { traceId: 't', spanId: 's' },
+      frame: { file: '/app/a.js', line: 3, column: 9, function: 'f' },
+    });
+    assert.deepEqual(parseFrameArgument({ traceId: 't', spanId: 's', frame: { file: 'a.py' } }).frame, { file: 'a.py' });
+    for (const bad of [undefined, { traceId: 't', spanId: 's' }, { traceId: 't', spanId: 's', frame: { file: '' } }, { traceId: 't', spanId: 's', frame: { file: 'a', line: 0 } }, { traceId: 't', spanId: 's', frame: { file: 'a', line: '3' } }]) {
+      assert.throws(() => parseFrameArgument(bad), /expected \{ traceId, spanId, frame/);
+    }
+    assert.deepEqual(parseFrameText('/app/a.js:3:9'), { file: '/app/a.js', line: 3, column: 9 });
+    assert.deepEqual(parseFrameText('C:\\app\\a.cs:42'), { file: 'C:\\app\\a.cs', line: 42 });
+    assert.equal(parseFrameText('  '), undefined);
   });
 
   it('suggests the folder of a recorded path as a mapping’s `from`', () => {

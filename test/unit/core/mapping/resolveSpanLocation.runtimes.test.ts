@@ -144,7 +144,7 @@ describe('real Java stack trace (javac -g and java at test time)', function () {
     const { resolution } = await resolveWorkspacePath('com/shop/Inventory.java', c.context, undefined, { minimumSuffixSegments: 3 });
     assert.equal(resolution.kind === 'resolved' && resolution.file.relativePath, 'services/billing/src/main/java/com/shop/Inventory.java');
     const bare = await resolveWorkspacePath('Inventory.java', c.context);
-    assert.equal(bare.resolution.kind, 'ambiguous');
+    assert.equal(bare.resolution.kind, 'unconfirmed');
   });
 
   it('takes the exception event to the root cause’s throw statement', async () => {

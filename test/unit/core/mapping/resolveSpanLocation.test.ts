@@ -4,11 +4,12 @@ import { realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { extractSpanLocations } from '../../../../src/core/mapping/extractSpanLocations';
 import type { MappingContext } from '../../../../src/core/mapping/mappingContext';
-import { resolveSpanLocation } from '../../../../src/core/mapping/resolveSpanLocation';
+import { resolveLocation, resolveSpanLocation } from '../../../../src/core/mapping/resolveSpanLocation';
 import { SourceMapCache } from '../../../../src/core/mapping/sourceMapCache';
 import { WorkspaceFileIndex } from '../../../../src/core/mapping/workspaceFileIndex';
 import type { Attributes } from '../../../../src/core/model/attributes';
 import { createResource, createSpan, type Span, type SpanEvent } from '../../../../src/core/model/span';
+import { multiServiceContext } from './multiServiceWorkspace';
 import { appSource, bundleWithEsbuild, compileWithTsc, lineColumnOf, makeProject, runForStack } from './compiledProject';
 
 function span(attributes: Attributes, events: SpanEvent[] = [], resource: Attributes = { 'service.name': 'checkout' }): Span {
@@ -117,5 +118,68 @@ describe('resolveSpanLocation', function () {
     assert.deepEqual(outside.reason, { kind: 'outsideWorkspace', path: '/opt/elsewhere/zzz.py', why: 'outsideWorkspace' });
     const missing = await resolveSpanLocation(span({ 'code.file.path': 'lib/zzz.py' }), context);
     assert.deepEqual(missing.reason, { kind: 'notInWorkspace', paths: ['lib/zzz.py'] });
+  });
+});
+
+describe('resolveSpanLocation in a multi-service workspace', () => {
+  const grpcStack = [
+    'Error: 14 UNAVAILABLE: No connection established',
+    '    at callErrorFromStatus (/app/node_modules/@grpc/grpc-js/build/src/call.js:31:19)',
+    '    at Object.onReceiveStatus (/app/node_modules/@grpc/grpc-js/build/src/client.js:193:76)',
+    '    at /app/node_modules/@opentelemetry/instrumentation-grpc/build/src/grpc-js/index.js:233:31',
+    'for call at',
+    '    at ServiceClientImpl.makeUnaryRequest (/app/node_modules/@grpc/grpc-js/build/src/client.js:161:32)',
+  ].join('\n');
+  const frontend = { 'service.name': 'frontend', 'telemetry.sdk.language': 'nodejs' };
+
+  it('never opens another service’s index.js for the grpc instrumentation’s frame in a frontend exception', async () => {
+    const ctx = multiServiceContext();
+    const whole = await resolveSpanLocation(span({}, [exception(grpcStack)], frontend), ctx, { includeLibraryFrames: true });
+    assert.equal(whole.location, undefined);
+    assert.equal(whole.candidates, undefined);
+    const byDefault = await resolveSpanLocation(span({}, [exception(grpcStack)], frontend), ctx);
+    assert.equal(byDefault.reason?.kind, 'onlyLibraryFrames');
+    const frame = { kind: 'file', path: '/app/node_modules/@opentelemetry/instrumentation-grpc/build/src/grpc-js/index.js', line: 233, column: 31, function: undefined, minimumSuffixSegments: 1, provenance: { source: 'attributes', keys: [] } } as const;
+    const clicked = await resolveLocation('frontend', frame, ctx);
+    assert.deepEqual(clicked.reason, { kind: 'cannotBeInWorkspace', path: frame.path, absence: { what: 'dependency', name: '@opentelemetry/instrumentation-grpc' } });
+  });
+
+  it('keeps a file-name-only match for last, after frames that map for certain', async () => {
+    const stack = 'Error: declined\n    at charge (/srv/index.js:5:3)\n    at pay (/srv/pay/lib/charge.js:7:9)';
+    const result = await resolveSpanLocation(span({}, [exception(stack)], { 'service.name': 'mystery' }), multiServiceContext());
+    assert.deepEqual(result.location && [result.location.relativePath, result.location.line], ['src/pay/lib/charge.js', 7]);
+    const onlyName = await resolveSpanLocation(span({}, [exception('Error: x\n    at charge (/srv/index.js:5:3)')], { 'service.name': 'mystery' }), multiServiceContext());
+    assert.deepEqual(onlyName.reason, { kind: 'ambiguous', path: '/srv/index.js', basenameOnly: true });
+    assert.deepEqual(onlyName.candidates?.map((c) => [c.relativePath, c.line]), [['src/pay/index.js', 5]]);
+  });
+
+  it('says a frame of a dependency that is not installed, or of build output, cannot be in the workspace', async () => {
+    const ctx = multiServiceContext();
+    const missing = await resolveSpanLocation(span({ 'code.file.path': '/app/node_modules/left-pad/index.js', 'code.line.number': 3 }, [], frontend), ctx);
+    assert.deepEqual(missing.reason, { kind: 'cannotBeInWorkspace', path: '/app/node_modules/left-pad/index.js', absence: { what: 'dependency', name: 'left-pad' } });
+    const built = await resolveSpanLocation(span({ 'code.file.path': '/app/dist/server.js', 'code.line.number': 3 }, [], frontend), ctx);
+    assert.deepEqual(built.reason, { kind: 'cannotBeInWorkspace', path: '/app/dist/server.js', absence: { what: 'buildOutput' } });
+    const nowhere = await resolveSpanLocation(span({ 'code.file.path': '/opt/elsewhere/zzz.py', 'code.line.number': 1 }), ctx);
+    assert.deepEqual(nowhere.reason, { kind: 'notInWorkspace', paths: ['/opt/elsewhere/zzz.py'] }, 'not "outside the workspace": there is nothing to open');
+  });
+
+  it('classifies compiled and vendored library frames as library code (gevent inside site-packages)', () => {
+    const stack = [
+      'Traceback (most recent call last):',
+      '  File "/usr/src/app/recommendation_server.py", line 88, in ListRecommendations',
+      '    prod_list = get_product_list(request.product_ids)',
+      '  File "src/gevent/event.py", line 163, in gevent._gevent_cevent.Event.wait',
+      '  File "/usr/local/lib/python3.12/site-packages/pip/_vendor/urllib3/connection.py", line 203, in _new_conn',
+      'TimeoutError: timed out',
+    ].join('\n');
+    const locations = extractSpanLocations(span({}, [exception(stack, 'TimeoutError')], { 'service.name': 'recommendation', 'telemetry.sdk.language': 'python' }));
+    assert.deepEqual(
+      locations.map((c) => c.kind === 'file' && c.provenance.source !== 'attributes' && [c.path, c.provenance.library]),
+      [
+        ['/usr/src/app/recommendation_server.py', false],
+        ['/usr/local/lib/python3.12/site-packages/pip/_vendor/urllib3/connection.py', true],
+        ['src/gevent/event.py', true],
+      ],
+    );
   });
 });

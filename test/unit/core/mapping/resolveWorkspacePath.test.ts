@@ -7,6 +7,7 @@ import { deriveMappingRule } from '../../../../src/core/mapping/deriveMappingRul
 import type { MappingContext } from '../../../../src/core/mapping/mappingContext';
 import { resolveWorkspacePath } from '../../../../src/core/mapping/resolveWorkspacePath';
 import { WorkspaceFileIndex } from '../../../../src/core/mapping/workspaceFileIndex';
+import { multiServiceContext, root } from './multiServiceWorkspace';
 
 const files = [
   'src/server.ts',
@@ -56,9 +57,12 @@ describe('resolveWorkspacePath', () => {
 
   it('searches the service’s folder before the whole workspace', async () => {
     const ctx = context({ serviceFolders: { checkout: '${workspaceFolder}/services/checkout' } });
-    const { resolution, steps } = await resolveWorkspacePath('Checkout.java', ctx, 'checkout');
-    assert.equal(resolution.kind === 'resolved' && resolution.file.relativePath, 'services/checkout/src/main/java/com/shop/Checkout.java');
+    const { resolution, steps } = await resolveWorkspacePath('/build/java/Checkout.java', ctx, 'checkout');
+    // The file name alone, even in the service's folder, is offered rather than opened.
+    assert.deepEqual(resolution.kind === 'unconfirmed' && resolution.candidates.map((c) => c.relativePath), ['services/checkout/src/main/java/com/shop/Checkout.java']);
     assert.equal(steps[0]?.rule, 'serviceFolder');
+    const named = await resolveWorkspacePath('/build/com/shop/Checkout.java', ctx, 'checkout');
+    assert.equal(named.resolution.kind === 'resolved' && named.resolution.file.relativePath, 'services/checkout/src/main/java/com/shop/Checkout.java');
   });
 
   it('takes an exact workspace path as it is', async () => {
@@ -175,5 +179,90 @@ describe('deriveMappingRule', () => {
 
   it('keeps a Windows drive in `from`', () => {
     assert.deepEqual(deriveMappingRule('C:\\agent\\_work\\src\\server.ts', { folder: 'shop', relativePath: 'src/server.ts' }, folders), { from: 'c:/agent/_work', to: '${workspaceFolder}' });
+  });
+});
+
+describe('resolveWorkspacePath in a multi-service workspace (never a wrong file)', () => {
+  const relative = async (raw: string, service: string | undefined, ctx = multiServiceContext(), minimumSuffixSegments = 1): Promise<string | string[]> => {
+    const { resolution } = await resolveWorkspacePath(raw, ctx, service, { minimumSuffixSegments });
+    switch (resolution.kind) {
+      case 'resolved':
+        return resolution.file.relativePath;
+      case 'ambiguous':
+      case 'unconfirmed':
+        return [resolution.kind, ...resolution.candidates.map((c) => c.relativePath)];
+      default:
+        return resolution.kind;
+    }
+  };
+
+  it('tells colliding file names apart by the service folder each manifest names', async () => {
+    // demo/Service.java is in ad's and fraud-detection's folders: the service decides.
+    assert.equal(await relative('demo/Service.java', 'ad', undefined, 2), 'src/ads/src/main/java/demo/Service.java');
+    assert.equal(await relative('demo/Service.java', 'fraud-detection', undefined, 2), 'src/frauds/src/main/java/demo/Service.java');
+    assert.deepEqual(await relative('demo/Service.java', undefined, undefined, 2), ['ambiguous', 'src/ads/src/main/java/demo/Service.java', 'src/frauds/src/main/java/demo/Service.java']);
+    // src/app.ts in frontend's folder and in email's (named like the service).
+    assert.equal(await relative('/build/src/app.ts', 'email'), 'src/email/src/app.ts');
+    assert.equal(await relative('/build/src/app.ts', 'frontend'), 'src/web/src/app.ts');
+    // main.py in recommendation's and quote's folders.
+    assert.equal(await relative('/usr/src/app/recs/main.py', 'recommendation'), 'src/recs/recs/main.py');
+    assert.deepEqual(await relative('/usr/src/app/main.py', 'quote'), ['unconfirmed', 'src/quotes/main.py']);
+  });
+
+  it('opens no file on its name alone: one directory and the name must match', async () => {
+    assert.deepEqual(await relative('/opt/other/charge.js', undefined), ['unconfirmed', 'src/pay/lib/charge.js']);
+    assert.equal(await relative('/opt/other/lib/charge.js', undefined), 'src/pay/lib/charge.js');
+    assert.deepEqual(await relative('index.js', undefined), ['unconfirmed', 'src/pay/index.js']);
+  });
+
+  it('does not search the rest of the workspace when the service’s folder is known', async () => {
+    // lib/charge.js is payment's; email's code cannot be there.
+    assert.equal(await relative('/srv/lib/charge.js', 'email'), 'notFound');
+    assert.equal(await relative('/srv/lib/charge.js', 'mystery'), 'src/pay/lib/charge.js');
+    const set = multiServiceContext({ serviceFolders: { payment: '${workspaceFolder}/src/web' } });
+    assert.equal(await relative('/srv/lib/charge.js', 'payment', set), 'notFound', 'the setting wins over the manifest');
+  });
+
+  it('does not fall back to a whole-workspace search when a path mapping names no file', async () => {
+    const ctx = multiServiceContext({ pathMappings: [{ from: '/app', to: '${workspaceFolder}/src/web' }] });
+    assert.equal(await relative('/app/lib/charge.js', undefined, ctx), 'notFound');
+    const { steps } = await resolveWorkspacePath('/app/lib/charge.js', ctx);
+    assert.match(steps.map((s) => `${s.rule}:${s.outcome}:${s.result}`).join('\n'), /suffixMatch:skipped:not searched: a path mapping names where these paths are/);
+  });
+
+  it('maps a dependency’s frame only to that dependency’s files (the grpc instrumentation in the frontend)', async () => {
+    const frame = '/app/node_modules/@opentelemetry/instrumentation-grpc/build/src/grpc-js/index.js';
+    const { resolution, steps } = await resolveWorkspacePath(frame, multiServiceContext(), 'frontend');
+    assert.deepEqual(resolution, { kind: 'notFound', absent: { what: 'dependency', name: '@opentelemetry/instrumentation-grpc' } });
+    assert.equal(steps.at(-1)?.rule, 'fileExists');
+    // Installed in the frontend's folder (node_modules is not indexed: found on disk).
+    const installed = `${root}/src/web/node_modules/@opentelemetry/instrumentation-grpc/build/src/grpc-js/index.js`;
+    const found = await resolveWorkspacePath(frame, multiServiceContext({}, [installed]), 'frontend');
+    assert.deepEqual(found.resolution, { kind: 'resolved', file: { folder: 'demo', relativePath: 'src/web/node_modules/@opentelemetry/instrumentation-grpc/build/src/grpc-js/index.js', path: installed } });
+    // Hoisted to the root, and no service folder known.
+    const hoisted = `${root}/node_modules/@opentelemetry/instrumentation-grpc/build/src/grpc-js/index.js`;
+    assert.equal(await relative(frame, undefined, multiServiceContext({}, [hoisted])), 'node_modules/@opentelemetry/instrumentation-grpc/build/src/grpc-js/index.js');
+  });
+
+  it('maps a frame of a package the workspace does not contain nowhere, whatever shares its name', async () => {
+    const ctx = multiServiceContext();
+    for (const [frame, absent] of [
+      ['/app/node_modules/left-pad/lib/charge.js', { what: 'dependency', name: 'left-pad' }],
+      ['/usr/local/lib/python3.12/site-packages/gevent/main.py', { what: 'dependency', name: 'gevent' }],
+      ['/root/go/pkg/mod/google.golang.org/grpc@v1.66.0/server.go', { what: 'dependency', name: 'google.golang.org/grpc' }],
+      ['/usr/lib/python3.11/asyncio/main.py', { what: 'runtime' }],
+      ['node:internal/process/task_queues', { what: 'runtime' }],
+      ['<frozen runpy>', { what: 'runtime' }],
+    ] as const) {
+      const { resolution } = await resolveWorkspacePath(frame, ctx, 'payment');
+      assert.deepEqual(resolution, { kind: 'notFound', absent }, frame);
+    }
+  });
+
+  it('offers to open a path outside the workspace only when it exists on this machine', async () => {
+    assert.equal(await relative('/opt/elsewhere/zzz.py', undefined), 'notFound');
+    assert.equal(await relative('/opt/elsewhere/zzz.py', undefined, multiServiceContext({}, ['/opt/elsewhere/zzz.py'])), 'refused');
+    const { resolution } = await resolveWorkspacePath('/app/dist/server.js', multiServiceContext());
+    assert.deepEqual(resolution, { kind: 'notFound', absent: { what: 'buildOutput' } });
   });
 });
