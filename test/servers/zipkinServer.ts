@@ -5,7 +5,7 @@ import type { RealServerRequirement } from './realServerGate';
 export const zipkinRequirement: RealServerRequirement = {
   server: `Zipkin ${zipkinVersion}`,
   tool: 'java',
-  install: 'a JDK 17 and Maven',
+  install: 'a JDK 17',
   // The Python SDK sends to it too; the same set-up script installs both.
   problems: () => [...inspectZipkinCache(), ...inspectPythonVenv()],
 };
