@@ -120,6 +120,7 @@ export function activate(context: vscode.ExtensionContext): SpanLensApi {
     'spanlens.openTraceFromClipboard': () => openTraceFromClipboard(remote),
     'spanlens.searchTraces': (argument) => searchTraces(remote, argument),
     'spanlens.goToSpanCode': (argument) => notedMapping(navigation.goToSpanCode(argument)),
+    'spanlens.goToFrame': (argument) => notedMapping(navigation.goToFrame(argument)),
     'spanlens.explainMapping': (argument) => navigation.explainMapping(argument),
     'spanlens.showSpansForFunction': (argument) => showSpansForFunction(annotations, argument),
     'spanlens.compareTraces': (argument) => traceViews.compareTraces(argument),

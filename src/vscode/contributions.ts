@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import type { RemoteFunctionSpansReport } from '../core/traceService/functionSpansService';
+import type { FrameLocation } from '../core/traceService/mappingService';
 import type { CodeLocationResult, ExplainResult } from './codeNavigation';
 import type { ReceiverStartResult } from './localReceiver';
 import type { SpanRef } from './mappingText';
@@ -34,6 +35,7 @@ function command<Args extends unknown[], Result = void>(kind: CommandKind): Comm
 /** A Traces view row command takes the row VS Code passes, or a script's `{ traceId }`. */
 type TraceRow = TraceTreeNode | { readonly traceId: string };
 type Span = SpanRef | TraceTreeNode;
+type FrameArgument = SpanRef & { readonly frame: FrameLocation };
 
 /** Handlers check at runtime what a script passes; these types are what the compiler lets callers pass. */
 export const commands = {
@@ -50,6 +52,7 @@ export const commands = {
   'spanlens.receiver.stop': command<[]>('contract'),
   'spanlens.receiver.clear': command<[]>('contract'),
   'spanlens.refreshAnnotations': command<[]>('contract'),
+  'spanlens.goToFrame': command<[argument?: FrameArgument], CodeLocationResult | undefined>('contract'),
   'spanlens.setSourceCredentials': command<[argument?: string | CredentialsArgument], SetCredentialsResult | undefined>('extra'),
   'spanlens.showRemoteLatencyForFile': command<[argument?: RemoteLatencyArgument | vscode.Uri], RemoteFunctionSpansReport | undefined>('extra'),
   'spanlens.copyTraceId': command<[argument?: TraceRow], string | undefined>('extra'),
