@@ -1,4 +1,5 @@
 import type { ExceptionAnnotation, FunctionAnnotation, FunctionHover } from '../core/traceService/annotationService';
+import type { CommandId } from './contributions';
 
 /*
  * The vscode-free half of editor annotations: where a lens goes, and the text of hovers and
@@ -106,7 +107,7 @@ export function lensTitle(annotation: FunctionAnnotation): string {
 }
 
 /** A trace link of the hover: the only command its markdown may run. */
-export const hoverLinkCommand = 'spanlens.openTrace';
+export const hoverLinkCommand = 'spanlens.openTrace' satisfies CommandId;
 
 /**
  * The hover as markdown, short enough for the editor's hover box (the links needed

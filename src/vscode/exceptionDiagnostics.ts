@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { ExceptionAnnotation } from '../core/traceService/annotationService';
 import type { AnnotationChange, AnnotationController } from './annotationController';
 import { diagnosticMessage, shortName } from './annotationText';
+import { commandInvocation } from './contributions';
 import { pathToUri, toPosition } from './convert';
 
 export const diagnosticSource = 'SpanLens';
@@ -42,7 +43,7 @@ export class ExceptionDiagnostics implements vscode.CodeActionProvider, vscode.D
       const action = new vscode.CodeAction(`Open the trace of this ${shortName(exception.type)}`, vscode.CodeActionKind.QuickFix);
       action.diagnostics = [diagnostic];
       action.isPreferred = true;
-      action.command = { title: action.title, command: 'spanlens.openTrace', arguments: [exception.source === undefined ? { traceId: exception.traceId } : { traceId: exception.traceId, source: exception.source }] };
+      action.command = commandInvocation('spanlens.openTrace', action.title, exception.source === undefined ? { traceId: exception.traceId } : { traceId: exception.traceId, source: exception.source });
       actions.push(action);
     }
     return actions;
