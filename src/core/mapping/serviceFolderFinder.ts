@@ -142,11 +142,13 @@ export class ServiceFolderFinder {
       const directories = segments.slice(0, -1);
       if (directories.some((s) => notAService.test(s))) continue;
       if (isManifest(file.relativePath)) manifests.push(file);
+      let id = file.folder;
       for (let depth = 1; depth <= directories.length; depth++) {
-        const id = `${file.folder}\0${directories.slice(0, depth).join('/')}`;
+        id = `${id}/${directories[depth - 1] ?? ''}`;
         if (seenDirectories.has(id)) continue;
         seenDirectories.add(id);
-        add(byDirectory, serviceKey(directories[depth - 1] ?? ''), { folder: file.folder, under: directories.slice(0, depth), because: `folder ${directories.slice(0, depth).join('/')}` });
+        const under = directories.slice(0, depth);
+        add(byDirectory, serviceKey(directories[depth - 1] ?? ''), { folder: file.folder, under, because: `folder ${under.join('/')}` });
       }
     }
     for (const file of manifests) {
