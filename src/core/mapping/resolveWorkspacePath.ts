@@ -202,7 +202,8 @@ async function resolveDependency(raw: string, path: TracePath, dependency: Depen
 /** Offering to open a path outside the workspace is honest only when the file is there. */
 async function checkExistence(raw: string, resolution: PathResolution, context: MappingContext, steps: MappingStep[]): Promise<PathResolution> {
   const exists = context.fileExists;
-  if (!exists || resolution.kind !== 'refused' || resolution.why !== 'outsideWorkspace') return resolution;
+  // A symlink escape is a file of the index: it exists. Paths refused for leaving the workspace may not.
+  if (!exists || resolution.kind !== 'refused' || resolution.why === 'symlinkEscape') return resolution;
   if (await exists(resolution.path).catch(() => false)) return resolution;
   steps.push({ rule: 'fileExists', input: resolution.path, result: 'no such file on this machine either', outcome: 'failed' });
   const absent = absenceOf(raw, parseTracePath(raw));

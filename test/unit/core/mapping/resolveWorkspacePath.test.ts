@@ -266,3 +266,18 @@ describe('resolveWorkspacePath in a multi-service workspace (never a wrong file)
     assert.deepEqual(resolution, { kind: 'notFound', absent: { what: 'buildOutput' } });
   });
 });
+
+describe('resolveWorkspacePath’s refusals, when existence can be checked', () => {
+  it('refuses (to confirm) only paths that exist, whether outside every folder, mapped outside or climbing out with `..`', async () => {
+    for (const [raw, extra] of [
+      ['/usr/lib/node/nothing.js', {}],
+      ['/app/x.ts', { pathMappings: [{ from: '/app', to: '/etc' }] }],
+      ['/app/../../../etc/nothing', {}],
+    ] as const) {
+      const absent = await resolveWorkspacePath(raw, context({ ...extra, fileExists: () => Promise.resolve(false) }));
+      assert.equal(absent.resolution.kind, 'notFound', raw);
+      const present = await resolveWorkspacePath(raw, context({ ...extra, fileExists: () => Promise.resolve(true) }));
+      assert.equal(present.resolution.kind, 'refused', raw);
+    }
+  });
+});
