@@ -80,7 +80,7 @@ export async function resolveSpanLocation(span: Span, context: MappingContext, o
     if (candidate.kind === 'symbol') {
       // A file-name-only match of an earlier frame beats a search by name alone.
       if (offer) break;
-      return { ...(await resolveSymbol(candidate, context, steps)), from: candidate, steps };
+      return { ...(await resolveSymbol(candidate, context, service, steps)), from: candidate, steps };
     }
     const answer = await resolveFileCandidate(candidate, context, service, steps);
     if (answer.kind === 'answer') return answer.result;
@@ -206,14 +206,15 @@ async function throughSourceMap(
   }
 }
 
-async function resolveSymbol(candidate: Extract<CandidateLocation, { kind: 'symbol' }>, context: MappingContext, steps: MappingStep[]): Promise<Omit<SpanLocationResult, 'steps'>> {
+async function resolveSymbol(candidate: Extract<CandidateLocation, { kind: 'symbol' }>, context: MappingContext, service: string, steps: MappingStep[]): Promise<Omit<SpanLocationResult, 'steps'>> {
   const stem = jvmSourceStem(candidate.qualifiedName, true);
   const files: ResolvedFile[] = [];
   if (stem !== undefined) {
     const segments = stem.split('/');
     for (const extension of jvmExtensions) {
       const wanted = [...segments.slice(0, -1), `${segments[segments.length - 1] ?? ''}.${extension}`];
-      const { resolution } = await resolveWorkspacePath(wanted.join('/'), context, undefined, { minimumSuffixSegments: wanted.length });
+      // In the service's folder when one is known: two services may both have a com/shop/Checkout.java.
+      const { resolution } = await resolveWorkspacePath(wanted.join('/'), context, service, { minimumSuffixSegments: wanted.length });
       if (resolution.kind === 'resolved') files.push(resolution.file);
       // Hints for the symbol search, which confirms them: a default-package class is named alone.
       else if (resolution.kind === 'ambiguous' || resolution.kind === 'unconfirmed') files.push(...resolution.candidates);

@@ -183,3 +183,12 @@ describe('resolveSpanLocation in a multi-service workspace', () => {
     );
   });
 });
+
+describe('resolveSpanLocation’s symbol files in a multi-service workspace', () => {
+  it('looks for a class’s file in the span’s service folder when one is known', async () => {
+    const ad = await resolveSpanLocation(span({ 'code.namespace': 'demo.Service', 'code.function': 'getAds' }, [], { 'service.name': 'ad' }), multiServiceContext());
+    assert.deepEqual(ad.symbol?.files.map((f) => f.relativePath), ['src/ads/src/main/java/demo/Service.java']);
+    const unknown = await resolveSpanLocation(span({ 'code.namespace': 'demo.Service', 'code.function': 'getAds' }, [], { 'service.name': 'mystery' }), multiServiceContext());
+    assert.deepEqual(unknown.symbol?.files.map((f) => f.relativePath), ['src/ads/src/main/java/demo/Service.java', 'src/frauds/src/main/java/demo/Service.java']);
+  });
+});
