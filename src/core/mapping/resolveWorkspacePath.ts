@@ -67,7 +67,9 @@ async function resolveLexically(raw: string, context: MappingContext, service: s
     steps.push({ rule: 'workspacePath', input: raw, result: '`..` climbs above the root', outcome: 'refused' });
     return { kind: 'refused', path: raw, why: 'escapesRoot' };
   }
-  const dependency = dependencyPathOf(raw, path.segments);
+  // A JVM frame's path is its class's package (`com/acme/vendor/Foo.java`), whole-matched already;
+  // its library code is told by the class name.
+  const dependency = minimum > 1 ? undefined : dependencyPathOf(raw, path.segments);
   if (dependency?.nowhere === true) {
     steps.push({ rule: 'dependencyPath', input: raw, result: 'runtime-internal code, which is no file', outcome: 'failed' });
     return { kind: 'notFound', absent: { what: 'runtime' } };

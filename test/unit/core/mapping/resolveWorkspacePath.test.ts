@@ -281,3 +281,14 @@ describe('resolveWorkspacePath’s refusals, when existence can be checked', () 
     }
   });
 });
+
+describe('resolveWorkspacePath with JVM package paths', () => {
+  it('takes a package named like a dependency folder (com.acme.vendor) as the package it is', async () => {
+    const ctx: MappingContext = {
+      folders: [{ name: 'shop', path: '/home/dev/shop' }],
+      index: WorkspaceFileIndex.fromFiles(['svc/src/main/java/com/acme/vendor/Foo.java', 'other/src/main/java/org/x/vendor/Foo.java'].map((relativePath) => ({ folder: 'shop', relativePath }))),
+    };
+    const { resolution } = await resolveWorkspacePath('com/acme/vendor/Foo.java', ctx, undefined, { minimumSuffixSegments: 4 });
+    assert.equal(resolution.kind === 'resolved' && resolution.file.relativePath, 'svc/src/main/java/com/acme/vendor/Foo.java');
+  });
+});
