@@ -1,19 +1,20 @@
 import type { CompareEntry, CompareResult } from '../shared/compareResult';
-import { placeAxisLabels, placeLabel } from '../shared/labelFit';
 import { plural } from '../shared/plural';
 import type { TraceViewState, WebviewMessage } from '../shared/protocol';
 import { scrollHeightPx, scrollTopForPosition, scrollWindow } from '../shared/scrollWindow';
 import type { SpanDetails } from '../shared/spanDetails';
 import { filterRows, isFiltering, matchOrdinal, nextMatch, noFilter, searchRows, type SpanFilter } from '../shared/spanMatcher';
 import { formatDuration } from '../shared/formatDuration';
-import { timeTicks } from '../shared/timeAxis';
 import { hasChildren, nameAt, rowOfSpanId, serviceAt, SpanFlag, spanIdAt, type TraceViewData } from '../shared/traceViewData';
 import { collapseAll, computeVisibleRows, expandToFlag, keepWithAncestors, positionOfRow, revealRow, setSizeOf, siblingPositions, type SiblingPositions } from '../shared/visibleRows';
 import { ComparePane } from './comparePane';
 import { DetailsPane } from './detailsPane';
 import { button, h, setHighlightedText, setSafeAttribute } from './dom';
 import { Overview } from './overview';
+import { RowPool, type RowView } from './rowPool';
 import { serviceColorVar } from './serviceColors';
+import { drawAxis, LabelWidths, placeBar, type TimeTrack } from './timeline';
+import { treeCommandOf } from './treeKeys';
 
 function setIfChanged(element: Element, name: string, value: string | undefined): void {
   if (value === undefined) {
@@ -34,30 +35,6 @@ export interface HostBridge {
   post(message: WebviewMessage): void;
   getState(): unknown;
   setState(state: TraceViewState): void;
-}
-
-/** The DOM of one pooled row; pooled rows are reused as the list scrolls. */
-interface RowView {
-  readonly root: HTMLElement;
-  readonly label: HTMLElement;
-  readonly twisty: HTMLElement;
-  readonly swatch: HTMLElement;
-  readonly name: HTMLElement;
-  readonly service: HTMLElement;
-  readonly bar: HTMLElement;
-  /** The baseline's duration, outlined behind the bar, while a comparison is shown. */
-  readonly ghost: HTMLElement;
-  readonly duration: HTMLElement;
-  row: number;
-  version: number;
-  geometry: number;
-  /** Last values written, so an unchanged value is never written again (writes cost style work). */
-  barCss: string;
-  ghostCss: string;
-  durationCss: string;
-  durationText: string;
-  /** The duration with the comparison's delta, tried first when there is room. */
-  deltaText: string;
 }
 
 /** Which part of the view had focus, so it gets it back when the panel is shown again. */
@@ -85,15 +62,13 @@ export class TraceView {
   private matches: Uint32Array = new Uint32Array(0);
   private matchMask: Uint8Array | undefined;
   private filter: SpanFilter = noFilter;
-  private readonly pool: RowView[] = [];
   private positions: SiblingPositions | undefined;
   /** The shown comparison's entries by current row, when it is of this trace. */
   private compareByRow: Map<number, CompareEntry> | undefined;
   private focusTarget: FocusTarget | undefined;
   /** Set between a press on the tree and its release. */
   private pointerFocus = false;
-  private readonly labelWidths = new Map<string, number>();
-  private measureContext: CanvasRenderingContext2D | null | undefined;
+  private readonly labelWidths = new LabelWidths();
   /** Bumped when what rows show changes (selection, folding, search, filters, theme). */
   private version = 1;
   /** Bumped when where bars sit changes (zoom, pan, resize). */
@@ -108,13 +83,12 @@ export class TraceView {
   private axisLeft = 0;
   private viewportHeight = 0;
   private axisVersion = -1;
-  /** The position (index into `rows`) the first pooled row showed at the last render. */
-  private poolFirst = 0;
 
   private readonly root: HTMLElement;
   private readonly scroller: HTMLElement;
   private readonly spacer: HTMLElement;
   private readonly layer: HTMLElement;
+  private readonly rowPool: RowPool;
   private readonly axis: HTMLElement;
   private readonly header: HTMLElement;
   private readonly searchInput: HTMLInputElement;
@@ -175,6 +149,7 @@ export class TraceView {
     this.header = h('div', { className: 'columns-header' }, [h('div', { className: 'label-header', text: 'Span' }), this.axis]);
     this.spacer = h('div', { className: 'spacer' });
     this.layer = h('div', { className: 'rows' });
+    this.rowPool = new RowPool(this.layer);
     this.scroller = h('div', { className: 'scroller', attrs: { role: 'tree', tabindex: '0', 'aria-label': 'Spans', 'aria-multiselectable': 'false' } }, [this.layer, this.spacer]);
     this.emptyMessage = h('div', { className: 'empty-message', text: 'Loading trace…', attrs: { role: 'status' } });
     const waterfall = h('div', { className: 'waterfall' }, [this.header, this.emptyMessage, this.scroller]);
@@ -435,39 +410,27 @@ export class TraceView {
 
   private onKey(event: KeyboardEvent): void {
     const data = this.data;
-    if (!data || event.altKey || event.ctrlKey || event.metaKey) return;
+    const command = treeCommandOf(event);
+    if (!data || command === undefined) return;
+    event.preventDefault();
     const position = this.selected >= 0 ? positionOfRow(this.rows, this.selected) : -1;
-    const page = Math.max(1, Math.floor(this.viewportHeight / rowHeight) - 1);
     const moveTo = (p: number): void => {
       const row = this.rows[Math.min(this.rows.length - 1, Math.max(0, p))];
       if (row !== undefined) this.selectRow(row, {});
     };
-    let handled = true;
-    switch (event.key) {
-      case 'ArrowDown':
-        moveTo(position + 1);
+    switch (command.kind) {
+      case 'move': {
+        const page = Math.max(1, Math.floor(this.viewportHeight / rowHeight) - 1);
+        const targets = { next: position + 1, previous: position < 0 ? 0 : position - 1, pageDown: position + page, pageUp: position - page, first: 0, last: this.rows.length - 1 };
+        moveTo(targets[command.to]);
         break;
-      case 'ArrowUp':
-        moveTo(position < 0 ? 0 : position - 1);
-        break;
-      case 'PageDown':
-        moveTo(position + page);
-        break;
-      case 'PageUp':
-        moveTo(position - page);
-        break;
-      case 'Home':
-        moveTo(0);
-        break;
-      case 'End':
-        moveTo(this.rows.length - 1);
-        break;
-      case 'ArrowRight':
+      }
+      case 'expand':
         if (this.selected < 0) moveTo(0);
         else if (hasChildren(data, this.selected) && this.collapsed[this.selected] === 1) this.toggle(this.selected);
         else if (hasChildren(data, this.selected)) moveTo(position + 1);
         break;
-      case 'ArrowLeft':
+      case 'collapse':
         if (this.selected < 0) break;
         if (hasChildren(data, this.selected) && this.collapsed[this.selected] !== 1) this.toggle(this.selected);
         else {
@@ -475,44 +438,34 @@ export class TraceView {
           if (parent >= 0) this.selectRow(parent, {});
         }
         break;
-      case 'Enter':
+      case 'details':
         if (this.selected >= 0) this.enterDetails(this.selected);
         break;
-      case 'Escape':
+      case 'closeDetails':
         if (this.details.shownRow >= 0) {
           this.details.hide();
           this.announce('Details closed.');
         }
         break;
-      case 'g':
+      case 'goToCode':
         if (this.selected >= 0) this.host.post({ type: 'goToSpanCode', traceId: data.traceId, spanId: spanIdAt(data, this.selected), row: this.selected });
         break;
-      case 'c':
+      case 'toggleCritical':
         this.setCritical(!this.critical);
         break;
-      case '/':
+      case 'search':
         this.searchInput.focus();
         break;
-      case 'n':
-        this.gotoMatch(1);
+      case 'match':
+        this.gotoMatch(command.direction);
         break;
-      case 'N':
-        this.gotoMatch(-1);
+      case 'zoom':
+        this.zoomAt(this.timelineWidth / 2, command.factor);
         break;
-      case '+':
-      case '=':
-        this.zoomAt(this.timelineWidth / 2, 0.5);
-        break;
-      case '-':
-        this.zoomAt(this.timelineWidth / 2, 2);
-        break;
-      case '0':
+      case 'resetZoom':
         this.setView(0, data.durationNs);
         break;
-      default:
-        handled = false;
     }
-    if (handled) event.preventDefault();
   }
 
   // ───────────────────────────── actions ─────────────────────────────
@@ -747,25 +700,7 @@ export class TraceView {
     this.header.style.paddingRight = `${this.scroller.offsetWidth - this.scroller.clientWidth}px`;
     this.timelineWidth = Math.max(1, this.axis.clientWidth);
     this.axisLeft = this.axis.getBoundingClientRect().left;
-    // A zoom of the page or a font change alters text widths: measured again on demand.
     this.labelWidths.clear();
-    this.measureContext = undefined;
-  }
-
-  /** Rendered width of a duration or tick label, px; canvas measurement is cached per text, no layout. */
-  private labelWidth(text: string, sample: HTMLElement): number {
-    let width = this.labelWidths.get(text);
-    if (width !== undefined) return width;
-    if (this.measureContext === undefined) {
-      this.measureContext = document.createElement('canvas').getContext('2d');
-      const style = getComputedStyle(sample);
-      if (this.measureContext) this.measureContext.font = `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
-    }
-    // Without a canvas, a generous guess: a label dropped for want of room beats a clipped one.
-    width = Math.ceil(this.measureContext ? this.measureContext.measureText(text).width : text.length * 9) + 1;
-    if (this.labelWidths.size > 4096) this.labelWidths.clear();
-    this.labelWidths.set(text, width);
-    return width;
   }
 
   private timelineLeft(): number {
@@ -788,10 +723,9 @@ export class TraceView {
     const scrollTop = this.scroller.scrollTop;
     const { first, count, shiftPx } = scrollWindow(scrollTop, this.viewportHeight, data ? this.rows.length : 0, rowHeight);
     this.layer.style.transform = `translateY(${-shiftPx}px)`;
-    while (this.pool.length < count) this.pool.push(this.createRow());
-    this.rotatePool(first);
-    for (let k = 0; k < this.pool.length; k++) {
-      const view = this.pool[k] as RowView;
+    const pool = this.rowPool.viewsFrom(first, count);
+    for (let k = 0; k < pool.length; k++) {
+      const view = pool[k] as RowView;
       const row = k < count ? this.rows[first + k] : undefined;
       if (!data || row === undefined) {
         if (!view.root.hidden) view.root.hidden = true;
@@ -800,49 +734,19 @@ export class TraceView {
       }
       if (view.root.hidden) view.root.hidden = false;
       if (view.row !== row || view.version !== this.version) this.fillRow(view, data, row);
-      if (view.geometry !== this.geometry) this.placeBar(view, data, row);
+      if (view.geometry !== this.geometry) {
+        view.geometry = this.geometry;
+        placeBar(view, data.offsetNs[row] ?? 0, data.durationsNs[row] ?? 0, this.compareByRow?.get(row)?.baselineDurationNs, this.track(), this.labelWidths);
+      }
     }
     if (this.axisVersion !== this.geometry) {
       this.axisVersion = this.geometry;
-      this.drawAxis();
+      drawAxis(this.axis, this.track(), this.labelWidths);
     }
   }
 
-  /**
-   * After a scroll of fewer rows than the pool holds, moves the rows that left one end of the
-   * viewport to the other end (in the DOM too, so reading order stays the visual order). The
-   * rows still in view keep their content and are neither refilled nor restyled: a scroll of
-   * d rows fills d rows, not the whole viewport.
-   */
-  private rotatePool(first: number): void {
-    const delta = first - this.poolFirst;
-    this.poolFirst = first;
-    const size = this.pool.length;
-    if (delta === 0 || Math.abs(delta) >= size) return;
-    if (delta > 0) {
-      const moved = this.pool.splice(0, delta);
-      this.pool.push(...moved);
-      this.layer.append(...moved.map((view) => view.root));
-    } else {
-      const moved = this.pool.splice(size + delta, -delta);
-      this.pool.unshift(...moved);
-      this.layer.prepend(...moved.map((view) => view.root));
-    }
-  }
-
-  private createRow(): RowView {
-    const twisty = h('span', { className: 'twisty', attrs: { 'aria-hidden': 'true' } });
-    const swatch = h('span', { className: 'swatch', attrs: { 'aria-hidden': 'true' } });
-    const name = h('span', { className: 'name' });
-    const service = h('span', { className: 'service' });
-    const label = h('div', { className: 'label' }, [twisty, swatch, name, service]);
-    const ghost = h('div', { className: 'ghost', attrs: { 'aria-hidden': 'true' } });
-    const bar = h('div', { className: 'bar' });
-    const duration = h('span', { className: 'duration' });
-    const timeline = h('div', { className: 'timeline' }, [ghost, bar, duration]);
-    const root = h('div', { className: 'row', attrs: { role: 'treeitem' } }, [label, timeline]);
-    this.layer.append(root);
-    return { root, label, twisty, swatch, name, service, bar, ghost, duration, row: -1, version: 0, geometry: 0, barCss: '', ghostCss: '', durationCss: '', durationText: '', deltaText: '' };
+  private track(): TimeTrack {
+    return { width: this.timelineWidth, startNs: this.viewStart, endNs: this.viewEnd };
   }
 
   private fillRow(view: RowView, data: TraceViewData, row: number): void {
@@ -888,103 +792,8 @@ export class TraceView {
     view.geometry = 0;
   }
 
-  /** Positions a row's bar and duration label on the time axis: the only work a zoom or pan does per row. */
-  private placeBar(view: RowView, data: TraceViewData, row: number): void {
-    view.geometry = this.geometry;
-    const width = this.timelineWidth;
-    const scale = width / (this.viewEnd - this.viewStart || 1);
-    const x = ((data.offsetNs[row] ?? 0) - this.viewStart) * scale;
-    const w = Math.max(1, (data.durationsNs[row] ?? 0) * scale);
-    const barCss = trackCss(x, w, width);
-    const compared = this.compareByRow?.get(row);
-    const gw = compared ? Math.max(1, compared.baselineDurationNs * scale) : 0;
-    const ghostCss = compared ? trackCss(x, gw, width) : 'none';
-    // The label keeps clear of the ghost too, so it never sits on the baseline's outline.
-    const extentRight = Math.max(x + w, x + gw);
-    let text = '';
-    let durationCss = 'none';
-    const after = x > width;
-    const before = extentRight < 0;
-    for (const candidate of view.deltaText === '' ? [view.durationText] : [view.deltaText, view.durationText]) {
-      const shown = after ? `${candidate} ▸` : before ? `◂ ${candidate}` : candidate;
-      const placement = placeLabel(x, extentRight, width, this.labelWidth(shown, view.duration));
-      if (placement.kind === 'hidden') continue;
-      text = shown;
-      durationCss = `${placement.kind === 'inside' ? 'I' : 'T'}${placement.left.toFixed(1)}`;
-      break;
-    }
-    // Only changed values are written: every style write costs style and layout work.
-    if (view.barCss !== barCss) {
-      view.barCss = barCss;
-      applyTrackCss(view.bar, barCss);
-    }
-    if (view.ghostCss !== ghostCss) {
-      view.ghostCss = ghostCss;
-      applyTrackCss(view.ghost, ghostCss);
-    }
-    if (view.durationCss !== durationCss) {
-      view.durationCss = durationCss;
-      const style = view.duration.style;
-      if (durationCss === 'none') style.display = 'none';
-      else {
-        style.display = '';
-        style.transform = `translateX(${durationCss.slice(1)}px)`;
-        view.duration.classList.toggle('inside', durationCss.startsWith('I'));
-      }
-    }
-    if (view.duration.textContent !== text) view.duration.textContent = text;
-  }
-
-  private drawAxis(): void {
-    const width = this.timelineWidth;
-    const ticks = timeTicks(this.viewStart, this.viewEnd, width);
-    const scale = width / (this.viewEnd - this.viewStart || 1);
-    // Zooming redraws the axis every frame: its tick elements are reused, not rebuilt.
-    while (this.axis.childElementCount > ticks.length * 2) this.axis.lastElementChild?.remove();
-    const xs = ticks.map((tick) => (tick.offsetNs - this.viewStart) * scale);
-    const sample = this.axis.firstElementChild instanceof HTMLElement ? this.axis.firstElementChild : this.axis;
-    const placements = placeAxisLabels(
-      ticks.map((tick, i) => ({ x: xs[i] ?? 0, width: this.labelWidth(tick.label, sample) })),
-      width,
-    );
-    ticks.forEach((tick, i) => {
-      const line = (this.axis.children[i * 2] as HTMLElement | undefined) ?? this.axis.appendChild(h('span', { className: 'tick-line' }));
-      const label = (this.axis.children[i * 2 + 1] as HTMLElement | undefined) ?? this.axis.appendChild(h('span', { className: 'tick' }));
-      // The line of a tick on the right edge is drawn just inside it.
-      line.style.transform = `translateX(${Math.min(width - 1, Math.max(0, xs[i] ?? 0)).toFixed(1)}px)`;
-      const placement = placements[i];
-      if (placement === undefined) {
-        label.style.display = 'none';
-        return;
-      }
-      label.style.display = '';
-      if (label.textContent !== tick.label) label.textContent = tick.label;
-      label.style.transform = `translateX(${placement.left.toFixed(1)}px)`;
-    });
-  }
-
   /** For tests and the bench: how many row elements exist. */
   get rowElementCount(): number {
     return this.layer.childElementCount;
   }
-}
-
-/** A bar's geometry on a track of `width` px as "left width", clamped inside it; `none` when off it. */
-function trackCss(x: number, w: number, width: number): string {
-  if (x >= width || x + w <= 0) return 'none';
-  const left = Math.min(width - 1, Math.max(0, x));
-  const right = Math.max(left + 1, Math.min(width, x + w));
-  return `${left.toFixed(1)} ${(right - left).toFixed(1)}`;
-}
-
-function applyTrackCss(element: HTMLElement, css: string): void {
-  const style = element.style;
-  if (css === 'none') {
-    style.display = 'none';
-    return;
-  }
-  const [left = '0', size = '1'] = css.split(' ');
-  style.display = '';
-  style.transform = `translateX(${left}px)`;
-  style.width = `${size}px`;
 }
