@@ -193,6 +193,26 @@ describe('SpanLens: Go to Code and Explain Code Mapping', () => {
     assert.ok(!vscode.workspace.textDocuments.some((d) => d.uri.fsPath === outside), 'the file was never opened');
   });
 
+  it('goes to a stack frame by spanlens.goToFrame, and opens nothing for a dependency the workspace lacks or a file that exists nowhere', async () => {
+    const [spanId] = await openSpans(dir, [{ 'http.route': '/checkout' }]);
+    assert.ok(spanId);
+    const goToFrame = (frame: Record<string, string | number>): Thenable<Location | undefined> => vscode.commands.executeCommand<Location | undefined>('spanlens.goToFrame', { traceId, spanId, frame });
+    const result = await goToFrame({ file: '/app/sample-service/src/checkout.ts', line: 7, column: 3, function: 'checkout' });
+    const expected = join(workspaceRoot(), 'sample-service', 'src', 'checkout.ts');
+    assert.equal(result?.uri.fsPath, expected);
+    assert.deepEqual([result.line, result.column], [7, 3]);
+
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const open = (): string[] => vscode.workspace.textDocuments.filter((d) => d.uri.scheme === 'file').map((d) => d.uri.fsPath);
+    const before = open();
+    // The grpc instrumentation's frame of a frontend exception: never another index.js.
+    assert.equal(await goToFrame({ file: '/app/node_modules/@opentelemetry/instrumentation-grpc/build/src/grpc-js/index.js', line: 233, column: 31 }), undefined);
+    assert.equal(await goToFrame({ file: join(dir, 'gone', 'vanished.ts'), line: 1 }), undefined, 'a path that exists nowhere is not offered to open anyway');
+    assert.equal(vscode.window.activeTextEditor, undefined, 'nothing was opened');
+    assert.deepEqual(open(), before);
+    await assert.rejects(Promise.resolve(vscode.commands.executeCommand('spanlens.goToFrame', { traceId, spanId })), /expected \{ traceId, spanId, frame/);
+  });
+
   it('explains the steps of a mapping, and says why a span without code maps nowhere', async () => {
     const [mapped, bare] = await openSpans(dir, [{ 'code.file.path': '/app/sample-service/src/inventory.ts', 'code.line.number': 2 }, { 'http.route': '/cart' }]);
     assert.ok(mapped && bare);
