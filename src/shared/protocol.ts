@@ -33,7 +33,6 @@ export type HostMessage =
   | { readonly type: 'revealSpan'; readonly spanId: string };
 
 export type WebviewMessageType = WebviewMessage['type'];
-export type HostMessageType = HostMessage['type'];
 
 /** What the webview keeps with getState/setState and the serializer hands back after a reload. */
 export interface TraceViewState {

@@ -1,3 +1,4 @@
+import { formatDuration } from '../../shared/formatDuration';
 import { formatBytes } from '../formats/traceFormat';
 
 /**
@@ -64,9 +65,9 @@ export function describeBackendFailure(sourceName: string, failure: BackendFailu
         : `${source} could not be reached (${failure.detail}). Check the URL, your network, VPN or proxy settings.`;
     case 'timeout':
       if (failure.phase === 'total') {
-        return `${source} was stopped after ${waitedText(failure.afterMs)}, the longest SpanLens lets one request run, because the response was still arriving (the server or the network is sending it very slowly). Try a shorter time range or a smaller limit; if the backend is healthy, check the network or proxy in between.`;
+        return `${source} was stopped after ${formatDuration(failure.afterMs * 1e6)}, the longest SpanLens lets one request run, because the response was still arriving (the server or the network is sending it very slowly). Try a shorter time range or a smaller limit; if the backend is healthy, check the network or proxy in between.`;
       }
-      return `${source} did not answer within ${failure.afterMs} ms (${failure.phase === 'headers' ? 'waiting for a response' : 'while sending the response'}). The backend may be overloaded; try a shorter time range or a smaller limit.`;
+      return `${source} did not answer within ${formatDuration(failure.afterMs * 1e6)} (${failure.phase === 'headers' ? 'waiting for a response' : 'while sending the response'}). The backend may be overloaded; try a shorter time range or a smaller limit.`;
     case 'tls':
       return `${source}: the TLS connection failed (${failure.code}: ${failure.detail}). If the server uses a private certificate authority, set tls.caFile for this source.`;
     case 'auth':
@@ -102,12 +103,6 @@ export function describeBackendFailure(sourceName: string, failure: BackendFailu
 }
 
 /** How long a request ran, as a person reads it in a message. */
-function waitedText(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  const seconds = ms / 1000;
-  return seconds < 120 ? `${Math.round(seconds * 10) / 10} s` : `${Math.round(seconds / 60)} min`;
-}
-
 const redactedMark = '‹redacted›';
 
 /**
