@@ -87,7 +87,8 @@ export class CodeNavigation implements vscode.Disposable {
       return await this.navigateFrame(ref, frame, 'programmatic');
     }
     // From the palette: a frame of the span selected in the Traces view, as the stack prints it.
-    const { ref } = this.spanOf(undefined);
+    const ref = this.deps.selectedSpan();
+    if (!ref) throw new Error('SpanLens: select a span in the Traces view first, or pass { traceId, spanId, frame: { file, line? } }.');
     const typed = await vscode.window.showInputBox({
       title: 'Go to Frame',
       prompt: 'A stack frame’s location, as the stack trace prints it: path:line or path:line:column',
