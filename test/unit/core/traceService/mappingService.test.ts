@@ -49,6 +49,32 @@ describe('MappingService (the worker side of Go to Code)', () => {
     assert.equal(await service.updateFileIndex({ removedFolders: ['ws'] }), 0);
   });
 
+  it('infers a service’s folder from its manifest on disk, follows an edited manifest, and finds an installed dependency on disk', async () => {
+    const write = (relative: string, text: string): void => {
+      mkdirSync(join(root, relative, '..'), { recursive: true });
+      writeFileSync(join(root, relative), text);
+    };
+    write('web/package.json', JSON.stringify({ name: 'shop' }));
+    write('web/lib/cart.js', 'x\n');
+    write('pay/lib/cart.js', 'x\n');
+    write('web/node_modules/@grpc/grpc-js/build/src/call.js', 'x\n');
+    await service.configure({ folders: [{ name: 'ws', path: root }], pathMappings: [], serviceFolders: {}, caseInsensitive: false });
+    // node_modules is not indexed, as the adapter's listing leaves it out.
+    await service.updateFileIndex({ added: ['web/package.json', 'web/lib/cart.js', 'pay/lib/cart.js'].map((relativePath) => ({ folder: 'ws', relativePath })) });
+    spans.set('c', span('c', { 'code.file.path': '/app/lib/cart.js', 'code.line.number': 1 }));
+    spans.set('g', span('g', { 'code.file.path': '/app/node_modules/@grpc/grpc-js/build/src/call.js', 'code.line.number': 31 }));
+    assert.equal((await service.mapSpan('t1', 'c')).location?.path, join(root, 'web', 'lib', 'cart.js'), 'shop’s folder is web: package.json names it');
+    assert.equal((await service.mapSpan('t1', 'g')).location?.path, join(root, 'web', 'node_modules', '@grpc', 'grpc-js', 'build', 'src', 'call.js'));
+
+    write('web/package.json', JSON.stringify({ name: 'storefront' }));
+    await service.updateFileIndex({ changed: [{ folder: 'ws', relativePath: 'web/package.json' }] });
+    const unknown = await service.mapSpan('t1', 'c');
+    assert.equal(unknown.location, undefined, 'no folder is shop’s any more: lib/cart.js is in two');
+    assert.equal(unknown.reason?.kind, 'ambiguous');
+    const gone = await service.mapFrame('t1', 'c', { file: '/app/node_modules/left-pad/index.js', line: 1 });
+    assert.deepEqual(gone.reason, { kind: 'cannotBeInWorkspace', path: '/app/node_modules/left-pad/index.js', absence: { what: 'dependency', name: 'left-pad' } });
+  });
+
   it('rejects with a message for a span that is not loaded', async () => {
     await assert.rejects(service.mapSpan('t1', 'missing'), /Span missing of trace t1 is not loaded/);
   });
