@@ -11,6 +11,7 @@ import { JaegerServer, jaegerRequirement } from '../../servers/jaegerServer';
 import { isLoopback, listeningSockets } from '../../servers/listeningSockets';
 import { requireRealServer } from '../../servers/realServerGate';
 import { sendJsTraces } from '../../servers/sendJsTraces';
+import { untilTraceHas } from '../../servers/untilTraceHas';
 
 /**
  * A real Jaeger v2 (built from the Go module proxy by scripts/setup-servers.sh) fed by the real
@@ -42,17 +43,6 @@ describe('real Jaeger v2: OTLP from the JS and Python SDKs, read back by SpanLen
     return backend;
   }
 
-  /** Spans are stored after the collector's batch processor flushes; wait until the last trace is there. */
-  async function untilStored(backend: TraceBackend, traceId: string, spans: number): Promise<void> {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const found = await backend.getTrace(traceId).catch(() => undefined);
-      if (found !== undefined && found.spans.length >= spans) return;
-      if (Date.now() > deadline) assert.fail(`trace ${traceId} did not reach ${spans} spans in Jaeger within 15 s`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-
   it('listens on the four loopback ports it was given and nothing else', () => {
     const { ports, process } = server();
     const sockets = listeningSockets(process.pid);
@@ -78,7 +68,7 @@ describe('real Jaeger v2: OTLP from the JS and Python SDKs, read back by SpanLen
       const sent = await sendJsTraces(exporter(), service, 12, { attributes: { 'test.run': service } });
       const v3 = await backendFor('api_v3');
       const last = sent.traceIds[sent.traceIds.length - 1] ?? '';
-      await untilStored(v3, last, 3);
+      await untilTraceHas(v3, last, 3);
       for (const api of ['api_v3', 'v1'] as const) {
         const backend = api === 'api_v3' ? v3 : await backendFor('v1');
         let found = 0;
@@ -113,7 +103,7 @@ describe('real Jaeger v2: OTLP from the JS and Python SDKs, read back by SpanLen
       const service = `python-${protocol}`;
       const sent = await sendPythonTraces(protocol === 'http' ? server().otlpHttpUrl : server().otlpGrpcUrl, protocol, service, 6, 4);
       const v3 = await backendFor('api_v3');
-      await untilStored(v3, sent.traceIds[sent.traceIds.length - 1] ?? '', 4);
+      await untilTraceHas(v3, sent.traceIds[sent.traceIds.length - 1] ?? '', 4);
       for (const backend of [v3, await backendFor('v1')]) {
         let found = 0;
         for (const traceId of sent.traceIds) found += (await backend.getTrace(traceId)).spans.length;
@@ -127,7 +117,7 @@ describe('real Jaeger v2: OTLP from the JS and Python SDKs, read back by SpanLen
   it('the remote function-latency query counts every span of the function, through api_v3 and v1', async () => {
     const service = 'latency-js';
     const sent = await sendJsTraces(new HttpProtoExporter({ url: `${server().otlpHttpUrl}/v1/traces` }), service, 10, { spansPerTrace: 4 });
-    await untilStored(await backendFor('api_v3'), sent.traceIds[sent.traceIds.length - 1] ?? '', 4);
+    await untilTraceHas(await backendFor('api_v3'), sent.traceIds[sent.traceIds.length - 1] ?? '', 4);
     for (const api of ['api_v3', 'v1'] as const) {
       const backend = await backendFor(api);
       const { report } = await findFunctionSpans(backend, { functions: ['chargeCard', 'refund'], relativePath: 'src/payments.ts', fsPath: '/workspace/src/payments.ts', service, lookbackMinutes: 60, window: '1h', percentiles: [50, 95] }, { now: () => Date.now() });
@@ -145,7 +135,7 @@ describe('real Jaeger v2: OTLP from the JS and Python SDKs, read back by SpanLen
     const spans = 3000;
     const sent = await sendJsTraces(new GrpcExporter({ url: server().otlpGrpcUrl }), 'large-trace', 1, { spansPerTrace: spans });
     const traceId = sent.traceIds[0] ?? '';
-    await untilStored(await backendFor('api_v3'), traceId, spans);
+    await untilTraceHas(await backendFor('api_v3'), traceId, spans);
     for (const api of ['api_v3', 'v1'] as const) {
       const backend = await backendFor(api);
       let streamed = 0;

@@ -8,6 +8,7 @@ import { sendPythonTraces } from '../../clients/python/sendPythonTraces';
 import { isLoopback, listeningSockets } from '../../servers/listeningSockets';
 import { requireRealServer } from '../../servers/realServerGate';
 import { sendJsTraces } from '../../servers/sendJsTraces';
+import { untilTraceHas } from '../../servers/untilTraceHas';
 import { ZipkinServer, zipkinRequirement } from '../../servers/zipkinServer';
 
 /**
@@ -56,6 +57,7 @@ describe('real Zipkin: the OpenTelemetry Zipkin exporters of JS and Python, read
     const service = 'js-zipkin';
     const sent = await sendJsTraces(exporter(), service, 12, { attributes: { 'test.run': service } });
     const zipkinSource = source();
+    await untilTraceHas(zipkinSource, sent.traceIds[sent.traceIds.length - 1] ?? '', 3);
     let found = 0;
     for (const traceId of sent.traceIds) {
       const trace = await zipkinSource.getTrace(traceId);
@@ -81,6 +83,7 @@ describe('real Zipkin: the OpenTelemetry Zipkin exporters of JS and Python, read
   it('Python SDK: every span found by id and by service', async () => {
     const service = 'python-zipkin';
     const sent = await sendPythonTraces(server().url, 'zipkin', service, 6, 4);
+    await untilTraceHas(source(), sent.traceIds[sent.traceIds.length - 1] ?? '', 4);
     let found = 0;
     for (const traceId of sent.traceIds) found += (await source().getTrace(traceId)).spans.length;
     assert.equal(found, sent.spanCount, 'spans sent = spans found');
@@ -90,7 +93,8 @@ describe('real Zipkin: the OpenTelemetry Zipkin exporters of JS and Python, read
 
   it('the remote function-latency query counts every span of the function', async () => {
     const service = 'latency-zipkin';
-    await sendJsTraces(exporter(), service, 10, { spansPerTrace: 4 });
+    const sent = await sendJsTraces(exporter(), service, 10, { spansPerTrace: 4 });
+    await untilTraceHas(source(), sent.traceIds[sent.traceIds.length - 1] ?? '', 4);
     const { report } = await findFunctionSpans(source(), { functions: ['chargeCard', 'refund'], relativePath: 'src/payments.ts', fsPath: '/workspace/src/payments.ts', service, lookbackMinutes: 60, window: '1h', percentiles: [50, 95] }, { now: () => Date.now() });
     assert.deepEqual(report.notFound, ['refund']);
     const figures = report.functions.find((f) => f.function === 'chargeCard');
@@ -104,6 +108,7 @@ describe('real Zipkin: the OpenTelemetry Zipkin exporters of JS and Python, read
   it('streams a large trace (3,000 spans)', async () => {
     const spans = 3000;
     const sent = await sendJsTraces(exporter(), 'large-zipkin', 1, { spansPerTrace: spans });
+    await untilTraceHas(source(), sent.traceIds[0] ?? '', spans);
     const trace = await source().getTrace(sent.traceIds[0] ?? '');
     assert.equal(trace.spans.length, spans, 'spans sent = spans found');
     assert.equal(new Set(trace.spans.map((s) => s.spanId)).size, spans);
@@ -120,7 +125,8 @@ describe('real Zipkin: the OpenTelemetry Zipkin exporters of JS and Python, read
     assert.equal(refused.failure.kind, 'badRequest');
     assert.match(refused.message, /rejected the request \(HTTP 400\): For input string: "10000000000000000000"/);
     // A tag Zipkin's annotationQuery would split in two: refused, where the search found nothing.
-    await sendJsTraces(exporter(), 'notes-zipkin', 1, { attributes: { 'payment.note': 'cash and card' } });
+    const notes = await sendJsTraces(exporter(), 'notes-zipkin', 1, { attributes: { 'payment.note': 'cash and card' } });
+    await untilTraceHas(source(), notes.traceIds[0] ?? '', 3);
     const split = await source().search({ service: 'notes-zipkin', tags: { 'payment.note': 'cash and card' } }).catch((e: unknown) => e);
     assert.ok(split instanceof BackendError, `refused rather than ${JSON.stringify(split)}`);
     assert.equal(split.failure.kind, 'invalidQuery');
