@@ -10,7 +10,7 @@ import type { RemoteCommandDeps } from './openTrace';
 import { isCancellation, signalOf } from './remoteSources';
 import { readSetting, showSettings } from './settings';
 
-/** Issue 7: the command that asks a remote source for production spans of the open file's functions. */
+/** The command that asks a remote source for production spans of the open file's functions. */
 
 export interface RemoteLatencyArgument {
   readonly uri?: vscode.Uri | string;

@@ -23,7 +23,7 @@ async function listedWhen(api: SpanLensApi, pick: (listed: ListedTrace[]) => Lis
   return undefined;
 }
 
-describe('SpanLens: a large remote trace is listed while it downloads (issue 4)', function () {
+describe('SpanLens: a large remote trace is listed while it downloads', function () {
   this.timeout(60_000);
   let api: SpanLensApi;
   let server: TestServer | undefined;

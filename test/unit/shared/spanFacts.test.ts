@@ -9,7 +9,7 @@ describe('span facts of the details pane', () => {
   const data = encodeTraceView(trace);
   const details = spanDetailsOf(trace, 1);
 
-  it('lists every fact once after the details arrive (Status was shown twice, issue 15)', () => {
+  it('lists every fact once after the details arrive (Status was shown twice)', () => {
     assert.ok(details);
     const facts = spanFacts(data, 1, details);
     const keys = facts.map(([key]) => key);

@@ -62,7 +62,7 @@ describe('annotationText (placement and text of editor annotations)', () => {
     assert.equal(timeAgo(now - 72 * 3_600_000, now), '3 days ago');
   });
 
-  describe('stale builds and the hover text (issue 15)', () => {
+  describe('stale builds and the hover text', () => {
     const annotation: FunctionAnnotation = {
       target: { function: 'pay' },
       function: 'pay',

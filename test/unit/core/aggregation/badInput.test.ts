@@ -14,7 +14,7 @@ function aggregatorWith(options: SpanAggregatorOptions = {}): { aggregator: Span
   return { aggregator: new SpanAggregator({ now: clock.now, schedule: () => undefined, ...options }), clock };
 }
 
-describe('SpanAggregator: bad input (issue 7)', () => {
+describe('SpanAggregator: bad input', () => {
   it('refuses spans that end before they start, however they are mixed with good ones, and the figures ignore them', () => {
     const { aggregator } = aggregatorWith();
     const good = [10, 20, 30].map((ms) => testSpan(t0Ms - 1000, ms, { attributes: at(5, 'pay') }));

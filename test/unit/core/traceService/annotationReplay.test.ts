@@ -24,7 +24,7 @@ function stored(fn: string, line: number, durationMs: number, endMs: number): Sp
   });
 }
 
-describe('TraceService: annotations from the local store replayed at start-up (issue 7)', function () {
+describe('TraceService: annotations from the local store replayed at start-up', function () {
   this.timeout(30_000);
   let dir: string;
   let workspace: string;

@@ -32,7 +32,7 @@ async function allRows(service: TraceQueries, traceId: string, parentIndex = -1)
 }
 
 function suite(name: string, make: () => Service): void {
-  describe(`${name}: a remote trace listed while it downloads (issue 4)`, function () {
+  describe(`${name}: a remote trace listed while it downloads`, function () {
     this.timeout(60_000);
     let service: Service;
     let server: TestServer | undefined;
