@@ -46,9 +46,13 @@ export function activate(context: vscode.ExtensionContext): SpanLensApi {
   // Traces open in a trace view stay listed in the tree until their panel closes.
   const tree: TracesTreeProvider = new TracesTreeProvider(traceService, traces, remoteTraces, { openTraceIds: (): string[] => traceViews.openTraceIds() });
   const view: { current?: vscode.TreeView<TraceTreeNode> } = {};
-  const openFiles = (argument: unknown): ReturnType<typeof openTraceFiles> =>
-    openTraceFiles({ queries: traceService, traces, tree, treeView: () => view.current, log }, argument);
-  const traceViews = new TraceViewController({ extensionUri: context.extensionUri, queries: traceService, tree, log, reopenFile: (path) => openFiles(path),
+  const openFiles = (argument: unknown): ReturnType<typeof openTraceFiles> => openTraceFiles({ queries: traceService, traces, tree, treeView: () => view.current, log }, argument);
+  const traceViews = new TraceViewController({
+    extensionUri: context.extensionUri,
+    queries: traceService,
+    tree,
+    log,
+    reopenFile: (path) => openFiles(path),
     navigation: { goToSpanCode: (message) => notedMapping(navigation.goToSpanOfTraceView(message)), goToFrame: (message) => notedMapping(navigation.goToFrameOfTraceView(message)) },
   });
   // Every way of opening a file shows its first trace in the trace view.

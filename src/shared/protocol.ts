@@ -55,16 +55,7 @@ export function assertNever(value: never): never {
   throw new Error(`Unhandled message: ${JSON.stringify(value)}`);
 }
 
-const webviewMessageTypes: ReadonlySet<string> = new Set<WebviewMessageType>([
-  'ready',
-  'error',
-  'requestSpanDetails',
-  'requestAttributeMatches',
-  'goToSpanCode',
-  'goToFrame',
-  'openTrace',
-  'copy',
-]);
+const webviewMessageTypes: ReadonlySet<string> = new Set<WebviewMessageType>(['ready', 'error', 'requestSpanDetails', 'requestAttributeMatches', 'goToSpanCode', 'goToFrame', 'openTrace', 'copy']);
 
 /** The host trusts nothing that a webview posts: a message must at least name a known type. */
 export function isWebviewMessage(value: unknown): value is WebviewMessage {

@@ -24,9 +24,7 @@ export type SpanFlag = (typeof SpanFlag)[keyof typeof SpanFlag];
  * Span ids: canonical ids are 16 hex digits, so they pack into 8 bytes each; a trace with any
  * other id (test data, odd exporters) keeps them all as text.
  */
-export type SpanIdColumn =
-  | { readonly kind: 'hex64'; readonly bytes: Uint8Array }
-  | { readonly kind: 'text'; readonly ids: readonly string[] };
+export type SpanIdColumn = { readonly kind: 'hex64'; readonly bytes: Uint8Array } | { readonly kind: 'text'; readonly ids: readonly string[] };
 
 export interface TraceViewData {
   readonly traceId: string;

@@ -49,10 +49,7 @@ export function placeFunction(entry: { readonly function: string | undefined; re
     return best;
   };
   const around = symbols.filter(contains);
-  const choice =
-    innermost(around.filter(named)) ??
-    nearest(symbols.filter(named), first) ??
-    innermost(around);
+  const choice = innermost(around.filter(named)) ?? nearest(symbols.filter(named), first) ?? innermost(around);
   if (choice !== undefined) return { line: choice.selectionLine, symbol: choice };
   return first === undefined ? undefined : { line: first, symbol: undefined };
 }

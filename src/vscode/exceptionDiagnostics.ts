@@ -43,7 +43,11 @@ export class ExceptionDiagnostics implements vscode.CodeActionProvider, vscode.D
       const action = new vscode.CodeAction(`Open the trace of this ${shortName(exception.type)}`, vscode.CodeActionKind.QuickFix);
       action.diagnostics = [diagnostic];
       action.isPreferred = true;
-      action.command = commandInvocation('spanlens.openTrace', action.title, exception.source === undefined ? { traceId: exception.traceId } : { traceId: exception.traceId, source: exception.source });
+      action.command = commandInvocation(
+        'spanlens.openTrace',
+        action.title,
+        exception.source === undefined ? { traceId: exception.traceId } : { traceId: exception.traceId, source: exception.source },
+      );
       actions.push(action);
     }
     return actions;
@@ -121,7 +125,11 @@ export class ExceptionDiagnostics implements vscode.CodeActionProvider, vscode.D
       diagnostic.source = diagnosticSource;
       diagnostic.code = exception.type;
       diagnostic.relatedInformation = exception.related.map(
-        (frame) => new vscode.DiagnosticRelatedInformation(new vscode.Location(pathToUri(frame.path), toPosition(frame.line, frame.column)), frame.function === undefined ? 'called from here' : `called from ${frame.function}`),
+        (frame) =>
+          new vscode.DiagnosticRelatedInformation(
+            new vscode.Location(pathToUri(frame.path), toPosition(frame.line, frame.column)),
+            frame.function === undefined ? 'called from here' : `called from ${frame.function}`,
+          ),
       );
       return { diagnostic, exception };
     });
@@ -131,7 +139,10 @@ export class ExceptionDiagnostics implements vscode.CodeActionProvider, vscode.D
       this.drawn.delete(key);
       return;
     }
-    this.collection.set(uri, drawn.map((d) => d.diagnostic));
+    this.collection.set(
+      uri,
+      drawn.map((d) => d.diagnostic),
+    );
     this.drawn.set(key, drawn);
   }
 }

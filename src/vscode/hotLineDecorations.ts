@@ -19,12 +19,7 @@ export class HotLineDecorations implements vscode.Disposable {
   private readonly drawn = new WeakMap<vscode.TextEditor, string>();
 
   constructor(private readonly controller: AnnotationController) {
-    this.disposables = [
-      this.hot,
-      this.warm,
-      controller.onDidChange(() => void this.redraw()),
-      vscode.window.onDidChangeVisibleTextEditors(() => void this.redraw()),
-    ];
+    this.disposables = [this.hot, this.warm, controller.onDidChange(() => void this.redraw()), vscode.window.onDidChangeVisibleTextEditors(() => void this.redraw())];
   }
 
   async redraw(): Promise<void> {

@@ -62,9 +62,7 @@ export class LocalReceiver implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((change) => {
         if (settingChanged(change, 'spanlens.receiver.terminalEnvironment')) this.updateEnvironment();
       }),
-      ...debugTypes.map((type) =>
-        vscode.debug.registerDebugConfigurationProvider(type, { resolveDebugConfiguration: (folder, config) => this.addDebugEnvironment(folder, config) }),
-      ),
+      ...debugTypes.map((type) => vscode.debug.registerDebugConfigurationProvider(type, { resolveDebugConfiguration: (folder, config) => this.addDebugEnvironment(folder, config) })),
     );
     this.render();
   }
@@ -101,7 +99,9 @@ export class LocalReceiver implements vscode.Disposable {
         const hint = message;
         if (options.interactive) void this.offerAnotherPort(hint);
         else void this.noticeOnce(`${failure.host}:${failure.port}`, hint);
-        throw new ReportedError(`${hint} Start it on a free port from the status bar menu, or set spanlens.receiver.${failure.protocol === 'http' ? 'httpPort' : 'grpcPort'}.`, options.interactive, { cause: error });
+        throw new ReportedError(`${hint} Start it on a free port from the status bar menu, or set spanlens.receiver.${failure.protocol === 'http' ? 'httpPort' : 'grpcPort'}.`, options.interactive, {
+          cause: error,
+        });
       }
       throw new Error(`${message} Check the spanlens.receiver settings.`, { cause: error });
     }
@@ -137,7 +137,10 @@ export class LocalReceiver implements vscode.Disposable {
     const choice = await vscode.window.showWarningMessage(message, 'Start on a Free Port', "Don't Start Automatically");
     if (choice === 'Start on a Free Port') {
       await this.start({ interactive: true, anyPort: true }).then(
-        (result) => void vscode.window.showInformationMessage(`SpanLens: the local receiver listens on ${result.endpoint}. Set OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${result.endpoint}/v1/traces for your service.`),
+        (result) =>
+          void vscode.window.showInformationMessage(
+            `SpanLens: the local receiver listens on ${result.endpoint}. Set OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${result.endpoint}/v1/traces for your service.`,
+          ),
         (error: unknown) => this.deps.log.warn(error instanceof Error ? error.message : String(error)),
       );
     } else if (choice === "Don't Start Automatically") {
@@ -220,7 +223,11 @@ export class LocalReceiver implements vscode.Disposable {
     if (running && endpoint) {
       items.push(
         { label: '$(copy) Copy Endpoint', description: endpoint, run: () => Promise.resolve(vscode.env.clipboard.writeText(endpoint)) },
-        { label: '$(terminal) Copy Environment Setting', description: `OTEL_EXPORTER_OTLP_ENDPOINT=${endpoint}`, run: () => Promise.resolve(vscode.env.clipboard.writeText(`OTEL_EXPORTER_OTLP_ENDPOINT=${endpoint}`)) },
+        {
+          label: '$(terminal) Copy Environment Setting',
+          description: `OTEL_EXPORTER_OTLP_ENDPOINT=${endpoint}`,
+          run: () => Promise.resolve(vscode.env.clipboard.writeText(`OTEL_EXPORTER_OTLP_ENDPOINT=${endpoint}`)),
+        },
         { label: '$(debug-stop) Stop Receiver', run: () => this.stop() },
       );
     } else {

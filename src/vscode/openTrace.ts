@@ -125,10 +125,19 @@ async function alreadyListed(deps: RemoteCommandDeps, traceId: string): Promise<
 }
 
 /** `searchedBefore`: places the caller already looked in, named too when no source holds the trace. */
-export async function openById(deps: RemoteCommandDeps, traceId: string, requested: string | undefined, interactive: boolean, searchedBefore: readonly string[] = []): Promise<OpenTraceResult | undefined> {
+export async function openById(
+  deps: RemoteCommandDeps,
+  traceId: string,
+  requested: string | undefined,
+  interactive: boolean,
+  searchedBefore: readonly string[] = [],
+): Promise<OpenTraceResult | undefined> {
   if (requested === localSourceName || requested === 'files') {
     const listed = await alreadyListed(deps, traceId);
-    if (listed?.source !== requested) throw new Error(`Trace ${traceId} is not in ${requested === localSourceName ? 'the local receiver\'s store' : 'the opened files'}. Open it from a remote source, or send it to the local receiver first.`);
+    if (listed?.source !== requested)
+      throw new Error(
+        `Trace ${traceId} is not in ${requested === localSourceName ? "the local receiver's store" : 'the opened files'}. Open it from a remote source, or send it to the local receiver first.`,
+      );
     await present(deps, traceId);
     return listed;
   }
@@ -142,7 +151,9 @@ export async function openById(deps: RemoteCommandDeps, traceId: string, request
       return listed;
     }
     if (settings.sources.length === 0) {
-      throw new Error(`${notFoundIn(traceId, [localSourceName])} (the receiver's store and opened files). Send it to the local receiver, open its trace file, or add the backend that holds it to spanlens.sources.`);
+      throw new Error(
+        `${notFoundIn(traceId, [localSourceName])} (the receiver's store and opened files). Send it to the local receiver, open its trace file, or add the backend that holds it to spanlens.sources.`,
+      );
     }
   }
   const source = await deps.remote.chooseSource(settings, requested, interactive, 'Open Trace');
@@ -173,7 +184,10 @@ export async function openById(deps: RemoteCommandDeps, traceId: string, request
     }
     // Every place looked in is named, so a person knows where else the trace might be.
     if (isBackendError(error, 'traceNotFound')) {
-      throw new Error(`${notFoundIn(traceId, [...searchedBefore, ...(checkedLocal ? [localSourceName] : []), source.name])}. It may be outside the backend's retention, not yet ingested, or stored in another source.`, { cause: error });
+      throw new Error(
+        `${notFoundIn(traceId, [...searchedBefore, ...(checkedLocal ? [localSourceName] : []), source.name])}. It may be outside the backend's retention, not yet ingested, or stored in another source.`,
+        { cause: error },
+      );
     }
     throw deps.remote.failure(error);
   } finally {

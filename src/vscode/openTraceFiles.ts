@@ -40,9 +40,8 @@ export async function openTraceFiles(deps: OpenTraceFilesDeps, argument: unknown
     paths = picked.map((uri) => uri.fsPath);
   }
   const chosen = paths;
-  const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Window, title: `SpanLens: opening ${chosen.length === 1 ? 'trace file' : `${chosen.length} trace files`}` },
-    () => deps.queries.openFiles(chosen),
+  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `SpanLens: opening ${chosen.length === 1 ? 'trace file' : `${chosen.length} trace files`}` }, () =>
+    deps.queries.openFiles(chosen),
   );
   const failed = result.files.filter((file): file is FailedFile => !file.ok);
   const opened = result.files.filter((file): file is LoadedFile => file.ok);
@@ -60,9 +59,7 @@ export async function openTraceFiles(deps: OpenTraceFilesDeps, argument: unknown
     throw new Error(messages.length === 1 ? (messages[0] ?? '') : `None of the ${messages.length} files could be opened:\n${messages.join('\n')}`);
   }
   if (failed.length > 0) {
-    void vscode.window.showErrorMessage(
-      `SpanLens: ${failed.length} of ${result.files.length} files could not be opened; the others are loaded. ${failed.map((file) => file.message).join(' ')}`,
-    );
+    void vscode.window.showErrorMessage(`SpanLens: ${failed.length} of ${result.files.length} files could not be opened; the others are loaded. ${failed.map((file) => file.message).join(' ')}`);
   }
   if (result.traces.length === 0) {
     void vscode.window.showWarningMessage(`SpanLens: ${firstOpened.path} holds no spans.`);

@@ -39,7 +39,8 @@ function parseArgument(argument: unknown): RemoteLatencyArgument | undefined {
   const { uri, source, service, traceLimit, interactive } = argument as Record<string, unknown>;
   if (uri !== undefined && !(uri instanceof vscode.Uri) && typeof uri !== 'string') throw new Error(usage);
   if ((source !== undefined && typeof source !== 'string') || (service !== undefined && typeof service !== 'string')) throw new Error(usage);
-  if (traceLimit !== undefined && (typeof traceLimit !== 'number' || !Number.isSafeInteger(traceLimit) || traceLimit < 1 || traceLimit > 1000)) throw new Error(`${usage} traceLimit is a whole number from 1 to 1000.`);
+  if (traceLimit !== undefined && (typeof traceLimit !== 'number' || !Number.isSafeInteger(traceLimit) || traceLimit < 1 || traceLimit > 1000))
+    throw new Error(`${usage} traceLimit is a whole number from 1 to 1000.`);
   return {
     ...(uri === undefined ? {} : { uri }),
     ...(source === undefined ? {} : { source }),
@@ -94,7 +95,11 @@ export async function showRemoteLatencyForFile(deps: RemoteCommandDeps, argument
   let report: RemoteFunctionSpansReport;
   try {
     report = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `SpanLens: asking "${source.name}" for ${functions.length} ${functions.length === 1 ? 'function' : 'functions'} of this file`, cancellable: true },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `SpanLens: asking "${source.name}" for ${functions.length} ${functions.length === 1 ? 'function' : 'functions'} of this file`,
+        cancellable: true,
+      },
       (_progress, token) => deps.queries.remoteFunctionSpans(source.name, request, signalOf(token)),
     );
   } catch (error: unknown) {
@@ -104,7 +109,9 @@ export async function showRemoteLatencyForFile(deps: RemoteCommandDeps, argument
     }
     throw deps.remote.failure(error);
   }
-  deps.log.info(`Remote latency for ${request.relativePath} from "${source.name}": ${report.requests} requests, ${report.functions.length} functions with spans, ${report.elsewhere} same-named spans elsewhere left out.`);
+  deps.log.info(
+    `Remote latency for ${request.relativePath} from "${source.name}": ${report.requests} requests, ${report.functions.length} functions with spans, ${report.elsewhere} same-named spans elsewhere left out.`,
+  );
   for (const skipped of report.skipped) deps.log.warn(`Not asked about ${skipped.function}: ${skipped.reason}.`);
   if (report.functions.length === 0) {
     if (interactive) void vscode.window.showInformationMessage(`SpanLens: ${report.message ?? `no spans found for these functions in the ${report.windowLabel} at "${source.name}".`}`);
@@ -155,7 +162,10 @@ async function pickService(deps: RemoteCommandDeps, source: SourceConfig, intera
     },
   );
   try {
-    const chosen = await vscode.window.showQuickPick(names, { title: `SpanLens: Production Latency from "${source.name}"`, placeHolder: 'Which service runs this file? (Jaeger searches one service at a time)' });
+    const chosen = await vscode.window.showQuickPick(names, {
+      title: `SpanLens: Production Latency from "${source.name}"`,
+      placeHolder: 'Which service runs this file? (Jaeger searches one service at a time)',
+    });
     return chosen?.label;
   } finally {
     controller.abort();

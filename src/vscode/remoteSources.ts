@@ -89,9 +89,10 @@ export class RemoteSources {
     if (text === this.reportedProblems) return;
     this.reportedProblems = text;
     for (const problem of problems) this.deps.log.warn(problem);
-    if (problems.length > 0) void vscode.window.showWarningMessage(`SpanLens: ${text}`, openSettingsAction).then((choice) => {
-      if (choice === openSettingsAction) void showSettings('spanlens.sources');
-    });
+    if (problems.length > 0)
+      void vscode.window.showWarningMessage(`SpanLens: ${text}`, openSettingsAction).then((choice) => {
+        if (choice === openSettingsAction) void showSettings('spanlens.sources');
+      });
   }
 }
 

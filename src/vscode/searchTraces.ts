@@ -61,7 +61,13 @@ export async function searchTraces(deps: RemoteCommandDeps, argument: unknown): 
   // (https://github.com/microsoft/vscode/issues/75209): here a fast backend's results vanished.
   const picked = await vscode.window.showQuickPick(
     hits.map((hit) => ({ label: `${hit.rootService}: ${hit.rootName}`, description: describeHit(hit), detail: `${new Date(hit.startTime).toLocaleString()} · ${hit.traceId}`, hit })),
-    { title: `SpanLens: ${hits.length} traces in "${source.name}"`, placeHolder: 'Pick a trace to open (all are listed in the Traces view)', matchOnDescription: true, matchOnDetail: true, ignoreFocusOut: true },
+    {
+      title: `SpanLens: ${hits.length} traces in "${source.name}"`,
+      placeHolder: 'Pick a trace to open (all are listed in the Traces view)',
+      matchOnDescription: true,
+      matchOnDetail: true,
+      ignoreFocusOut: true,
+    },
   );
   if (picked) await openById(deps, picked.hit.traceId, source.name, true);
   return { traces: hits.map(row) };
@@ -70,9 +76,8 @@ export async function searchTraces(deps: RemoteCommandDeps, argument: unknown): 
 async function run(deps: RemoteCommandDeps, source: SourceConfig, query: TraceSearchQuery, interactive: boolean): Promise<readonly SearchHit[] | undefined> {
   let hits: readonly SearchHit[];
   try {
-    hits = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `SpanLens: searching "${source.name}"`, cancellable: true },
-      (_progress, token) => deps.queries.searchRemote(source.name, query, signalOf(token)),
+    hits = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `SpanLens: searching "${source.name}"`, cancellable: true }, (_progress, token) =>
+      deps.queries.searchRemote(source.name, query, signalOf(token)),
     );
   } catch (error: unknown) {
     if (isCancellation(error)) {

@@ -2,7 +2,6 @@ import * as vscode from 'vscode';
 import type { SourceConfig, SourceCredentials } from '../core/backends/sourceConfig';
 import { readSourceSettings } from './sourceSettings';
 
-
 /**
  * Credentials of the remote sources in VS Code's SecretStorage (the OS keychain). The key holds
  * the source's name and its URL's origin: when the URL in settings changes, the old secret is
@@ -132,7 +131,12 @@ async function askAndStore(store: SourceCredentialStore, config: SourceConfig): 
       break;
     }
     case 'basic': {
-      const username = await vscode.window.showInputBox({ title, prompt: 'User name', ignoreFocusOut: true, validateInput: (v) => required(v) ?? (v.includes(':') ? 'A user name for basic authentication cannot contain ":"' : undefined) });
+      const username = await vscode.window.showInputBox({
+        title,
+        prompt: 'User name',
+        ignoreFocusOut: true,
+        validateInput: (v) => required(v) ?? (v.includes(':') ? 'A user name for basic authentication cannot contain ":"' : undefined),
+      });
       if (username === undefined) return undefined;
       const password = await vscode.window.showInputBox({ title, prompt: `Password or API token for ${username}`, password: true, ignoreFocusOut: true, validateInput: required });
       if (password === undefined) return undefined;
@@ -140,7 +144,12 @@ async function askAndStore(store: SourceCredentialStore, config: SourceConfig): 
       break;
     }
     case 'header': {
-      const header = await vscode.window.showInputBox({ title, prompt: 'Header name, for example X-Api-Key', ignoreFocusOut: true, validateInput: (v) => (/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(v.trim()) ? undefined : 'Enter a valid HTTP header name') });
+      const header = await vscode.window.showInputBox({
+        title,
+        prompt: 'Header name, for example X-Api-Key',
+        ignoreFocusOut: true,
+        validateInput: (v) => (/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(v.trim()) ? undefined : 'Enter a valid HTTP header name'),
+      });
       if (header === undefined) return undefined;
       const value = await vscode.window.showInputBox({ title, prompt: `Value of ${header.trim()}`, password: true, ignoreFocusOut: true, validateInput: required });
       if (value === undefined) return undefined;
@@ -149,7 +158,9 @@ async function askAndStore(store: SourceCredentialStore, config: SourceConfig): 
     }
   }
   if (kind.credential !== 'header' && (config.auth ?? 'none') !== kind.credential) {
-    void vscode.window.showWarningMessage(`SpanLens: stored. Trace source "${source}" has "auth": "${config.auth ?? 'none'}" in spanlens.sources; set it to "${kind.credential}" so the credentials are sent.`);
+    void vscode.window.showWarningMessage(
+      `SpanLens: stored. Trace source "${source}" has "auth": "${config.auth ?? 'none'}" in spanlens.sources; set it to "${kind.credential}" so the credentials are sent.`,
+    );
   } else {
     void vscode.window.showInformationMessage(`SpanLens: the credentials of "${source}" are stored in VS Code's secret storage.`);
   }

@@ -30,4 +30,3 @@ export function readProxySettings(): ProxySettings {
     strictSSL: http.get<boolean>('proxyStrictSSL'),
   };
 }
-

@@ -176,7 +176,11 @@ async function pickTrace(traces: readonly LoadedTrace[], title: string, placeHol
     trace,
     label: endpointOf(trace),
     description: `${formatDuration(trace.summary.durationNs)} · ${shortTraceId(trace.summary.traceId)} · ${startClock(trace.summary.startNs)}`,
-    detail: [plural(trace.summary.spanCount, 'span'), ...(trace.summary.errorCount > 0 ? [plural(trace.summary.errorCount, 'error')] : []), trace.source === 'files' ? trace.summary.origin : trace.source].join(' · '),
+    detail: [
+      plural(trace.summary.spanCount, 'span'),
+      ...(trace.summary.errorCount > 0 ? [plural(trace.summary.errorCount, 'error')] : []),
+      trace.source === 'files' ? trace.summary.origin : trace.source,
+    ].join(' · '),
   }));
   const picked = await vscode.window.showQuickPick(picks, { title, placeHolder, matchOnDescription: true, matchOnDetail: true });
   return picked?.trace;

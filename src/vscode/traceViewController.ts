@@ -142,7 +142,8 @@ export class TraceViewController implements vscode.Disposable {
     } else {
       const picks = this.loadedTracePicks();
       if (picks.length === 0) throw new Error('No trace is loaded: open a trace first, then save it.');
-      const picked = picks.length === 1 ? picks[0] : await vscode.window.showQuickPick(picks, { title: 'SpanLens: Save Trace as OTLP JSON', placeHolder: 'The trace to save', matchOnDescription: true });
+      const picked =
+        picks.length === 1 ? picks[0] : await vscode.window.showQuickPick(picks, { title: 'SpanLens: Save Trace as OTLP JSON', placeHolder: 'The trace to save', matchOnDescription: true });
       if (!picked) return undefined;
       const target = await askSaveTarget(picked.traceId);
       if (target === undefined) return undefined;

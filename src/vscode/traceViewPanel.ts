@@ -203,8 +203,7 @@ export class TraceViewPanel implements vscode.Disposable {
       if (message.type === 'ready') {
         this.markFailed(new Error(`Could not show trace ${this.traceId}: ${text}`));
         this.post({ type: 'showMessage', text: `Could not show trace ${this.traceId}: ${text}` });
-      }
-      else void vscode.window.showErrorMessage(`SpanLens: ${text}`);
+      } else void vscode.window.showErrorMessage(`SpanLens: ${text}`);
     }
   }
 

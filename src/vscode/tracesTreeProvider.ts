@@ -247,10 +247,13 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TraceTreeNode
     this.holdTimer = undefined;
     const at = this.live.nextCheckAt(this.now());
     if (at !== undefined) {
-      this.holdTimer = setTimeout(() => {
-        this.holdTimer = undefined;
-        this.afterLocalChange(this.live.tick(this.now()));
-      }, Math.max(0, at - this.now()) + 50);
+      this.holdTimer = setTimeout(
+        () => {
+          this.holdTimer = undefined;
+          this.afterLocalChange(this.live.tick(this.now()));
+        },
+        Math.max(0, at - this.now()) + 50,
+      );
     }
   }
 
@@ -569,8 +572,10 @@ function textTooltip(lines: readonly string[]): vscode.MarkdownString {
 
 function traceTooltip(summary: TraceSummary, source: string): vscode.MarkdownString {
   const lines: string[] = [];
-  if (summary.incomplete?.state === 'loading') lines.push('Still downloading: the spans below are those decoded so far; a span whose parent has not arrived yet is listed at the top ("parent missing") until it does.');
-  if (summary.incomplete?.state === 'failed') lines.push(`Incomplete: the download broke off, so only the spans that arrived are shown. ${summary.incomplete.reason}`, 'Open the trace again to retry.');
+  if (summary.incomplete?.state === 'loading')
+    lines.push('Still downloading: the spans below are those decoded so far; a span whose parent has not arrived yet is listed at the top ("parent missing") until it does.');
+  if (summary.incomplete?.state === 'failed')
+    lines.push(`Incomplete: the download broke off, so only the spans that arrived are shown. ${summary.incomplete.reason}`, 'Open the trace again to retry.');
   return textTooltip([...lines, ...traceTooltipLines(summary, source)]);
 }
 

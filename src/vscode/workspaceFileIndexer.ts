@@ -79,7 +79,9 @@ export class WorkspaceFileIndexer implements vscode.Disposable {
       folders: (vscode.workspace.workspaceFolders ?? []).map(folderInfo),
       pathMappings: allPathMappings(),
       // Settings objects are read-only proxies, which cannot cross to the worker: copy the strings.
-      serviceFolders: Object.fromEntries(Object.entries(typeof serviceFolders === 'object' && serviceFolders !== null ? serviceFolders : {}).filter((e): e is [string, string] => typeof e[1] === 'string')),
+      serviceFolders: Object.fromEntries(
+        Object.entries(typeof serviceFolders === 'object' && serviceFolders !== null ? serviceFolders : {}).filter((e): e is [string, string] => typeof e[1] === 'string'),
+      ),
       // Default file systems of Windows and macOS ignore case; a trace path may differ in case.
       caseInsensitive: process.platform === 'win32' || process.platform === 'darwin',
     };

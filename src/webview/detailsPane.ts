@@ -68,7 +68,12 @@ export class DetailsPane {
       for (const frame of exception.frames) {
         const item = h('li');
         if (frame.file !== undefined && frame.line !== undefined) {
-          item.append(button(frame.raw, () => this.post({ type: 'goToFrame', traceId: details.traceId, spanId: details.spanId, frame }), { className: 'link-button frame', title: `Open ${frame.file}:${frame.line}` }));
+          item.append(
+            button(frame.raw, () => this.post({ type: 'goToFrame', traceId: details.traceId, spanId: details.spanId, frame }), {
+              className: 'link-button frame',
+              title: `Open ${frame.file}:${frame.line}`,
+            }),
+          );
         } else {
           item.append(h('span', { className: 'frame-text', text: frame.raw }));
         }
@@ -91,7 +96,10 @@ export class DetailsPane {
           'Links',
           details.links.map((link) =>
             h('div', { className: 'span-link' }, [
-              button(`${link.traceId} / ${link.spanId}`, () => this.post({ type: 'openTrace', traceId: link.traceId, spanId: link.spanId }), { className: 'link-button', title: 'Open the linked trace' }),
+              button(`${link.traceId} / ${link.spanId}`, () => this.post({ type: 'openTrace', traceId: link.traceId, spanId: link.spanId }), {
+                className: 'link-button',
+                title: 'Open the linked trace',
+              }),
               table(link.attributes),
             ]),
           ),

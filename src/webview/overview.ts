@@ -22,7 +22,11 @@ export class Overview {
     this.canvas = h('canvas', { className: 'overview-canvas', attrs: { 'aria-hidden': 'true' } });
     this.viewBox = h('div', { className: 'overview-view' });
     this.selectionBox = h('div', { className: 'overview-selection' });
-    this.element = h('div', { className: 'overview', title: 'Drag to select a time range; click to centre the view; double-click for the whole trace', attrs: { role: 'group', 'aria-label': 'Trace overview' } }, [this.canvas, this.viewBox, this.selectionBox]);
+    this.element = h(
+      'div',
+      { className: 'overview', title: 'Drag to select a time range; click to centre the view; double-click for the whole trace', attrs: { role: 'group', 'aria-label': 'Trace overview' } },
+      [this.canvas, this.viewBox, this.selectionBox],
+    );
     this.canvas.addEventListener('pointerdown', (event) => {
       this.dragFrom = event.offsetX;
       this.canvas.setPointerCapture(event.pointerId);

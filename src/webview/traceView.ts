@@ -532,7 +532,8 @@ export class TraceView {
   private restoreFocus(): void {
     const active = document.activeElement;
     if (active && active !== document.body && active !== document.documentElement) return;
-    const target = this.focusTarget === 'details' && this.details.shownRow >= 0 ? this.details.element : this.focusTarget === 'search' ? this.searchInput : this.focusTarget === 'tree' ? this.scroller : undefined;
+    const target =
+      this.focusTarget === 'details' && this.details.shownRow >= 0 ? this.details.element : this.focusTarget === 'search' ? this.searchInput : this.focusTarget === 'tree' ? this.scroller : undefined;
     target?.focus({ preventScroll: true });
   }
 

@@ -31,7 +31,6 @@ const batchSize = 500;
 const windowMs = 24 * 3_600_000;
 const nowMs = Date.UTC(2024, 0, 1);
 
-
 function gaussian(next: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
 }
@@ -235,7 +234,8 @@ async function queryFigures(aggregator: SpanAggregator, all: readonly FunctionSi
  * run, after the same settling passes.
  */
 async function serviceFigures(all: readonly FunctionSite[]): Promise<Figure[]> {
-  const identity = (_service: string, { path, line }: FileCandidate): Promise<SpanLocationResult> => Promise.resolve({ location: { folder: 'srv', relativePath: path, path, line, column: undefined }, steps: [] });
+  const identity = (_service: string, { path, line }: FileCandidate): Promise<SpanLocationResult> =>
+    Promise.resolve({ location: { folder: 'srv', relativePath: path, path, line, column: undefined }, steps: [] });
   const service = new AnnotationService({ resolveLocation: identity, mappingReady: () => true, emit: () => undefined, now: () => nowMs, expiryIntervalMs: 0, notifyDelayMs: 0 });
   await service.configure({ window: '24h', percentiles: [50, 95, 99] });
   const next = seededRandom(13);
@@ -283,7 +283,12 @@ async function serviceFigures(all: readonly FunctionSite[]): Promise<Figure[]> {
   unchangedMs.sort((a, b) => a - b);
   hoverMs.sort((a, b) => a - b);
   return [
-    { name: `aggregation: worker answer for a ${String(answered)}-function file (statsForDocument), p99 of ${String(passes)}`, value: percentile(wallMs, 99), unit: 'ms', target: Number.POSITIVE_INFINITY },
+    {
+      name: `aggregation: worker answer for a ${String(answered)}-function file (statsForDocument), p99 of ${String(passes)}`,
+      value: percentile(wallMs, 99),
+      unit: 'ms',
+      target: Number.POSITIVE_INFINITY,
+    },
     { name: 'aggregation: same, CPU time, p99', value: percentile(cpuMs, 99), unit: 'ms', target: Number.POSITIVE_INFINITY },
     { name: 'aggregation: same, median', value: percentile(wallMs, 50), unit: 'ms', target: Number.POSITIVE_INFINITY },
     { name: 'aggregation: same, asked again with no new spans, p99', value: percentile(unchangedMs, 99), unit: 'ms', target: Number.POSITIVE_INFINITY },
@@ -331,7 +336,12 @@ async function underConcurrentIngest(service: AnnotationService, all: readonly F
   await queries;
   asked.sort((a, b) => a - b);
   return [
-    { name: `aggregation: CodeLens figures for a 200-function file under a concurrent ${String(concurrentSpansPerSecond / 1000)}k spans/s ingest, p99 of ${String(asked.length)}`, value: percentile(asked, 99), unit: 'ms', target: 5 },
+    {
+      name: `aggregation: CodeLens figures for a 200-function file under a concurrent ${String(concurrentSpansPerSecond / 1000)}k spans/s ingest, p99 of ${String(asked.length)}`,
+      value: percentile(asked, 99),
+      unit: 'ms',
+      target: 5,
+    },
     { name: 'aggregation: same, median', value: percentile(asked, 50), unit: 'ms', target: Number.POSITIVE_INFINITY },
     { name: 'aggregation: the ingest rate achieved meanwhile', value: rate, unit: 'spans/s', target: Number.POSITIVE_INFINITY },
   ];

@@ -28,17 +28,32 @@ function recordBatch(traces: number): ReadableSpan[] {
     for (let t = 0; t < share && s * share + t < traces; t++) {
       const root = tracer.startSpan('GET /api/orders/{id}', {
         kind: SpanKind.SERVER,
-        attributes: { 'http.request.method': 'GET', 'http.route': '/api/orders/{id}', 'url.path': `/api/orders/${t}`, 'http.response.status_code': 200, 'server.address': 'shop.example', 'user_agent.original': 'Mozilla/5.0' },
+        attributes: {
+          'http.request.method': 'GET',
+          'http.route': '/api/orders/{id}',
+          'url.path': `/api/orders/${t}`,
+          'http.response.status_code': 200,
+          'server.address': 'shop.example',
+          'user_agent.original': 'Mozilla/5.0',
+        },
       });
       const rootCtx = trace.setSpan(context.active(), root);
       for (let c = 0; c < 9; c++) {
-        const call = tracer.startSpan(`OrderService.step${c}`, { attributes: { 'code.function.name': `OrderService.step${c}`, 'code.file.path': '/app/src/orders.ts', 'code.line.number': 10 + c, 'app.order.id': t } }, rootCtx);
+        const call = tracer.startSpan(
+          `OrderService.step${c}`,
+          { attributes: { 'code.function.name': `OrderService.step${c}`, 'code.file.path': '/app/src/orders.ts', 'code.line.number': 10 + c, 'app.order.id': t } },
+          rootCtx,
+        );
         const callCtx = trace.setSpan(rootCtx, call);
         for (let g = 0; g < 10; g++) {
-          const leaf = tracer.startSpan('SELECT orders', {
-            kind: SpanKind.CLIENT,
-            attributes: { 'db.system.name': 'postgresql', 'db.query.text': 'SELECT * FROM orders WHERE id = $1', 'db.namespace': 'shop', 'server.port': 5432, 'db.response.returned_rows': g },
-          }, callCtx);
+          const leaf = tracer.startSpan(
+            'SELECT orders',
+            {
+              kind: SpanKind.CLIENT,
+              attributes: { 'db.system.name': 'postgresql', 'db.query.text': 'SELECT * FROM orders WHERE id = $1', 'db.namespace': 'shop', 'server.port': 5432, 'db.response.returned_rows': g },
+            },
+            callCtx,
+          );
           if ((t + c + g) % 97 === 0) {
             leaf.recordException(new Error('connection reset'));
             leaf.setStatus({ code: SpanStatusCode.ERROR, message: 'connection reset' });

@@ -157,7 +157,12 @@ async function pacedService(): Promise<Figure[]> {
       { name: `${run}: requests not answered 200 (must be 0)`, value: results.filter((r) => r.status !== 200).length, unit: 'requests', target: 0.5 },
       { name: `${run}: p99 request latency`, value: percentile(latencies, 0.99), unit: 'ms', target: 20 },
       { name: `${run}: longest event-loop block`, value: after.eventLoopMaxMs, unit: 'ms', target: 50 },
-      { name: `${run}: CodeLens figures for a 200-function file, as the window waits for them (socket round trip), p99 of ${String(lensMs.length)}`, value: percentile(lensMs, 0.99), unit: 'ms', target: Number.POSITIVE_INFINITY },
+      {
+        name: `${run}: CodeLens figures for a 200-function file, as the window waits for them (socket round trip), p99 of ${String(lensMs.length)}`,
+        value: percentile(lensMs, 0.99),
+        unit: 'ms',
+        target: Number.POSITIVE_INFINITY,
+      },
       { name: `${run}: same, median`, value: percentile(lensMs, 0.5), unit: 'ms', target: Number.POSITIVE_INFINITY },
       { name: `${run}: service CPU per span (receiver, store, annotations)`, value: (after.cpuMicros - before.cpuMicros) / (total * batchSpans), unit: 'µs', target: Number.POSITIVE_INFINITY },
       { name: `${run}: service resident memory at the end`, value: after.rssBytes / 1024 / 1024, unit: 'MiB', target: Number.POSITIVE_INFINITY },
@@ -176,7 +181,15 @@ async function pacedService(): Promise<Figure[]> {
 async function hugeAttributes(): Promise<Figure[]> {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), 'spanlens-bench-huge-')));
   const storeDirectory = join(dir, 'store');
-  const launch: LocalServiceLaunch = { script: join(repoRoot, 'dist', 'traceService.js'), execPath: process.execPath, idleMinutes: 1, workspaceKey: 'huge', storeDirectory, maxSpans: 200_000, maxStorageMB: 512 };
+  const launch: LocalServiceLaunch = {
+    script: join(repoRoot, 'dist', 'traceService.js'),
+    execPath: process.execPath,
+    idleMinutes: 1,
+    workspaceKey: 'huge',
+    storeDirectory,
+    maxSpans: 200_000,
+    maxStorageMB: 512,
+  };
   const window = new TraceService({}, {}, inLocalService(launch));
   const agent = new Agent({ keepAlive: true, maxSockets: 4 });
   let health: Awaited<ReturnType<typeof serviceHealth>> | undefined;
@@ -189,7 +202,15 @@ async function hugeAttributes(): Promise<Figure[]> {
     for (let b = 0; b < batches; b++) {
       const spans = Array.from({ length: spansPerBatch }, (_, s) => {
         const n = b * spansPerBatch + s + 1;
-        return { traceId: n.toString(16).padStart(32, '0'), spanId: n.toString(16).padStart(16, '0'), name: 'chat', kind: 3, startTimeUnixNano: String(BigInt(Date.now()) * 1_000_000n), endTimeUnixNano: String(BigInt(Date.now() + 5) * 1_000_000n), attributes: [{ key: 'gen_ai.prompt', value: { stringValue: prompt } }] };
+        return {
+          traceId: n.toString(16).padStart(32, '0'),
+          spanId: n.toString(16).padStart(16, '0'),
+          name: 'chat',
+          kind: 3,
+          startTimeUnixNano: String(BigInt(Date.now()) * 1_000_000n),
+          endTimeUnixNano: String(BigInt(Date.now() + 5) * 1_000_000n),
+          attributes: [{ key: 'gen_ai.prompt', value: { stringValue: prompt } }],
+        };
       });
       const body = Buffer.from(JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'agent' } }] }, scopeSpans: [{ spans }] }] }));
       const result = await postBody(agent, status.httpPort ?? 0, body, 'application/json');

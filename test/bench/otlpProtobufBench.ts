@@ -17,10 +17,12 @@ import { seededRandom } from '../seededRandom';
 const spanCount = 100_000;
 const targetMs = 500;
 
-
 function hexId(next: () => number, bytes: number): string {
   let out = '';
-  for (let i = 0; i < bytes; i++) out += Math.floor(next() * 256).toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes; i++)
+    out += Math.floor(next() * 256)
+      .toString(16)
+      .padStart(2, '0');
   return out;
 }
 
@@ -31,11 +33,7 @@ function hrTime(ns: number): HrTime {
 const services = ['frontend', 'checkout', 'cart', 'payment', 'inventory'] as const;
 const routes = ['/api/cart', '/api/checkout', '/api/products/{id}', '/api/users/{id}/orders', '/health', '/api/payment/authorize'];
 const methods = ['GET', 'POST', 'PUT', 'DELETE'];
-const statements = [
-  'SELECT id, name, price FROM products WHERE id = $1',
-  'UPDATE carts SET updated_at = now() WHERE user_id = $1',
-  'INSERT INTO orders (user_id, total) VALUES ($1, $2)',
-];
+const statements = ['SELECT id, name, price FROM products WHERE id = $1', 'UPDATE carts SET updated_at = now() WHERE user_id = $1', 'INSERT INTO orders (user_id, total) VALUES ($1, $2)'];
 const stack = Array.from({ length: 12 }, (_, i) => `    at handler${i} (/srv/app/src/routes/module${i}.ts:${10 + i * 7}:15)`).join('\n');
 
 /** ReadableSpans for `count` spans: traces of ten spans over five services, ten attributes each, some events. */
@@ -273,7 +271,9 @@ export async function benchOtlpProtobuf(): Promise<Figure[]> {
     }
     const theirs = median(samples);
     figures.push({ name: 'protobufjs decode, same request (comparison)', value: theirs, unit: 'ms', target: Number.POSITIVE_INFINITY });
-    console.log(`OTLP protobuf (${mb} MiB): hand-written decoder is ${(theirs / decodeMedian).toFixed(1)}× faster than protobufjs (${decodeMedian.toFixed(0)} ms vs ${theirs.toFixed(0)} ms, and it builds the model too).`);
+    console.log(
+      `OTLP protobuf (${mb} MiB): hand-written decoder is ${(theirs / decodeMedian).toFixed(1)}× faster than protobufjs (${decodeMedian.toFixed(0)} ms vs ${theirs.toFixed(0)} ms, and it builds the model too).`,
+    );
   } else {
     console.log(`OTLP protobuf (${mb} MiB): protobufjs could not be loaded, so there is no comparison (run npm ci).`);
   }

@@ -61,7 +61,10 @@ async function runChild(directory: string, maxSpans: number): Promise<void> {
       loop.reset();
       compactions = 0;
     } else if (message === 'stop') {
-      void receiver.stop().then(() => store.close()).then(() => process.exit(0));
+      void receiver
+        .stop()
+        .then(() => store.close())
+        .then(() => process.exit(0));
     }
   });
   process.send?.({ port: address.httpPort } satisfies ChildReady);

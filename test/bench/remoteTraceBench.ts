@@ -185,7 +185,9 @@ function serveInWorker(): void {
   if (port === null) return;
   const api = (workerData as { api?: BenchApi }).api ?? 'api_v3';
   const { body } = api === 'api_v3' ? largeJaegerV3Trace() : largeJaegerV1Trace();
-  void startStreamingJaeger(body, api, (timings) => port.postMessage({ kind: 'sent', ...timings } satisfies ServerMessage)).then(({ url }) => port.postMessage({ kind: 'listening', url } satisfies ServerMessage));
+  void startStreamingJaeger(body, api, (timings) => port.postMessage({ kind: 'sent', ...timings } satisfies ServerMessage)).then(({ url }) =>
+    port.postMessage({ kind: 'listening', url } satisfies ServerMessage),
+  );
 }
 
 interface Run {

@@ -56,7 +56,12 @@ const childGroupVariable = 'SPANLENS_BENCH_GROUP';
  */
 function runGroupInChild(name: string): Promise<Figure[]> {
   return new Promise((resolve, reject) => {
-    const child = fork(__filename, [name], { execArgv: [...process.execArgv, '--expose-gc'], env: { ...process.env, [childGroupVariable]: name }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    const child = fork(__filename, [name], {
+      execArgv: [...process.execArgv, '--expose-gc'],
+      env: { ...process.env, [childGroupVariable]: name },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'advanced',
+    });
     let figures: Figure[] | undefined;
     child.on('message', (message) => {
       figures = message as Figure[];

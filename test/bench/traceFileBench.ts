@@ -24,7 +24,10 @@ async function parseAndIndexMs(path: string): Promise<number> {
 /** Issue 3's targets: parse + index speed, memory on a 1M-span file, and a free event loop. */
 export async function benchTraceFiles(): Promise<Figure[]> {
   const figures: Figure[] = [];
-  for (const [encoding, target] of [['protobuf', 500], ['json', 2000]] as const) {
+  for (const [encoding, target] of [
+    ['protobuf', 500],
+    ['json', 2000],
+  ] as const) {
     const path = benchFile(encoding, 100_000);
     const runs: number[] = [];
     for (let i = 0; i < 5; i++) runs.push(await parseAndIndexMs(path));

@@ -80,7 +80,12 @@ async function browserFigures(): Promise<Figure[]> {
         for (const entry of list.getEntries()) longest = Math.max(longest, entry.duration);
       });
       observer.observe({ entryTypes: ['longtask'] });
-      const scroller = w.document.querySelector('.scroller') as { scrollTop: number; scrollHeight: number; dispatchEvent(event: unknown): void; getBoundingClientRect(): { left: number; width: number; top: number } };
+      const scroller = w.document.querySelector('.scroller') as {
+        scrollTop: number;
+        scrollHeight: number;
+        dispatchEvent(event: unknown): void;
+        getBoundingClientRect(): { left: number; width: number; top: number };
+      };
       const box = scroller.getBoundingClientRect();
       const intervals: number[] = [];
       let maxRows = 0;
@@ -96,7 +101,9 @@ async function browserFigures(): Promise<Figure[]> {
           scroller.scrollTop = frame % 60 === 0 ? (scroller.scrollHeight * ((frame * 7919) % 1000)) / 1000 : scroller.scrollTop + 440;
           if (frame % 5 === 0) {
             const zoomIn = Math.floor(frame / 100) % 2 === 0;
-            scroller.dispatchEvent(new w.WheelEvent('wheel', { deltaY: zoomIn ? -60 : 60, ctrlKey: true, clientX: box.left + box.width * 0.7, clientY: box.top + 50, bubbles: true, cancelable: true }));
+            scroller.dispatchEvent(
+              new w.WheelEvent('wheel', { deltaY: zoomIn ? -60 : 60, ctrlKey: true, clientX: box.left + box.width * 0.7, clientY: box.top + 50, bubbles: true, cancelable: true }),
+            );
           }
           if (frame % 30 === 0) maxRows = Math.max(maxRows, w.document.querySelectorAll('.row').length);
           if (now - start < durationMs) w.requestAnimationFrame(step);

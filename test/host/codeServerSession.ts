@@ -157,10 +157,14 @@ export async function startCodeServer(options: StartOptions = {}): Promise<CodeS
     process.execPath,
     [
       entry,
-      '--auth', 'none',
-      '--bind-addr', `127.0.0.1:${port}`,
-      '--user-data-dir', userDataDir,
-      '--extensions-dir', options.extensionsDir ?? join(scratch, 'extensions'),
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--user-data-dir',
+      userDataDir,
+      '--extensions-dir',
+      options.extensionsDir ?? join(scratch, 'extensions'),
       '--disable-telemetry',
       '--disable-update-check',
       '--disable-workspace-trust',
@@ -218,14 +222,6 @@ export async function launchChromium(): Promise<Browser> {
   return await chromium.launch({
     executablePath: chromiumPath,
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 }

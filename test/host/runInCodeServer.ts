@@ -9,12 +9,7 @@ import { formatCounts, type TestSummary } from './testSummary';
  * Chromium opens it with the development options, and the suite writes its summary to a file
  * we poll, because its output does not come back through the browser.
  */
-export async function runInCodeServer(options: {
-  suite: string;
-  testsIndex: string;
-  timeoutMs?: number;
-  env?: Record<string, string>;
-}): Promise<TestSummary> {
+export async function runInCodeServer(options: { suite: string; testsIndex: string; timeoutMs?: number; env?: Record<string, string> }): Promise<TestSummary> {
   return (await runInHost(options)) as TestSummary;
 }
 

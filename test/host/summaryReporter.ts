@@ -12,7 +12,7 @@ class SummaryReporter extends Mocha.reporters.Spec {
     super(runner, options);
     const failures: { title: string; message: string }[] = [];
     runner.on('fail', (test, error: unknown) => {
-      failures.push({ title: test.fullTitle(), message: error instanceof Error ? error.stack ?? error.message : String(error) });
+      failures.push({ title: test.fullTitle(), message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
     });
     runner.once('end', () => {
       const file = process.env['SPANLENS_SUMMARY_FILE'];

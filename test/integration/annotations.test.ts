@@ -52,11 +52,12 @@ async function exportSpans(endpoint: string, plans: readonly SpanPlan[]): Promis
 }
 
 function lineOf(file: string, needle: string): number {
-  const index = readFileSync(file, 'utf8').split('\n').findIndex((line) => line.includes(needle));
+  const index = readFileSync(file, 'utf8')
+    .split('\n')
+    .findIndex((line) => line.includes(needle));
   assert.ok(index >= 0, `${needle} in ${file}`);
   return index + 1;
 }
-
 
 /** Nearest-rank percentile, the definition "exact below the threshold" means. */
 function nearestRank(values: readonly number[], p: number): number {
@@ -105,7 +106,20 @@ describe('SpanLens: production latency and exceptions in the editor', function (
         resourceSpans: [
           {
             resource: { attributes: [{ key: 'service.name', value: { stringValue: 'probe' } }] },
-            scopeSpans: [{ spans: [{ traceId: 'a1'.repeat(16), spanId: 'b2'.repeat(8), name: 'probe', startTimeUnixNano: '1', endTimeUnixNano: '2', attributes: [{ key: 'code.file.path', value: { stringValue: '/app/sample-service/src/timing.ts' } }] }] }],
+            scopeSpans: [
+              {
+                spans: [
+                  {
+                    traceId: 'a1'.repeat(16),
+                    spanId: 'b2'.repeat(8),
+                    name: 'probe',
+                    startTimeUnixNano: '1',
+                    endTimeUnixNano: '2',
+                    attributes: [{ key: 'code.file.path', value: { stringValue: '/app/sample-service/src/timing.ts' } }],
+                  },
+                ],
+              },
+            ],
           },
         ],
       }),
@@ -153,7 +167,8 @@ describe('SpanLens: production latency and exceptions in the editor', function (
       assert.match(onCheckout?.command?.title ?? '(none)', /20 calls/);
       return found;
     });
-    const expected = (values: readonly number[], rest: string): string => `p50 ${String(nearestRank(values, 50))} ms · p95 ${String(nearestRank(values, 95))} ms · p99 ${String(nearestRank(values, 99))} ms · ${rest}`;
+    const expected = (values: readonly number[], rest: string): string =>
+      `p50 ${String(nearestRank(values, 50))} ms · p95 ${String(nearestRank(values, 95))} ms · p99 ${String(nearestRank(values, 99))} ms · ${rest}`;
     const title = (line: number): string | undefined => lenses.find((lens) => lens.range.start.line === line - 1)?.command?.title;
     assert.ok(title(checkoutLine)?.startsWith(expected(checkoutDurations, '20 calls · 10% errors')), title(checkoutLine));
     assert.ok(title(validateLine)?.startsWith(expected(validateDurations, '3 calls · 0% errors')), title(validateLine));
@@ -167,7 +182,7 @@ describe('SpanLens: production latency and exceptions in the editor', function (
     const line = lineOf(file, 'export async function checkout(') - 1;
     const character = readFileSync(file, 'utf8').split('\n')[line]?.indexOf('checkout(') ?? 0;
     const text = await eventually('the hover', async () => {
-      const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(line, character + 2)));
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(line, character + 2));
       const value = hoverText(hovers);
       assert.match(value, /Production latency/);
       return value;
@@ -204,7 +219,10 @@ describe('SpanLens: production latency and exceptions in the editor', function (
     assert.ok(result.spans.length >= 10, String(result.spans.length));
     assert.equal(result.spans[0]?.durationMs, 100);
     const durations = result.spans.map((s) => s.durationMs);
-    assert.deepEqual(durations, [...durations].sort((a, b) => b - a));
+    assert.deepEqual(
+      durations,
+      [...durations].sort((a, b) => b - a),
+    );
     assert.ok(durations.every((d) => checkoutDurations.includes(d)));
     assert.ok(result.spans.every((s) => /^[0-9a-f]{32}$/.test(s.traceId) && /^[0-9a-f]{16}$/.test(s.spanId)));
   });

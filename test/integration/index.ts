@@ -10,7 +10,9 @@ export async function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 30_000, color: false, reporter: join(__dirname, '..', 'host', 'summaryReporter.js') });
   // SPANLENS_TEST_FILES (comma-separated file names) runs a subset, as the installed-VSIX check does.
   const only = process.env['SPANLENS_TEST_FILES']?.split(',');
-  for (const file of readdirSync(__dirname).filter((name) => name.endsWith('.test.js') && (only === undefined || only.includes(name))).sort()) {
+  for (const file of readdirSync(__dirname)
+    .filter((name) => name.endsWith('.test.js') && (only === undefined || only.includes(name)))
+    .sort()) {
     mocha.addFile(join(__dirname, file));
   }
   await new Promise<void>((resolve, reject) => {

@@ -110,7 +110,10 @@ describe('SpanLens: the built-in receiver', () => {
     const started = await vscode.commands.executeCommand<StartResult>('spanlens.receiver.start');
     await vscode.commands.executeCommand('spanlens.receiver.stop');
     await assert.rejects(fetch(`${started.endpoint}/v1/traces`, { method: 'POST' }));
-    assert.ok(api.listedTraces().some((t) => t.source === 'local'), 'stopped: earlier traces stay listed');
+    assert.ok(
+      api.listedTraces().some((t) => t.source === 'local'),
+      'stopped: earlier traces stay listed',
+    );
     await vscode.commands.executeCommand('spanlens.receiver.clear');
     await until('the local source to empty', () => (api.listedTraces().some((t) => t.source === 'local') ? undefined : true));
   });

@@ -64,7 +64,10 @@ describe('SpanLens: Open Trace File…', () => {
     }
     const zipkin = await open(join(fixtures, 'zipkin', 'messaging-kafka.json'));
     assert.equal(zipkin.format, 'zipkin-json');
-    assert.equal(zipkin.traces.reduce((sum, t) => sum + t.spanCount, 0), 28);
+    assert.equal(
+      zipkin.traces.reduce((sum, t) => sum + t.spanCount, 0),
+      28,
+    );
     const jaeger = await open(join(fixtures, 'jaeger-ui', 'testTrace.json'));
     assert.equal(jaeger.format, 'jaeger-json');
     assert.equal(jaeger.traces[0]?.spanCount, 11);

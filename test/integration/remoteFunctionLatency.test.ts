@@ -17,7 +17,6 @@ import { rejectionOf } from './rejectionOf';
 const command = 'spanlens.showRemoteLatencyForFile';
 const productionFile = '/app/sample-service/src/checkout.ts';
 
-
 async function chargeLens(line: number): Promise<vscode.CodeLens | undefined> {
   const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[] | undefined>('vscode.executeCodeLensProvider', uriOfCheckout())) ?? [];
   return lenses.find((l) => l.command?.command === 'spanlens.showSpansForFunction' && l.range.start.line === line);
@@ -52,8 +51,14 @@ function searchBody(nowMs: number): unknown {
   });
   return {
     traces: [
-      { traceID: 'c0ffee00c0ffee00c0ffee00c0ffee01', spanSets: [{ spans: [span('1000000000000001', 'chargeCard', 250, productionFile, true), span('1000000000000002', 'checkout', 400, productionFile)], matched: 2 }] },
-      { traceID: 'c0ffee00c0ffee00c0ffee00c0ffee02', spanSets: [{ spans: [span('2000000000000001', 'chargeCard', 50, productionFile), span('2000000000000002', 'chargeCard', 5000, '/app/billing/src/card.ts')], matched: 2 }] },
+      {
+        traceID: 'c0ffee00c0ffee00c0ffee00c0ffee01',
+        spanSets: [{ spans: [span('1000000000000001', 'chargeCard', 250, productionFile, true), span('1000000000000002', 'checkout', 400, productionFile)], matched: 2 }],
+      },
+      {
+        traceID: 'c0ffee00c0ffee00c0ffee00c0ffee02',
+        spanSets: [{ spans: [span('2000000000000001', 'chargeCard', 50, productionFile), span('2000000000000002', 'chargeCard', 5000, '/app/billing/src/card.ts')], matched: 2 }],
+      },
     ],
     metrics: {},
   };
@@ -95,7 +100,10 @@ describe('SpanLens: production latency of a file’s functions from a remote sou
   it('answers per function, slowest first, with an honest sample size, and the figures reach the CodeLens', async () => {
     await config().update('sources', [{ name: 'tempo-fn', type: 'tempo', url: tempo.url }], vscode.ConfigurationTarget.Global);
     // Other suites in this window may already have fed chargeCard local spans; the remote ones add to them.
-    const chargeLine = (await vscode.workspace.openTextDocument(uri)).getText().split('\n').findIndex((line) => line.includes('export async function chargeCard'));
+    const chargeLine = (await vscode.workspace.openTextDocument(uri))
+      .getText()
+      .split('\n')
+      .findIndex((line) => line.includes('export async function chargeCard'));
     const callsBefore = callsIn((await chargeLens(chargeLine))?.command?.title);
     const report = await vscode.commands.executeCommand<RemoteFunctionSpansReport>(command, { uri, source: 'tempo-fn', interactive: false, traceLimit: 2 });
     assert.equal(report.source, 'tempo-fn');

@@ -80,24 +80,36 @@ describe('SpanLens: remote sources (Jaeger, Tempo, Zipkin replaying recorded res
 
   it('Jaeger: searches, lists the results under the source, and opens a trace by id into the tree', async () => {
     const found = await vscode.commands.executeCommand<SearchResult>('spanlens.searchTraces', { source: 'jaeger-replay', service: 'foo' });
-    assert.deepEqual(found.traces.map((t) => [t.traceId, t.rootService, t.rootName, t.spanCount, t.errorCount]), [[jaegerId, 'frontend', 'HTTP GET /', 2, 1]]);
+    assert.deepEqual(
+      found.traces.map((t) => [t.traceId, t.rootService, t.rootName, t.spanCount, t.errorCount]),
+      [[jaegerId, 'frontend', 'HTTP GET /', 2, 1]],
+    );
     assert.ok(api.listedTraces().some((t) => t.source === 'jaeger-replay' && t.traceId === jaegerId && t.searchResult === true));
     const opened = await vscode.commands.executeCommand<OpenResult>('spanlens.openTrace', { traceId: '1', source: 'jaeger-replay' });
     assert.deepEqual(opened, { traceId: jaegerId, spanCount: 1, source: 'jaeger-replay' });
     // Listed once, as an opened trace under its source (no longer as a search result).
     const listed = api.listedTraces().filter((t) => t.traceId === jaegerId);
-    assert.deepEqual(listed.map((t) => [t.source, t.spanCount, t.searchResult]), [['jaeger-replay', 1, undefined]]);
+    assert.deepEqual(
+      listed.map((t) => [t.source, t.spanCount, t.searchResult]),
+      [['jaeger-replay', 1, undefined]],
+    );
     assert.match(listed[0]?.label ?? '', /: foobar$/);
   });
 
   it('Tempo with basic auth: searches and opens a trace by upper-case id', async () => {
     const found = await vscode.commands.executeCommand<SearchResult>('spanlens.searchTraces', { source: 'tempo-replay', tags: { 'service.name': 'my.service' }, lookbackMinutes: 30 });
-    assert.deepEqual(found.traces.map((t) => t.traceId), [tempoId]);
+    assert.deepEqual(
+      found.traces.map((t) => t.traceId),
+      [tempoId],
+    );
     const opened = await vscode.commands.executeCommand<OpenResult>('spanlens.openTrace', { traceId: tempoId.toUpperCase(), source: 'tempo-replay' });
     assert.deepEqual(opened, { traceId: tempoId, spanCount: 1, source: 'tempo-replay' });
     assert.ok(api.listedTraces().some((t) => t.source === 'tempo-replay' && t.traceId === tempoId && t.searchResult === undefined));
     const sent = tempo.requests.map((r) => r.headers.authorization);
-    assert.ok(sent.every((value) => value?.startsWith('Basic ')), 'every request carried the stored basic credentials');
+    assert.ok(
+      sent.every((value) => value?.startsWith('Basic ')),
+      'every request carried the stored basic credentials',
+    );
   });
 
   it('Zipkin with a bearer token: searches and opens a 16-hex id', async () => {

@@ -24,7 +24,9 @@ describe('the sample workspace in the editor', function () {
   });
 
   it('has no TypeScript diagnostics in the sample service', async () => {
-    const files = readdirSync(sources).filter((name) => name.endsWith('.ts')).map((name) => join(sources, name));
+    const files = readdirSync(sources)
+      .filter((name) => name.endsWith('.ts'))
+      .map((name) => join(sources, name));
     assert.ok(files.length >= 5, `the sample service's sources: ${files.join(', ')}`);
     writeFileSync(control, "import { SpanStatusCode } from '@opentelemetry/api';\n\nexport const wrong: string = SpanStatusCode.ERROR;\n");
     for (const file of [...files, control]) await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: false, preserveFocus: true });
@@ -32,7 +34,7 @@ describe('the sample workspace in the editor', function () {
     const typescript = (file: string): vscode.Diagnostic[] => vscode.languages.getDiagnostics(vscode.Uri.file(file)).filter((d) => d.source === 'ts');
     // TypeScript's server starts and loads the project in its own time (tens of seconds on a busy machine).
     const reported = await eventually(
-      'TypeScript reporting the control file\'s deliberate error',
+      "TypeScript reporting the control file's deliberate error",
       () => {
         const found = typescript(control);
         assert.equal(found.length, 1, found.map((d) => d.message).join('\n'));

@@ -64,9 +64,8 @@ const currentSpans: SpanSpec[] = [
 ];
 
 function comparable(span: Span): unknown {
-  return JSON.stringify(
-    { ...span, attributes: Object.entries(span.attributes), resource: Object.entries(span.resource.attributes) },
-    (_key, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value),
+  return JSON.stringify({ ...span, attributes: Object.entries(span.attributes), resource: Object.entries(span.resource.attributes) }, (_key, value: unknown) =>
+    typeof value === 'bigint' ? `${value}n` : value,
   );
 }
 
@@ -107,7 +106,10 @@ describe('trace view commands (in VS Code)', function () {
 
   it('opens the trace view panel for an opened file, titled after the trace', async () => {
     const result = await vscode.commands.executeCommand<{ traces: { traceId: string }[] }>('spanlens.openTraceFile', baselineFile);
-    assert.deepEqual(result.traces.map((trace) => trace.traceId), [baselineId]);
+    assert.deepEqual(
+      result.traces.map((trace) => trace.traceId),
+      [baselineId],
+    );
     assert.ok(api.openPanels().includes(baselineId), `open panels: ${api.openPanels().join(', ')}`);
     // The tab model follows the panel asynchronously.
     await eventually(
@@ -150,9 +152,6 @@ describe('trace view commands (in VS Code)', function () {
 
   it('exportTrace rejects a relative path and an unknown trace', async () => {
     await assert.rejects(Promise.resolve(vscode.commands.executeCommand('spanlens.exportTrace', { traceId: currentId, file: 'out.json' })), /not an absolute path/);
-    await assert.rejects(
-      Promise.resolve(vscode.commands.executeCommand('spanlens.exportTrace', { traceId: '7a0000000000000000000000000000fe', file: join(dir, 'x.json') })),
-      /is not loaded/,
-    );
+    await assert.rejects(Promise.resolve(vscode.commands.executeCommand('spanlens.exportTrace', { traceId: '7a0000000000000000000000000000fe', file: join(dir, 'x.json') })), /is not loaded/);
   });
 });

@@ -51,7 +51,10 @@ export class JaegerServer {
         JAEGER_QUERY_GRPC_PORT: String(queryGrpc),
       });
       try {
-        await process.waitUntil(async () => (await answers(`http://127.0.0.1:${queryHttp}/api/v3/services`)) && (await acceptsConnections(otlpHttp)) && (await acceptsConnections(otlpGrpc)), options.timeoutMs ?? 30_000);
+        await process.waitUntil(
+          async () => (await answers(`http://127.0.0.1:${queryHttp}/api/v3/services`)) && (await acceptsConnections(otlpHttp)) && (await acceptsConnections(otlpGrpc)),
+          options.timeoutMs ?? 30_000,
+        );
         return new JaegerServer(process, ports);
       } catch (error: unknown) {
         lastError = error;

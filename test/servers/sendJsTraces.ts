@@ -36,7 +36,11 @@ export async function sendJsTraces(exporter: SpanExporter, service: string, trac
   for (let t = 0; t < traces; t++) {
     // Explicit times: every child lasts 2 ms more than the one before, so durations are known.
     const rootStart = startMs + t;
-    const root = tracer.startSpan('GET /checkout', { kind: SpanKind.SERVER, startTime: rootStart, attributes: { ...base, 'http.request.method': 'GET', 'http.route': '/checkout', 'test.trace_index': t } });
+    const root = tracer.startSpan('GET /checkout', {
+      kind: SpanKind.SERVER,
+      startTime: rootStart,
+      attributes: { ...base, 'http.request.method': 'GET', 'http.route': '/checkout', 'test.trace_index': t },
+    });
     traceIds.push(root.spanContext().traceId);
     const ctx = trace.setSpan(context.active(), root);
     for (let c = 0; c < perTrace - 1; c++) {

@@ -95,7 +95,10 @@ describe('production latency in the editor, as a person sees it', function () {
     await throwing.waitFor({ timeout: 10_000 });
     const squiggle = page.locator('.monaco-editor .squiggly-warning');
     await squiggle.first().waitFor({ timeout: 120_000 });
-    const problems = page.locator('.statusbar-item').filter({ has: page.locator('.codicon-warning') }).first();
+    const problems = page
+      .locator('.statusbar-item')
+      .filter({ has: page.locator('.codicon-warning') })
+      .first();
     await problems.waitFor({ timeout: 10_000 });
     const warnings = /(\d+)\D*$/.exec((await problems.innerText()).trim());
     assert.ok(warnings !== null && Number(warnings[1]) >= 1, `warnings in the status bar: ${(await problems.innerText()).trim()}`);

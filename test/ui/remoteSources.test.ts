@@ -163,7 +163,7 @@ describe('remote sources in the workbench, as a person sees them', function () {
     await page.screenshot({ path: join(artifactsDir, 'search-traces-tree.png') });
   });
 
-  it('Open Trace… leaves the browser\'s clipboard alone, and a trace the source lacks is said once', async () => {
+  it("Open Trace… leaves the browser's clipboard alone, and a trace the source lacks is said once", async () => {
     const missing = 'ab'.repeat(16);
     await runCommand('SpanLens: Open Trace…');
     await page.locator('.quick-input-widget .quick-input-title', { hasText: 'SpanLens: Open Trace' }).waitFor({ timeout: 15_000 });

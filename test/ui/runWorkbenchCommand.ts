@@ -10,7 +10,10 @@ export async function openCommandPalette(page: Page): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     await page.keyboard.press('Escape');
     // The side bar's title is inert: clicking it only moves focus out of a webview or terminal.
-    await page.locator('.part.sidebar .composite.title .title-label').click({ timeout: 2_000 }).catch(() => undefined);
+    await page
+      .locator('.part.sidebar .composite.title .title-label')
+      .click({ timeout: 2_000 })
+      .catch(() => undefined);
     await page.keyboard.press('F1');
     try {
       await input.waitFor({ timeout: 5_000 });

@@ -86,7 +86,7 @@ describe('the Traces view while traffic flows, as a person uses it', function ()
     await page.waitForTimeout(10_000);
     assert.ok((await statusSpanCount()) > spansBefore, 'traffic kept flowing while the person read');
     const viewTitle = page.locator('.part.sidebar .composite.title');
-    assert.match((await viewTitle.textContent()) ?? '', /\d+ new/, 'the new traces are counted in the view\'s title, not inserted');
+    assert.match((await viewTitle.textContent()) ?? '', /\d+ new/, "the new traces are counted in the view's title, not inserted");
     const now = await checkoutSpan.boundingBox();
     assert.deepEqual(now, seen, 'the span row did not move');
     assert.equal(await row(3, shortId).count(), 1, 'the expanded trace is still listed');
@@ -106,7 +106,7 @@ describe('the Traces view while traffic flows, as a person uses it', function ()
     assert.match((await cursor.textContent()) ?? '', new RegExp(`Ln ${expectedLine},`));
   });
 
-  it('shows new traces on demand, and a trace row\'s tooltip says its id, start, duration, spans, services and errors as text', async () => {
+  it("shows new traces on demand, and a trace row's tooltip says its id, start, duration, spans, services and errors as text", async () => {
     const response = await fetch(`http://127.0.0.1:${receiverPort}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: hostileTrace(hostileTraceId) });
     assert.equal(response.status, 200);
     // A trace is still expanded, so the new one waits, counted, until the person asks for it.
@@ -136,7 +136,7 @@ describe('the Traces view while traffic flows, as a person uses it', function ()
     assert.notEqual(await page.title(), 'pwned');
   });
 
-  it('Copy Trace ID in a trace row\'s menu puts the whole id on the clipboard', async () => {
+  it("Copy Trace ID in a trace row's menu puts the whole id on the clipboard", async () => {
     const traceRow = row(3, `${hostileTraceId.slice(0, 6)}…${hostileTraceId.slice(-4)}`);
     await traceRow.click({ button: 'right' });
     const menu = page.locator('.context-view .monaco-menu');

@@ -149,7 +149,14 @@ describe('the trace view, as a person sees it', function () {
       otlpJson(currentId, [
         { id: 'c000000000000001', name: 'GET /checkout', startMs: 0, endMs: 400, attributes: { 'http.route': '/checkout' } },
         // 307 ms from near the left edge and 326 ms: the labels issue 15 saw cut to "7 ms" and "26 ms".
-        { id: 'c000000000000002', parent: 'c000000000000001', name: 'validateCart', startMs: 10, endMs: 317, attributes: { 'code.file.path': checkoutFile, 'code.line.number': mappedLine, 'code.function.name': 'validateCart' } },
+        {
+          id: 'c000000000000002',
+          parent: 'c000000000000001',
+          name: 'validateCart',
+          startMs: 10,
+          endMs: 317,
+          attributes: { 'code.file.path': checkoutFile, 'code.line.number': mappedLine, 'code.function.name': 'validateCart' },
+        },
         { id: 'c000000000000004', parent: 'c000000000000001', name: 'GET /reserve', startMs: 20, endMs: 60, attributes: { 'item.sku': 'A-1' } },
         { id: 'c000000000000005', parent: 'c000000000000001', name: 'GET /reserve', startMs: 60, endMs: 386, attributes: { 'item.sku': 'B-2' } },
         { id: 'c000000000000003', parent: 'c000000000000001', name: hostileName, startMs: 317, endMs: 390, attributes: { 'evil.value': '</script><script>alert(2)</script>' }, error: true },
@@ -313,7 +320,10 @@ describe('the trace view, as a person sees it', function () {
       for (const bar of entry.bars) assert.ok(bar.inside && bar.width >= 1, `${entry.name}: ${JSON.stringify(bar)}`);
     }
     const reserve2 = drawn.find((entry) => entry.name === 'GET /reserve #2');
-    assert.deepEqual(reserve2?.bars.map((bar) => bar.kind), ['bar-before', 'bar-after']);
+    assert.deepEqual(
+      reserve2?.bars.map((bar) => bar.kind),
+      ['bar-before', 'bar-after'],
+    );
     // The after bar is about 326/30 times the before bar.
     const [before, after] = reserve2.bars;
     assert.ok(before && after && after.width / before.width > 8, JSON.stringify(reserve2.bars));

@@ -157,7 +157,16 @@ function sendOtlpContinuously(endpoint: string, everyMs: number): OtlpSender {
             scopeSpans: [
               {
                 scope: { name: 'spanlens-ui-test' },
-                spans: [{ traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex'), name: 'probe', kind: 2, startTimeUnixNano: String(nowNs - 1_000_000n), endTimeUnixNano: String(nowNs) }],
+                spans: [
+                  {
+                    traceId: randomBytes(16).toString('hex'),
+                    spanId: randomBytes(8).toString('hex'),
+                    name: 'probe',
+                    kind: 2,
+                    startTimeUnixNano: String(nowNs - 1_000_000n),
+                    endTimeUnixNano: String(nowNs),
+                  },
+                ],
               },
             ],
           },
@@ -303,7 +312,10 @@ describe('two windows sharing the local trace service, as a person sees them', f
     await pageB.locator('.statusbar-item', { hasText: `OTLP :${String(receiverPort)}` }).waitFor({ timeout: 90_000 });
     const sentWhileAway = sender.sent - sentBeforeReload;
     await openCheckoutTs(pageB);
-    await pageB.locator('.monaco-editor .codelens-decoration', { hasText: /p50 .*calls?/ }).first().waitFor({ timeout: 120_000 });
+    await pageB
+      .locator('.monaco-editor .codelens-decoration', { hasText: /p50 .*calls?/ })
+      .first()
+      .waitFor({ timeout: 120_000 });
     // Still one extension host per window: the reload replaced B's, the service stayed.
     await until('an extension host for each window after the reload', 30_000, () => Promise.resolve(extensionHostCount() === 2));
     const afterReload = await statusSpanCount(pageB, receiverPort);
@@ -322,7 +334,7 @@ describe('two windows sharing the local trace service, as a person sees them', f
     await pageB.screenshot({ path: join(artifactsDir, 'two-windows-after-reload.png') });
   });
 
-  it('empties the other window\'s local traces when one window clears them', async () => {
+  it("empties the other window's local traces when one window clears them", async () => {
     await showTraces(pageB);
     const checkoutRows = pageB.locator('.monaco-list-row[aria-level="2"]', { hasText: 'shop-frontend:' });
     await checkoutRows.first().waitFor({ timeout: 30_000 });
@@ -341,7 +353,7 @@ describe('two windows sharing the local trace service, as a person sees them', f
     // Window A's extension host started the service.
     await pageA.close();
     // Its extension host goes with it (code-server ends it when the window leaves for good).
-    await until('window A\'s extension host to end', 30_000, () => Promise.resolve(extensionHostCount() === 1));
+    await until("window A's extension host to end", 30_000, () => Promise.resolve(extensionHostCount() === 1));
     const atClose = await statusSpanCount(pageB, receiverPort);
     await until('window B counting spans after A closed', 60_000, async () => (await statusSpanCount(pageB, receiverPort)) > atClose);
     const later = await statusSpanCount(pageB, receiverPort);

@@ -73,8 +73,14 @@ describe('the Get Started walkthrough, as a person follows it', function () {
 
   it('ticks "Start the local receiver" once its button started the receiver', async () => {
     await step('startReceiver').click();
-    await page.locator('.getting-started-step.expanded .button-link, .getting-started-step.expanded .monaco-button, .getting-started-step.expanded a', { hasText: 'Start Local Receiver' }).first().click();
-    await page.locator('.statusbar-item', { hasText: `OTLP :${String(port)}` }).first().waitFor({ timeout: 60_000 });
+    await page
+      .locator('.getting-started-step.expanded .button-link, .getting-started-step.expanded .monaco-button, .getting-started-step.expanded a', { hasText: 'Start Local Receiver' })
+      .first()
+      .click();
+    await page
+      .locator('.statusbar-item', { hasText: `OTLP :${String(port)}` })
+      .first()
+      .waitFor({ timeout: 60_000 });
     await ticked('startReceiver');
     assert.equal(await step('runService').getAttribute('aria-checked'), 'false', 'no trace has arrived yet');
   });
@@ -88,7 +94,10 @@ describe('the Get Started walkthrough, as a person follows it', function () {
 
   it('"Edit spanlens.sources" shows the setting, under the Remote tab in code-server', async () => {
     await step('configureBackend').click();
-    await page.locator('.getting-started-step.expanded .button-link, .getting-started-step.expanded .monaco-button, .getting-started-step.expanded a', { hasText: 'Edit spanlens.sources' }).first().click();
+    await page
+      .locator('.getting-started-step.expanded .button-link, .getting-started-step.expanded .monaco-button, .getting-started-step.expanded a', { hasText: 'Edit spanlens.sources' })
+      .first()
+      .click();
     const settings = page.locator('.settings-editor');
     await settings.waitFor({ timeout: 30_000 });
     await settings.locator('.setting-item-contents', { hasText: 'Sources' }).first().waitFor({ timeout: 30_000 });

@@ -45,7 +45,10 @@ describe('the workbench, as a person sees it', function () {
     const welcome = page.locator('.welcome-view-content', { hasText: 'No traces yet' });
     await welcome.waitFor({ timeout: 30_000 });
     const buttons = await welcome.locator('a.monaco-button, .monaco-button').allTextContents();
-    assert.ok(buttons.some((text) => text.includes('Open Trace File')), `welcome buttons were: ${buttons.join(', ')}`);
+    assert.ok(
+      buttons.some((text) => text.includes('Open Trace File')),
+      `welcome buttons were: ${buttons.join(', ')}`,
+    );
     await page.screenshot({ path: join(artifactsDir, 'spanlens-view.png') });
   });
 
@@ -57,7 +60,10 @@ describe('the workbench, as a person sees it', function () {
     const rows = page.locator('.quick-input-list .monaco-list-row');
     await rows.first().waitFor();
     const labels = await rows.allTextContents();
-    assert.ok(labels.some((label) => label.includes('SpanLens: Open Trace File…')), `palette showed: ${labels.join(' | ')}`);
+    assert.ok(
+      labels.some((label) => label.includes('SpanLens: Open Trace File…')),
+      `palette showed: ${labels.join(' | ')}`,
+    );
     await page.screenshot({ path: join(artifactsDir, 'command-palette.png') });
     await page.keyboard.press('Escape');
   });

@@ -48,7 +48,7 @@ const nodeBuiltins = new Set(builtinModules.flatMap((name) => [name, `node:${nam
 /** The layer a file under src/ belongs to, per ../shared/reference/style.md. */
 function layerOf(path: string): string {
   const rel = relative(src, path).split(sep);
-  return rel.length === 1 ? 'root' : rel[0] ?? 'root';
+  return rel.length === 1 ? 'root' : (rel[0] ?? 'root');
 }
 
 /** Why an import breaks the layering, or undefined when it is allowed. */
@@ -136,12 +136,18 @@ describe('layer boundaries (style.md)', () => {
 
     it('core: importing vscode does not compile', () => {
       const errors = compileWithLayerConfig('core', "import * as vscode from 'vscode';\nexport const v = vscode.version;\n");
-      assert.ok(errors.some((e) => /vscode-is-forbidden-in-this-layer/.test(e)), errors.join('\n'));
+      assert.ok(
+        errors.some((e) => /vscode-is-forbidden-in-this-layer/.test(e)),
+        errors.join('\n'),
+      );
     });
 
     it('service: importing vscode does not compile', () => {
       const errors = compileWithLayerConfig('service', "import * as vscode from 'vscode';\nexport const v = vscode.version;\n");
-      assert.ok(errors.some((e) => /vscode-is-forbidden-in-this-layer/.test(e)), errors.join('\n'));
+      assert.ok(
+        errors.some((e) => /vscode-is-forbidden-in-this-layer/.test(e)),
+        errors.join('\n'),
+      );
     });
 
     it('core: node modules compile', () => {
@@ -150,15 +156,27 @@ describe('layer boundaries (style.md)', () => {
 
     it('shared: node modules and the DOM do not compile', () => {
       const errors = compileWithLayerConfig('shared', "import { join } from 'node:path';\nexport const p = join('a', document.title);\n");
-      assert.ok(errors.some((e) => /Cannot find module 'node:path'/.test(e)), errors.join('\n'));
-      assert.ok(errors.some((e) => /Cannot find name 'document'/.test(e)), errors.join('\n'));
+      assert.ok(
+        errors.some((e) => /Cannot find module 'node:path'/.test(e)),
+        errors.join('\n'),
+      );
+      assert.ok(
+        errors.some((e) => /Cannot find name 'document'/.test(e)),
+        errors.join('\n'),
+      );
     });
 
     it('webview: the DOM compiles, vscode and node do not', () => {
       assert.deepEqual(compileWithLayerConfig('webview', 'export const t = document.title;\n'), []);
       const errors = compileWithLayerConfig('webview', "import * as vscode from 'vscode';\nexport const v = vscode.version + process.pid;\n");
-      assert.ok(errors.some((e) => /vscode-is-forbidden-in-this-layer/.test(e)), errors.join('\n'));
-      assert.ok(errors.some((e) => /Cannot find name 'process'/.test(e)), errors.join('\n'));
+      assert.ok(
+        errors.some((e) => /vscode-is-forbidden-in-this-layer/.test(e)),
+        errors.join('\n'),
+      );
+      assert.ok(
+        errors.some((e) => /Cannot find name 'process'/.test(e)),
+        errors.join('\n'),
+      );
     });
   });
 });

@@ -77,10 +77,7 @@ describe('package.json against the public contract', () => {
   });
 
   it('declares every contract setting with a description', () => {
-    const declared = Object.assign({}, ...manifest.contributes.configuration.map((section) => section.properties)) as Record<
-      string,
-      { markdownDescription?: string; description?: string }
-    >;
+    const declared = Object.assign({}, ...manifest.contributes.configuration.map((section) => section.properties)) as Record<string, { markdownDescription?: string; description?: string }>;
     for (const key of contractSettings) {
       const setting = declared[key];
       assert.ok(setting, `${key} is not declared`);

@@ -19,7 +19,11 @@ export function recordSdkSpans(traces = 1, serviceName = 'checkout'): ReadableSp
     const ctx = trace.setSpan(context.active(), root);
     const db = tracer.startSpan('SELECT cart', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql', 'db.query.text': 'SELECT * FROM cart WHERE id = $1' } }, ctx);
     db.end();
-    const pay = tracer.startSpan('pay', { attributes: { 'code.function.name': 'Checkout.pay', 'code.file.path': '/app/src/checkout.ts', 'code.line.number': 42, retries: 2, ratio: 0.5, ok: false, tags: ['a', 'b'] } }, ctx);
+    const pay = tracer.startSpan(
+      'pay',
+      { attributes: { 'code.function.name': 'Checkout.pay', 'code.file.path': '/app/src/checkout.ts', 'code.line.number': 42, retries: 2, ratio: 0.5, ok: false, tags: ['a', 'b'] } },
+      ctx,
+    );
     pay.recordException(new Error('card declined'));
     pay.setStatus({ code: SpanStatusCode.ERROR, message: 'card declined' });
     pay.end();

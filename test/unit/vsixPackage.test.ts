@@ -20,13 +20,32 @@ describe('the VSIX `npm run package` builds', function () {
   const sizeOf = (name: string): number => entries.find((entry) => entry.name === `extension/${name}`)?.size ?? -1;
 
   it('holds only the bundles, media, README, CHANGELOG, LICENSE and package.json', () => {
-    const allowed = /^(extension\.vsixmanifest|\[Content_Types\]\.xml|package\.json|readme\.md|changelog\.md|LICENSE\.txt|dist\/(extension|webview|traceWorker|traceService)\.js|dist\/mappings\.wasm|media\/.+)$/;
-    assert.deepEqual(files().filter((name) => !allowed.test(name)), []);
-    for (const required of ['package.json', 'readme.md', 'changelog.md', 'LICENSE.txt', 'dist/extension.js', 'dist/webview.js', 'dist/traceWorker.js', 'dist/traceService.js', 'dist/mappings.wasm', 'media/spanlens.svg']) {
+    const allowed =
+      /^(extension\.vsixmanifest|\[Content_Types\]\.xml|package\.json|readme\.md|changelog\.md|LICENSE\.txt|dist\/(extension|webview|traceWorker|traceService)\.js|dist\/mappings\.wasm|media\/.+)$/;
+    assert.deepEqual(
+      files().filter((name) => !allowed.test(name)),
+      [],
+    );
+    for (const required of [
+      'package.json',
+      'readme.md',
+      'changelog.md',
+      'LICENSE.txt',
+      'dist/extension.js',
+      'dist/webview.js',
+      'dist/traceWorker.js',
+      'dist/traceService.js',
+      'dist/mappings.wasm',
+      'media/spanlens.svg',
+    ]) {
       assert.ok(files().includes(required), `${required} is missing from the VSIX`);
     }
     for (const forbidden of [/^src\//, /^test\//, /^node_modules\//, /^out\//, /\.map$/, /^artifacts\//]) {
-      assert.deepEqual(files().filter((name) => forbidden.test(name)), [], `nothing may match ${String(forbidden)}`);
+      assert.deepEqual(
+        files().filter((name) => forbidden.test(name)),
+        [],
+        `nothing may match ${String(forbidden)}`,
+      );
     }
   });
 

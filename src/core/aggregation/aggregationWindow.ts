@@ -26,9 +26,7 @@ export function windowSpec(window: AggregationWindow): WindowSpec {
 }
 
 /** Why a setting value was refused, as data (style.md habit 6). */
-export type SettingProblem =
-  | { readonly kind: 'unknownWindow'; readonly value: string; readonly allowed: readonly string[] }
-  | { readonly kind: 'badPercentiles'; readonly value: string };
+export type SettingProblem = { readonly kind: 'unknownWindow'; readonly value: string; readonly allowed: readonly string[] } | { readonly kind: 'badPercentiles'; readonly value: string };
 
 export type ParseResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: SettingProblem; readonly message: string };
 

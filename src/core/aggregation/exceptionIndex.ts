@@ -94,9 +94,7 @@ export class ExceptionIndex {
     const id = `${occurrence.type}\n${message}\n${location === undefined ? '' : locationKey(location)}`;
     let group = this.groups.get(id);
     const stored: ExceptionOccurrence =
-      occurrence.stacktrace !== undefined && occurrence.stacktrace.length > maxStackLength
-        ? { ...occurrence, stacktrace: occurrence.stacktrace.slice(0, maxStackLength) }
-        : occurrence;
+      occurrence.stacktrace !== undefined && occurrence.stacktrace.length > maxStackLength ? { ...occurrence, stacktrace: occurrence.stacktrace.slice(0, maxStackLength) } : occurrence;
     if (group === undefined) {
       group = new ExceptionGroup(id, occurrence.type, message, location, stored);
       this.groups.set(id, group);

@@ -37,7 +37,10 @@ export class FileKeyIndex {
 
   /** The key of exactly this place, if there is one. */
   get(location: CodeLocation): KeyAggregate | undefined {
-    return this.entries.get(location.file)?.byLine.get(location.line ?? -1)?.get(location.function ?? '');
+    return this.entries
+      .get(location.file)
+      ?.byLine.get(location.line ?? -1)
+      ?.get(location.function ?? '');
   }
 
   add(location: CodeLocation, key: KeyAggregate): void {

@@ -115,7 +115,10 @@ function ownerMatchesFile(owner: string, relativePath: string): boolean {
 }
 
 function normalizePath(path: string): string {
-  return path.replace(/\\/g, '/').replace(/^file:\/\//, '').replace(/^\.\//, '');
+  return path
+    .replace(/\\/g, '/')
+    .replace(/^file:\/\//, '')
+    .replace(/^\.\//, '');
 }
 
 function stemOf(path: string): string {

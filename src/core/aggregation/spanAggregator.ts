@@ -1,17 +1,6 @@
 import { stringAttribute, type Attributes } from '../model/attributes';
 import { StatusCode, type Resource, type Span, type SpanEvent } from '../model/span';
-import type {
-  AggregateStats,
-  AggregationChange,
-  ExceptionGroupStats,
-  IngestHealth,
-  LensFigures,
-  LocationSummary,
-  OperationSummary,
-  SamplingSummary,
-  SpanRef,
-  StatsKey,
-} from './aggregateStats';
+import type { AggregateStats, AggregationChange, ExceptionGroupStats, IngestHealth, LensFigures, LocationSummary, OperationSummary, SamplingSummary, SpanRef, StatsKey } from './aggregateStats';
 import { defaultPercentiles, windowSpec, type AggregationWindow, type WindowSpec } from './aggregationWindow';
 import { locateAttributes, locateSpan, locationKey, type CodeLocation, type LocateSpan } from './codeLocation';
 import { emptyInPlace } from './emptyInPlace';
@@ -192,7 +181,10 @@ export class SpanAggregator {
     this.expireIfDue(nowMs);
     const arrival = options.time === 'arrival';
     const locate = options.locate ?? this.locate;
-    const place: Placement = { locate, locateException: options.locateException ?? (options.locate === undefined ? this.locateException : (span, event) => locateAttributes(event.attributes) ?? locate(span)) };
+    const place: Placement = {
+      locate,
+      locateException: options.locateException ?? (options.locate === undefined ? this.locateException : (span, event) => locateAttributes(event.attributes) ?? locate(span)),
+    };
     const { bucketMs } = this.spec;
     const cutoffIndex = this.cutoffIndex;
     let accepted = 0;
@@ -398,7 +390,6 @@ export class SpanAggregator {
     this.fileKeys.remove(key.location, key);
     this.pendingFiles.add(key.location.file);
   }
-
 
   private resourceInfo(resource: Resource): ResourceInfo {
     // Spans of a batch mostly share their resource: one comparison instead of a WeakMap lookup.
@@ -795,7 +786,14 @@ export class SpanAggregator {
     const quantiles = merger.quantiles(this.percentileList, previous?.latency.quantiles);
     merger.reset();
     const seen = seenListsOf(keys);
-    if (previous !== undefined && previous.count === count && previous.errorCount === errors && previous.latency.quantiles === quantiles && previous.versions === seen.versions && previous.commits === seen.commits) {
+    if (
+      previous !== undefined &&
+      previous.count === count &&
+      previous.errorCount === errors &&
+      previous.latency.quantiles === quantiles &&
+      previous.versions === seen.versions &&
+      previous.commits === seen.commits
+    ) {
       return previous;
     }
     return { count, errorCount: errors, latency: { quantiles }, versions: seen.versions, commits: seen.commits };

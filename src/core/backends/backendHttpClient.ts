@@ -329,8 +329,8 @@ export class BackendHttpClient {
         : state.pastDeadline
           ? { kind: 'timeout', phase: 'total', afterMs: this.deadlineMs }
           : state.timedOut
-          ? { kind: 'timeout', phase: state.phase, afterMs: this.timeoutMs }
-          : classifyTransportError(error, url.hostname, this.timeoutMs, (text) => this.redact(text));
+            ? { kind: 'timeout', phase: state.phase, afterMs: this.timeoutMs }
+            : classifyTransportError(error, url.hostname, this.timeoutMs, (text) => this.redact(text));
       this.log?.(`GET ${shownUrl} → ${failure.kind}`);
       throw new BackendError(this.sourceName, failure);
     } finally {
@@ -452,7 +452,9 @@ function messageFromJson(doc: unknown): string | undefined {
   // Jaeger v1: {"errors":[{"code":400,"msg":"…"}]}
   const errors = record['errors'];
   if (Array.isArray(errors)) {
-    const messages = errors.flatMap((e: unknown) => (typeof e === 'object' && e !== null && typeof (e as Record<string, unknown>)['msg'] === 'string' ? [(e as Record<string, unknown>)['msg'] as string] : []));
+    const messages = errors.flatMap((e: unknown) =>
+      typeof e === 'object' && e !== null && typeof (e as Record<string, unknown>)['msg'] === 'string' ? [(e as Record<string, unknown>)['msg'] as string] : [],
+    );
     if (messages.length > 0) return messages.join('; ');
   }
   // Jaeger api_v3: {"error":{"httpCode":400,"message":"…"}}; others: {"error":"…"} or {"message":"…"}

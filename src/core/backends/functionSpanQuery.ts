@@ -88,7 +88,15 @@ export function traceqlForFunctions(names: readonly string[], service?: string):
   const exact = anchoredAlternation(names);
   const qualified = `^(?:.*${qualifierClass})?(?:${names.map(re2Literal).join('|')})$`;
   const conditions = [`span.${codeAttributes.functionName} =~ ${traceqlString(qualified)}`, `span.${codeAttributes.function} =~ ${traceqlString(exact)}`, `name =~ ${traceqlString(exact)}`];
-  const selected = ['status', `span.${codeAttributes.namespace}`, `span.${codeAttributes.filePath}`, `span.${codeAttributes.filepath}`, `span.${codeAttributes.lineNumber}`, `span.${codeAttributes.lineno}`, 'resource.service.name'];
+  const selected = [
+    'status',
+    `span.${codeAttributes.namespace}`,
+    `span.${codeAttributes.filePath}`,
+    `span.${codeAttributes.filepath}`,
+    `span.${codeAttributes.lineNumber}`,
+    `span.${codeAttributes.lineno}`,
+    'resource.service.name',
+  ];
   const match = conditions.join(' || ');
   // TraceQL filters by service itself; Tempo refuses q together with the tag parameters.
   const filter = service === undefined || service === '' ? match : `resource.service.name = ${traceqlString(service)} && (${match})`;

@@ -302,4 +302,3 @@ function bigintField(value: unknown): bigint | undefined {
   if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
   return undefined;
 }
-

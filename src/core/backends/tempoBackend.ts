@@ -65,10 +65,17 @@ export class TempoBackend implements TraceBackend {
    */
   private async searchHits(params: QueryParams, signal: AbortSignal | undefined, onHit: (item: unknown) => void): Promise<number> {
     let hits = 0;
-    const streamed = await getJsonStream(this.http, '/api/search', params, [['traces']], (item) => {
-      hits++;
-      onHit(item);
-    }, { signal });
+    const streamed = await getJsonStream(
+      this.http,
+      '/api/search',
+      params,
+      [['traces']],
+      (item) => {
+        hits++;
+        onHit(item);
+      },
+      { signal },
+    );
     if (streamed.kind === 'split') return hits;
     // No "traces" list came apart: an empty search, or a body the buffered reading words best.
     const doc = this.http.parseJson(streamed.response);
@@ -147,9 +154,7 @@ export class TempoBackend implements TraceBackend {
         }
         if (collector.spans.length > before) onSpans?.(collector.spans.slice(before));
       };
-      return this.http
-        .getStream(at, [], (head) => (stream = new TraceBodyStream(this.http, head, tempoTracePaths, onElement)).write, { signal, accept })
-        .then((response) => ({ response, stream }));
+      return this.http.getStream(at, [], (head) => (stream = new TraceBodyStream(this.http, head, tempoTracePaths, onElement)).write, { signal, accept }).then((response) => ({ response, stream }));
     };
     let attempt: { response: HttpResponse; stream: TraceBodyStream | undefined } | undefined;
     if (!this.v2Missing) {

@@ -83,7 +83,10 @@ export class TraceBodyStream {
     }
     const path = this.head.url.pathname;
     if (this.splitter.incomplete) {
-      this.http.fail({ kind: 'undecodable', detail: `${path} did not return valid JSON: the response is truncated, it ends after ${this.received} bytes inside a value (${this.elements} complete elements before)` });
+      this.http.fail({
+        kind: 'undecodable',
+        detail: `${path} did not return valid JSON: the response is truncated, it ends after ${this.received} bytes inside a value (${this.elements} complete elements before)`,
+      });
     }
     if (this.splitter.documents > 1) this.http.fail({ kind: 'undecodable', detail: `${path} did not return valid JSON: more than one JSON document in the response` });
     const text = Buffer.concat([...this.skeleton, ...this.pending]).toString('utf8');

@@ -10,7 +10,10 @@ const hexId = /^(?:[0-9a-f]{16}|[0-9a-f]{32})$/i;
  * the clipboard is only used to prefill when it clearly holds an id.
  */
 export function traceIdFromText(text: string): string | undefined {
-  const trimmed = text.trim().replace(/^["'`]|["'`]$/g, '').trim();
+  const trimmed = text
+    .trim()
+    .replace(/^["'`]|["'`]$/g, '')
+    .trim();
   const parent = traceparent.exec(trimmed);
   if (parent?.[1] !== undefined) return canonicalTraceId(parent[1]);
   return hexId.test(trimmed) ? canonicalTraceId(trimmed) : undefined;

@@ -12,11 +12,7 @@ import { describeDecodeFailure, formatBytes, TraceDecodeError, type DecodedSpans
 import type { Span } from '../model/span';
 
 /** Why a file could not be loaded, as data. */
-export type TraceFileFailure =
-  | { readonly kind: 'notFound' }
-  | { readonly kind: 'directory' }
-  | { readonly kind: 'unreadable'; readonly detail: string }
-  | DecodeFailure;
+export type TraceFileFailure = { readonly kind: 'notFound' } | { readonly kind: 'directory' } | { readonly kind: 'unreadable'; readonly detail: string } | DecodeFailure;
 
 export class TraceFileError extends Error {
   constructor(
@@ -52,14 +48,7 @@ export const defaultMaxTraceFileBytes = 1024 ** 3;
 export const defaultWholeReadBytes = 128 * 1024 ** 2;
 
 /** The arrays of spans in OTLP-shaped JSON, wherever each producer puts them. */
-const otlpArrayPaths: readonly JsonPath[] = [
-  ['resourceSpans'],
-  ['resource_spans'],
-  ['batches'],
-  ['result', 'resourceSpans'],
-  ['trace', 'resourceSpans'],
-  ['trace', 'batches'],
-];
+const otlpArrayPaths: readonly JsonPath[] = [['resourceSpans'], ['resource_spans'], ['batches'], ['result', 'resourceSpans'], ['trace', 'resourceSpans'], ['trace', 'batches']];
 
 /**
  * Reads and decodes one trace file. Small files are read at once; large ones stream: JSON lines
@@ -90,11 +79,7 @@ export async function loadTraceFile(path: string, options: LoadOptions = {}): Pr
     }
     const head = await readHead(path, 64 * 1024);
     if (isBlank(head)) throw new TraceDecodeError({ kind: 'empty' });
-    const decoded = isJsonStart(head)
-      ? await streamJson(path, head, size, wholeReadBytes)
-      : looksLikeOtlpProtobufRecords(head)
-        ? await streamProtobufRecords(path)
-        : await streamProtobuf(path);
+    const decoded = isJsonStart(head) ? await streamJson(path, head, size, wholeReadBytes) : looksLikeOtlpProtobufRecords(head) ? await streamProtobufRecords(path) : await streamProtobuf(path);
     return { ...decoded, bytes: size };
   } catch (error: unknown) {
     if (error instanceof TraceDecodeError) throw new TraceFileError(path, error.failure);

@@ -32,7 +32,10 @@ export function describeJsonShape(doc: unknown): string {
   if (has('resourceMetrics') || has('resource_metrics')) return 'it holds OTLP metrics, not traces';
   if (has('resourceProfiles')) return 'it holds OTLP profiles, not traces';
   if (keys.length === 0) return 'the JSON document is an empty object';
-  const shown = keys.slice(0, 6).map((k) => JSON.stringify(k)).join(', ');
+  const shown = keys
+    .slice(0, 6)
+    .map((k) => JSON.stringify(k))
+    .join(', ');
   return `the JSON object has the keys ${shown}${keys.length > 6 ? ', …' : ''}, none of which hold spans (expected resourceSpans, data, spans, or a Zipkin span array)`;
 }
 

@@ -123,7 +123,10 @@ export function* encodeOtlpJsonChunks(spans: Iterable<Span>): Generator<string> 
       yield `${firstScope ? '' : ','}{${scope === undefined ? '' : `"scope":${JSON.stringify(scopeJson(scope))},`}"spans":[`;
       firstScope = false;
       for (let i = 0; i < list.length; i += spansPerChunk) {
-        const text = list.slice(i, i + spansPerChunk).map((span) => JSON.stringify(spanJson(span))).join(',');
+        const text = list
+          .slice(i, i + spansPerChunk)
+          .map((span) => JSON.stringify(spanJson(span)))
+          .join(',');
         yield i === 0 ? text : `,${text}`;
       }
       yield ']}';

@@ -34,15 +34,11 @@ const format = 'jaeger-json';
 /** A span of the domain model's gogo JSON: camel-case `spanId`/`traceId`, never `spanID`. */
 function isDomainSpan(value: unknown): boolean {
   return (
-    isObject(value) &&
-    value['spanID'] === undefined &&
-    (value['spanId'] !== undefined || value['traceId'] !== undefined) &&
-    (value['operationName'] !== undefined || value['startTime'] !== undefined)
+    isObject(value) && value['spanID'] === undefined && (value['spanId'] !== undefined || value['traceId'] !== undefined) && (value['operationName'] !== undefined || value['startTime'] !== undefined)
   );
 }
 
-const domainModelDetail =
-  "it is Jaeger's internal domain model JSON, which no Jaeger HTTP API returns; export the trace from the Jaeger UI (JSON) instead";
+const domainModelDetail = "it is Jaeger's internal domain model JSON, which no Jaeger HTTP API returns; export the trace from the Jaeger UI (JSON) instead";
 
 /**
  * When `doc` is Jaeger's internal domain model JSON (`jaeger/domain_01.json`), the reason it cannot
@@ -375,10 +371,15 @@ class JaegerDecoder {
     else if (doc['spanID'] !== undefined || doc['traceID'] !== undefined) {
       const span = this.span(doc, undefined);
       if (span !== undefined) this.spans.push(span);
-    }
-    else {
+    } else {
       const keys = Object.keys(doc);
-      const shown = keys.length === 0 ? 'the JSON document is an empty object' : `the JSON object has the keys ${keys.slice(0, 6).map((k) => JSON.stringify(k)).join(', ')}`;
+      const shown =
+        keys.length === 0
+          ? 'the JSON document is an empty object'
+          : `the JSON object has the keys ${keys
+              .slice(0, 6)
+              .map((k) => JSON.stringify(k))
+              .join(', ')}`;
       throw new TraceDecodeError({
         kind: 'notATrace',
         detail: `${shown}, not a Jaeger trace (expected {"data": [trace…]}, {"traceID", "spans", "processes"} or a span with "traceID" and "spanID")`,
@@ -537,23 +538,23 @@ class JaegerDecoder {
     const flags = typeof rawFlags === 'number' && Number.isInteger(rawFlags) ? rawFlags & 1 : undefined;
 
     return createSpan({
-        traceId,
-        spanId,
-        parentSpanId,
-        name,
-        kind,
-        startNs,
-        endNs: startNs + durationNs,
-        statusCode,
-        statusMessage,
-        attributes: tagsToAttributes(tags),
-        events,
-        links,
-        resource,
-        scope,
-        traceState,
-        flags,
-      });
+      traceId,
+      spanId,
+      parentSpanId,
+      name,
+      kind,
+      startNs,
+      endNs: startNs + durationNs,
+      statusCode,
+      statusMessage,
+      attributes: tagsToAttributes(tags),
+      events,
+      links,
+      resource,
+      scope,
+      traceState,
+      flags,
+    });
   }
 
   private resourceOf(raw: JsonObject, context: TraceContext | undefined, embedded: boolean): Resource {
@@ -602,7 +603,6 @@ class JaegerDecoder {
     this.resources.set(key, resource);
     return resource;
   }
-
 }
 
 /** A `KeyValue[]` list as an ordered map (later duplicates win, as in an OTLP attribute map). */

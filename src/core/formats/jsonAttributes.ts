@@ -58,8 +58,7 @@ function isBase64(text: string): boolean {
   if (n - end > 2) return false;
   for (let i = 0; i < end; i++) {
     const c = text.charCodeAt(i);
-    const ok =
-      (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 0x2b || c === 0x2f || c === 0x2d || c === 0x5f;
+    const ok = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 0x2b || c === 0x2f || c === 0x2d || c === 0x5f;
     if (!ok) return false;
   }
   return true;

@@ -142,7 +142,10 @@ function describeNonTrace(doc: unknown): string {
   if (signal !== undefined) return `it holds OTLP ${signal}, not traces`;
   const keys = Object.keys(doc);
   if (keys.length === 0) return 'the JSON document is an empty object';
-  const shown = keys.slice(0, 6).map((k) => JSON.stringify(k)).join(', ');
+  const shown = keys
+    .slice(0, 6)
+    .map((k) => JSON.stringify(k))
+    .join(', ');
   return `the JSON object has the keys ${shown}${keys.length > 6 ? ', …' : ''} but no resourceSpans`;
 }
 
@@ -244,9 +247,7 @@ export class OtlpJsonSpanCollector {
     }
     const r = this.resourcesWithoutService;
     if (r > 0) {
-      out.push(
-        `${r} ${plural(r, 'resource has', 'resources have')} no service.name attribute; ${plural(r, 'its', 'their')} spans are shown under "unknown_service".`,
-      );
+      out.push(`${r} ${plural(r, 'resource has', 'resources have')} no service.name attribute; ${plural(r, 'its', 'their')} spans are shown under "unknown_service".`);
     }
     const s = this.spansWithoutStart;
     if (s > 0) {

@@ -56,9 +56,7 @@ export class ProtoTraceReader extends InterningCursor {
     const out: string[] = [];
     const n = this.skippedSpans;
     if (n > 0) {
-      out.push(
-        `${n} ${plural(n, 'span has', 'spans have')} an empty or all-zero trace_id or span_id and ${plural(n, 'was', 'were')} skipped (the first at byte ${this.firstSkippedAt}).`,
-      );
+      out.push(`${n} ${plural(n, 'span has', 'spans have')} an empty or all-zero trace_id or span_id and ${plural(n, 'was', 'were')} skipped (the first at byte ${this.firstSkippedAt}).`);
     }
     const o = this.oddIds;
     if (o > 0) out.push(`${o} ${plural(o, 'id is', 'ids are')} not 16 (trace) or 8 (span) bytes long; ${plural(o, 'it is', 'they are')} shown as hex as found.`);

@@ -2,7 +2,6 @@ import { noAttributes, type AttributeValue } from '../model/attributes';
 import type { Scope } from '../model/span';
 import { takeStringTag } from './jsonAttributes';
 
-
 /**
  * The instrumentation scope that Jaeger and Zipkin carry as tags (`otel.scope.*`, and the older
  * `otel.library.*`), taken out of the tags and shared: one Scope object per name and version.

@@ -1,15 +1,7 @@
 import type { Span } from '../model/span';
 
 /** Every on-disk and on-the-wire shape SpanLens reads. */
-export type TraceFormat =
-  | 'otlp-json'
-  | 'otlp-json-lines'
-  | 'otlp-protobuf'
-  | 'otlp-protobuf-records'
-  | 'jaeger-json'
-  | 'jaeger-api-v3'
-  | 'tempo-json'
-  | 'zipkin-json';
+export type TraceFormat = 'otlp-json' | 'otlp-json-lines' | 'otlp-protobuf' | 'otlp-protobuf-records' | 'jaeger-json' | 'jaeger-api-v3' | 'tempo-json' | 'zipkin-json';
 
 export const traceFormatLabels: Readonly<Record<TraceFormat, string>> = {
   'otlp-json': 'OTLP JSON',

@@ -37,13 +37,7 @@ const format = 'zipkin-json';
 
 /** A Zipkin span has `traceId` and `id`; OTLP spans say `spanId`, Jaeger spans `spanID`. */
 function isZipkinSpan(value: unknown): boolean {
-  return (
-    isObject(value) &&
-    typeof value['traceId'] === 'string' &&
-    typeof value['id'] === 'string' &&
-    value['spanId'] === undefined &&
-    value['spanID'] === undefined
-  );
+  return isObject(value) && typeof value['traceId'] === 'string' && typeof value['id'] === 'string' && value['spanId'] === undefined && value['spanID'] === undefined;
 }
 
 function firstSpan(doc: unknown): unknown {
@@ -169,7 +163,13 @@ class ZipkinDecoder {
     if (!isObject(doc)) throw new TraceDecodeError({ kind: 'notATrace', detail: `the JSON document is ${show(doc)}, not Zipkin spans` });
     if (doc['traceId'] === undefined && doc['id'] === undefined) {
       const keys = Object.keys(doc);
-      const shown = keys.length === 0 ? 'the JSON document is an empty object' : `the JSON object has the keys ${keys.slice(0, 6).map((k) => JSON.stringify(k)).join(', ')}`;
+      const shown =
+        keys.length === 0
+          ? 'the JSON document is an empty object'
+          : `the JSON object has the keys ${keys
+              .slice(0, 6)
+              .map((k) => JSON.stringify(k))
+              .join(', ')}`;
       throw new TraceDecodeError({ kind: 'notATrace', detail: `${shown}, not a Zipkin span (expected "traceId" and "id")` });
     }
     this.span(doc);

@@ -7,7 +7,16 @@ import type { CodeLocation } from '../aggregation/codeLocation';
 import type { AnnotationSettings, DocumentAnnotations, ExceptionAnnotation, FunctionHover, FunctionTarget, SpanChoice } from '../traceService/annotationService';
 import { InProcessAnnotations, type AnnotationTime } from '../traceService/editorAnnotations';
 import { MappingService, type FileIndexUpdate, type MappingConfiguration } from '../traceService/mappingService';
-import { localServiceProtocolVersion, type LocalServiceApi, type LocalServiceEvent, type LocalTraceQuery, type ServiceHealth, type ServiceHello, type StoredTrace, type WindowHello } from './localServiceApi';
+import {
+  localServiceProtocolVersion,
+  type LocalServiceApi,
+  type LocalServiceEvent,
+  type LocalTraceQuery,
+  type ServiceHealth,
+  type ServiceHello,
+  type StoredTrace,
+  type WindowHello,
+} from './localServiceApi';
 
 export interface LocalServiceHostOptions {
   readonly storeDirectory: string;
@@ -175,7 +184,11 @@ export class LocalServiceHost implements LocalServiceApi {
     if (workspace === undefined) {
       const mapping = new MappingService(() => undefined);
       // A window's mapping arrives in pieces; spans wait for its whole index.
-      const annotations = new InProcessAnnotations(mapping, (event) => this.options.broadcast({ type: 'annotations', workspaceKey: key, event }), () => mapping.hasWholeIndex);
+      const annotations = new InProcessAnnotations(
+        mapping,
+        (event) => this.options.broadcast({ type: 'annotations', workspaceKey: key, event }),
+        () => mapping.hasWholeIndex,
+      );
       workspace = { key, mapping, annotations, fed: 'no', feeding: undefined };
       // The least recently used workspace goes when there are too many.
       if (this.workspaces.size >= maxWorkspaces) {

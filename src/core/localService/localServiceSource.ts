@@ -36,7 +36,18 @@ export class LocalServiceSource implements LocalTraces {
       listener.emit(source);
     });
     connection.onLost((reason) => {
-      const status: ReceiverStatus = { running: false, httpEndpoint: undefined, httpPort: undefined, grpcPort: undefined, grpcEndpoint: undefined, spanCount: 0, traceCount: 0, acceptedSpans: 0, rejectedSpans: 0, warnings: [`the SpanLens trace service went away (${reason}); starting it again`] };
+      const status: ReceiverStatus = {
+        running: false,
+        httpEndpoint: undefined,
+        httpPort: undefined,
+        grpcPort: undefined,
+        grpcEndpoint: undefined,
+        spanCount: 0,
+        traceCount: 0,
+        acceptedSpans: 0,
+        rejectedSpans: 0,
+        warnings: [`the SpanLens trace service went away (${reason}); starting it again`],
+      };
       listener.emit({ type: 'receiver', status });
     });
     connection.onConnected((api, again) => (again ? this.restore(api) : Promise.resolve()));

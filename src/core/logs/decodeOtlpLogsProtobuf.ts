@@ -162,6 +162,21 @@ class ProtoLogsDecoder {
       }
     }
     const attributes = c.takeAttributes(base);
-    this.records.push(makeLogRecord(traceId, spanId, timeNs, observedTimeNs, severityNumber, severityText === '' ? undefined : severityText, body, attributes, resource, scope, flags, eventName === '' ? undefined : eventName));
+    this.records.push(
+      makeLogRecord(
+        traceId,
+        spanId,
+        timeNs,
+        observedTimeNs,
+        severityNumber,
+        severityText === '' ? undefined : severityText,
+        body,
+        attributes,
+        resource,
+        scope,
+        flags,
+        eventName === '' ? undefined : eventName,
+      ),
+    );
   }
 }

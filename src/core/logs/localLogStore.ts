@@ -198,7 +198,9 @@ export class LocalLogStore {
     });
     store.warnings = [...replay.warnings];
     if (undecodable.length > 0) {
-      store.warnings.push(`${undecodable.length} logged log batch${undecodable.length === 1 ? '' : 'es'} could not be read and ${undecodable.length === 1 ? 'was' : 'were'} skipped (the first: ${undecodable[0] ?? ''}).`);
+      store.warnings.push(
+        `${undecodable.length} logged log batch${undecodable.length === 1 ? '' : 'es'} could not be read and ${undecodable.length === 1 ? 'was' : 'were'} skipped (the first: ${undecodable[0] ?? ''}).`,
+      );
     }
     // A compaction sets damaged segments aside and drops what could not be read, so the next open is clean.
     if (replay.corrupted || undecodable.length > 0) {
@@ -319,7 +321,10 @@ export class LocalLogStore {
       })
       .catch((error: unknown) => {
         this.drop(held);
-        if (!this.closing) this.backgroundErrors.push(`dropping the logs of ${held.length} evicted trace${held.length === 1 ? '' : 's'} could not be logged (${error instanceof Error ? error.message : String(error)}); they are gone from memory but would come back after a restart.`);
+        if (!this.closing)
+          this.backgroundErrors.push(
+            `dropping the logs of ${held.length} evicted trace${held.length === 1 ? '' : 's'} could not be logged (${error instanceof Error ? error.message : String(error)}); they are gone from memory but would come back after a restart.`,
+          );
       });
   }
 

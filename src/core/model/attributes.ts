@@ -2,15 +2,7 @@
  * Attribute values as every supported format can carry them (OTLP AnyValue is the superset).
  * Integers beyond ±(2^53−1) stay exact as bigint; bytes stay bytes.
  */
-export type AttributeValue =
-  | string
-  | boolean
-  | number
-  | bigint
-  | Uint8Array
-  | null
-  | readonly AttributeValue[]
-  | AttributeMap;
+export type AttributeValue = string | boolean | number | bigint | Uint8Array | null | readonly AttributeValue[] | AttributeMap;
 
 /** An OTLP kvlist value. */
 export interface AttributeMap {
@@ -72,7 +64,9 @@ export function formatAttributeValue(value: AttributeValue): string {
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   if (value instanceof Uint8Array) return `0x${Buffer.from(value).toString('hex')}`;
   if (Array.isArray(value)) return `[${(value as readonly AttributeValue[]).map(formatAttributeValue).join(', ')}]`;
-  return `{${Object.entries(value).map(([k, v]) => `${k}: ${formatAttributeValue(v)}`).join(', ')}}`;
+  return `{${Object.entries(value)
+    .map(([k, v]) => `${k}: ${formatAttributeValue(v)}`)
+    .join(', ')}}`;
 }
 
 /** Reads a string attribute, accepting the first of several names (old and new conventions). */

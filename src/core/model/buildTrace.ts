@@ -201,21 +201,7 @@ export function buildTrace(traceId: string, input: readonly Span[], inheritedWar
     if (cycles > 0) added.push(`${cycles} parent link${cycles === 1 ? '' : 's'} formed a cycle and ${cycles === 1 ? 'was' : 'were'} cut.`);
     warnings = added;
   }
-  return new Trace(
-    traceId,
-    spans,
-    parent,
-    depth,
-    subtreeEnd,
-    skewed ? ws.skew.slice(0, n) : undefined,
-    rootIndices,
-    orphanIndices ?? noIndices,
-    startNs,
-    endNs,
-    services,
-    errorCount,
-    warnings,
-  );
+  return new Trace(traceId, spans, parent, depth, subtreeEnd, skewed ? ws.skew.slice(0, n) : undefined, rootIndices, orphanIndices ?? noIndices, startNs, endNs, services, errorCount, warnings);
 }
 
 /**

@@ -66,7 +66,8 @@ export function windowLabel(window: AggregationWindow): string {
 export function buildHoverModel(stats: AggregateStats, context: HoverContext = {}, summary: string = formatLensTitle(stats)): HoverModel {
   const { latency } = stats;
   const calls = `${stats.count.toLocaleString('en-US')} ${stats.count === 1 ? 'call' : 'calls'}`;
-  const errors = stats.errorCount === 0 ? 'no errors' : `${stats.errorCount.toLocaleString('en-US')} ${stats.errorCount === 1 ? 'error' : 'errors'} (${formatErrorRate(stats.errorCount, stats.count)})`;
+  const errors =
+    stats.errorCount === 0 ? 'no errors' : `${stats.errorCount.toLocaleString('en-US')} ${stats.errorCount === 1 ? 'error' : 'errors'} (${formatErrorRate(stats.errorCount, stats.count)})`;
   const percentiles = latency.exact ? 'percentiles computed from every duration' : 'percentiles estimated to within 1%';
   const basis = `Based on ${calls} that ended in the ${windowLabel(stats.window)}, ${errors}; slowest ${formatDuration(latency.maxNs)}; ${percentiles}.`;
 

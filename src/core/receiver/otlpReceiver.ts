@@ -131,7 +131,17 @@ export class OtlpReceiver {
   private addressInfo: ReceiverAddress | undefined;
   private readonly grpcSessions = new Set<ServerHttp2Session>();
   private readonly budget: InFlightBudget;
-  readonly stats: ReceiverStats = { requests: 0, acceptedSpans: 0, rejectedSpans: 0, failedRequests: 0, throttledRequests: 0, logRequests: 0, droppedLogBytes: 0, metricRequests: 0, droppedMetricBytes: 0 };
+  readonly stats: ReceiverStats = {
+    requests: 0,
+    acceptedSpans: 0,
+    rejectedSpans: 0,
+    failedRequests: 0,
+    throttledRequests: 0,
+    logRequests: 0,
+    droppedLogBytes: 0,
+    metricRequests: 0,
+    droppedMetricBytes: 0,
+  };
   private readonly sink: TraceSink;
   private readonly logSink: LogSink | undefined;
   private readonly host: string;
@@ -253,7 +263,13 @@ export class OtlpReceiver {
     }
     const route = httpRoutes.get(path);
     if (!route) {
-      this.fail(res, 404, GrpcStatus.NotFound, `no such path ${JSON.stringify(path)}; send OTLP traces, logs and metrics to /v1/traces, /v1/logs and /v1/metrics, or Zipkin v2 spans to /api/v2/spans`, flavor);
+      this.fail(
+        res,
+        404,
+        GrpcStatus.NotFound,
+        `no such path ${JSON.stringify(path)}; send OTLP traces, logs and metrics to /v1/traces, /v1/logs and /v1/metrics, or Zipkin v2 spans to /api/v2/spans`,
+        flavor,
+      );
       return;
     }
     if (req.method === 'OPTIONS' && origin !== undefined) {

@@ -1,7 +1,13 @@
 /** Why the receiver could not start listening, as data the adapter turns into an offer to act. */
 export type ReceiverStartFailure =
   /** Another process (another window, a collector) holds the port; the adapter offers another. */
-  | { readonly kind: 'portInUse'; readonly protocol: 'http' | 'grpc'; readonly host: string; readonly port: number; /** What could be told of the program holding it (see portHolder.ts). */ readonly holder?: string }
+  | {
+      readonly kind: 'portInUse';
+      readonly protocol: 'http' | 'grpc';
+      readonly host: string;
+      readonly port: number;
+      /** What could be told of the program holding it (see portHolder.ts). */ readonly holder?: string;
+    }
   | { readonly kind: 'permissionDenied'; readonly protocol: 'http' | 'grpc'; readonly host: string; readonly port: number }
   /** The host is not an address of this machine. */
   | { readonly kind: 'addressUnavailable'; readonly protocol: 'http' | 'grpc'; readonly host: string; readonly port: number }

@@ -22,8 +22,7 @@ export interface RpcCancel {
 }
 
 export type RpcResponse =
-  | { readonly kind: 'response'; readonly id: number; readonly ok: true; readonly value: unknown }
-  | { readonly kind: 'response'; readonly id: number; readonly ok: false; readonly error: RpcErrorData };
+  { readonly kind: 'response'; readonly id: number; readonly ok: true; readonly value: unknown } | { readonly kind: 'response'; readonly id: number; readonly ok: false; readonly error: RpcErrorData };
 
 /** A failure in transit: the boundary's error codec rebuilds the typed error on the other side. */
 export interface RpcErrorData {

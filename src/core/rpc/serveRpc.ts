@@ -18,12 +18,7 @@ export interface RpcServer<Event> {
  * name on `api` (only names the API declares), answers in the order operations finish, and
  * aborts a cancellable request when the caller cancels it.
  */
-export function serveRpc<Api extends RpcApi<Api>, Event>(
-  channel: RpcChannel<RpcMessage<Event>>,
-  api: Api,
-  ops: RpcOps<Api>,
-  options: ServeRpcOptions<Api> = {},
-): RpcServer<Event> {
+export function serveRpc<Api extends RpcApi<Api>, Event>(channel: RpcChannel<RpcMessage<Event>>, api: Api, ops: RpcOps<Api>, options: ServeRpcOptions<Api> = {}): RpcServer<Event> {
   const errors = options.errors ?? plainErrorCodec;
   const inFlight = new Map<number, AbortController>();
   let busy = 0;

@@ -262,5 +262,22 @@ class Bounds {
 }
 
 function withShared(span: Span, resource: Resource, scope: Scope | undefined): Span {
-  return makeSpan(span.traceId, span.spanId, span.parentSpanId, span.name, span.kind, span.startNs, span.endNs, span.statusCode, span.statusMessage, span.attributes, span.events, span.links, resource, scope, span.traceState, span.flags);
+  return makeSpan(
+    span.traceId,
+    span.spanId,
+    span.parentSpanId,
+    span.name,
+    span.kind,
+    span.startNs,
+    span.endNs,
+    span.statusCode,
+    span.statusMessage,
+    span.attributes,
+    span.events,
+    span.links,
+    resource,
+    scope,
+    span.traceState,
+    span.flags,
+  );
 }

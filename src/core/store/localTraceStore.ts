@@ -259,7 +259,9 @@ export class LocalTraceStore implements TraceSink {
     });
     store.warnings = [...replay.warnings];
     if (undecodable.length > 0) {
-      store.warnings.push(`${undecodable.length} logged batch${undecodable.length === 1 ? '' : 'es'} could not be read and ${undecodable.length === 1 ? 'was' : 'were'} skipped (the first: ${undecodable[0] ?? ''}).`);
+      store.warnings.push(
+        `${undecodable.length} logged batch${undecodable.length === 1 ? '' : 'es'} could not be read and ${undecodable.length === 1 ? 'was' : 'were'} skipped (the first: ${undecodable[0] ?? ''}).`,
+      );
     }
     // A compaction sets damaged segments aside and brings a log written under a larger bound
     // within this one; done before the store is used, so the next open is clean and the bound holds.
@@ -547,7 +549,12 @@ export class LocalTraceStore implements TraceSink {
    * `records`, a slice at a time. With `selectedBefore` (how many records before each index are
    * of interest), skips the traces whose spans all lie in records of no interest.
    */
-  private async forEachLiveSpan(cut: readonly CutEntry[], records: readonly StoredRecord[], selectedBefore: Uint32Array | undefined, visit: (record: number, arrival: number, span: Span) => void): Promise<void> {
+  private async forEachLiveSpan(
+    cut: readonly CutEntry[],
+    records: readonly StoredRecord[],
+    selectedBefore: Uint32Array | undefined,
+    visit: (record: number, arrival: number, span: Span) => void,
+  ): Promise<void> {
     let record = 0;
     let sinceYield = 0;
     for (const { entry, length } of cut) {
@@ -606,7 +613,21 @@ export class LocalTraceStore implements TraceSink {
           this.linkNewest(entry);
         }
       } else {
-        entry = { traceId: span.traceId, spans: [], arrivals: [], heldBytes: traceEntryBytes, diskBytes: 0, errorCount: 0, startNs: span.startNs, endNs: span.endNs, root: undefined, services: new Set(), lastReceivedMs: now, older: undefined, newer: undefined };
+        entry = {
+          traceId: span.traceId,
+          spans: [],
+          arrivals: [],
+          heldBytes: traceEntryBytes,
+          diskBytes: 0,
+          errorCount: 0,
+          startNs: span.startNs,
+          endNs: span.endNs,
+          root: undefined,
+          services: new Set(),
+          lastReceivedMs: now,
+          older: undefined,
+          newer: undefined,
+        };
         heldBytes += traceEntryBytes;
         this.traces.set(span.traceId, entry);
         this.linkNewest(entry);

@@ -487,7 +487,7 @@ export class SegmentLog {
         },
         copy: async (records) => {
           const copied: RecordLocation[] = [];
-          for (let first = 0; first < records.length; ) {
+          for (let first = 0; first < records.length;) {
             // Records that lie end to end in one segment are copied in one read and one write.
             const start = records[first] as RecordLocation;
             let end = start.offset + start.bytes;
@@ -823,7 +823,7 @@ class SegmentReaders {
     const file = await handle;
     const out = Buffer.alloc(length);
     // A file cut short reads as zeros past its end, which the frame check reports as damage.
-    for (let done = 0; done < length; ) {
+    for (let done = 0; done < length;) {
       const { bytesRead } = await file.read(out, done, length - done, offset + done);
       if (bytesRead === 0) break;
       done += bytesRead;
@@ -851,7 +851,7 @@ function frameDamage(bytes: Buffer, at: number, expected: RecordLocation): strin
 
 /** Writes all of `bytes` at the end of the file; a short write only happens when the disk is full. */
 async function writeFully(handle: fs.FileHandle, bytes: Buffer): Promise<void> {
-  for (let done = 0; done < bytes.length; ) {
+  for (let done = 0; done < bytes.length;) {
     const { bytesWritten } = await handle.write(bytes, done);
     if (bytesWritten === 0) throw Object.assign(new Error('no space left on the device: a write wrote nothing'), { code: 'ENOSPC' });
     done += bytesWritten;

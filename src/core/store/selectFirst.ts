@@ -24,7 +24,7 @@ export function selectFirst<T>(items: Iterable<T>, count: number, compare: (a: T
     const node = { item, seq: seq++ };
     if (heap.length < count) {
       heap.push(node);
-      for (let i = heap.length - 1; i > 0; ) {
+      for (let i = heap.length - 1; i > 0;) {
         const parent = (i - 1) >> 1;
         if (!worse(heap[i] as typeof node, heap[parent] as typeof node)) break;
         [heap[i], heap[parent]] = [heap[parent] as typeof node, heap[i] as typeof node];
@@ -32,7 +32,7 @@ export function selectFirst<T>(items: Iterable<T>, count: number, compare: (a: T
       }
     } else {
       heap[0] = node;
-      for (let i = 0; ; ) {
+      for (let i = 0; ;) {
         const left = 2 * i + 1;
         const right = left + 1;
         let largest = i;

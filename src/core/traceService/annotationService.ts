@@ -306,7 +306,12 @@ export class AnnotationService {
   private sourceLabelOf(fsPath: string): string {
     const sources = this.fileSources.get(fsPath);
     if (sources === undefined) return '';
-    return sources.size === 1 ? (sources.keys().next().value as string) : [...sources.entries()].sort((a, b) => b[1] - a[1]).map(([s]) => s).join(', ');
+    return sources.size === 1
+      ? (sources.keys().next().value as string)
+      : [...sources.entries()]
+          .sort((a, b) => b[1] - a[1])
+          .map(([s]) => s)
+          .join(', ');
   }
 
   /**
@@ -374,8 +379,19 @@ export class AnnotationService {
   async spansForFunction(fsPath: string, target: FunctionTarget, limit = 50): Promise<readonly SpanChoice[]> {
     await this.idle();
     const refs: SpanRef[] =
-      'function' in target ? this.aggregator.spansFor({ kind: 'function', file: fsPath, function: target.function }, limit) : this.aggregator.spansFor({ kind: 'location', file: fsPath, line: target.line }, limit);
-    return refs.map((ref) => ({ traceId: ref.traceId, spanId: ref.spanId, durationMs: ref.durationMs, error: ref.error, name: ref.name, service: ref.service, endTimeMs: ref.endTimeMs, source: this.sourceOf(ref.traceId) }));
+      'function' in target
+        ? this.aggregator.spansFor({ kind: 'function', file: fsPath, function: target.function }, limit)
+        : this.aggregator.spansFor({ kind: 'location', file: fsPath, line: target.line }, limit);
+    return refs.map((ref) => ({
+      traceId: ref.traceId,
+      spanId: ref.spanId,
+      durationMs: ref.durationMs,
+      error: ref.error,
+      name: ref.name,
+      service: ref.service,
+      endTimeMs: ref.endTimeMs,
+      source: this.sourceOf(ref.traceId),
+    }));
   }
 
   async exceptionsForDocument(fsPath: string): Promise<readonly ExceptionAnnotation[]> {

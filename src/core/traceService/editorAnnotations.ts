@@ -1,7 +1,16 @@
 import type { AddOptions } from '../aggregation/spanAggregator';
 import type { CodeLocation } from '../aggregation/codeLocation';
 import type { Span } from '../model/span';
-import { AnnotationService, type AnnotationSettings, type AnnotationsChangedEvent, type DocumentAnnotations, type ExceptionAnnotation, type FunctionHover, type FunctionTarget, type SpanChoice } from './annotationService';
+import {
+  AnnotationService,
+  type AnnotationSettings,
+  type AnnotationsChangedEvent,
+  type DocumentAnnotations,
+  type ExceptionAnnotation,
+  type FunctionHover,
+  type FunctionTarget,
+  type SpanChoice,
+} from './annotationService';
 import { CheckoutIdentityReader } from './checkoutIdentity';
 import type { FileIndexUpdate, MappingConfiguration, MappingService } from './mappingService';
 

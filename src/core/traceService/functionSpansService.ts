@@ -85,7 +85,11 @@ interface Tally {
  * same aggregator as local annotations so the figures mean the same. Each function's sample
  * size comes with its limits: a capped search is reported as a sample.
  */
-export async function findFunctionSpans(backend: TraceBackend, request: RemoteFunctionSpansRequest, options: { readonly now: () => number; readonly signal?: AbortSignal | undefined }): Promise<FunctionSpansOutcome> {
+export async function findFunctionSpans(
+  backend: TraceBackend,
+  request: RemoteFunctionSpansRequest,
+  options: { readonly now: () => number; readonly signal?: AbortSignal | undefined },
+): Promise<FunctionSpansOutcome> {
   const source = backend.name;
   const traceLimit = request.traceLimit ?? defaultTraceLimit;
   const nowMs = options.now();
@@ -202,7 +206,12 @@ function describeNames(names: readonly string[]): string {
  * Runs the requests a few at a time. The first failure stops the rest (they would fail alike or
  * add load for nothing) and is what the caller sees; a cancel is reported as one.
  */
-async function runAll(queries: readonly PlannedQuery[], run: (query: PlannedQuery, signal: AbortSignal) => Promise<SpanSearchResult>, outer: AbortSignal | undefined, source: string): Promise<(SpanSearchResult | undefined)[]> {
+async function runAll(
+  queries: readonly PlannedQuery[],
+  run: (query: PlannedQuery, signal: AbortSignal) => Promise<SpanSearchResult>,
+  outer: AbortSignal | undefined,
+  source: string,
+): Promise<(SpanSearchResult | undefined)[]> {
   const controller = new AbortController();
   const onAbort = (): void => controller.abort();
   if (outer?.aborted) throw new BackendError(source, { kind: 'cancelled' });

@@ -213,19 +213,19 @@ export class LocalSource implements LocalTraces {
         return LocalTraceStore.open({ directory: settings.storeDirectory, maxSpans: settings.maxSpans, maxBytes: budget.traces, changeDelayMs: 250 });
       })
       .then((store) => {
-      this.store = store;
-      store.onDidChange((change) => {
-        // A trace's logs go with it.
-        if (change.evictedTraceIds.length > 0) void this.logs?.dropTraces(change.evictedTraceIds);
-        for (const id of change.evictedTraceIds) this.built.delete(id);
-        if (change.cleared) this.built.clear();
-        this.emit({ type: 'traces', traces: this.summaries(), status: this.status(), cleared: change.cleared, evictedTraceIds: change.evictedTraceIds });
+        this.store = store;
+        store.onDidChange((change) => {
+          // A trace's logs go with it.
+          if (change.evictedTraceIds.length > 0) void this.logs?.dropTraces(change.evictedTraceIds);
+          for (const id of change.evictedTraceIds) this.built.delete(id);
+          if (change.cleared) this.built.clear();
+          this.emit({ type: 'traces', traces: this.summaries(), status: this.status(), cleared: change.cleared, evictedTraceIds: change.evictedTraceIds });
+        });
+        // Persisted spans feed the annotations like received ones: after a reload the editor shows
+        // what the store still holds (spans older than the window are refused by the window).
+        if (this.replayOnOpen) for (const batch of this.storedBatches()) this.onStored(batch);
+        return store;
       });
-      // Persisted spans feed the annotations like received ones: after a reload the editor shows
-      // what the store still holds (spans older than the window are refused by the window).
-      if (this.replayOnOpen) for (const batch of this.storedBatches()) this.onStored(batch);
-      return store;
-    });
     try {
       return await this.opening;
     } finally {

@@ -6,7 +6,15 @@ import { TraceSetBuilder } from '../model/traceSetBuilder';
 import { LocalSource } from './localSource';
 import type { LocalTraces, LocalTracesListener } from './localTraces';
 import { MappingService, type FileIndexUpdate, type FrameLocation, type MappingConfiguration, type SpanMapping } from './mappingService';
-import { type AnnotationSettings, type AnnotationsChangedEvent, type DocumentAnnotations, type ExceptionAnnotation, type FunctionHover, type FunctionTarget, type SpanChoice } from './annotationService';
+import {
+  type AnnotationSettings,
+  type AnnotationsChangedEvent,
+  type DocumentAnnotations,
+  type ExceptionAnnotation,
+  type FunctionHover,
+  type FunctionTarget,
+  type SpanChoice,
+} from './annotationService';
 import { InProcessAnnotations, type EditorAnnotations } from './editorAnnotations';
 import { BackendError } from '../backends/backendError';
 import { BackendService } from './backendService';
@@ -158,7 +166,13 @@ export class TraceService implements TraceQueries {
     // Spans whose own code.* put them in this file join its editor annotations; a match by name
     // alone stays in the report, where it is labelled as such.
     const located = matched.filter((m) => m.evidence !== 'name');
-    if (located.length > 0) this.annotations.add(located.map((m) => m.span), source, 'spanEnd', new Map(located.map((m) => [m.span, m.location])));
+    if (located.length > 0)
+      this.annotations.add(
+        located.map((m) => m.span),
+        source,
+        'spanEnd',
+        new Map(located.map((m) => [m.span, m.location])),
+      );
     return report;
   }
 

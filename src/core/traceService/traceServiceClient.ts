@@ -3,7 +3,16 @@ import { workerChannel } from '../rpc/rpcChannel';
 import { RpcConnection, rpcStubs } from '../rpc/rpcConnection';
 import type { TraceWorkerData } from './traceServiceWorker';
 import type { AnnotationSettings, AnnotationsChangedEvent } from './annotationService';
-import { traceQueryOps, traceServiceErrors, type LocalSourceEvent, type ReceiverStatus, type RemoteSourcesSettings, type RemoteTraceEvent, type TraceQueries, type TraceServiceEvent } from './traceServiceProtocol';
+import {
+  traceQueryOps,
+  traceServiceErrors,
+  type LocalSourceEvent,
+  type ReceiverStatus,
+  type RemoteSourcesSettings,
+  type RemoteTraceEvent,
+  type TraceQueries,
+  type TraceServiceEvent,
+} from './traceServiceProtocol';
 
 type Listener<T> = (event: T) => void;
 
@@ -56,7 +65,18 @@ export function createTraceServiceClient(workerScript: string, workerData: Trace
       if (worker === started) worker = undefined;
       if (!opened.keepAlive) return;
       // The receiver lived in that worker: say it stopped rather than leave a dead endpoint shown.
-      const status: ReceiverStatus = { running: false, httpEndpoint: undefined, httpPort: undefined, grpcPort: undefined, grpcEndpoint: undefined, spanCount: 0, traceCount: 0, acceptedSpans: 0, rejectedSpans: 0, warnings: [reason] };
+      const status: ReceiverStatus = {
+        running: false,
+        httpEndpoint: undefined,
+        httpPort: undefined,
+        grpcPort: undefined,
+        grpcEndpoint: undefined,
+        spanCount: 0,
+        traceCount: 0,
+        acceptedSpans: 0,
+        rejectedSpans: 0,
+        warnings: [reason],
+      };
       for (const listener of local) listener({ type: 'receiver', status });
     });
     worker = started;

@@ -268,9 +268,7 @@ export interface RemoteFailure {
  * whose `incomplete` says loading or failed, and `children`/`findSpan` already answer for it;
  * `dropped`: the partial trace was removed (the open was cancelled).
  */
-export type RemoteTraceEvent =
-  | { readonly type: 'partial'; readonly source: string; readonly summary: TraceSummary }
-  | { readonly type: 'dropped'; readonly source: string; readonly traceId: string };
+export type RemoteTraceEvent = { readonly type: 'partial'; readonly source: string; readonly summary: TraceSummary } | { readonly type: 'dropped'; readonly source: string; readonly traceId: string };
 
 /** Everything the worker pushes unasked, in one union. */
 export type TraceServiceEvent =

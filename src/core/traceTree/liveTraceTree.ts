@@ -270,7 +270,11 @@ export class LiveTraceTree {
       this.layout.splice(insertionIndex(this.layout, group, compareGroups), 0, group);
     }
     const ids = group.traceIds;
-    ids.splice(insertionIndex(ids, traceId, (a, b) => compareNewestFirst(this.shown.get(a), this.shown.get(b))), 0, traceId);
+    ids.splice(
+      insertionIndex(ids, traceId, (a, b) => compareNewestFirst(this.shown.get(a), this.shown.get(b))),
+      0,
+      traceId,
+    );
     this.groupOfTrace.set(traceId, key);
     return true;
   }

@@ -13,7 +13,13 @@ export function attributeMatches(trace: Trace, key: string, value: string): Uint
       const found = attributes[key];
       return found !== undefined && formatAttributeValue(found).toLowerCase().includes(needle);
     }
-    for (const name of Object.keys(attributes)) if (formatAttributeValue(attributes[name] as AttributeValue).toLowerCase().includes(needle)) return true;
+    for (const name of Object.keys(attributes))
+      if (
+        formatAttributeValue(attributes[name] as AttributeValue)
+          .toLowerCase()
+          .includes(needle)
+      )
+        return true;
     return false;
   };
   for (let row = 0; row < trace.spanCount; row++) {

@@ -79,4 +79,3 @@ export function spanDetailsOf(trace: Trace, row: number): SpanDetails | undefine
     hasLocation: hasCodeLocation(span),
   };
 }
-

@@ -46,7 +46,11 @@ describe('real Jaeger v2: OTLP from the JS and Python SDKs, read back by SpanLen
   it('listens on the four loopback ports it was given and nothing else', () => {
     const { ports, process } = server();
     const sockets = listeningSockets(process.pid);
-    assert.deepEqual(sockets.filter((s) => !isLoopback(s.address)), [], 'no socket outside loopback');
+    assert.deepEqual(
+      sockets.filter((s) => !isLoopback(s.address)),
+      [],
+      'no socket outside loopback',
+    );
     assert.deepEqual(
       sockets.map((s) => s.port).sort((a, b) => a - b),
       [ports.otlpHttp, ports.otlpGrpc, ports.queryHttp, ports.queryGrpc].sort((a, b) => a - b),
@@ -120,7 +124,11 @@ describe('real Jaeger v2: OTLP from the JS and Python SDKs, read back by SpanLen
     await untilTraceHas(await backendFor('api_v3'), sent.traceIds[sent.traceIds.length - 1] ?? '', 4);
     for (const api of ['api_v3', 'v1'] as const) {
       const backend = await backendFor(api);
-      const { report } = await findFunctionSpans(backend, { functions: ['chargeCard', 'refund'], relativePath: 'src/payments.ts', fsPath: '/workspace/src/payments.ts', service, lookbackMinutes: 60, window: '1h', percentiles: [50, 95] }, { now: () => Date.now() });
+      const { report } = await findFunctionSpans(
+        backend,
+        { functions: ['chargeCard', 'refund'], relativePath: 'src/payments.ts', fsPath: '/workspace/src/payments.ts', service, lookbackMinutes: 60, window: '1h', percentiles: [50, 95] },
+        { now: () => Date.now() },
+      );
       assert.deepEqual(report.notFound, ['refund'], api);
       const figures = report.functions.find((f) => f.function === 'chargeCard');
       assert.ok(figures, `${api}: chargeCard found`);

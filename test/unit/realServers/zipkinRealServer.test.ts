@@ -46,7 +46,11 @@ describe('real Zipkin: the OpenTelemetry Zipkin exporters of JS and Python, read
 
   it('listens on the loopback port it was given and nothing else', () => {
     const sockets = listeningSockets(server().process.pid);
-    assert.deepEqual(sockets.filter((s) => !isLoopback(s.address)), [], 'no socket outside loopback');
+    assert.deepEqual(
+      sockets.filter((s) => !isLoopback(s.address)),
+      [],
+      'no socket outside loopback',
+    );
     assert.deepEqual(
       sockets.map((s) => `${s.protocol}:${s.port}`),
       [`tcp6:${server().port}`],
@@ -95,7 +99,11 @@ describe('real Zipkin: the OpenTelemetry Zipkin exporters of JS and Python, read
     const service = 'latency-zipkin';
     const sent = await sendJsTraces(exporter(), service, 10, { spansPerTrace: 4 });
     await untilTraceHas(source(), sent.traceIds[sent.traceIds.length - 1] ?? '', 4);
-    const { report } = await findFunctionSpans(source(), { functions: ['chargeCard', 'refund'], relativePath: 'src/payments.ts', fsPath: '/workspace/src/payments.ts', service, lookbackMinutes: 60, window: '1h', percentiles: [50, 95] }, { now: () => Date.now() });
+    const { report } = await findFunctionSpans(
+      source(),
+      { functions: ['chargeCard', 'refund'], relativePath: 'src/payments.ts', fsPath: '/workspace/src/payments.ts', service, lookbackMinutes: 60, window: '1h', percentiles: [50, 95] },
+      { now: () => Date.now() },
+    );
     assert.deepEqual(report.notFound, ['refund']);
     const figures = report.functions.find((f) => f.function === 'chargeCard');
     assert.ok(figures, 'chargeCard found');
@@ -116,18 +124,24 @@ describe('real Zipkin: the OpenTelemetry Zipkin exporters of JS and Python, read
 
   it('answers an unknown trace id with "not found" and a refused query with its reason', async () => {
     const unknown = '0123456789abcdef0123456789abcdef';
-    const missing = await source().getTrace(unknown).catch((e: unknown) => e);
+    const missing = await source()
+      .getTrace(unknown)
+      .catch((e: unknown) => e);
     assert.ok(missing instanceof BackendError, String(missing));
     assert.deepEqual(missing.failure, { kind: 'traceNotFound', traceId: unknown });
     // 10^16 ms is 10^19 µs, past the long Zipkin parses minDuration into.
-    const refused = await source().search({ service: 'large-zipkin', minDurationMs: 1e16 }).catch((e: unknown) => e);
+    const refused = await source()
+      .search({ service: 'large-zipkin', minDurationMs: 1e16 })
+      .catch((e: unknown) => e);
     assert.ok(refused instanceof BackendError, String(refused));
     assert.equal(refused.failure.kind, 'badRequest');
     assert.match(refused.message, /rejected the request \(HTTP 400\): For input string: "10000000000000000000"/);
     // A tag Zipkin's annotationQuery would split in two: refused, where the search found nothing.
     const notes = await sendJsTraces(exporter(), 'notes-zipkin', 1, { attributes: { 'payment.note': 'cash and card' } });
     await untilTraceHas(source(), notes.traceIds[0] ?? '', 3);
-    const split = await source().search({ service: 'notes-zipkin', tags: { 'payment.note': 'cash and card' } }).catch((e: unknown) => e);
+    const split = await source()
+      .search({ service: 'notes-zipkin', tags: { 'payment.note': 'cash and card' } })
+      .catch((e: unknown) => e);
     assert.ok(split instanceof BackendError, `refused rather than ${JSON.stringify(split)}`);
     assert.equal(split.failure.kind, 'invalidQuery');
     assert.match(split.message, /splits terms on " and "/);

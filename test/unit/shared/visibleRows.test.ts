@@ -11,7 +11,10 @@ describe('sibling positions for aria-posinset and aria-setsize', () => {
     const positions = siblingPositions(data);
     assert.equal(positions.posInSet[0], 1);
     assert.equal(setSizeOf(data, positions, 0), 1);
-    assert.deepEqual([1, 12, 23, 34, 45].map((row) => positions.posInSet[row]), [1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      [1, 12, 23, 34, 45].map((row) => positions.posInSet[row]),
+      [1, 2, 3, 4, 5],
+    );
     assert.equal(setSizeOf(data, positions, 12), 5);
     assert.equal(positions.posInSet[13], 1);
     assert.equal(positions.posInSet[22], 10);

@@ -20,12 +20,25 @@ class EventEmitter<T> {
   dispose(): void {}
 }
 const none = (): { dispose(): void } => ({ dispose: () => undefined });
-const symbol = { name: 'checkout', kind: 11, range: { start: { line: 0, character: 0 }, end: { line: 9, character: 0 } }, selectionRange: { start: { line: 0, character: 0 }, end: { line: 0, character: 8 } }, children: [] };
+const symbol = {
+  name: 'checkout',
+  kind: 11,
+  range: { start: { line: 0, character: 0 }, end: { line: 9, character: 0 } },
+  selectionRange: { start: { line: 0, character: 0 }, end: { line: 0, character: 8 } },
+  children: [],
+};
 const vscodeStub = {
   EventEmitter,
   SymbolKind: { Function: 11, Method: 5, Constructor: 8 },
   Uri: { file: (path: string) => ({ scheme: 'file', fsPath: path, toString: () => `file://${path}` }), parse: (text: string) => ({ scheme: 'file', fsPath: text.slice(7), toString: () => text }) },
-  workspace: { textDocuments: [document], onDidChangeConfiguration: none, onDidOpenTextDocument: none, onDidCloseTextDocument: none, getConfiguration: () => ({ get: <T>(_key: string, fallback: T) => fallback }), openTextDocument: () => Promise.resolve(document) },
+  workspace: {
+    textDocuments: [document],
+    onDidChangeConfiguration: none,
+    onDidOpenTextDocument: none,
+    onDidCloseTextDocument: none,
+    getConfiguration: () => ({ get: <T>(_key: string, fallback: T) => fallback }),
+    openTextDocument: () => Promise.resolve(document),
+  },
   window: { visibleTextEditors: [], onDidChangeVisibleTextEditors: none },
   // A language server that answers document symbols in 200 ms.
   commands: { executeCommand: () => new Promise((resolve) => setTimeout(() => resolve([symbol]), 200)) },
@@ -58,7 +71,13 @@ describe('AnnotationController under streaming updates', function () {
       statsForDocument: async (fsPath: string): Promise<DocumentAnnotations> => {
         const now = calls;
         await new Promise((resolve) => setTimeout(resolve, 50));
-        return { fsPath, window: '1h', functions: [{ target: { function: 'checkout' }, function: 'checkout', lines: [3], title: `${now} calls`, context: 'last hour · local', count: now, errorCount: 0, heat: undefined, lineText: '' }] };
+        return {
+          fsPath,
+          window: '1h',
+          functions: [
+            { target: { function: 'checkout' }, function: 'checkout', lines: [3], title: `${now} calls`, context: 'last hour · local', count: now, errorCount: 0, heat: undefined, lineText: '' },
+          ],
+        };
       },
       exceptionsForDocument: () => Promise.resolve([]),
       spansForFunction: () => Promise.resolve([]),

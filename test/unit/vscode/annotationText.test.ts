@@ -96,7 +96,7 @@ describe('annotationText (placement and text of editor annotations)', () => {
       const hover = buildHoverModel(statsFixture({ services: ['[x](command:workbench.action.quit) <img src=x>'] }));
       const text = hoverMarkdown({ hover, links: [] });
       assert.doesNotMatch(text, /\]\(command:workbench/);
-      assert.doesNotMatch(text, /(?<!\\)<img/, "an unescaped tag");
+      assert.doesNotMatch(text, /(?<!\\)<img/, 'an unescaped tag');
     });
   });
 });

@@ -54,7 +54,20 @@ const vscodeStub = {
 };
 
 function exception(count: number, id = 'declined', line = 35): ExceptionAnnotation {
-  return { id, type: 'PaymentDeclinedError', message: 'Card ending <n> was declined', count, services: ['shop-frontend'], lastSeenMs: Date.now(), line, column: undefined, traceId: undefined, spanId: undefined, source: undefined, related: [] };
+  return {
+    id,
+    type: 'PaymentDeclinedError',
+    message: 'Card ending <n> was declined',
+    count,
+    services: ['shop-frontend'],
+    lastSeenMs: Date.now(),
+    line,
+    column: undefined,
+    traceId: undefined,
+    spanId: undefined,
+    source: undefined,
+    related: [],
+  };
 }
 
 describe('ExceptionDiagnostics under streaming updates', function () {

@@ -1,7 +1,18 @@
 import * as assert from 'node:assert/strict';
 import type { SymbolQuery } from '../../../src/core/mapping/resolveSpanLocation';
 import type { SpanMapping } from '../../../src/core/traceService/mappingService';
-import { describeAmbiguity, describeRefusal, describeUnmapped, explainText, inert, matchSymbols, parseFrameArgument, parseFrameText, parseSpanArgument, suggestedMappingFrom } from '../../../src/vscode/mappingText';
+import {
+  describeAmbiguity,
+  describeRefusal,
+  describeUnmapped,
+  explainText,
+  inert,
+  matchSymbols,
+  parseFrameArgument,
+  parseFrameText,
+  parseSpanArgument,
+  suggestedMappingFrom,
+} from '../../../src/vscode/mappingText';
 
 const mapping = (over: Partial<SpanMapping> = {}): SpanMapping => ({ steps: [], service: 'shop', spanName: 'GET /cart', configured: true, ...over });
 
@@ -49,14 +60,22 @@ describe('mappingText (words of Go to Code)', () => {
   });
 
   it('matches workspace symbols by name and container, preferring the namespace’s files', () => {
-    const query: SymbolQuery = { qualifiedName: 'com.shop.Checkout.pay', namespace: 'com.shop.Checkout', function: 'pay', files: [{ folder: 'w', relativePath: 'src/Checkout.java', path: '/w/src/Checkout.java' }] };
+    const query: SymbolQuery = {
+      qualifiedName: 'com.shop.Checkout.pay',
+      namespace: 'com.shop.Checkout',
+      function: 'pay',
+      files: [{ folder: 'w', relativePath: 'src/Checkout.java', path: '/w/src/Checkout.java' }],
+    };
     const found = [
       { name: 'pay(int)', containerName: 'Checkout', path: '/w/src/Checkout.java' },
       { name: 'pay', containerName: 'Refund', path: '/w/src/Refund.java' },
       { name: 'payAll', containerName: 'Checkout', path: '/w/src/Checkout.java' },
       { name: 'pay', containerName: 'legacy.Checkout', path: '/w/old/Checkout.java' },
     ];
-    assert.deepEqual(matchSymbols(found, query).map((s) => s.path), ['/w/src/Checkout.java']);
+    assert.deepEqual(
+      matchSymbols(found, query).map((s) => s.path),
+      ['/w/src/Checkout.java'],
+    );
     assert.equal(matchSymbols(found, { ...query, files: [] }).length, 2);
     assert.equal(matchSymbols(found, { ...query, namespace: undefined, files: [] }).length, 3);
   });
@@ -76,7 +95,10 @@ describe('mappingText (words of Go to Code)', () => {
     assert.match(describeUnmapped(mapping(), { kind: 'cannotBeInWorkspace', path: 'node:internal/x', absence: { what: 'runtime' } }), /language runtime/);
     assert.match(describeUnmapped(mapping(), { kind: 'cannotBeInWorkspace', path: '/app/dist/a.js', absence: { what: 'buildOutput' } }), /build output/);
     assert.match(describeUnmapped(mapping(), { kind: 'ambiguous', path: '/srv/index.js', basenameOnly: true }), /only the file name of \/srv\/index\.js/);
-    assert.match(describeAmbiguity('/srv/index.js', ['demo/src/pay/index.js'], true), /only the file name of \/srv\/index\.js matches demo\/src\/pay\/index\.js; SpanLens opens no file on its name alone/);
+    assert.match(
+      describeAmbiguity('/srv/index.js', ['demo/src/pay/index.js'], true),
+      /only the file name of \/srv\/index\.js matches demo\/src\/pay\/index\.js; SpanLens opens no file on its name alone/,
+    );
   });
 
   it('reads goToFrame’s argument and a typed frame, refusing anything else', () => {
@@ -85,7 +107,13 @@ describe('mappingText (words of Go to Code)', () => {
       frame: { file: '/app/a.js', line: 3, column: 9, function: 'f' },
     });
     assert.deepEqual(parseFrameArgument({ traceId: 't', spanId: 's', frame: { file: 'a.py' } }).frame, { file: 'a.py' });
-    for (const bad of [undefined, { traceId: 't', spanId: 's' }, { traceId: 't', spanId: 's', frame: { file: '' } }, { traceId: 't', spanId: 's', frame: { file: 'a', line: 0 } }, { traceId: 't', spanId: 's', frame: { file: 'a', line: '3' } }]) {
+    for (const bad of [
+      undefined,
+      { traceId: 't', spanId: 's' },
+      { traceId: 't', spanId: 's', frame: { file: '' } },
+      { traceId: 't', spanId: 's', frame: { file: 'a', line: 0 } },
+      { traceId: 't', spanId: 's', frame: { file: 'a', line: '3' } },
+    ]) {
       assert.throws(() => parseFrameArgument(bad), /expected \{ traceId, spanId, frame/);
     }
     assert.deepEqual(parseFrameText('/app/a.js:3:9'), { file: '/app/a.js', line: 3, column: 9 });

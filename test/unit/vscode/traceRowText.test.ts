@@ -31,7 +31,7 @@ describe('the words of the Traces view rows', () => {
     assert.equal(text.description, `4bf92f…4736 · ${startClock(startNs)} · 1 span`);
   });
 
-  it('shows the start as the time of day in the editor\'s zone', () => {
+  it("shows the start as the time of day in the editor's zone", () => {
     const date = new Date(1765143723123);
     const expected = [date.getHours(), date.getMinutes(), date.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
     assert.equal(startClock(startNs), expected);
@@ -53,7 +53,7 @@ describe('the words of the Traces view rows', () => {
     assert.equal(traceTooltipLines({ ...summary, errorCount: 0 }, 'x')[5], 'Errors: none');
   });
 
-  it('says an endpoint group\'s count first, then failed and slowest; what waits in the tooltip', () => {
+  it("says an endpoint group's count first, then failed and slowest; what waits in the tooltip", () => {
     const group: TraceGroupView = {
       key: 'k',
       service: 'shop-frontend',

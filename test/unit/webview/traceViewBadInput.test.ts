@@ -131,7 +131,10 @@ describe('trace view webview with bad input, in Chromium', function () {
 
   it('the model keeps every span of the bad trace, with the cycle cut', () => {
     assert.equal(data.spanCount, 8 + siblingCount);
-    assert.ok(data.warnings.some((warning) => /cycle/.test(warning)), data.warnings.join(' | '));
+    assert.ok(
+      data.warnings.some((warning) => /cycle/.test(warning)),
+      data.warnings.join(' | '),
+    );
   });
 
   it('draws cycles, early children, zero-length, hour-long and 100k siblings, and stays responsive', async () => {
@@ -174,7 +177,11 @@ describe('trace view webview with bad input, in Chromium', function () {
     // Zero-length still gets a visible bar, drawn beside the hour-long ones.
     await search.fill('zero-length');
     await view.page.keyboard.press('Enter');
-    await within('search', 5_000, view.page.waitForFunction(() => (globalThis as unknown as { document: PageDocument }).document.querySelector('.row.selected .name')?.textContent === 'zero-length'));
+    await within(
+      'search',
+      5_000,
+      view.page.waitForFunction(() => (globalThis as unknown as { document: PageDocument }).document.querySelector('.row.selected .name')?.textContent === 'zero-length'),
+    );
     await within('frame after search', responsiveMs, frames(view));
     const zero = (await barWidths(view)).widths['zero-length'];
     assert.ok(zero && zero.display !== 'none' && zero.width >= 1, `zero-length bar: ${JSON.stringify(zero)}`);

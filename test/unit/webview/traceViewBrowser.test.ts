@@ -139,7 +139,9 @@ describe('trace view webview in Chromium', function () {
     await view.page.waitForSelector('.details:not([hidden])');
     assert.equal((await lastPosted(view, 'requestSpanDetails'))?.['row'], 2);
     // Enter takes focus to the details and says so.
-    await view.page.waitForFunction(() => ((globalThis as unknown as PageWindow).document.querySelector('[aria-live=polite][aria-atomic=true]') as { textContent: string } | null)?.textContent.startsWith('Details of') === true);
+    await view.page.waitForFunction(
+      () => ((globalThis as unknown as PageWindow).document.querySelector('[aria-live=polite][aria-atomic=true]') as { textContent: string } | null)?.textContent.startsWith('Details of') === true,
+    );
     assert.equal(await view.page.evaluate(() => ((globalThis as unknown as PageWindow).document as unknown as { activeElement: { className: string } }).activeElement.className), 'details');
     await view.page.keyboard.press('g');
     assert.deepEqual(await lastPosted(view, 'goToSpanCode'), { type: 'goToSpanCode', traceId: data.traceId, spanId: 'cccccccccccccccc', row: 2 });
@@ -213,7 +215,9 @@ describe('trace view webview in Chromium', function () {
     const resource = createResource({ 'service.name': 'shop-frontend' });
     return buildTrace(
       traceId,
-      spans.map(([id, parent, name, startMs, endMs]) => createSpan({ traceId, spanId: id, parentSpanId: parent, name, startNs: baseNs + BigInt(startMs) * 1_000_000n, endNs: baseNs + BigInt(endMs) * 1_000_000n, resource })),
+      spans.map(([id, parent, name, startMs, endMs]) =>
+        createSpan({ traceId, spanId: id, parentSpanId: parent, name, startNs: baseNs + BigInt(startMs) * 1_000_000n, endNs: baseNs + BigInt(endMs) * 1_000_000n, resource }),
+      ),
     );
   }
 

@@ -101,7 +101,10 @@ describe('time axis', () => {
 
   it('places round ticks about the requested spacing apart', () => {
     const ticks = timeTicks(0, 100e6, 900, 90);
-    assert.deepEqual(ticks.map((t) => t.offsetNs), [0, 10e6, 20e6, 30e6, 40e6, 50e6, 60e6, 70e6, 80e6, 90e6, 100e6]);
+    assert.deepEqual(
+      ticks.map((t) => t.offsetNs),
+      [0, 10e6, 20e6, 30e6, 40e6, 50e6, 60e6, 70e6, 80e6, 90e6, 100e6],
+    );
     assert.equal(ticks[1]?.label, '10 ms');
     const zoomed = timeTicks(1_234_567, 1_234_667, 1000, 100);
     assert.ok(zoomed.length >= 9 && zoomed.length <= 12);

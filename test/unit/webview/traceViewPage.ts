@@ -102,7 +102,7 @@ export async function openTraceViewPage(browser: Browser, bundleDir: string, vie
     w.document.addEventListener('securitypolicyviolation', (event) => violations.push(`${event.violatedDirective} ${event.blockedURI}`));
   });
   await page.goto(`${origin}/index.html`);
-  await page.waitForFunction(() => ((globalThis as unknown as { __posted: { type: string }[] }).__posted).some((m) => m.type === 'ready'));
+  await page.waitForFunction(() => (globalThis as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
   return {
     page,
     problems,

@@ -26,7 +26,11 @@ function split(values: readonly number[], sizes: readonly number[]): LatencyDige
 describe('LatencyMerger', () => {
   it('answers exact percentiles over raw runs read side by side, and over many runs copied and sorted', () => {
     const values = logNormalSamples(900, 21);
-    for (const sizes of [[250, 250, 200, 200], [150, 150, 150, 150, 150, 150], [100, 100, 100, 100, 100, 100, 100, 100, 100]]) {
+    for (const sizes of [
+      [250, 250, 200, 200],
+      [150, 150, 150, 150, 150, 150],
+      [100, 100, 100, 100, 100, 100, 100, 100, 100],
+    ]) {
       const merger = new LatencyMerger();
       for (const digest of split(values, sizes)) merger.addDigest(digest);
       const summary = merger.summarize(percentiles);
@@ -42,8 +46,14 @@ describe('LatencyMerger', () => {
     const order = [99, 50, 99, 90];
     const summary = merger.summarize(order);
     assert.ok(summary);
-    assert.deepEqual(summary.quantiles.map((q) => q.percentile), order);
-    assert.deepEqual(summary.quantiles.map((q) => q.valueNs), order.map((p) => exactPercentile(values, p)));
+    assert.deepEqual(
+      summary.quantiles.map((q) => q.percentile),
+      order,
+    );
+    assert.deepEqual(
+      summary.quantiles.map((q) => q.valueNs),
+      order.map((p) => exactPercentile(values, p)),
+    );
   });
 
   it('gives a settled summary plus open buckets the figures of all the buckets summarized at once', () => {
@@ -97,6 +107,9 @@ describe('LatencyMerger', () => {
     merger.addDigest(digest);
     const summary = merger.summarize(percentiles);
     for (const q of summary?.quantiles ?? []) assert.equal(q.valueNs, exactPercentile(values, q.percentile));
-    assert.deepEqual([...(digest.exactValues ?? [])].sort((a, b) => a - b), [...values].sort((a, b) => a - b));
+    assert.deepEqual(
+      [...(digest.exactValues ?? [])].sort((a, b) => a - b),
+      [...values].sort((a, b) => a - b),
+    );
   });
 });

@@ -34,7 +34,12 @@ describe('SpanAggregator: cached query parts give the figures of a fresh computa
         // Mostly now, some late into the bucket before, a few into older ones, some already out of the window.
         const r = next();
         const ageMs = r < 0.7 ? next() * 1000 : r < 0.9 ? 5 * minute * next() + minute : r < 0.97 ? 50 * minute * next() : 70 * minute;
-        batch.push(testSpan(clock.nowMs - ageMs, 1 + next() * 400, { attributes: { 'code.file.path': file, 'code.line.number': 1 + functions.indexOf(fn), 'code.function.name': fn }, statusCode: next() < 0.1 ? StatusCode.Error : StatusCode.Unset }));
+        batch.push(
+          testSpan(clock.nowMs - ageMs, 1 + next() * 400, {
+            attributes: { 'code.file.path': file, 'code.line.number': 1 + functions.indexOf(fn), 'code.function.name': fn },
+            statusCode: next() < 0.1 ? StatusCode.Error : StatusCode.Unset,
+          }),
+        );
       }
       live.add(batch);
       fed.push(batch);
@@ -101,7 +106,10 @@ describe('SpanAggregator: cached query parts give the figures of a fresh computa
     assert.equal(aggregator.statsForLocation(file)?.count, 1);
     clock.advance(20 * minute);
     assert.deepEqual(aggregator.filesWithData(), []);
-    aggregator.add([testSpan(clock.nowMs - 1000, 7, { attributes: { 'code.file.path': file, 'code.line.number': 2, 'code.function.name': 'b' } }), testSpan(clock.nowMs - 1000, 9, { attributes: { 'code.file.path': file, 'code.line.number': 2, 'code.function.name': 'b' } })]);
+    aggregator.add([
+      testSpan(clock.nowMs - 1000, 7, { attributes: { 'code.file.path': file, 'code.line.number': 2, 'code.function.name': 'b' } }),
+      testSpan(clock.nowMs - 1000, 9, { attributes: { 'code.file.path': file, 'code.line.number': 2, 'code.function.name': 'b' } }),
+    ]);
     assert.equal(aggregator.statsForLocation(file)?.count, 2);
   });
 });

@@ -101,9 +101,7 @@ describe('SpanAggregator', () => {
 
   it('counts errors and keeps the latest error and the slowest spans', () => {
     const { aggregator } = harness();
-    const spans = Array.from({ length: 1000 }, (_, i) =>
-      testSpan(t0Ms - 1000 + i, 1 + (i % 100), { attributes: at(42), statusCode: i % 250 === 3 ? StatusCode.Error : StatusCode.Unset }),
-    );
+    const spans = Array.from({ length: 1000 }, (_, i) => testSpan(t0Ms - 1000 + i, 1 + (i % 100), { attributes: at(42), statusCode: i % 250 === 3 ? StatusCode.Error : StatusCode.Unset }));
     aggregator.add(spans);
     const stats = aggregator.statsForLocation(file, 42);
     assert.ok(stats);
@@ -149,10 +147,7 @@ describe('SpanAggregator', () => {
     ]);
     assert.equal(accepted, 1);
     const health = aggregator.ingestHealth();
-    assert.deepEqual(
-      [health.tooOld, health.negativeDuration, health.missingTime, health.absurdDuration, health.duplicate, health.accepted],
-      [1, 1, 1, 1, 1, 1],
-    );
+    assert.deepEqual([health.tooOld, health.negativeDuration, health.missingTime, health.absurdDuration, health.duplicate, health.accepted], [1, 1, 1, 1, 1, 1]);
   });
 
   it('clamps spans from a clock ahead of ours to now, and can bucket by arrival', () => {
@@ -181,9 +176,15 @@ describe('SpanAggregator', () => {
   it('answers the configured percentiles and recomputes when they change', () => {
     const { aggregator } = harness({ percentiles: [50] });
     aggregator.add([1, 2, 3, 4].map((d) => testSpan(t0Ms, d, { attributes: at(1) })));
-    assert.deepEqual(aggregator.statsForLocation(file, 1)?.latency.quantiles.map((q) => q.percentile), [50]);
+    assert.deepEqual(
+      aggregator.statsForLocation(file, 1)?.latency.quantiles.map((q) => q.percentile),
+      [50],
+    );
     aggregator.setPercentiles([75, 100]);
-    assert.deepEqual(aggregator.statsForLocation(file, 1)?.latency.quantiles.map((q) => q.valueNs), [3e6, 4e6]);
+    assert.deepEqual(
+      aggregator.statsForLocation(file, 1)?.latency.quantiles.map((q) => q.valueNs),
+      [3e6, 4e6],
+    );
   });
 
   it('serves cached figures until the key changes', () => {
@@ -199,7 +200,10 @@ describe('SpanAggregator', () => {
 
   it('answers a CodeLens with the same counts, errors, percentiles, versions and commits as the full figures', () => {
     const { aggregator, clock } = harness({ window: '1h', exactLimit: 64 });
-    const versions = [createResource({ 'service.name': 'api', 'service.version': '1.0', 'vcs.ref.head.revision': 'a'.repeat(40) }), createResource({ 'service.name': 'api', 'service.version': '1.1' })];
+    const versions = [
+      createResource({ 'service.name': 'api', 'service.version': '1.0', 'vcs.ref.head.revision': 'a'.repeat(40) }),
+      createResource({ 'service.name': 'api', 'service.version': '1.1' }),
+    ];
     const values = logNormalSamples(3_000, 5, 15e6, 1.1);
     const compare = (what: string): void => {
       for (const fn of ['listOrders', 'getOrder', 'missing']) {
@@ -226,7 +230,9 @@ describe('SpanAggregator', () => {
     values.forEach((ns, i) => {
       clock.nowMs = t0Ms + i * 1000;
       const fn = i % 3 === 0 ? 'getOrder' : 'listOrders';
-      aggregator.add([testSpan(clock.nowMs, ns / 1e6, { attributes: at(i % 3 === 0 ? 20 : 10, fn), resource: versions[i % 2] as Resource, statusCode: i % 17 === 0 ? StatusCode.Error : StatusCode.Unset })]);
+      aggregator.add([
+        testSpan(clock.nowMs, ns / 1e6, { attributes: at(i % 3 === 0 ? 20 : 10, fn), resource: versions[i % 2] as Resource, statusCode: i % 17 === 0 ? StatusCode.Error : StatusCode.Unset }),
+      ]);
       if (i % 500 === 0) compare(`after ${String(i)} spans`);
     });
     compare('after all spans');
@@ -241,10 +247,7 @@ describe('SpanAggregator', () => {
   it('records versions, commits, services and sampling', () => {
     const { aggregator } = harness();
     const sampledFlag = 0x01;
-    aggregator.add([
-      testSpan(t0Ms, 10, { attributes: at(1), flags: sampledFlag, traceState: 'ot=th:c' }),
-      testSpan(t0Ms, 10, { attributes: at(1), resource: worker, flags: sampledFlag }),
-    ]);
+    aggregator.add([testSpan(t0Ms, 10, { attributes: at(1), flags: sampledFlag, traceState: 'ot=th:c' }), testSpan(t0Ms, 10, { attributes: at(1), resource: worker, flags: sampledFlag })]);
     const stats = aggregator.statsForLocation(file, 1);
     assert.ok(stats);
     assert.deepEqual([...stats.services].sort(), ['api', 'worker']);

@@ -83,7 +83,11 @@ describe('summarizeLatency', () => {
 
   for (const [name, generate] of distributions) {
     it(`is within 1% of the exact nearest-rank percentiles above the limit: ${name}`, () => {
-      for (const [count, seed] of [[1000, 1], [20_000, 2], [100_000, 3]] as const) {
+      for (const [count, seed] of [
+        [1000, 1],
+        [20_000, 2],
+        [100_000, 3],
+      ] as const) {
         const values = generate(count, seed);
         const summary = summarizeLatency([digestOf(values)], percentiles);
         assert.ok(summary);
@@ -126,13 +130,19 @@ describe('summarizeLatency', () => {
     const exact = summarizeLatency([digestOf(values)], [50]);
     assert.ok(exact);
     assert.equal(exact.histogram.counts.length, 10);
-    assert.equal(exact.histogram.counts.reduce((a, b) => a + b, 0), values.length);
+    assert.equal(
+      exact.histogram.counts.reduce((a, b) => a + b, 0),
+      values.length,
+    );
     assert.equal(exact.histogram.counts[0], 1 + 0); // 0 ns lands in the first bin (lower bound 1 ns)
     assert.equal(exact.histogram.counts[9], 2);
     const sample = logNormalSamples(5000, 9);
     const sketched = summarizeLatency([digestOf(sample)], [50]);
     assert.ok(sketched && !sketched.exact);
-    assert.equal(sketched.histogram.counts.reduce((a, b) => a + b, 0), 5000);
+    assert.equal(
+      sketched.histogram.counts.reduce((a, b) => a + b, 0),
+      5000,
+    );
     // The same values binned exactly: the sketch may move a value across a bin edge by 1 %.
     const { lowerNs, upperNs, counts } = sketched.histogram;
     const expected = new Array<number>(10).fill(0);

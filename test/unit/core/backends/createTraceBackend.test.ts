@@ -131,7 +131,23 @@ describe('createTraceBackend', () => {
         dir = mkdtempSync(join(tmpdir(), 'spanlens-tls-'));
         execFileSync(
           'openssl',
-          ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+          [
+            'req',
+            '-x509',
+            '-newkey',
+            'rsa:2048',
+            '-nodes',
+            '-keyout',
+            join(dir, 'key.pem'),
+            '-out',
+            join(dir, 'cert.pem'),
+            '-days',
+            '2',
+            '-subj',
+            '/CN=127.0.0.1',
+            '-addext',
+            'subjectAltName=IP:127.0.0.1',
+          ],
           { stdio: 'ignore' },
         );
       } catch {
@@ -177,4 +193,3 @@ describe('createTraceBackend', () => {
     });
   });
 });
-

@@ -43,8 +43,14 @@ describe('functionSpanQuery', () => {
       const names = Array.from({ length: maxFunctionsPerRun + 3 }, (_, i) => `fn${i}`);
       const plan = planFunctionQueries('tempo', request(names));
       assert.equal(plan.functions.length, maxFunctionsPerRun);
-      assert.deepEqual(plan.queries.map((q) => q.functions.length), [15, 15, 10]);
-      assert.deepEqual(plan.skipped.map((s) => s.function), ['fn40', 'fn41', 'fn42']);
+      assert.deepEqual(
+        plan.queries.map((q) => q.functions.length),
+        [15, 15, 10],
+      );
+      assert.deepEqual(
+        plan.skipped.map((s) => s.function),
+        ['fn40', 'fn41', 'fn42'],
+      );
       assert.match(plan.skipped[0]?.reason ?? '', /only the first 40 functions/);
     });
 
@@ -57,7 +63,10 @@ describe('functionSpanQuery', () => {
       // Three string literals (one per condition) and nothing of the name outside them.
       assert.equal(literals.length, 3);
       for (const literal of literals) assert.ok(literal.includes(re2Literal(hostile)));
-      assert.equal(query.replace(/"((?:[^"\\]|\\.)*)"/g, '""'), '{ span.code.function.name =~ "" || span.code.function =~ "" || name =~ "" } | select(status, span.code.namespace, span.code.file.path, span.code.filepath, span.code.line.number, span.code.lineno, resource.service.name)');
+      assert.equal(
+        query.replace(/"((?:[^"\\]|\\.)*)"/g, '""'),
+        '{ span.code.function.name =~ "" || span.code.function =~ "" || name =~ "" } | select(status, span.code.namespace, span.code.file.path, span.code.filepath, span.code.line.number, span.code.lineno, resource.service.name)',
+      );
     });
   });
 
@@ -76,14 +85,20 @@ describe('functionSpanQuery', () => {
 
     it('Jaeger without a service asks only by tags (an operation needs a service)', () => {
       const plan = planFunctionQueries('jaeger', request(['pay']));
-      assert.deepEqual(plan.queries.map((q) => Object.keys(q.query.tags ?? {})[0] ?? `operation ${q.query.operation ?? ''}`), ['code.function.name', 'code.function']);
+      assert.deepEqual(
+        plan.queries.map((q) => Object.keys(q.query.tags ?? {})[0] ?? `operation ${q.query.operation ?? ''}`),
+        ['code.function.name', 'code.function'],
+      );
     });
 
     it('Zipkin: lower-cases the span name, and skips names annotationQuery cannot carry', () => {
       const plan = planFunctionQueries('zipkin', request(['getUser', 'this and that', 'two\nlines']));
       assert.deepEqual(plan.functions, ['getUser']);
       assert.equal(plan.queries.find((q) => q.query.operation !== undefined)?.query.operation, 'getuser');
-      assert.deepEqual(plan.skipped.map((s) => s.function), ['this and that', 'two\nlines']);
+      assert.deepEqual(
+        plan.skipped.map((s) => s.function),
+        ['this and that', 'two\nlines'],
+      );
       assert.match(plan.skipped[0]?.reason ?? '', /" and "/);
     });
 

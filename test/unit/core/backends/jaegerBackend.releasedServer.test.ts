@@ -18,7 +18,9 @@ const found = {
     resourceSpans: [
       {
         resource: { attributes: [{ key: 'service.name', value: { stringValue: 'shop' } }] },
-        scopeSpans: [{ scope: {}, spans: [{ traceId, spanId: '00000000000000b1', name: 'GET /cart', kind: 2, startTimeUnixNano: startNs.toString(), endTimeUnixNano: (startNs + 5_000_000n).toString() }] }],
+        scopeSpans: [
+          { scope: {}, spans: [{ traceId, spanId: '00000000000000b1', name: 'GET /cart', kind: 2, startTimeUnixNano: startNs.toString(), endTimeUnixNano: (startNs + 5_000_000n).toString() }] },
+        ],
       },
     ],
   },

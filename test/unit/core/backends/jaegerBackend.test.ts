@@ -15,7 +15,18 @@ function v1Trace(traceID: string, startUs: number): Record<string, unknown> {
   return {
     traceID,
     spans: [
-      { traceID, spanID: '00000000000000a1', operationName: 'GET /cart', references: [], startTime: startUs, duration: 120_000, tags: [{ key: 'span.kind', type: 'string', value: 'server' }], logs: [], processID: 'p1', warnings: null },
+      {
+        traceID,
+        spanID: '00000000000000a1',
+        operationName: 'GET /cart',
+        references: [],
+        startTime: startUs,
+        duration: 120_000,
+        tags: [{ key: 'span.kind', type: 'string', value: 'server' }],
+        logs: [],
+        processID: 'p1',
+        warnings: null,
+      },
       {
         traceID,
         spanID: '00000000000000a2',
@@ -45,7 +56,16 @@ function otlpTrace(traceId: string, startUs: number): Record<string, unknown> {
             scope: {},
             spans: [
               { traceId, spanId: '00000000000000b1', name: 'GET /cart', kind: 2, startTimeUnixNano: ns(startUs), endTimeUnixNano: ns(startUs + 120_000) },
-              { traceId, spanId: '00000000000000b2', parentSpanId: '00000000000000b1', name: 'SELECT cart', kind: 3, startTimeUnixNano: ns(startUs + 1000), endTimeUnixNano: ns(startUs + 51_000), status: { code: 2 } },
+              {
+                traceId,
+                spanId: '00000000000000b2',
+                parentSpanId: '00000000000000b1',
+                name: 'SELECT cart',
+                kind: 3,
+                startTimeUnixNano: ns(startUs + 1000),
+                endTimeUnixNano: ns(startUs + 51_000),
+                status: { code: 2 },
+              },
             ],
           },
         ],
@@ -54,7 +74,12 @@ function otlpTrace(traceId: string, startUs: number): Record<string, unknown> {
   };
 }
 
-const operations = { frontend: [{ name: 'GET /cart', spanKind: 'server' }, { name: 'POST /checkout', spanKind: 'server' }] };
+const operations = {
+  frontend: [
+    { name: 'GET /cart', spanKind: 'server' },
+    { name: 'POST /checkout', spanKind: 'server' },
+  ],
+};
 
 const v3Options: FakeJaegerOptions = {
   api: 'api_v3',
@@ -117,7 +142,9 @@ describe('JaegerBackend', () => {
 
     it('searches trace-summaries with the api_v3 parameter names and units', async () => {
       const jaeger = await start(v3Options);
-      const results = await jaeger.search({ service: 'frontend', operation: 'GET /cart', tags: { 'http.status_code': '500' }, minDurationMs: 100, maxDurationMs: 2.5, lookbackMinutes: 30, limit: 5 }).catch((e: unknown) => e);
+      const results = await jaeger
+        .search({ service: 'frontend', operation: 'GET /cart', tags: { 'http.status_code': '500' }, minDurationMs: 100, maxDurationMs: 2.5, lookbackMinutes: 30, limit: 5 })
+        .catch((e: unknown) => e);
       // max < min is refused before any request
       assert.ok(results instanceof BackendError && results.failure.kind === 'invalidQuery');
       assert.equal(fake().requests.filter((r) => r.path.includes('trace')).length, 0);
@@ -147,7 +174,10 @@ describe('JaegerBackend', () => {
       const jaeger = await start({ ...v3Options, api: 'v3-no-summaries' });
       const found = await jaeger.search({ service: 'frontend' });
       assert.equal(found.length, 1);
-      assert.deepEqual({ ...found[0] }, { traceId: traceA, rootService: 'frontend', rootName: 'GET /cart', startTime: t0Us / 1000, startTimeNs: (BigInt(t0Us) * 1000n).toString(), durationMs: 120, spanCount: 2, errorCount: 1 });
+      assert.deepEqual(
+        { ...found[0] },
+        { traceId: traceA, rootService: 'frontend', rootName: 'GET /cart', startTime: t0Us / 1000, startTimeNs: (BigInt(t0Us) * 1000n).toString(), durationMs: 120, spanCount: 2, errorCount: 1 },
+      );
       await jaeger.search({ service: 'frontend' });
       assert.equal(fake().to('/api/v3/trace-summaries').length, 1, 'the missing endpoint is remembered');
       assert.equal(fake().to('/api/v3/traces').length, 2);
@@ -262,7 +292,14 @@ describe('JaegerBackend', () => {
       const summaries = readFixtureJson('jaeger/FindTraceSummaries.json');
       const getTrace = readFixtureJson('jaeger/GetTrace.json');
       const id = '00000000000000000000000000000001';
-      const jaeger = await start({ api: 'api_v3', services: services.services, operations: { foo: ops.operations }, summaries, findTraces: readFixtureJson('jaeger/FindTraces.json'), v3Traces: { [id]: getTrace } });
+      const jaeger = await start({
+        api: 'api_v3',
+        services: services.services,
+        operations: { foo: ops.operations },
+        summaries,
+        findTraces: readFixtureJson('jaeger/FindTraces.json'),
+        v3Traces: { [id]: getTrace },
+      });
       assert.deepEqual(await jaeger.listServices(), ['foo']);
       assert.deepEqual(await jaeger.listOperations('foo'), ['get_users']);
       const found = await jaeger.search({ service: 'foo' });

@@ -82,10 +82,16 @@ describe('Jaeger v1 streaming (data.*.spans, data.*.processes)', () => {
         const batches: (readonly Span[])[] = [];
         const fetched = await jaeger.getTrace(id, undefined, (spans) => batches.push(spans));
         const expected = decodeJaegerJson(JSON.parse(body));
-        assert.deepEqual(fetched.spans, expected.spans.filter((s) => s.traceId === id));
+        assert.deepEqual(
+          fetched.spans,
+          expected.spans.filter((s) => s.traceId === id),
+        );
         assert.deepEqual(fetched.warnings, expected.warnings);
         assert.equal(fetched.format, 'jaeger-json');
-        assert.ok(log.some((line) => /\/api\/traces\/[0-9a-f]+ → 200 \(\d+ bytes streamed/.test(line)), log.join('\n'));
+        assert.ok(
+          log.some((line) => /\/api\/traces\/[0-9a-f]+ → 200 \(\d+ bytes streamed/.test(line)),
+          log.join('\n'),
+        );
         assert.ok(batches.length > 1, `spans came in ${batches.length} batch(es)`);
         const early = batches.flat();
         assert.equal(early.length, fetched.spans.length, 'every span was handed over while streaming');
@@ -108,7 +114,10 @@ describe('Jaeger v1 streaming (data.*.spans, data.*.processes)', () => {
     const summaries = await jaeger.search({ service: 'frontend', limit: 20 });
     assert.equal(summaries.length, result.traceCount);
     assert.ok(!summaries.some((s) => s.rootService === serviceNotKnownYet));
-    assert.ok(log.some((line) => /\/api\/traces\?.* → 200 \(\d+ bytes streamed/.test(line)), log.join('\n'));
+    assert.ok(
+      log.some((line) => /\/api\/traces\?.* → 200 \(\d+ bytes streamed/.test(line)),
+      log.join('\n'),
+    );
   });
 
   it('reports a v1 trace cut short as truncated', async () => {

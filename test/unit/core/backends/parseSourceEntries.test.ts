@@ -29,7 +29,10 @@ describe('spanlens.sources selection and checking', () => {
       { name: 'nourl', type: 'tempo' },
       'not an object',
     ]);
-    assert.deepEqual(parsed.sources.map((s) => s.name), ['jaeger']);
+    assert.deepEqual(
+      parsed.sources.map((s) => s.name),
+      ['jaeger'],
+    );
     assert.equal(parsed.problems.length, 7);
     assert.match(parsed.problems[0] ?? '', /"typo".*"type" must be one of jaeger, tempo, zipkin/);
     assert.match(parsed.problems[1] ?? '', /"leaky".*user name or password/);

@@ -22,7 +22,14 @@ const tempoV1Trace = {
         {
           scope: { name: 'io.opentelemetry.http' },
           spans: [
-            { traceId: b64(traceId), spanId: b64('563d623c76514f8e'), name: 'update-billing', kind: 'SPAN_KIND_SERVER', startTimeUnixNano: startNs.toString(), endTimeUnixNano: (startNs + 557_000_000n).toString() },
+            {
+              traceId: b64(traceId),
+              spanId: b64('563d623c76514f8e'),
+              name: 'update-billing',
+              kind: 'SPAN_KIND_SERVER',
+              startTimeUnixNano: startNs.toString(),
+              endTimeUnixNano: (startNs + 557_000_000n).toString(),
+            },
             {
               traceId: b64(traceId),
               spanId: b64('0000000000000abc'),
@@ -61,7 +68,13 @@ const baseOptions: FakeTempoOptions = {
   v2: true,
   traces: { [traceId]: tempoV1Trace },
   search: searchBody,
-  tagValues: { 'resource.service.name': ['shop-backend', 'billing'], 'service.name': ['shop-backend', 'billing'], name: ['update-billing', 'charge'], 'span.http.method': ['GET', 'POST'], 'http.method': ['GET'] },
+  tagValues: {
+    'resource.service.name': ['shop-backend', 'billing'],
+    'service.name': ['shop-backend', 'billing'],
+    name: ['update-billing', 'charge'],
+    'span.http.method': ['GET', 'POST'],
+    'http.method': ['GET'],
+  },
   scopes: [
     { name: 'resource', tags: ['service.name', 'k8s.pod.name'] },
     { name: 'span', tags: ['http.method'] },
@@ -106,7 +119,15 @@ describe('TempoBackend', () => {
 
   it('searches by tags with logfmt, Go durations and unix seconds', async () => {
     const tempo = await start(baseOptions);
-    const found = await tempo.search({ service: 'shop-backend', operation: 'update billing', tags: { 'http.status_code': '500' }, minDurationMs: 100, maxDurationMs: 5000, lookbackMinutes: 15, limit: 50 });
+    const found = await tempo.search({
+      service: 'shop-backend',
+      operation: 'update billing',
+      tags: { 'http.status_code': '500' },
+      minDurationMs: 100,
+      maxDurationMs: 5000,
+      lookbackMinutes: 15,
+      limit: 50,
+    });
     const q = fake().to('/api/search')[0]?.query;
     assert.ok(q);
     assert.equal(q.get('tags'), 'service.name=shop-backend name="update billing" http.status_code=500');

@@ -26,7 +26,11 @@ describe('the Tempo replay server refuses what Tempo refuses', () => {
   const open: TraceBackend[] = [];
   async function start(extra: Partial<FakeTempoOptions> = {}, tenant?: string): Promise<TraceBackend> {
     server = await startFakeTempo(options(extra));
-    const backend = await createTraceBackend({ name: 'tempo', type: 'tempo', url: server.url, ...(tenant === undefined ? {} : { tenant }) }, undefined, { clock, retryBaseDelayMs: 1, timeoutMs: 5000 });
+    const backend = await createTraceBackend({ name: 'tempo', type: 'tempo', url: server.url, ...(tenant === undefined ? {} : { tenant }) }, undefined, {
+      clock,
+      retryBaseDelayMs: 1,
+      timeoutMs: 5000,
+    });
     open.push(backend);
     return backend;
   }
@@ -50,7 +54,11 @@ describe('the Tempo replay server refuses what Tempo refuses', () => {
         await tempo.search({ query: traceqlForFunctions(['pay', 'Checkout.pay', 'a$b.c'], 'my.service'), lookbackMinutes: 60 }),
         await tempo.search({ query: traceqlForFunctions(['line\nbreak "quoted" \\ back']) }),
       ];
-      for (const found of hits) assert.deepEqual(found.map((h) => h.traceId), [fixtureTraceId]);
+      for (const found of hits)
+        assert.deepEqual(
+          found.map((h) => h.traceId),
+          [fixtureTraceId],
+        );
       const searches = server.to('/api/search');
       assert.equal(searches.length, 4);
       for (const request of searches) {
@@ -79,7 +87,10 @@ describe('the Tempo replay server refuses what Tempo refuses', () => {
   describe('a deliberately wrong request is rejected with the real text', () => {
     it('TraceQL syntax errors: 400 with the parser position, and SpanLens shows it', async () => {
       const tempo = await start();
-      assert.deepEqual(await get(`/api/search?q=${encodeURIComponent('{ service.name = "shop" }')}`), [400, 'invalid TraceQL query: parse error at line 1, col 3: syntax error: unexpected IDENTIFIER']);
+      assert.deepEqual(await get(`/api/search?q=${encodeURIComponent('{ service.name = "shop" }')}`), [
+        400,
+        'invalid TraceQL query: parse error at line 1, col 3: syntax error: unexpected IDENTIFIER',
+      ]);
       assert.deepEqual(await get(`/api/search?q=${encodeURIComponent('{ .a = "b }')}`), [400, 'invalid TraceQL query: parse error at line 1, col 8: literal not terminated']);
       assert.deepEqual(await get(`/api/search?q=${encodeURIComponent('{ .a = 1')}`), [400, 'invalid TraceQL query: parse error at line 1, col 9: syntax error: unexpected $end']);
       assert.deepEqual(await get(`/api/search?q=${encodeURIComponent('{ duration > 1s } | count() >')}`), [400, 'invalid TraceQL query: parse error at line 1, col 30: syntax error: unexpected $end']);

@@ -34,7 +34,23 @@ export function makeTestPki(): TestPki | undefined {
       ['client', '/CN=spanlens-client'],
     ] as const) {
       openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', path(`${name}.key`), '-out', path(`${name}.csr`), '-subj', subject);
-      openssl('x509', '-req', '-in', path(`${name}.csr`), '-CA', path('ca.pem'), '-CAkey', path('ca.key'), '-CAcreateserial', '-out', path(`${name}.pem`), '-days', '2', '-extfile', path(`${name}.ext`));
+      openssl(
+        'x509',
+        '-req',
+        '-in',
+        path(`${name}.csr`),
+        '-CA',
+        path('ca.pem'),
+        '-CAkey',
+        path('ca.key'),
+        '-CAcreateserial',
+        '-out',
+        path(`${name}.pem`),
+        '-days',
+        '2',
+        '-extfile',
+        path(`${name}.ext`),
+      );
     }
   } catch {
     rmSync(dir, { recursive: true, force: true });

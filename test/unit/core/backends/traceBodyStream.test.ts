@@ -172,7 +172,10 @@ describe('streamed trace bodies (TraceBodyStream, getStream)', () => {
     const fetched = await (await backend('tempo', server.url)).getTrace(traceId);
     assert.equal(fetched.spans.length, 6);
     assert.deepEqual(fetched.spans, decodeOtlpJson(JSON.parse(body)).spans);
-    assert.ok(fetched.warnings.some((w) => /part of this trace: hit the bytes limit/.test(w)), fetched.warnings.join('\n'));
+    assert.ok(
+      fetched.warnings.some((w) => /part of this trace: hit the bytes limit/.test(w)),
+      fetched.warnings.join('\n'),
+    );
     assert.ok(streamedTrace(), log.join('\n'));
   });
 
@@ -198,14 +201,26 @@ describe('streamed trace bodies (TraceBodyStream, getStream)', () => {
     const found = await zipkin.searchSpans({ service: 'web' });
     assert.deepEqual(found.spans, [...decodeZipkinJson(traces[0]).spans, ...decodeZipkinJson(traces[1]).spans]);
     assert.equal(found.traceCount, 2);
-    assert.ok(log.some((line) => /\/api\/v2\/traces\?.* → 200 \(\d+ bytes streamed/.test(line)), log.join('\n'));
+    assert.ok(
+      log.some((line) => /\/api\/v2\/traces\?.* → 200 \(\d+ bytes streamed/.test(line)),
+      log.join('\n'),
+    );
 
-    const hits = Array.from({ length: 50 }, (_, i) => ({ traceID: (i + 1).toString(16), rootServiceName: 'web', rootTraceName: 'get', startTimeUnixNano: String(1_760_000_000_000_000_000n + BigInt(i)), durationMs: 3 }));
+    const hits = Array.from({ length: 50 }, (_, i) => ({
+      traceID: (i + 1).toString(16),
+      rootServiceName: 'web',
+      rootTraceName: 'get',
+      startTimeUnixNano: String(1_760_000_000_000_000_000n + BigInt(i)),
+      durationMs: 3,
+    }));
     const tempoServer = await serve((_req, res) => trickle(res, JSON.stringify({ traces: hits, metrics: { inspectedTraces: 50 } }), 97));
     const tempo = await backend('tempo', tempoServer.url);
     const summaries = await tempo.search({ service: 'web' });
     assert.equal(summaries.length, 50);
-    assert.ok(log.some((line) => /\/api\/search\?.* → 200 \(\d+ bytes streamed/.test(line)), log.join('\n'));
+    assert.ok(
+      log.some((line) => /\/api\/search\?.* → 200 \(\d+ bytes streamed/.test(line)),
+      log.join('\n'),
+    );
     const bounded = await backend('tempo', tempoServer.url, { maxResponseBytes: 1024 });
     assert.deepEqual(await failureOf(bounded.search({ service: 'web' })), { kind: 'tooLarge', limit: 1024 });
   });

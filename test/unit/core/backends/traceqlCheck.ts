@@ -9,15 +9,7 @@
  * are refused like any unknown name.
  */
 
-type Kind =
-  | 'IDENTIFIER'
-  | 'ATTRIBUTE'
-  | 'STRING'
-  | 'INTEGER'
-  | 'FLOAT'
-  | 'DURATION'
-  | 'OP'
-  | '$end';
+type Kind = 'IDENTIFIER' | 'ATTRIBUTE' | 'STRING' | 'INTEGER' | 'FLOAT' | 'DURATION' | 'OP' | '$end';
 
 interface Token {
   readonly kind: Kind;

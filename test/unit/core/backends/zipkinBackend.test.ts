@@ -13,7 +13,17 @@ const t0Us = (clock.nowMs - 60_000) * 1000;
 function zipkinTrace(traceId: string, startUs: number): Record<string, unknown>[] {
   return [
     { traceId, id: '000000000000000a', name: 'get /api', kind: 'SERVER', timestamp: startUs, duration: 80_000, localEndpoint: { serviceName: 'frontend' }, tags: { 'http.path': '/api' } },
-    { traceId, parentId: '000000000000000a', id: '000000000000000b', name: 'query', kind: 'CLIENT', timestamp: startUs + 2000, duration: 30_000, localEndpoint: { serviceName: 'frontend' }, tags: { error: 'timeout' } },
+    {
+      traceId,
+      parentId: '000000000000000a',
+      id: '000000000000000b',
+      name: 'query',
+      kind: 'CLIENT',
+      timestamp: startUs + 2000,
+      duration: 30_000,
+      localEndpoint: { serviceName: 'frontend' },
+      tags: { error: 'timeout' },
+    },
   ];
 }
 
@@ -60,7 +70,15 @@ describe('ZipkinBackend', () => {
 
   it('searches with endTs/lookback in ms, durations in µs and an annotationQuery', async () => {
     const zipkin = await start(options);
-    const found = await zipkin.search({ service: 'frontend', operation: 'get /api', tags: { 'http.path': '/api', error: '' }, minDurationMs: 1.5, maxDurationMs: 2000, lookbackMinutes: 120, limit: 10 });
+    const found = await zipkin.search({
+      service: 'frontend',
+      operation: 'get /api',
+      tags: { 'http.path': '/api', error: '' },
+      minDurationMs: 1.5,
+      maxDurationMs: 2000,
+      lookbackMinutes: 120,
+      limit: 10,
+    });
     const q = fake().to('/api/v2/traces')[0]?.query;
     assert.ok(q);
     assert.equal(q.get('serviceName'), 'frontend');

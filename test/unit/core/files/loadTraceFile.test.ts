@@ -20,8 +20,7 @@ describe('loadTraceFile', function () {
     return path;
   }
 
-  const key = (spans: readonly Span[]): string[] =>
-    spans.map((s) => `${s.traceId}/${s.spanId}/${s.parentSpanId ?? '-'}/${s.name}/${s.startNs}/${s.endNs}/${s.resource.serviceName}`).sort();
+  const key = (spans: readonly Span[]): string[] => spans.map((s) => `${s.traceId}/${s.spanId}/${s.parentSpanId ?? '-'}/${s.name}/${s.startNs}/${s.endNs}/${s.resource.serviceName}`).sort();
 
   async function rejects(path: string, pattern: RegExp): Promise<void> {
     await assert.rejects(loadTraceFile(path), (error: unknown) => {

@@ -26,9 +26,19 @@ function recordSpans(next: () => number, count: number, service = 'checkout'): R
     const tracer = tracers[i % tracers.length] ?? provider.getTracer('x');
     const root = tracer.startSpan(`GET /item/${String(i % 7)}`, {
       kind: ApiSpanKind.SERVER,
-      attributes: { 'http.request.method': 'GET', 'http.response.status_code': 200 + Math.floor(next() * 300), 'app.ratio': next(), 'app.cache.hit': next() < 0.5, 'user_agent.original': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)' },
+      attributes: {
+        'http.request.method': 'GET',
+        'http.response.status_code': 200 + Math.floor(next() * 300),
+        'app.ratio': next(),
+        'app.cache.hit': next() < 0.5,
+        'user_agent.original': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)',
+      },
     });
-    const child = tracer.startSpan('SELECT item', { kind: ApiSpanKind.CLIENT, attributes: { 'db.query.text': 'SELECT * FROM "item" WHERE id = $1', 'code.line.number': Math.floor(next() * 900) } }, trace.setSpan(context.active(), root));
+    const child = tracer.startSpan(
+      'SELECT item',
+      { kind: ApiSpanKind.CLIENT, attributes: { 'db.query.text': 'SELECT * FROM "item" WHERE id = $1', 'code.line.number': Math.floor(next() * 900) } },
+      trace.setSpan(context.active(), root),
+    );
     if (next() < 0.3) {
       child.recordException(new Error(`lost connection ${String(i)}`));
       child.setStatus({ code: SpanStatusCode.ERROR, message: 'lost "connection"' });
@@ -81,10 +91,14 @@ describe('decodeCanonicalOtlpJson', () => {
     assert.equal(fast.spans.length, 80);
     assert.deepStrictEqual(fast, fullDecode(canonical));
     const failed = fast.spans.filter((s) => s.events.length > 0);
-    assert.ok(failed.length > 0 && failed.every((s) => {
-        const stack = s.events[0]?.attributes['exception.stacktrace'];
-        return typeof stack === 'string' && stack.includes('\n');
-      }), 'stack traces keep their line breaks');
+    assert.ok(
+      failed.length > 0 &&
+        failed.every((s) => {
+          const stack = s.events[0]?.attributes['exception.stacktrace'];
+          return typeof stack === 'string' && stack.includes('\n');
+        }),
+      'stack traces keep their line breaks',
+    );
   });
 
   it('agrees with the full decoder on many SDK batches, several resources to a request', () => {
@@ -151,7 +165,10 @@ describe('decodeCanonicalOtlpJson', () => {
     it(`leaves ${what} to the full decoder, which gives the same result as before`, () => {
       const bytes = make();
       assert.equal(decodeCanonicalOtlpJson(bytes), undefined);
-      assert.deepStrictEqual(outcome(() => decodeTracePayload({ kind: 'otlp-json', bytes })), outcome(() => fullDecode(bytes)));
+      assert.deepStrictEqual(
+        outcome(() => decodeTracePayload({ kind: 'otlp-json', bytes })),
+        outcome(() => fullDecode(bytes)),
+      );
     });
   }
 

@@ -131,7 +131,13 @@ describe('Jaeger JSON decoder', () => {
     it('shares one Resource per process, with its tags as resource attributes', () => {
       const decoded = decodeJaegerJson(
         jtrace([jspan({ spanID: '1' }), jspan({ spanID: '2' }), jspan({ spanID: '3', processID: 'p2' })], {
-          p1: { serviceName: 'api', tags: [{ key: 'hostname', type: 'string', value: 'h1' }, { key: 'pid', type: 'int64', value: 42 }] },
+          p1: {
+            serviceName: 'api',
+            tags: [
+              { key: 'hostname', type: 'string', value: 'h1' },
+              { key: 'pid', type: 'int64', value: 42 },
+            ],
+          },
           p2: { serviceName: 'db', tags: [] },
         }),
       );
@@ -144,10 +150,7 @@ describe('Jaeger JSON decoder', () => {
 
     it('shares one Resource between spans whose embedded processes are equal', () => {
       const process = { serviceName: 'emb', tags: [{ key: 'ip', type: 'string', value: '10.0.0.1' }] };
-      const decoded = decodeJaegerJson([
-        jspan({ processID: undefined, process, spanID: '1' }),
-        jspan({ processID: undefined, process: structuredClone(process), spanID: '2' }),
-      ]);
+      const decoded = decodeJaegerJson([jspan({ processID: undefined, process, spanID: '1' }), jspan({ processID: undefined, process: structuredClone(process), spanID: '2' })]);
       const [a, b] = decoded.spans as [Span, Span];
       assert.equal(a.resource, b.resource);
       assert.equal(a.resource.serviceName, 'emb');
@@ -322,8 +325,20 @@ describe('Jaeger JSON decoder', () => {
     it('turns otel.scope.* and the older otel.library.* into one shared scope', () => {
       const decoded = decodeJaegerJson(
         jtrace([
-          jspan({ spanID: '1', tags: [{ key: 'otel.scope.name', type: 'string', value: 'lib' }, { key: 'otel.scope.version', type: 'string', value: '1.0' }] }),
-          jspan({ spanID: '2', tags: [{ key: 'otel.library.name', type: 'string', value: 'lib' }, { key: 'otel.library.version', type: 'string', value: '1.0' }] }),
+          jspan({
+            spanID: '1',
+            tags: [
+              { key: 'otel.scope.name', type: 'string', value: 'lib' },
+              { key: 'otel.scope.version', type: 'string', value: '1.0' },
+            ],
+          }),
+          jspan({
+            spanID: '2',
+            tags: [
+              { key: 'otel.library.name', type: 'string', value: 'lib' },
+              { key: 'otel.library.version', type: 'string', value: '1.0' },
+            ],
+          }),
           jspan({ spanID: '3', tags: [{ key: 'otel.scope.name', type: 'string', value: 'bare' }] }),
           jspan({ spanID: '4' }),
         ]),
@@ -381,11 +396,7 @@ describe('Jaeger JSON decoder', () => {
     const ref = (refType: string, spanID: string, traceID = '00000000000000ab'): Json => ({ refType, traceID, spanID });
 
     it('takes the first CHILD_OF into the trace as the parent; other references become links', () => {
-      const span = only(
-        decodeJaegerJson(
-          jtrace([jspan({ spanID: '4', references: [ref('CHILD_OF', 'ff', 'ff'), ref('CHILD_OF', '2'), ref('FOLLOWS_FROM', '3'), ref('CHILD_OF', '5')] })]),
-        ),
-      );
+      const span = only(decodeJaegerJson(jtrace([jspan({ spanID: '4', references: [ref('CHILD_OF', 'ff', 'ff'), ref('CHILD_OF', '2'), ref('FOLLOWS_FROM', '3'), ref('CHILD_OF', '5')] })])));
       assert.equal(span.parentSpanId, '0000000000000002');
       assert.deepEqual(span.links, [
         { traceId: pad32('ff'), spanId: '00000000000000ff', traceState: undefined, attributes: { 'opentracing.ref_type': 'child_of' } },
@@ -470,7 +481,9 @@ describe('Jaeger JSON decoder', () => {
 
     it('throws nothing but TraceDecodeError whatever a field holds', () => {
       const values: unknown[] = [null, true, -1, 1.5, 'x', '', [], {}, [1], [{}], { a: 1 }, '9'.repeat(30), Number.MAX_VALUE];
-      const base = { data: [jtrace([jspan({ references: [{ refType: 'CHILD_OF', traceID: 'ab', spanID: '2' }], tags: [{ key: 'k', type: 'int64', value: 1 }], logs: [{ timestamp: t0, fields: [] }] })])] };
+      const base = {
+        data: [jtrace([jspan({ references: [{ refType: 'CHILD_OF', traceID: 'ab', spanID: '2' }], tags: [{ key: 'k', type: 'int64', value: 1 }], logs: [{ timestamp: t0, fields: [] }] })])],
+      };
       const paths: string[][] = [
         ['data'],
         ['data', '0'],
@@ -481,7 +494,13 @@ describe('Jaeger JSON decoder', () => {
         ['data', '0', 'processes', 'p1', 'tags'],
         ['data', '0', 'spans'],
         ['data', '0', 'spans', '0'],
-        ...['traceID', 'spanID', 'parentSpanID', 'operationName', 'startTime', 'duration', 'flags', 'processID', 'process', 'warnings', 'references', 'tags', 'tag', 'logs'].map((k) => ['data', '0', 'spans', '0', k]),
+        ...['traceID', 'spanID', 'parentSpanID', 'operationName', 'startTime', 'duration', 'flags', 'processID', 'process', 'warnings', 'references', 'tags', 'tag', 'logs'].map((k) => [
+          'data',
+          '0',
+          'spans',
+          '0',
+          k,
+        ]),
         ['data', '0', 'spans', '0', 'references', '0'],
         ['data', '0', 'spans', '0', 'references', '0', 'refType'],
         ['data', '0', 'spans', '0', 'references', '0', 'spanID'],
@@ -559,10 +578,13 @@ describe('Jaeger JSON decoder', () => {
       const spans = decoded.spans;
       assert.ok(spans.every((s) => s.traceId === pad32('1')));
       const [first, second, third, fourth, fifth] = spans as [Span, Span, Span, Span, Span];
-      assert.deepEqual(first.events.map((e) => [e.name, e.attributes]), [
-        ['some-event', {}],
-        ['log', { x: 'y' }],
-      ]);
+      assert.deepEqual(
+        first.events.map((e) => [e.name, e.attributes]),
+        [
+          ['some-event', {}],
+          ['log', { x: 'y' }],
+        ],
+      );
       assert.equal(first.startNs, 1_485_467_191_639_875_000n);
       assert.equal(first.endNs, 1_485_467_191_639_880_000n);
       assert.equal(second.statusCode, StatusCode.Error);
@@ -601,10 +623,13 @@ describe('Jaeger JSON decoder', () => {
       assert.equal(span.statusCode, StatusCode.Error);
       assert.deepEqual(span.attributes, { 'peer.service': 'service-y', 'peer.ipv4': 23456, temperature: 72.5, blob: new Uint8Array([0, 0, 0x30, 0x39]) });
       assert.deepEqual(span.resource.attributes, { 'peer.ipv4': 23456, error: true, 'service.name': 'service-x' });
-      assert.deepEqual(span.events.map((e) => [e.name, e.attributes]), [
-        ['123415', {}],
-        ['log', { x: 'y' }],
-      ]);
+      assert.deepEqual(
+        span.events.map((e) => [e.name, e.attributes]),
+        [
+          ['123415', {}],
+          ['log', { x: 'y' }],
+        ],
+      );
       assert.deepEqual(
         span.links.map((l) => [l.traceId, l.spanId, l.attributes['opentracing.ref_type']]),
         [

@@ -44,7 +44,10 @@ describe('JaegerSpanStream', () => {
     const final = stream.finish({ data: [{ traceID, spans: [0], processes: {} }] });
     assert.deepEqual(final, decodeJaegerJson({ data: [{ traceID, spans, processes: {} }] }));
     assert.equal(final.spans[0]?.resource.serviceName, 'unknown_service');
-    assert.ok(final.warnings.some((w) => /process "p9", which their trace does not list/.test(w)), final.warnings.join('\n'));
+    assert.ok(
+      final.warnings.some((w) => /process "p9", which their trace does not list/.test(w)),
+      final.warnings.join('\n'),
+    );
   });
 
   it('decodes a span without its own traceID once the trace id is known', () => {

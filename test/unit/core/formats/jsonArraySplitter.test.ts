@@ -34,7 +34,10 @@ describe('JsonArraySplitter', () => {
 
   it('follows nested paths such as Jaeger api_v3 result.resourceSpans', () => {
     const elements = split(JSON.stringify({ result: { resourceSpans: [{ x: 1 }, { y: 2 }] } }), 5);
-    assert.deepEqual(elements.map((e) => e.path.join('.')), ['result.resourceSpans', 'result.resourceSpans']);
+    assert.deepEqual(
+      elements.map((e) => e.path.join('.')),
+      ['result.resourceSpans', 'result.resourceSpans'],
+    );
   });
 
   it('ignores a key of the same name deeper in the document', () => {

@@ -356,10 +356,7 @@ describe('decodeOtlpJson', () => {
   });
 
   it('keeps times exact: nanosecond strings beyond 2^53 never pass through a float', () => {
-    const span = byId(
-      decodeOtlpJson(doc([rawSpan('00f067aa0ba902b7', { startTimeUnixNano: '1700000000123456789', endTimeUnixNano: '18446744073709551615' })])),
-      '00f067aa0ba902b7',
-    );
+    const span = byId(decodeOtlpJson(doc([rawSpan('00f067aa0ba902b7', { startTimeUnixNano: '1700000000123456789', endTimeUnixNano: '18446744073709551615' })])), '00f067aa0ba902b7');
     assert.equal(span.startNs, 1700000000123456789n);
     assert.equal(span.endNs, 18446744073709551615n);
   });
@@ -378,10 +375,7 @@ describe('decodeOtlpJson', () => {
   });
 
   it('lower-cases upper-case hex ids and left-pads 64-bit trace ids', () => {
-    const span = byId(
-      decodeOtlpJson(doc([rawSpan('00F067AA0BA902B7', { traceId: '4BF92F3577B34DA6', parentSpanId: 'B7AD6B7169203331' })])),
-      '00f067aa0ba902b7',
-    );
+    const span = byId(decodeOtlpJson(doc([rawSpan('00F067AA0BA902B7', { traceId: '4BF92F3577B34DA6', parentSpanId: 'B7AD6B7169203331' })])), '00f067aa0ba902b7');
     assert.equal(span.traceId, '00000000000000004bf92f3577b34da6');
     assert.equal(span.parentSpanId, 'b7ad6b7169203331');
   });
@@ -396,12 +390,7 @@ describe('decodeOtlpJson', () => {
 
   it('skips spans without a traceId or spanId, counts them and says where the first was', () => {
     const decoded = decodeOtlpJson(
-      doc([
-        rawSpan('00f067aa0ba902b7'),
-        rawSpan('53995c3f42cd8ad8', { traceId: undefined }),
-        rawSpan('', {}),
-        rawSpan('b7ad6b7169203331', { traceId: '00000000000000000000000000000000' }),
-      ]),
+      doc([rawSpan('00f067aa0ba902b7'), rawSpan('53995c3f42cd8ad8', { traceId: undefined }), rawSpan('', {}), rawSpan('b7ad6b7169203331', { traceId: '00000000000000000000000000000000' })]),
     );
     assert.deepEqual(
       decoded.spans.map((s) => s.spanId),
@@ -494,7 +483,12 @@ describe('decodeOtlpJson', () => {
     });
 
     it('reads an empty AnyValue, a null one and a missing one as null', () => {
-      const attributes = attributesOf([{ key: 'empty', value: {} }, { key: 'missing' }, { key: 'nullValue', value: null }, { key: 'arr', value: { arrayValue: { values: [{}, { stringValue: 'x' }] } } }]);
+      const attributes = attributesOf([
+        { key: 'empty', value: {} },
+        { key: 'missing' },
+        { key: 'nullValue', value: null },
+        { key: 'arr', value: { arrayValue: { values: [{}, { stringValue: 'x' }] } } },
+      ]);
       assert.deepEqual(attributes, { empty: null, missing: null, nullValue: null, arr: [null, 'x'] });
     });
 
@@ -515,7 +509,13 @@ describe('decodeOtlpJson', () => {
     });
 
     it('ignores AnyValue variants it does not know', () => {
-      assert.deepEqual(attributesOf([{ key: 'k', value: { stringValueStrindex: 3 } }, { key: 'j', value: { futureValue: 1, stringValue: 'v' } }]), { k: null, j: 'v' });
+      assert.deepEqual(
+        attributesOf([
+          { key: 'k', value: { stringValueStrindex: 3 } },
+          { key: 'j', value: { futureValue: 1, stringValue: 'v' } },
+        ]),
+        { k: null, j: 'v' },
+      );
     });
   });
 
@@ -709,7 +709,9 @@ describe('decodeOtlpJson', () => {
     });
 
     it('drops links without ids and says how many', () => {
-      const decoded = decodeOtlpJson(doc([rawSpan('00f067aa0ba902b7', { links: [{ traceId: '0af7651916cd43dd8448eb211c80319c' }, { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331' }] })]));
+      const decoded = decodeOtlpJson(
+        doc([rawSpan('00f067aa0ba902b7', { links: [{ traceId: '0af7651916cd43dd8448eb211c80319c' }, { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331' }] })]),
+      );
       assert.equal(decoded.spans[0]?.links.length, 1);
       assert.deepEqual(decoded.warnings, ['1 link has no traceId or spanId and was dropped.']);
     });
@@ -735,10 +737,7 @@ describe('decodeOtlpJson', () => {
       return {
         resourceSpans: [
           {
-            scopeSpans: [
-              { spans: [] },
-              { spans: [rawSpan('0000000000000001'), rawSpan('0000000000000002'), rawSpan('0000000000000003'), span] },
-            ],
+            scopeSpans: [{ spans: [] }, { spans: [rawSpan('0000000000000001'), rawSpan('0000000000000002'), rawSpan('0000000000000003'), span] }],
           },
         ],
       };
@@ -771,7 +770,17 @@ describe('decodeOtlpJson', () => {
       const span = rawSpan('0000000000000004', {
         attributes: [
           { key: 'ok', value: { stringValue: 'x' } },
-          { key: 'kv', value: { kvlistValue: { values: [{ key: 'a', value: { intValue: '1' } }, { key: 'b', value: { boolValue: 'yes' } }] } } },
+          {
+            key: 'kv',
+            value: {
+              kvlistValue: {
+                values: [
+                  { key: 'a', value: { intValue: '1' } },
+                  { key: 'b', value: { boolValue: 'yes' } },
+                ],
+              },
+            },
+          },
         ],
       });
       assert.equal(malformed(nested(span)), 'resourceSpans[0].scopeSpans[1].spans[3].attributes[1].value.kvlistValue.values[1].value.boolValue is "yes", not true or false');
@@ -812,7 +821,10 @@ describe('decodeOtlpJson', () => {
       assert.equal(malformed({ resourceSpans: [{ scopeSpans: [{ spans: {} }] }] }), 'resourceSpans[0].scopeSpans[0].spans is an object, not an array');
       assert.equal(malformed({ resourceSpans: [{ scopeSpans: [{ spans: [7] }] }] }), 'resourceSpans[0].scopeSpans[0].spans[0] is 7, not an object');
       assert.equal(malformed({ resourceSpans: [{ resource: [] }] }), 'resourceSpans[0].resource is an array, not an object');
-      assert.equal(malformed({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 1 } }] } }] }), 'resourceSpans[0].resource.attributes[0].value.stringValue is 1, not a string');
+      assert.equal(
+        malformed({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 1 } }] } }] }),
+        'resourceSpans[0].resource.attributes[0].value.stringValue is 1, not a string',
+      );
       assert.equal(malformed({ resourceSpans: [{ scopeSpans: [{ scope: { name: 1 } }] }] }), 'resourceSpans[0].scopeSpans[0].scope.name is 1, not a string');
       assert.equal(malformed({ resourceSpans: [null] }), 'resourceSpans[0] is null, not an object');
     });
@@ -827,30 +839,47 @@ describe('decodeOtlpJson', () => {
     });
 
     it('rejects OTLP logs, metrics and profiles as not traces', () => {
-      assert.deepEqual(failureOf(() => decodeOtlpJson({ resourceLogs: [] })), { kind: 'notATrace', detail: 'it holds OTLP logs, not traces' });
-      assert.deepEqual(failureOf(() => decodeOtlpJson({ resource_metrics: [] })), { kind: 'notATrace', detail: 'it holds OTLP metrics, not traces' });
-      assert.deepEqual(failureOf(() => decodeOtlpJson({ resourceProfiles: [] })), { kind: 'notATrace', detail: 'it holds OTLP profiles, not traces' });
+      assert.deepEqual(
+        failureOf(() => decodeOtlpJson({ resourceLogs: [] })),
+        { kind: 'notATrace', detail: 'it holds OTLP logs, not traces' },
+      );
+      assert.deepEqual(
+        failureOf(() => decodeOtlpJson({ resource_metrics: [] })),
+        { kind: 'notATrace', detail: 'it holds OTLP metrics, not traces' },
+      );
+      assert.deepEqual(
+        failureOf(() => decodeOtlpJson({ resourceProfiles: [] })),
+        { kind: 'notATrace', detail: 'it holds OTLP profiles, not traces' },
+      );
     });
 
     it('rejects documents that are not OTLP at all, saying what they are', () => {
-      assert.deepEqual(failureOf(() => decodeOtlpJson([1, 2])), { kind: 'notATrace', detail: 'the JSON document is an array, not an object with resourceSpans' });
-      assert.deepEqual(failureOf(() => decodeOtlpJson('hello')), { kind: 'notATrace', detail: 'the JSON document is a single string' });
-      assert.deepEqual(failureOf(() => decodeOtlpJson(null)), { kind: 'notATrace', detail: 'the JSON document is null' });
-      assert.deepEqual(failureOf(() => decodeOtlpJson({})), { kind: 'notATrace', detail: 'the JSON document is an empty object' });
-      assert.deepEqual(failureOf(() => decodeOtlpJson({ data: [], total: 0 })), { kind: 'notATrace', detail: 'the JSON object has the keys "data", "total" but no resourceSpans' });
+      assert.deepEqual(
+        failureOf(() => decodeOtlpJson([1, 2])),
+        { kind: 'notATrace', detail: 'the JSON document is an array, not an object with resourceSpans' },
+      );
+      assert.deepEqual(
+        failureOf(() => decodeOtlpJson('hello')),
+        { kind: 'notATrace', detail: 'the JSON document is a single string' },
+      );
+      assert.deepEqual(
+        failureOf(() => decodeOtlpJson(null)),
+        { kind: 'notATrace', detail: 'the JSON document is null' },
+      );
+      assert.deepEqual(
+        failureOf(() => decodeOtlpJson({})),
+        { kind: 'notATrace', detail: 'the JSON document is an empty object' },
+      );
+      assert.deepEqual(
+        failureOf(() => decodeOtlpJson({ data: [], total: 0 })),
+        { kind: 'notATrace', detail: 'the JSON object has the keys "data", "total" but no resourceSpans' },
+      );
     });
   });
 
   describe('looksLikeOtlpJson', () => {
     it('accepts every OTLP-family wrapper', () => {
-      for (const shape of [
-        { resourceSpans: [] },
-        { resource_spans: [] },
-        { batches: [] },
-        { result: { resourceSpans: [] } },
-        { trace: { resourceSpans: [] } },
-        { trace: { batches: [] } },
-      ]) {
+      for (const shape of [{ resourceSpans: [] }, { resource_spans: [] }, { batches: [] }, { result: { resourceSpans: [] } }, { trace: { resourceSpans: [] } }, { trace: { batches: [] } }]) {
         assert.equal(looksLikeOtlpJson(shape), true, JSON.stringify(shape));
       }
     });
@@ -904,13 +933,13 @@ function recordWithSdk(): Recorded {
         'http.response.status_code': 500,
         'server.duration_ratio': 0.75,
         'feature.enabled': true,
-        'tags': ['a', 'b'],
-        'ports': [80, 443],
-        'flags': [true, false],
-        'sparse': ['x', null, 'z'],
-        'empty': '',
-        'negative': -17,
-        'maxSafe': Number.MAX_SAFE_INTEGER,
+        tags: ['a', 'b'],
+        ports: [80, 443],
+        flags: [true, false],
+        sparse: ['x', null, 'z'],
+        empty: '',
+        negative: -17,
+        maxSafe: Number.MAX_SAFE_INTEGER,
       },
     },
     ROOT_CONTEXT,
@@ -934,11 +963,7 @@ function recordWithSdk(): Recorded {
   root.setStatus({ code: SpanStatusCode.OK });
   root.end(at(20));
 
-  const consume = tracer.startSpan(
-    'orders process',
-    { kind: ApiSpanKind.CONSUMER, startTime: at(30), links: [{ context: publish.spanContext() }] },
-    remoteParent,
-  );
+  const consume = tracer.startSpan('orders process', { kind: ApiSpanKind.CONSUMER, startTime: at(30), links: [{ context: publish.spanContext() }] }, remoteParent);
   consume.end(at(31));
   return { spans: exporter.getFinishedSpans(), remoteParent };
 }

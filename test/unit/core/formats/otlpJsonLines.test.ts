@@ -76,10 +76,7 @@ describe('OtlpJsonLinesDecoder', () => {
       ['0000000000000001'],
     );
     assert.equal(decoded.warnings.length, 2);
-    assert.equal(
-      decoded.warnings[0],
-      'The last line (3) is cut short, probably because the file was still being written; its 57 characters were skipped and the 1 complete trace line was read.',
-    );
+    assert.equal(decoded.warnings[0], 'The last line (3) is cut short, probably because the file was still being written; its 57 characters were skipped and the 1 complete trace line was read.');
     assert.equal(decoded.warnings[1], 'Skipped 1 metrics line: only traces are shown.');
   });
 
@@ -102,48 +99,65 @@ describe('OtlpJsonLinesDecoder', () => {
     const decoder = new OtlpJsonLinesDecoder();
     decoder.pushLine(line(traceA, ['0000000000000001']), 1);
     decoder.pushLine('{"resourceSpans": [', 2);
-    assert.throws(() => decoder.pushLine(line(traceA, ['0000000000000002']), 3), (error: unknown) => error instanceof TraceDecodeError && /line 2 is not valid JSON/.test(error.message));
+    assert.throws(
+      () => decoder.pushLine(line(traceA, ['0000000000000002']), 3),
+      (error: unknown) => error instanceof TraceDecodeError && /line 2 is not valid JSON/.test(error.message),
+    );
   });
 
   it('fails on a line with a bad field, naming the line and the field', () => {
     const text = [line(traceA, ['0000000000000001']), line(traceA, ['0000000000000002'], 'api', { startTimeUnixNano: 'yesterday' })].join('\n');
-    assert.deepEqual(failureOf(() => decodeLines(text)), {
-      kind: 'malformed',
-      format: 'otlp-json-lines',
-      detail: 'on line 2, resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano is "yesterday", not an integer',
-    });
+    assert.deepEqual(
+      failureOf(() => decodeLines(text)),
+      {
+        kind: 'malformed',
+        format: 'otlp-json-lines',
+        detail: 'on line 2, resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano is "yesterday", not an integer',
+      },
+    );
   });
 
   it('fails on a line that is JSON but not OTLP', () => {
     const text = [line(traceA, ['0000000000000001']), '{"hello":"world"}'].join('\n');
-    assert.deepEqual(failureOf(() => decodeLines(text)), {
-      kind: 'malformed',
-      format: 'otlp-json-lines',
-      detail: 'on line 2, the JSON object has the keys "hello" but no resourceSpans',
-    });
+    assert.deepEqual(
+      failureOf(() => decodeLines(text)),
+      {
+        kind: 'malformed',
+        format: 'otlp-json-lines',
+        detail: 'on line 2, the JSON object has the keys "hello" but no resourceSpans',
+      },
+    );
   });
 
   it('says a file of only metrics and logs holds no traces', () => {
-    assert.deepEqual(failureOf(() => decodeLines([metricsLine, logsLine, metricsLine].join('\n'))), {
-      kind: 'notATrace',
-      detail: 'it holds 2 metrics lines and 1 logs line of OTLP data but no traces',
-    });
+    assert.deepEqual(
+      failureOf(() => decodeLines([metricsLine, logsLine, metricsLine].join('\n'))),
+      {
+        kind: 'notATrace',
+        detail: 'it holds 2 metrics lines and 1 logs line of OTLP data but no traces',
+      },
+    );
   });
 
   it('says a metrics file whose last line is torn holds no traces, rather than blaming the torn line', () => {
-    assert.deepEqual(failureOf(() => decodeLines([metricsLine, metricsLine.slice(0, 10)].join('\n'))), {
-      kind: 'notATrace',
-      detail: 'it holds 1 metrics line of OTLP data but no traces',
-    });
+    assert.deepEqual(
+      failureOf(() => decodeLines([metricsLine, metricsLine.slice(0, 10)].join('\n'))),
+      {
+        kind: 'notATrace',
+        detail: 'it holds 1 metrics line of OTLP data but no traces',
+      },
+    );
   });
 
   it('says a file of blank lines is empty', () => {
-    assert.deepEqual(failureOf(() => decodeLines('\n  \n\r\n')), { kind: 'empty' });
+    assert.deepEqual(
+      failureOf(() => decodeLines('\n  \n\r\n')),
+      { kind: 'empty' },
+    );
   });
 
   it('sums warnings over all lines instead of repeating them', () => {
-    const noService = (spanId: string): string =>
-      JSON.stringify({ resourceSpans: [{ resource: {}, scopeSpans: [{ spans: [{ traceId: traceA, spanId, startTimeUnixNano: '1' }] }] }] });
+    const noService = (spanId: string): string => JSON.stringify({ resourceSpans: [{ resource: {}, scopeSpans: [{ spans: [{ traceId: traceA, spanId, startTimeUnixNano: '1' }] }] }] });
     const decoded = decodeLines([noService('0000000000000001'), noService('0000000000000002'), noService('0000000000000003')].join('\n'));
     assert.deepEqual(decoded.warnings, ['3 resources have no service.name attribute; their spans are shown under "unknown_service".']);
   });
@@ -199,7 +213,7 @@ function recordTwoServices(): { readonly front: ReadableSpan[]; readonly back: R
   const back = record('backend');
   const root = front.tracer.startSpan('GET /', { kind: ApiSpanKind.SERVER, startTime: [1_700_000_000, 0] }, ROOT_CONTEXT);
   const call = front.tracer.startSpan('call backend', { kind: ApiSpanKind.CLIENT, startTime: [1_700_000_000, 1_000] }, trace.setSpan(ROOT_CONTEXT, root));
-  const serve = back.tracer.startSpan('handle', { kind: ApiSpanKind.SERVER, startTime: [1_700_000_000, 2_000], attributes: { 'rows': 3 } }, trace.setSpan(ROOT_CONTEXT, call));
+  const serve = back.tracer.startSpan('handle', { kind: ApiSpanKind.SERVER, startTime: [1_700_000_000, 2_000], attributes: { rows: 3 } }, trace.setSpan(ROOT_CONTEXT, call));
   serve.setStatus({ code: SpanStatusCode.ERROR, message: 'db down' });
   serve.end([1_700_000_000, 9_000]);
   call.end([1_700_000_000, 10_000]);
@@ -221,15 +235,7 @@ describe('OtlpJsonLinesDecoder on real SDK requests, one per line', () => {
     const { front, back } = recordTwoServices();
     const [frontCall, frontRoot, health] = [front.find((s) => s.name === 'call backend'), front.find((s) => s.name === 'GET /'), front.find((s) => s.name === 'GET /health')];
     assert.ok(frontCall && frontRoot && health);
-    const text = [
-      serializeLine([frontCall]),
-      metricsLine,
-      serializeLine(back),
-      logsLine,
-      '',
-      serializeLine([frontRoot, health]),
-      metricsLine,
-    ].join('\n');
+    const text = [serializeLine([frontCall]), metricsLine, serializeLine(back), logsLine, '', serializeLine([frontRoot, health]), metricsLine].join('\n');
     assert.equal(looksLikeJsonLines(text), true);
 
     const decoded = decodeLines(text);

@@ -142,7 +142,6 @@ function withRecordLengths(requests: readonly Uint8Array[], littleEndian = false
   return Uint8Array.from(Buffer.concat(parts));
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // The real SDK: what it records is what we must decode.
 
@@ -230,10 +229,7 @@ function recordWithSdk(): ReadableSpan[] {
     'consume',
     {
       kind: ApiSpanKind.CONSUMER,
-      links: [
-        { context: producer.spanContext(), attributes: { 'messaging.batch.index': 0, 'link.reason': 'follows' } },
-        { context: child.spanContext() },
-      ],
+      links: [{ context: producer.spanContext(), attributes: { 'messaging.batch.index': 0, 'link.reason': 'follows' } }, { context: child.spanContext() }],
     },
     rootContext,
   );
@@ -278,9 +274,13 @@ describe('OTLP protobuf decoder', () => {
 
     it('keeps parents, kinds, status, exceptions and links as recorded', () => {
       const decoded = decodeOtlpProtobuf(bytes);
-      const [root, child, producer, consumer, remoteChild] = ['GET /cart', 'SELECT cart', 'publish', 'consume', 'remote child'].map(
-        (name) => decoded.spans.find((s) => s.name === name) as Span,
-      ) as [Span, Span, Span, Span, Span];
+      const [root, child, producer, consumer, remoteChild] = ['GET /cart', 'SELECT cart', 'publish', 'consume', 'remote child'].map((name) => decoded.spans.find((s) => s.name === name) as Span) as [
+        Span,
+        Span,
+        Span,
+        Span,
+        Span,
+      ];
       assert.equal(root.parentSpanId, undefined);
       assert.equal(child.parentSpanId, root.spanId);
       assert.equal(remoteChild.parentSpanId, 'b7ad6b7169203331');
@@ -572,12 +572,21 @@ describe('OTLP protobuf decoder', () => {
     });
 
     it('rejects invalid tags and wire types', () => {
-      assert.match(detailOf(failureOf(() => decodeOtlpProtobuf(request(resourceSpans('a', spanBody(rootIdHex, Uint8Array.of(0x00, 0x01))))))), /Span has an invalid tag 0 at byte \d+ \(field number 0/);
-      assert.match(detailOf(failureOf(() => decodeOtlpProtobuf(request(resourceSpans('a', spanBody(rootIdHex, Uint8Array.of(0x7e, 0x01))))))), /field 15 of Span \(status\) at byte \d+ has wire type 6 \(invalid\)/);
+      assert.match(
+        detailOf(failureOf(() => decodeOtlpProtobuf(request(resourceSpans('a', spanBody(rootIdHex, Uint8Array.of(0x00, 0x01))))))),
+        /Span has an invalid tag 0 at byte \d+ \(field number 0/,
+      );
+      assert.match(
+        detailOf(failureOf(() => decodeOtlpProtobuf(request(resourceSpans('a', spanBody(rootIdHex, Uint8Array.of(0x7e, 0x01))))))),
+        /field 15 of Span \(status\) at byte \d+ has wire type 6 \(invalid\)/,
+      );
       assert.match(detailOf(failureOf(() => decodeOtlpProtobuf(request(resourceSpans('a', spanBody(rootIdHex, tag(99, 7))))))), /field 99 of Span at byte \d+ has wire type 7, which does not exist/);
       assert.match(detailOf(failureOf(() => decodeOtlpProtobuf(request(resourceSpans('a', spanBody(rootIdHex, tag(99, 4))))))), /end-group tag for field 99 .* without a matching start-group tag/);
       assert.match(detailOf(failureOf(() => decodeOtlpProtobuf(request(resourceSpans('a', spanBody(rootIdHex, tag(99, 3))))))), /group field 99 of Span at byte \d+ has no end-group tag/);
-      assert.match(detailOf(failureOf(() => decodeOtlpProtobuf(request(resourceSpans('a', spanBody(rootIdHex, tag(99, 3), tag(98, 4))))))), /group field 99 of Span .* closed by an end-group tag for field 98/);
+      assert.match(
+        detailOf(failureOf(() => decodeOtlpProtobuf(request(resourceSpans('a', spanBody(rootIdHex, tag(99, 3), tag(98, 4))))))),
+        /group field 99 of Span .* closed by an end-group tag for field 98/,
+      );
       const longVarint = concat(tag(50, 0), Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]));
       assert.match(detailOf(failureOf(() => decodeOtlpProtobuf(request(resourceSpans('a', spanBody(rootIdHex, longVarint)))))), /varint of Span at byte \d+ is longer than 10 bytes/);
     });
@@ -819,7 +828,12 @@ describe('OTLP protobuf decoder', () => {
         unknown(50),
       );
       const scope = ld(1, str(1, 's'), unknown(20), uint(4, 0));
-      const rs = concat(unknown(10), ld(1, unknown(20), ld(1, pair('service.name', av.string('svc'))), uint(2, 0)), ld(2, unknown(20), scope, ld(2, span), str(3, 'https://schema')), str(3, 'https://schema'));
+      const rs = concat(
+        unknown(10),
+        ld(1, unknown(20), ld(1, pair('service.name', av.string('svc'))), uint(2, 0)),
+        ld(2, unknown(20), scope, ld(2, span), str(3, 'https://schema')),
+        str(3, 'https://schema'),
+      );
       const decoded = decodeOtlpProtobuf(concat(unknown(10), ld(1, rs), unknown(20)));
       assert.equal(decoded.spans.length, 1);
       const s = decoded.spans[0] as Span;

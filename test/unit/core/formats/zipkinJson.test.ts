@@ -111,10 +111,7 @@ describe('Zipkin JSON decoder', () => {
     });
 
     it('reads every trace of a list of traces, as /api/v2/traces returns it', () => {
-      const decoded = decodeZipkinJson([
-        [zspan({ id: '1' }), zspan({ id: '2', parentId: '1' })],
-        [zspan({ traceId: '00000000000000cd', id: '3' })],
-      ]);
+      const decoded = decodeZipkinJson([[zspan({ id: '1' }), zspan({ id: '2', parentId: '1' })], [zspan({ traceId: '00000000000000cd', id: '3' })]]);
       assert.equal(decoded.spans.length, 3);
       const traces = build(decoded.spans);
       assert.deepEqual(
@@ -176,7 +173,14 @@ describe('Zipkin JSON decoder', () => {
 
     it('places a span without timestamp at its first annotation, and skips one with neither', () => {
       const decoded = decodeZipkinJson([
-        zspan({ id: '1', timestamp: undefined, annotations: [{ timestamp: t0 + 9, value: 'b' }, { timestamp: t0 + 3, value: 'a' }] }),
+        zspan({
+          id: '1',
+          timestamp: undefined,
+          annotations: [
+            { timestamp: t0 + 9, value: 'b' },
+            { timestamp: t0 + 3, value: 'a' },
+          ],
+        }),
         zspan({ id: '2', timestamp: undefined }),
       ]);
       assert.equal(only(decoded).startNs, BigInt(t0 + 3) * 1000n);
@@ -215,10 +219,16 @@ describe('Zipkin JSON decoder', () => {
     const events = (annotations: Json[]): Span['events'] => only(decodeZipkinJson(zspan({ annotations }))).events;
 
     it('turns plain annotations into events named by their value', () => {
-      assert.deepEqual(events([{ timestamp: t0 + 1, value: 'ws' }, { timestamp: t0 + 2, value: 'wr' }]), [
-        { timeNs: BigInt(t0 + 1) * 1000n, name: 'ws', attributes: {} },
-        { timeNs: BigInt(t0 + 2) * 1000n, name: 'wr', attributes: {} },
-      ]);
+      assert.deepEqual(
+        events([
+          { timestamp: t0 + 1, value: 'ws' },
+          { timestamp: t0 + 2, value: 'wr' },
+        ]),
+        [
+          { timeNs: BigInt(t0 + 1) * 1000n, name: 'ws', attributes: {} },
+          { timeNs: BigInt(t0 + 2) * 1000n, name: 'wr', attributes: {} },
+        ],
+      );
     });
 
     it('unpacks the OTel→Zipkin form "name": {json}, which is how exceptions arrive', () => {
@@ -487,7 +497,10 @@ describe('Zipkin JSON decoder', () => {
       const proxyServer = named(spans, 'post api proxy proxy');
       assert.equal(proxyServer.parentSpanId, proxyClient.spanId);
       assert.equal(named(spans, 'txn: user_get_basic_and_scout_info').parentSpanId, proxyClient.spanId);
-      assert.deepEqual(proxyServer.events.map((e) => e.name), ['py_zipkin.logging_end']);
+      assert.deepEqual(
+        proxyServer.events.map((e) => e.name),
+        ['py_zipkin.logging_end'],
+      );
       const routing = named(spans, 'post /location/update/v4', 'routing');
       assert.equal(routing.spanId, '2e8cfb154b59a41f', 'a shared root without a client keeps its id');
     });
@@ -513,10 +526,13 @@ describe('Zipkin JSON decoder', () => {
         'network.peer.address': '192.168.99.101',
         'network.peer.port': 9000,
       });
-      assert.deepEqual(span.events.map((e) => [e.name, e.timeNs]), [
-        ['foo', 1_472_470_996_238_000_000n],
-        ['bar', 1_472_470_996_403_000_000n],
-      ]);
+      assert.deepEqual(
+        span.events.map((e) => [e.name, e.timeNs]),
+        [
+          ['foo', 1_472_470_996_238_000_000n],
+          ['bar', 1_472_470_996_403_000_000n],
+        ],
+      );
       assert.equal(span.traceId, '4d1e00c0db9010db86154a4ba6e91385');
       assert.equal(span.parentSpanId, '86154a4ba6e91385');
     });

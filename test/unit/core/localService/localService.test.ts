@@ -177,7 +177,10 @@ describe('the per-machine local trace service', function () {
     try {
       const api = await connection.api();
       const logs = await api.logsFor(sdkTraceId);
-      assert.deepEqual(logs.map((record) => record.severityText), ['INFO', 'ERROR', undefined]);
+      assert.deepEqual(
+        logs.map((record) => record.severityText),
+        ['INFO', 'ERROR', undefined],
+      );
       assert.equal((await api.logsFor(sdkTraceId, sdkSpanId)).length, 2);
       const pid = servicePid(settings.storeDirectory) ?? 0;
       process.kill(pid, 'SIGKILL');
@@ -195,7 +198,7 @@ describe('the per-machine local trace service', function () {
     }
   });
 
-  it('does not report the shared receiver stopped when a window\'s worker goes, and the receiver keeps receiving', async () => {
+  it("does not report the shared receiver stopped when a window's worker goes, and the receiver keeps receiving", async () => {
     const workerScript = resolve(__dirname, '..', '..', '..', '..', 'src', 'core', 'traceService', 'traceServiceWorker.js');
     const client = createTraceServiceClient(workerScript, { localService: launch });
     const events: LocalSourceEvent[] = [];
@@ -203,7 +206,11 @@ describe('the per-machine local trace service', function () {
     const status = await client.startReceiver(settings);
     assert.equal(status.running, true);
     await client.dispose();
-    assert.deepEqual(events.filter((event) => event.type === 'receiver' && !event.status.running), [], 'the receiver lives in the service, not in the worker');
+    assert.deepEqual(
+      events.filter((event) => event.type === 'receiver' && !event.status.running),
+      [],
+      'the receiver lives in the service, not in the worker',
+    );
     const spans = recordSdkSpans(1, 'after');
     assert.equal((await fetch(`${status.httpEndpoint ?? ''}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: otlpJsonOf(spans) })).status, 200);
   });

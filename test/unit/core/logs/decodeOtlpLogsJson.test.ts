@@ -10,7 +10,9 @@ function json(doc: unknown): Buffer {
 
 /** A request of one record, `record` merged into a valid one. */
 function oneRecord(record: Record<string, unknown>): Buffer {
-  return json({ resourceLogs: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'cart' } }] }, scopeLogs: [{ scope: { name: 's' }, logRecords: [{ timeUnixNano: '1', ...record }] }] }] });
+  return json({
+    resourceLogs: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'cart' } }] }, scopeLogs: [{ scope: { name: 's' }, logRecords: [{ timeUnixNano: '1', ...record }] }] }],
+  });
 }
 
 function refused(bytes: Uint8Array, message: RegExp): void {
@@ -42,7 +44,14 @@ describe('decodeOtlpLogsJson', () => {
                     trace_id: traceId.toUpperCase(),
                     span_id: '0000000000000000',
                     flags: '1',
-                    body: { kvlist_value: { values: [{ key: 'big', value: { int_value: '-9223372036854775808' } }, { key: 'nan', value: { double_value: 'NaN' } }] } },
+                    body: {
+                      kvlist_value: {
+                        values: [
+                          { key: 'big', value: { int_value: '-9223372036854775808' } },
+                          { key: 'nan', value: { double_value: 'NaN' } },
+                        ],
+                      },
+                    },
                   },
                 ],
               },

@@ -61,7 +61,10 @@ describe('decodeOtlpLogsProtobuf', () => {
 
   it('says a body was cut short, and where', () => {
     const whole = sdkProtobufOf(variedSdkLogs());
-    refused(whole.subarray(0, whole.length - 7), /end too early \(truncated\?\): field 1 of ExportLogsServiceRequest \(tag at byte 0, length-delimited\) needs \d+ bytes from byte \d+, but the data ends at byte \d+/);
+    refused(
+      whole.subarray(0, whole.length - 7),
+      /end too early \(truncated\?\): field 1 of ExportLogsServiceRequest \(tag at byte 0, length-delimited\) needs \d+ bytes from byte \d+, but the data ends at byte \d+/,
+    );
   });
 
   it('refuses a trace export sent to the logs endpoint', () => {

@@ -14,7 +14,17 @@ describe('encodeOtlpLogsJson', () => {
   });
 
   it('keeps values JSON cannot hold as numbers exact: int64 beyond 2^53, NaN, ±Infinity, −0, bytes, and hostile keys', () => {
-    const attributes: Record<string, AttributeValue> = { big: 2n ** 62n, low: -(2n ** 63n), nan: Number.NaN, inf: Number.POSITIVE_INFINITY, ninf: Number.NEGATIVE_INFINITY, zero: -0, bytes: new Uint8Array([9, 8]), empty: {}, list: [null, 1.5] };
+    const attributes: Record<string, AttributeValue> = {
+      big: 2n ** 62n,
+      low: -(2n ** 63n),
+      nan: Number.NaN,
+      inf: Number.POSITIVE_INFINITY,
+      ninf: Number.NEGATIVE_INFINITY,
+      zero: -0,
+      bytes: new Uint8Array([9, 8]),
+      empty: {},
+      list: [null, 1.5],
+    };
     setAttribute(attributes, '__proto__', 'data');
     const resource = createResource({ 'service.name': 'cart' });
     const record = makeLogRecord(traceId, spanId, 1n, 2n ** 64n - 1n, 13, 'WARN', { deep: { list: ['x'] } }, attributes, resource, { name: '', version: '2', attributes: {} }, 0x01, 'evt');

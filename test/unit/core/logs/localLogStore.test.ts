@@ -42,7 +42,7 @@ function log(body: string, traceNo?: number, spanNo?: number, time = 1_700_000_0
 function framesIn(path: string): { readonly kind: number; readonly payload: Buffer }[] {
   const bytes = readFileSync(path);
   const frames: { kind: number; payload: Buffer }[] = [];
-  for (let pos = 16; pos < bytes.length; ) {
+  for (let pos = 16; pos < bytes.length;) {
     const end = pos + 8 + bytes.readUInt32LE(pos);
     frames.push({ kind: bytes[pos + 8] ?? -1, payload: bytes.subarray(pos + 9, end) });
     pos = end;

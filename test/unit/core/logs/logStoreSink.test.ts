@@ -56,7 +56,10 @@ describe('logStoreSink behind the OTLP receiver', () => {
         ],
       );
       assert.deepEqual(s.logsForSpan(traceId, spanId), logs);
-      assert.deepEqual(s.recentUncorrelated().map((r) => r.body), ['started']);
+      assert.deepEqual(
+        s.recentUncorrelated().map((r) => r.body),
+        ['started'],
+      );
     };
     check(store);
     assert.equal(receiver.stats.logRequests, 2);
@@ -76,7 +79,10 @@ describe('logStoreSink behind the OTLP receiver', () => {
     } finally {
       session.close();
     }
-    assert.deepEqual(store.logsForTrace(traceId).map((r) => r.body), ['over grpc']);
+    assert.deepEqual(
+      store.logsForTrace(traceId).map((r) => r.body),
+      ['over grpc'],
+    );
   });
 
   it('answers a malformed body 400 with where it is wrong, and stores nothing of it', async () => {

@@ -42,8 +42,21 @@ export function recordSdkLogs(emits: readonly SdkLogRecord[], serviceName = 'che
 export function variedSdkLogs(): ReadableLogRecord[] {
   const at = { timestamp: [1_700_000_000, 123_456_789] as [number, number], observedTimestamp: [1_700_000_000, 223_456_789] as [number, number] };
   return recordSdkLogs([
-    { ...at, body: 'order 7 placed', severityNumber: SeverityNumber.INFO, severityText: 'INFO', attributes: { 'order.id': 7, 'order.total': 12.5, vip: true, tags: ['a', 'b'] }, context: spanContextOf() },
-    { ...at, body: { status: 402, reason: 'card declined', retry: false, nested: { list: [1, 'two'] } }, severityNumber: SeverityNumber.ERROR, severityText: 'ERROR', context: spanContextOf(traceId, otherSpanId) },
+    {
+      ...at,
+      body: 'order 7 placed',
+      severityNumber: SeverityNumber.INFO,
+      severityText: 'INFO',
+      attributes: { 'order.id': 7, 'order.total': 12.5, vip: true, tags: ['a', 'b'] },
+      context: spanContextOf(),
+    },
+    {
+      ...at,
+      body: { status: 402, reason: 'card declined', retry: false, nested: { list: [1, 'two'] } },
+      severityNumber: SeverityNumber.ERROR,
+      severityText: 'ERROR',
+      context: spanContextOf(traceId, otherSpanId),
+    },
     { ...at, body: 42, severityNumber: SeverityNumber.DEBUG2 },
     { ...at, body: 2.5 },
     { ...at, body: true, eventName: 'checkout.started', context: spanContextOf() },
@@ -68,7 +81,16 @@ export function sdkProtobufOf(records: ReadableLogRecord[]): Buffer {
 /** What variedSdkLogs decodes to, whichever encoding carried it. */
 export function assertVariedRecords(records: readonly DecodedLogRecord[]): void {
   assert.equal(records.length, 8);
-  const [order, declined, int, double, event, array, bytes, noBody] = records as [DecodedLogRecord, DecodedLogRecord, DecodedLogRecord, DecodedLogRecord, DecodedLogRecord, DecodedLogRecord, DecodedLogRecord, DecodedLogRecord];
+  const [order, declined, int, double, event, array, bytes, noBody] = records as [
+    DecodedLogRecord,
+    DecodedLogRecord,
+    DecodedLogRecord,
+    DecodedLogRecord,
+    DecodedLogRecord,
+    DecodedLogRecord,
+    DecodedLogRecord,
+    DecodedLogRecord,
+  ];
   for (const record of records) {
     assert.equal(record.timeNs, timeNs);
     assert.equal(record.observedTimeNs, observedTimeNs);

@@ -60,12 +60,7 @@ describe('buildTrace', () => {
 
   it('moves a span from another service that starts before its parent inside it, with its subtree', () => {
     // The db host's clock runs 30 ms behind: its server span seems to start before the client call.
-    const trace = buildTrace('t1', [
-      span('r', undefined, 0, 100),
-      span('call', 'r', 10, 50),
-      span('srv', 'call', -20, 0, db),
-      span('q', 'srv', -15, -5, db),
-    ]);
+    const trace = buildTrace('t1', [span('r', undefined, 0, 100), span('call', 'r', 10, 50), span('srv', 'call', -20, 0, db), span('q', 'srv', -15, -5, db)]);
     for (let i = 0; i < trace.spanCount; i++) assert.ok(trace.offsetNs(i) >= 0);
     const at = (id: string): number => trace.spans.findIndex((s) => s.spanId === id);
     const call = at('call');
@@ -168,7 +163,11 @@ describe('buildTrace', () => {
     const kids = [...trace.children(root)];
     assert.equal(kids.length, 3001);
     const starts = kids.map((i) => trace.span(i).startNs);
-    assert.deepEqual(starts, [...starts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), 'children in start order');
+    assert.deepEqual(
+      starts,
+      [...starts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+      'children in start order',
+    );
     for (let i = 1; i < trace.spanCount; i++) assert.ok((trace.parent[i] ?? -1) < i, 'parents come before their children');
   });
 

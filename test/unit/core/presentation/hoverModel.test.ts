@@ -4,10 +4,9 @@ import { statsFixture } from '../aggregation/aggregationFixtures';
 
 describe('buildHoverModel', () => {
   it('carries the figures, the distribution and the trace links as data', () => {
-    const model = buildHoverModel(
-      statsFixture({ latestError: { traceId: 'e'.repeat(32), spanId: 'f'.repeat(16), service: 'api', name: 'x', durationMs: 3, error: true, endTimeMs: 0 } }),
-      { source: 'local' },
-    );
+    const model = buildHoverModel(statsFixture({ latestError: { traceId: 'e'.repeat(32), spanId: 'f'.repeat(16), service: 'api', name: 'x', durationMs: 3, error: true, endTimeMs: 0 } }), {
+      source: 'local',
+    });
     assert.equal(model.heading, 'Production latency · last hour · local');
     assert.equal(model.summary, 'p50 12 ms · p95 48 ms · p99 120 ms · 1.2k calls · 0.4% errors');
     assert.equal(model.basis, 'Based on 1,234 calls that ended in the last hour, 5 errors (0.4%); slowest 350 ms; percentiles estimated to within 1%.');

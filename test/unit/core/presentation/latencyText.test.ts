@@ -70,7 +70,14 @@ describe('annotation formatting', () => {
       [withCount(1240, 5), true], // 1.2k calls, 0.4% errors both times
       [withCount(1290, 5), false], // 1.3k
       [withCount(1234, 50), false], // 4.1% errors
-      [withCount(1234, 5, quantiles.map((q) => ({ ...q }))), false], // a new quantiles object: formatted again
+      [
+        withCount(
+          1234,
+          5,
+          quantiles.map((q) => ({ ...q })),
+        ),
+        false,
+      ], // a new quantiles object: formatted again
     ];
     for (const [after, same] of pairs) {
       assert.equal(sameFigures(before, after), same, `${String(after.count)} calls, ${String(after.errorCount)} errors`);
@@ -95,6 +102,9 @@ describe('formatSampleSize', () => {
 
   it('singulars, large counts, and spans the backend counted but did not send', () => {
     assert.equal(formatSampleSize({ ...base, spans: 1, traces: 1 }), '1 span from 1 trace (all the search found in the last hour)');
-    assert.equal(formatSampleSize({ ...base, spans: 12_400, traces: 50, traceLimit: 50, limitReached: true, unreturned: 3 }), '12k spans from 50 traces (search limit 50 reached — a sample, not all calls; 3 more matching spans not returned by the backend)');
+    assert.equal(
+      formatSampleSize({ ...base, spans: 12_400, traces: 50, traceLimit: 50, limitReached: true, unreturned: 3 }),
+      '12k spans from 50 traces (search limit 50 reached — a sample, not all calls; 3 more matching spans not returned by the backend)',
+    );
   });
 });

@@ -93,7 +93,14 @@ describe('OtlpReceiver with the real OpenTelemetry Java and Python SDKs as clien
     let jar: string;
     before(function () {
       const found = javaClientJar();
-      requireClient(this, 'OpenTelemetry Java SDK', found !== undefined && onPath('java', '-version'), onPath('java', '-version') && onPath('mvn', '-v'), 'a JDK 17+ and Maven', 'scripts/setup-sdks.sh');
+      requireClient(
+        this,
+        'OpenTelemetry Java SDK',
+        found !== undefined && onPath('java', '-version'),
+        onPath('java', '-version') && onPath('mvn', '-v'),
+        'a JDK 17+ and Maven',
+        'scripts/setup-sdks.sh',
+      );
       jar = found ?? '';
     });
 

@@ -159,7 +159,13 @@ describe('OtlpReceiver in-flight accounting', () => {
       harness = await startHarness({ maxBodyBytes: 64 * 1024, maxInFlightBytes: 128 * 1024 });
       for (let i = 0; i < 10; i++) {
         await new Promise<void>((resolve) => {
-          const req = request({ host: '127.0.0.1', port: harness.address.httpPort, path: '/v1/traces', method: 'POST', headers: { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' } });
+          const req = request({
+            host: '127.0.0.1',
+            port: harness.address.httpPort,
+            path: '/v1/traces',
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' },
+          });
           req.on('error', () => undefined);
           req.on('close', () => resolve());
           req.write(Buffer.alloc(32 * 1024, 0x20));

@@ -19,7 +19,9 @@ function messageOf(res: RawResponse): string {
 }
 
 /** A Zipkin v2 span, enough for the receiver to store one. */
-const zipkinBody = JSON.stringify([{ traceId: '5af7183fb1d4cf5f5af7183fb1d4cf5f', id: '352bff9a74ca9ad2', name: 'get /', timestamp: 1_700_000_000_000_000, duration: 1000, localEndpoint: { serviceName: 'checkout' } }]);
+const zipkinBody = JSON.stringify([
+  { traceId: '5af7183fb1d4cf5f5af7183fb1d4cf5f', id: '352bff9a74ca9ad2', name: 'get /', timestamp: 1_700_000_000_000_000, duration: 1000, localEndpoint: { serviceName: 'checkout' } },
+]);
 
 describe('OtlpReceiver: requests from web pages and other hosts', () => {
   let harness: Harness;

@@ -237,7 +237,10 @@ describe('OtlpReceiver', () => {
       harness = await startHarness({ requestTimeoutMs: 300 });
       const { request } = await import('node:http');
       const outcome = await new Promise<string>((resolve) => {
-        const req = request({ host: '127.0.0.1', port: harness.address.httpPort, path: '/v1/traces', method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': '1000' } }, (res) => resolve(`status ${res.statusCode ?? 0}`));
+        const req = request(
+          { host: '127.0.0.1', port: harness.address.httpPort, path: '/v1/traces', method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': '1000' } },
+          (res) => resolve(`status ${res.statusCode ?? 0}`),
+        );
         req.on('error', (error) => resolve(`closed: ${error.message}`));
         req.write('{"resourceSpans":[');
       });
@@ -401,6 +404,10 @@ describe('OtlpReceiver', () => {
     const bytes = otlpProtobufOf(recordSdkSpans(2));
     await post(harness.address.httpPort, '/v1/traces', bytes, { 'Content-Type': 'application/x-protobuf' });
     const expected = decodeOtlpProtobuf(bytes).spans;
-    for (const span of expected) assert.deepEqual(harness.store.getSpans(span.traceId)?.find((s) => s.spanId === span.spanId), span);
+    for (const span of expected)
+      assert.deepEqual(
+        harness.store.getSpans(span.traceId)?.find((s) => s.spanId === span.spanId),
+        span,
+      );
   });
 });

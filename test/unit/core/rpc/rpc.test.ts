@@ -98,7 +98,10 @@ describe('typed RPC over a Unix socket', () => {
     const large = 'x'.repeat(3_000_000);
     const answers = await Promise.all([api.echo(large), ...Array.from({ length: 200 }, (_, i) => api.add(i, i))]);
     assert.equal(answers[0], large);
-    assert.deepEqual(answers.slice(1), Array.from({ length: 200 }, (_, i) => 2 * i));
+    assert.deepEqual(
+      answers.slice(1),
+      Array.from({ length: 200 }, (_, i) => 2 * i),
+    );
   });
 
   it('rebuilds typed errors and keeps plain ones as messages', async () => {

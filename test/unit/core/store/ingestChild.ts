@@ -29,7 +29,15 @@ function request(run: number, batch: number, withLargeValue: boolean): { bytes: 
     ids.push(`${traceId}/${spanId}`);
     const attributes = [{ key: 'http.route', value: { stringValue: `/items/${i}` } }];
     if (withLargeValue && i === 0) attributes.push({ key: 'gen_ai.prompt', value: { stringValue: `${run}/${batch} `.padEnd(64 * 1024, 'lorem ipsum ') } });
-    return { traceId, spanId, name: `op ${i}`, kind: 2, startTimeUnixNano: String(1_700_000_000_000_000_000n + BigInt(i)), endTimeUnixNano: String(1_700_000_000_000_000_500n + BigInt(i)), attributes };
+    return {
+      traceId,
+      spanId,
+      name: `op ${i}`,
+      kind: 2,
+      startTimeUnixNano: String(1_700_000_000_000_000_000n + BigInt(i)),
+      endTimeUnixNano: String(1_700_000_000_000_000_500n + BigInt(i)),
+      attributes,
+    };
   });
   const body = { resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'killed' } }] }, scopeSpans: [{ scope: { name: 'test' }, spans }] }] };
   return { bytes: Buffer.from(JSON.stringify(body), 'utf8'), ids };

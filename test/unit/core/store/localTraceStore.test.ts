@@ -45,7 +45,7 @@ interface LoggedRecord {
 function recordsIn(path: string): LoggedRecord[] {
   const bytes = readFileSync(path);
   const records: LoggedRecord[] = [];
-  for (let pos = 16; pos < bytes.length; ) {
+  for (let pos = 16; pos < bytes.length;) {
     const end = pos + 8 + bytes.readUInt32LE(pos);
     records.push({ kind: bytes[pos + 8] ?? -1, frame: bytes.subarray(pos, end), payload: bytes.subarray(pos + 9, end) });
     pos = end;
@@ -72,7 +72,6 @@ async function evictionOrder(store: LocalTraceStore, maxSpans: number): Promise<
   }
   return order;
 }
-
 
 describe('LocalTraceStore', () => {
   let directory: string;
@@ -132,7 +131,13 @@ describe('LocalTraceStore', () => {
     await store.appendSpans(traceSpans(2, 4));
     await store.appendSpans([span(1, 10, { parentSpanId: '0000000000000001' })]); // trace 1 is now the most recent
     await store.appendSpans(traceSpans(3, 4));
-    assert.deepEqual(store.listTraces().map((s) => s.rootName).sort(), ['op-1-0', 'op-3-0']);
+    assert.deepEqual(
+      store
+        .listTraces()
+        .map((s) => s.rootName)
+        .sort(),
+      ['op-1-0', 'op-3-0'],
+    );
     assert.equal(store.spanCount, 9);
     assert.equal(store.getSpans(span(2, 0).traceId), undefined);
   });
@@ -144,12 +149,23 @@ describe('LocalTraceStore', () => {
     await first.close();
     const second = await open();
     assert.deepEqual(second.openWarnings, []);
-    for (const expected of spans) assert.deepEqual(second.getSpans(expected.traceId)?.find((s) => s.spanId === expected.spanId), expected);
+    for (const expected of spans)
+      assert.deepEqual(
+        second.getSpans(expected.traceId)?.find((s) => s.spanId === expected.spanId),
+        expected,
+      );
   });
 
   it('round-trips spans through its record codec, hostile keys and all', () => {
     const attributes = JSON.parse('{"__proto__": "x", "$b": {"m": 1}}') as Record<string, string>;
-    const spans = [span(1, 0, { attributes, events: [{ timeNs: 5n, name: 'e', attributes: { n: -1 } }], links: [{ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceState: 'k=v', attributes: {} }], flags: 257 })];
+    const spans = [
+      span(1, 0, {
+        attributes,
+        events: [{ timeNs: 5n, name: 'e', attributes: { n: -1 } }],
+        links: [{ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceState: 'k=v', attributes: {} }],
+        flags: 257,
+      }),
+    ];
     assert.deepEqual(decodeSpanRecord(encodeSpanRecord(spans)), spans);
   });
 
@@ -192,9 +208,15 @@ describe('LocalTraceStore', () => {
     bytes[secondRecord + 20] = (bytes[secondRecord + 20] ?? 0) ^ 0xff;
     writeFileSync(path, bytes);
     const second = await open();
-    assert.deepEqual([...spanIdsOf(second).keys()].sort(), [1, 3].map((t) => span(t, 0).traceId));
+    assert.deepEqual(
+      [...spanIdsOf(second).keys()].sort(),
+      [1, 3].map((t) => span(t, 0).traceId),
+    );
     assert.equal(second.openWarnings.length, 1);
-    assert.ok(second.openWarnings[0]?.includes(`${segment.name} (${bytes.length} bytes) is damaged; set aside: bytes ${secondRecord}–${secondEnd} (1 record: a record fails its checksum)`), second.openWarnings[0]);
+    assert.ok(
+      second.openWarnings[0]?.includes(`${segment.name} (${bytes.length} bytes) is damaged; set aside: bytes ${secondRecord}–${secondEnd} (1 record: a record fails its checksum)`),
+      second.openWarnings[0],
+    );
     assert.deepEqual(readFileSync(join(directory, `${segment.name}.damaged`)), bytes, 'the damaged file is kept as it was');
     await second.close();
     const third = await open();
@@ -215,13 +237,22 @@ describe('LocalTraceStore', () => {
     const store = await open({ maxSpans: 20, compactMinBytes: 1 });
     for (let t = 1; t <= 30; t++) await store.appendSpans(traceSpans(t, 5));
     await store.compact();
-    const live = store.listTraces().map((s) => s.traceId).sort();
+    const live = store
+      .listTraces()
+      .map((s) => s.traceId)
+      .sort();
     assert.equal(live.length, 4);
     const segments = await listSegments(directory);
     assert.equal(segments.length, 1);
     await store.close();
     const reopened = await open({ maxSpans: 20 });
-    assert.deepEqual(reopened.listTraces().map((s) => s.traceId).sort(), live);
+    assert.deepEqual(
+      reopened
+        .listTraces()
+        .map((s) => s.traceId)
+        .sort(),
+      live,
+    );
     assert.equal(reopened.spanCount, 20);
   });
 
@@ -282,7 +313,10 @@ describe('LocalTraceStore', () => {
     assert.deepEqual(reopened.openWarnings, []);
     assert.deepEqual(spanIdsOf(reopened), held);
     assert.deepEqual(reopened.getSpans(b0?.traceId ?? ''), [b0, b1]);
-    assert.deepEqual(await evictionOrder(reopened, maxSpans), [2, 3, 4].map((t) => span(t, 0).traceId));
+    assert.deepEqual(
+      await evictionOrder(reopened, maxSpans),
+      [2, 3, 4].map((t) => span(t, 0).traceId),
+    );
   });
 
   it('replays to exactly what it held after many compactions, whatever traces the batches mix and evict', async () => {
@@ -380,7 +414,10 @@ describe('LocalTraceStore', () => {
     await store.appendSpans(traceSpans(2, 1));
     await store.close();
     const reopened = await open();
-    assert.deepEqual(reopened.listTraces().map((s) => s.rootName), ['op-2-0']);
+    assert.deepEqual(
+      reopened.listTraces().map((s) => s.rootName),
+      ['op-2-0'],
+    );
   });
 
   it('coalesces changes into one event, however many batches arrive', async () => {
@@ -426,7 +463,10 @@ describe('LocalTraceStore', () => {
       await Promise.all([sender(), sender(), sender(), exited]);
       assert.ok(killedWhileSnapshotting);
       assert.ok(acknowledged.length > maxSpans, `only ${acknowledged.length} spans were acknowledged, too few for eviction and compaction`);
-      assert.ok(readdirSync(directory).some((n) => n.endsWith('.tmp')), 'the kill landed before the snapshot was committed');
+      assert.ok(
+        readdirSync(directory).some((n) => n.endsWith('.tmp')),
+        'the kill landed before the snapshot was committed',
+      );
       const store = await open({ maxSpans });
       const ids = store.listTraces().flatMap((t) => (store.getSpans(t.traceId) ?? []).map((s) => `${s.traceId}/${s.spanId}`));
       const held = new Set(ids);
@@ -583,7 +623,10 @@ function genAiRequest(traceNo: number, spans: number, promptBytes: number, stack
               startTimeUnixNano: String(1_700_000_000_000_000_000n + BigInt(traceNo * 1000 + i)),
               endTimeUnixNano: String(1_700_000_000_000_000_000n + BigInt(traceNo * 1000 + i + 500)),
               attributes: [{ key: 'gen_ai.prompt', value: { stringValue: text(`prompt ${traceNo}/${i}`, promptBytes) } }],
-              events: stackBytes === 0 ? [] : [{ timeUnixNano: '1700000000000000000', name: 'exception', attributes: [{ key: 'exception.stacktrace', value: { stringValue: text(`stack ${traceNo}/${i}`, stackBytes) } }] }],
+              events:
+                stackBytes === 0
+                  ? []
+                  : [{ timeUnixNano: '1700000000000000000', name: 'exception', attributes: [{ key: 'exception.stacktrace', value: { stringValue: text(`stack ${traceNo}/${i}`, stackBytes) } }] }],
             })),
           },
         ],
@@ -657,9 +700,15 @@ describe('LocalTraceStore bounds and faults', () => {
       assert.ok(heapGrowth <= maxBytes + 1 * MiB, `the heap grew by ${heapGrowth} bytes`);
       assert.ok(directoryBytes(directory) <= maxBytes, `${directoryBytes(directory)} bytes on disk`);
       // What it kept is the newest traces, whole.
-      const held = second.listTraces().map((t) => Number.parseInt(t.traceId, 16)).sort((a, b) => a - b);
+      const held = second
+        .listTraces()
+        .map((t) => Number.parseInt(t.traceId, 16))
+        .sort((a, b) => a - b);
       assert.ok(held.length > 100);
-      assert.deepEqual(held, Array.from({ length: held.length }, (_, i) => 6000 - held.length + 1 + i));
+      assert.deepEqual(
+        held,
+        Array.from({ length: held.length }, (_, i) => 6000 - held.length + 1 + i),
+      );
       for (const t of held) assert.equal(second.getSpans(span(t, 0).traceId)?.length, 5);
       const kept = spanIdsOf(second);
       await second.close();
@@ -816,7 +865,12 @@ describe('LocalTraceStore bounds and faults', () => {
       const store = await open();
       assert.deepEqual(traceNumbers(store), [1, 2, 3, 5, 6]);
       assert.equal(store.openWarnings.length, 1);
-      assert.ok(store.openWarnings[0]?.includes(`${names[1]} (${original.length - 10} bytes) is damaged; set aside: bytes ${lastRecord}–${original.length - 10} (1 record: a record is incomplete). The 1 intact record was kept`), store.openWarnings[0]);
+      assert.ok(
+        store.openWarnings[0]?.includes(
+          `${names[1]} (${original.length - 10} bytes) is damaged; set aside: bytes ${lastRecord}–${original.length - 10} (1 record: a record is incomplete). The 1 intact record was kept`,
+        ),
+        store.openWarnings[0],
+      );
       assert.deepEqual(readFileSync(`${damaged}.damaged`), original.subarray(0, original.length - 10));
       await store.appendSpans(traceSpans(7, 1));
       await store.close();

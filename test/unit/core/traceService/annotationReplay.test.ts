@@ -69,7 +69,10 @@ describe('TraceService: annotations from the local store replayed at start-up', 
     assert.equal(status.spanCount, 7);
     await configure(service);
     const doc = await service.statsForDocument(join(workspace, 'src', 'pay.ts'));
-    assert.deepEqual(doc.functions.map((f) => f.function), ['charge']);
+    assert.deepEqual(
+      doc.functions.map((f) => f.function),
+      ['charge'],
+    );
     const charge = doc.functions[0];
     assert.ok(charge);
     assert.equal(charge.count, 4);

@@ -56,19 +56,33 @@ describe('AnnotationService (the worker side of editor annotations)', () => {
   });
 
   it('keeps unmappable spans out of documents and lists a function’s spans slowest first', async () => {
-    await service.add([span(5, { 'code.file.path': '/elsewhere/x.ts', 'code.line.number': 1 }), ...[3, 9, 6].map((d) => span(d, { 'code.file.path': '/app/b.ts', 'code.line.number': 2, 'code.function.name': 'Svc.run' }))], 'files', 'arrival');
+    await service.add(
+      [
+        span(5, { 'code.file.path': '/elsewhere/x.ts', 'code.line.number': 1 }),
+        ...[3, 9, 6].map((d) => span(d, { 'code.file.path': '/app/b.ts', 'code.line.number': 2, 'code.function.name': 'Svc.run' })),
+      ],
+      'files',
+      'arrival',
+    );
     assert.deepEqual(service.filesWithData(), ['/ws/b.ts']);
     const spans = await service.spansForFunction('/ws/b.ts', { function: 'run' });
-    assert.deepEqual(spans.map((s) => s.durationMs), [9, 6, 3]);
+    assert.deepEqual(
+      spans.map((s) => s.durationMs),
+      [9, 6, 3],
+    );
     assert.ok(spans.every((s) => s.source === 'files'));
   });
 
   it('places an exception on the innermost mapped frame, with the other frames related, and notifies the file', async () => {
     const stacktrace = 'Error: boom 42\n    at charge (/app/src/pay.ts:30:5)\n    at run (/app/src/main.ts:12:3)\n    at node:internal/process/task_queues:95:5';
-    const failing = span(12, { 'code.file.path': '/app/src/main.ts', 'code.line.number': 10 }, {
-      statusCode: StatusCode.Error,
-      events: [{ name: 'exception', timeNs: 0n, attributes: { 'exception.type': 'Error', 'exception.message': 'boom 42', 'exception.stacktrace': stacktrace } }],
-    });
+    const failing = span(
+      12,
+      { 'code.file.path': '/app/src/main.ts', 'code.line.number': 10 },
+      {
+        statusCode: StatusCode.Error,
+        events: [{ name: 'exception', timeNs: 0n, attributes: { 'exception.type': 'Error', 'exception.message': 'boom 42', 'exception.stacktrace': stacktrace } }],
+      },
+    );
     await service.add([failing], 'local', 'spanEnd');
     const [exception, ...others] = await service.exceptionsForDocument('/ws/src/pay.ts');
     assert.ok(exception);
@@ -77,7 +91,10 @@ describe('AnnotationService (the worker side of editor annotations)', () => {
     assert.equal(exception.count, 1);
     assert.deepEqual(exception.services, ['shop']);
     assert.equal(exception.traceId, failing.traceId);
-    assert.deepEqual(exception.related.map((r) => [r.path, r.line]), [['/ws/src/main.ts', 12]]);
+    assert.deepEqual(
+      exception.related.map((r) => [r.path, r.line]),
+      [['/ws/src/main.ts', 12]],
+    );
     await new Promise((r) => setTimeout(r, 5));
     assert.ok(events.some((e) => e.files.includes('/ws/src/pay.ts')));
   });
@@ -85,15 +102,29 @@ describe('AnnotationService (the worker side of editor annotations)', () => {
   it('answers a repeated request with the same figures, and shows new spans, sources and checkouts as they come', async () => {
     let checkout = { version: '1.2.0', commit: undefined as string | undefined };
     let nowMs = t0Ms;
-    const local = new AnnotationService({ resolveLocation: fakeResolver(calls), mappingReady: () => true, emit: () => undefined, checkout: () => Promise.resolve(checkout), now: () => nowMs, expiryIntervalMs: 0, notifyDelayMs: 0 });
+    const local = new AnnotationService({
+      resolveLocation: fakeResolver(calls),
+      mappingReady: () => true,
+      emit: () => undefined,
+      checkout: () => Promise.resolve(checkout),
+      now: () => nowMs,
+      expiryIntervalMs: 0,
+      notifyDelayMs: 0,
+    });
     const at = (fn: string, line: number) => ({ 'code.file.path': '/app/src/d.ts', 'code.line.number': line, 'code.function.name': fn });
     await local.add([span(10, at('pay', 5)), span(20, at('pay', 5)), span(4, at('ship', 30))], 'local', 'spanEnd');
     const first = await local.statsForDocument('/ws/src/d.ts');
     const again = await local.statsForDocument('/ws/src/d.ts');
     assert.deepEqual(again, first);
-    assert.deepEqual(first.functions.map((f) => f.title), ['p50 10 ms · p95 20 ms · p99 20 ms · 2 calls · 0% errors', 'p50 4 ms · p95 4 ms · p99 4 ms · 1 call · 0% errors']);
+    assert.deepEqual(
+      first.functions.map((f) => f.title),
+      ['p50 10 ms · p95 20 ms · p99 20 ms · 2 calls · 0% errors', 'p50 4 ms · p95 4 ms · p99 4 ms · 1 call · 0% errors'],
+    );
     assert.equal((await local.hoverForFunction('/ws/src/d.ts', { function: 'pay' }))?.hover.staleBuild, undefined);
-    assert.ok(first.functions.every((f) => f.staleBuild === undefined), 'the checkout is the build the spans came from');
+    assert.ok(
+      first.functions.every((f) => f.staleBuild === undefined),
+      'the checkout is the build the spans came from',
+    );
 
     // More spans for one function, from a backend this time, the slowest so far among them.
     const slow = span(90, at('pay', 5));
@@ -104,7 +135,10 @@ describe('AnnotationService (the worker side of editor annotations)', () => {
     assert.equal(pay.title, 'p50 20 ms · p95 90 ms · p99 90 ms · 3 calls · 0% errors');
     const payHover = await local.hoverForFunction('/ws/src/d.ts', pay.target);
     assert.equal(payHover?.hover.summary, pay.title);
-    assert.deepEqual(payHover.links.map((l) => [l.kind, l.traceId, l.source]), [['slowest', slow.traceId, 'tempo']]);
+    assert.deepEqual(
+      payHover.links.map((l) => [l.kind, l.traceId, l.source]),
+      [['slowest', slow.traceId, 'tempo']],
+    );
     assert.equal(pay.context, 'last hour · tempo, local', 'the file now has two sources, latest first');
     assert.equal(ship.title, first.functions[1]?.title, 'the other function kept its figures');
     assert.equal(ship.context, 'last hour · tempo, local');
@@ -115,7 +149,10 @@ describe('AnnotationService (the worker side of editor annotations)', () => {
     assert.match(moved?.hover.staleBuild ?? '', /^Stale build: these figures come from version 1\.2\.0; the checkout is 1\.3\.0\.$/);
     // The lens of every function of the file says it too, without a hover.
     const stale = (await local.statsForDocument('/ws/src/d.ts')).functions;
-    assert.deepEqual(stale.map((f) => f.staleBuild), [moved?.hover.staleBuild, moved?.hover.staleBuild]);
+    assert.deepEqual(
+      stale.map((f) => f.staleBuild),
+      [moved?.hover.staleBuild, moved?.hover.staleBuild],
+    );
 
     // The same trace fed again from another source: its link now opens it there.
     await local.add([{ ...slow, spanId: 'ffffffffffffffff' }], 'files', 'spanEnd');
@@ -135,7 +172,11 @@ describe('AnnotationService (the worker side of editor annotations)', () => {
   });
 
   it('re-aggregates with a new window and percentiles, telling the host that everything changed', async () => {
-    await service.add([10, 20].map((d) => span(d, { 'code.file.path': '/app/c.ts', 'code.line.number': 1 })), 'local', 'spanEnd');
+    await service.add(
+      [10, 20].map((d) => span(d, { 'code.file.path': '/app/c.ts', 'code.line.number': 1 })),
+      'local',
+      'spanEnd',
+    );
     await service.configure({ window: '24h', percentiles: [90] });
     const doc = await service.statsForDocument('/ws/c.ts');
     assert.match(doc.functions[0]?.title ?? '', /^p90 20 ms · 2 calls/);

@@ -14,7 +14,17 @@ function zipkinTrace(traceId: string): Record<string, unknown>[] {
   const now = Date.now() * 1000;
   return [
     { traceId, id: 'a000000000000001', name: 'get /cart', kind: 'SERVER', timestamp: now, duration: 5000, localEndpoint: { serviceName: 'checkout' } },
-    { traceId, parentId: 'a000000000000001', id: 'a000000000000002', name: 'select', kind: 'CLIENT', timestamp: now + 100, duration: 1000, localEndpoint: { serviceName: 'checkout' }, tags: { error: 'timeout' } },
+    {
+      traceId,
+      parentId: 'a000000000000001',
+      id: 'a000000000000002',
+      name: 'select',
+      kind: 'CLIENT',
+      timestamp: now + 100,
+      duration: 1000,
+      localEndpoint: { serviceName: 'checkout' },
+      tags: { error: 'timeout' },
+    },
   ];
 }
 
@@ -38,11 +48,17 @@ function suite(name: string, make: () => TraceQueries & { dispose(): Promise<voi
       await service.configureSources({ sources: [{ config: { name: 'zip', type: 'zipkin', url: server.url, auth: 'bearer' }, credentials: { token: 's3cret' } }], proxy: {} });
       assert.deepEqual(await service.remoteServices('zip'), ['checkout']);
       const hits = await service.searchRemote('zip', { service: 'checkout' });
-      assert.deepEqual(hits.map((hit) => [hit.traceId, hit.spanCount, hit.errorCount]), [[traceId, 2, 1]]);
+      assert.deepEqual(
+        hits.map((hit) => [hit.traceId, hit.spanCount, hit.errorCount]),
+        [[traceId, 2, 1]],
+      );
       const summary = await service.openRemoteTrace('zip', traceId.toUpperCase());
       assert.equal(summary.origin, 'zip');
       assert.equal(summary.spanCount, 2);
-      assert.equal((await service.listTraces()).some((t) => t.traceId === traceId && t.origin === 'zip'), true);
+      assert.equal(
+        (await service.listTraces()).some((t) => t.traceId === traceId && t.origin === 'zip'),
+        true,
+      );
       const roots = await service.children(traceId, -1, 0, 10);
       assert.equal(roots.rows[0]?.name, 'get /cart');
     });

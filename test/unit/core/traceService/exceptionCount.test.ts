@@ -18,17 +18,21 @@ class PaymentDeclinedError extends Error {
 
 /** The sample service's wrapper (test/workspace/sample-service/src/tracing.ts): every span an exception leaves records it, as the SDK docs show. */
 async function traced<T>(tracer: Tracer, name: string, work: () => Promise<T>): Promise<T> {
-  return await tracer.startActiveSpan(name, { attributes: { 'code.file.path': '/app/src/checkout.ts', 'code.line.number': name === 'chargeCard' ? 30 : 40, 'code.function.name': name } }, async (span: SdkSpan) => {
-    try {
-      return await work();
-    } catch (error: unknown) {
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-      throw error;
-    } finally {
-      span.end();
-    }
-  });
+  return await tracer.startActiveSpan(
+    name,
+    { attributes: { 'code.file.path': '/app/src/checkout.ts', 'code.line.number': name === 'chargeCard' ? 30 : 40, 'code.function.name': name } },
+    async (span: SdkSpan) => {
+      try {
+        return await work();
+      } catch (error: unknown) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }
 
 /** Maps /app/<rest> to /ws/<rest>. */

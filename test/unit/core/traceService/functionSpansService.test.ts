@@ -34,7 +34,13 @@ const str = (key: string, value: string): { key: string; value: { stringValue: s
  */
 function tempoSearchBody(nowMs = clock.nowMs): unknown {
   const minutesAgoNs = (m: number): bigint => BigInt(nowMs - m * 60_000) * 1_000_000n;
-  const span = (id: string, startMin: number, ms: number, attributes: unknown[]): unknown => ({ spanID: id, name: 'POST /pay', startTimeUnixNano: minutesAgoNs(startMin).toString(), durationNanos: String(ms * 1_000_000), attributes });
+  const span = (id: string, startMin: number, ms: number, attributes: unknown[]): unknown => ({
+    spanID: id,
+    name: 'POST /pay',
+    startTimeUnixNano: minutesAgoNs(startMin).toString(),
+    durationNanos: String(ms * 1_000_000),
+    attributes,
+  });
   return {
     traces: [
       {
@@ -56,7 +62,9 @@ function tempoSearchBody(nowMs = clock.nowMs): unknown {
       {
         traceID: 'd6e9329d67b6146a',
         startTimeUnixNano: minutesAgoNs(20).toString(),
-        spanSets: [{ spans: [span('1111111111111111', 20, 40, [str('code.function', 'pay'), str('code.filepath', 'src/checkout.ts'), { key: 'code.lineno', value: { intValue: '42' } }])], matched: 1 }],
+        spanSets: [
+          { spans: [span('1111111111111111', 20, 40, [str('code.function', 'pay'), str('code.filepath', 'src/checkout.ts'), { key: 'code.lineno', value: { intValue: '42' } }])], matched: 1 },
+        ],
       },
     ],
     metrics: { inspectedTraces: 2 },
@@ -130,7 +138,10 @@ describe('findFunctionSpans (remote spans of a file’s functions)', () => {
     assert.match(q.get('q') ?? '', /^\{ span\.code\.function\.name =~ .*\(\?:pay\|refund\).* \} \| select\(status, /);
 
     assert.equal(report.source, 'tempo-prod');
-    assert.deepEqual(report.functions.map((f) => f.function), ['pay']);
+    assert.deepEqual(
+      report.functions.map((f) => f.function),
+      ['pay'],
+    );
     const pay = report.functions[0];
     assert.ok(pay);
     assert.equal(pay.count, 2);
@@ -143,10 +154,13 @@ describe('findFunctionSpans (remote spans of a file’s functions)', () => {
     assert.equal(report.elsewhere, 1);
     assert.deepEqual(report.notFound, ['refund']);
     // The leading-zero-stripped id is padded, and each counted span is pinned to this document.
-    assert.deepEqual(matched.map((m) => [m.span.traceId, m.location.file, m.location.function]), [
-      ['2f3e0cee77ae5dc9c17ade3689eb2e54', fsPath, 'pay'],
-      ['0000000000000000d6e9329d67b6146a', fsPath, 'pay'],
-    ]);
+    assert.deepEqual(
+      matched.map((m) => [m.span.traceId, m.location.file, m.location.function]),
+      [
+        ['2f3e0cee77ae5dc9c17ade3689eb2e54', fsPath, 'pay'],
+        ['0000000000000000d6e9329d67b6146a', fsPath, 'pay'],
+      ],
+    );
   });
 
   it('Tempo: a function name with quotes, backslashes and a line break reaches the server as a valid query', async () => {
@@ -170,15 +184,22 @@ describe('findFunctionSpans (remote spans of a file’s functions)', () => {
     const searches = server?.to('/api/v3/traces') ?? [];
     assert.equal(searches.length, 6);
     // Three run at a time, so they arrive in any order.
-    assert.deepEqual(
-      searches.map((r) => r.query.get('query.attributes') ?? `op ${r.query.get('query.operation_name') ?? ''}`).sort(),
-      ['op pay', 'op refund', '{"code.function":"pay"}', '{"code.function":"refund"}', '{"code.function.name":"pay"}', '{"code.function.name":"refund"}'],
-    );
-    // refund (70 ms, error) is slower than pay (30 ms); the orders.pay span is another file's.
-    assert.deepEqual(report.functions.map((f) => [f.function, f.count, f.errorCount, f.evidence]), [
-      ['refund', 1, 1, 'namespace'],
-      ['pay', 1, 0, 'file'],
+    assert.deepEqual(searches.map((r) => r.query.get('query.attributes') ?? `op ${r.query.get('query.operation_name') ?? ''}`).sort(), [
+      'op pay',
+      'op refund',
+      '{"code.function":"pay"}',
+      '{"code.function":"refund"}',
+      '{"code.function.name":"pay"}',
+      '{"code.function.name":"refund"}',
     ]);
+    // refund (70 ms, error) is slower than pay (30 ms); the orders.pay span is another file's.
+    assert.deepEqual(
+      report.functions.map((f) => [f.function, f.count, f.errorCount, f.evidence]),
+      [
+        ['refund', 1, 1, 'namespace'],
+        ['pay', 1, 0, 'file'],
+      ],
+    );
     assert.equal(report.functions[0]?.sample, '1 span from 1 trace (all the search found in the last hour)');
     assert.ok(report.elsewhere >= 1);
   });
@@ -187,7 +208,10 @@ describe('findFunctionSpans (remote spans of a file’s functions)', () => {
     requireSharedFixtures(this);
     const jaeger = await connect({ name: 'jaeger', type: 'jaeger' }, await startFakeJaeger({ api: 'api_v3', services: ['foo'], findTraces: readFixtureJson('jaeger/FindTraces.json') }, clock.nowMs));
     const found = await jaeger.searchSpans({ service: 'foo', operation: 'foobar' });
-    assert.deepEqual(found.spans.map((s) => [s.traceId, s.spanId, s.name, s.statusCode]), [['00000000000000000000000000000001', '0000000000000002', 'foobar', 2]]);
+    assert.deepEqual(
+      found.spans.map((s) => [s.traceId, s.spanId, s.name, s.statusCode]),
+      [['00000000000000000000000000000001', '0000000000000002', 'foobar', 2]],
+    );
     assert.equal(found.traceCount, 1);
   });
 
@@ -209,8 +233,17 @@ describe('findFunctionSpans (remote spans of a file’s functions)', () => {
     const { report } = await findFunctionSpans(zipkin, request(['GET', 'missing'], { relativePath: 'src/api.ts' }), { now: () => clock.nowMs });
     const byName = server?.to('/api/v2/traces').find((r) => r.query.get('spanName') !== null);
     assert.equal(byName?.query.get('spanName'), 'get');
-    assert.equal(server?.to('/api/v2/traces').find((r) => r.query.get('annotationQuery') !== null)?.query.get('annotationQuery'), 'code.function.name=GET');
-    assert.deepEqual(report.functions.map((f) => [f.function, f.count, f.traceCount, f.evidence]), [['GET', 1, 1, 'name']]);
+    assert.equal(
+      server
+        ?.to('/api/v2/traces')
+        .find((r) => r.query.get('annotationQuery') !== null)
+        ?.query.get('annotationQuery'),
+      'code.function.name=GET',
+    );
+    assert.deepEqual(
+      report.functions.map((f) => [f.function, f.count, f.traceCount, f.evidence]),
+      [['GET', 1, 1, 'name']],
+    );
     assert.deepEqual(report.notFound, ['missing']);
   });
 
@@ -270,10 +303,16 @@ describe('TraceService.remoteFunctionSpans', () => {
       assert.equal(report.functions[0]?.count, 2);
       const annotations = await service.statsForDocument(fsPath);
       // One group under the symbol's name, whatever each span called the function.
-      assert.deepEqual(annotations.functions.map((f) => [f.function, f.count, f.errorCount]), [['pay', 2, 1]]);
+      assert.deepEqual(
+        annotations.functions.map((f) => [f.function, f.count, f.errorCount]),
+        [['pay', 2, 1]],
+      );
       assert.match(annotations.functions[0]?.context ?? '', /last hour · tempo/);
       // The same-named span of billing/invoice.ts went nowhere near this document.
-      assert.equal(annotations.functions.reduce((n, f) => n + f.count, 0), 2);
+      assert.equal(
+        annotations.functions.reduce((n, f) => n + f.count, 0),
+        2,
+      );
     } finally {
       await service.dispose();
       await tempoServer.close();

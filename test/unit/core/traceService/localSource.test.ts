@@ -68,7 +68,10 @@ function suite(name: string, make: () => Service): void {
       assert.equal(listed.rootName, 'GET /cart');
       assert.equal(listed.errorCount, 1);
       const roots = await service.children(traceId, -1, 0, 10);
-      assert.deepEqual(roots.rows.map((row) => row.name), ['GET /cart']);
+      assert.deepEqual(
+        roots.rows.map((row) => row.name),
+        ['GET /cart'],
+      );
       const children = await service.children(traceId, roots.rows[0]?.index ?? -1, 0, 10);
       assert.deepEqual(children.rows.map((row) => row.name).sort(), ['SELECT cart', 'pay']);
       await service.dispose();
@@ -78,7 +81,10 @@ function suite(name: string, make: () => Service): void {
       const reopened = await again.openLocal(settings);
       assert.equal(reopened.running, false);
       assert.equal(reopened.spanCount, 3);
-      assert.deepEqual((await again.localTraces()).map((t) => t.traceId), [traceId]);
+      assert.deepEqual(
+        (await again.localTraces()).map((t) => t.traceId),
+        [traceId],
+      );
     });
 
     it('joins a trace whose spans arrive in separate batches, in either encoding', async () => {

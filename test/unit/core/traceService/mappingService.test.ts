@@ -44,7 +44,13 @@ describe('MappingService (the worker side of Go to Code)', () => {
 
   it('drops a deleted directory’s files and a removed folder’s files from the index', async () => {
     await service.configure({ folders: [{ name: 'ws', path: root }], pathMappings: [], serviceFolders: {}, caseInsensitive: false });
-    await service.updateFileIndex({ added: [{ folder: 'ws', relativePath: 'a/x.ts' }, { folder: 'ws', relativePath: 'a/b/y.ts' }, { folder: 'ws', relativePath: 'c/z.ts' }] });
+    await service.updateFileIndex({
+      added: [
+        { folder: 'ws', relativePath: 'a/x.ts' },
+        { folder: 'ws', relativePath: 'a/b/y.ts' },
+        { folder: 'ws', relativePath: 'c/z.ts' },
+      ],
+    });
     assert.equal(await service.updateFileIndex({ removed: [{ folder: 'ws', relativePath: 'a' }] }), 1);
     assert.equal(await service.updateFileIndex({ removedFolders: ['ws'] }), 0);
   });

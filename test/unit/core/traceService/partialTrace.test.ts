@@ -55,14 +55,23 @@ describe('PartialTrace', () => {
     const early = partial.build();
     assert.ok(early);
     assert.equal(early.spanCount, 1);
-    assert.deepEqual(early.roots.map((index) => early.spans[index]?.spanId), ['00000000000000b2']);
+    assert.deepEqual(
+      early.roots.map((index) => early.spans[index]?.spanId),
+      ['00000000000000b2'],
+    );
     assert.deepEqual(early.orphans, early.roots);
     partial.add([span('00000000000000b1', undefined, 10n)]);
     const later = partial.build();
     assert.ok(later);
-    assert.deepEqual(later.roots.map((index) => later.spans[index]?.spanId), ['00000000000000b1']);
+    assert.deepEqual(
+      later.roots.map((index) => later.spans[index]?.spanId),
+      ['00000000000000b1'],
+    );
     assert.deepEqual(later.orphans, []);
-    assert.deepEqual([...later.children(later.roots[0] ?? -1)].map((index) => later.spans[index]?.spanId), ['00000000000000b2']);
+    assert.deepEqual(
+      [...later.children(later.roots[0] ?? -1)].map((index) => later.spans[index]?.spanId),
+      ['00000000000000b2'],
+    );
   });
 
   it('has nothing to build before a span of its trace arrives', () => {

@@ -84,7 +84,10 @@ function suite(name: string, make: () => Service): void {
       assert.ok(early.length >= 2, `expected several partial builds while the body streamed, got ${early.length}`);
       assert.ok(early.every((partial) => partial.beforeAnswer && partial.summary.incomplete?.state === 'loading'));
       const counts = early.map((partial) => partial.summary.spanCount);
-      assert.ok(counts.every((count, i) => count > 0 && count < spanCount && (i === 0 || count > (counts[i - 1] ?? 0))), `span counts so far: ${counts.join(', ')}`);
+      assert.ok(
+        counts.every((count, i) => count > 0 && count < spanCount && (i === 0 || count > (counts[i - 1] ?? 0))),
+        `span counts so far: ${counts.join(', ')}`,
+      );
       // Each build answered a page of real rows at once; the root has not arrived, so the rows are orphans.
       const firstRoots = await early[0]?.roots;
       assert.ok(firstRoots && firstRoots.rows.length > 0);
@@ -98,7 +101,10 @@ function suite(name: string, make: () => Service): void {
       const listed = (await service.listTraces()).find((trace) => trace.traceId === streamedTraceId);
       assert.deepEqual(listed, summary);
       const wholeRoots = await service.children(streamedTraceId, -1, 0, 500);
-      assert.deepEqual(wholeRoots.rows.map((row) => [row.spanId, row.orphan]), [['0000000000000001', false]]);
+      assert.deepEqual(
+        wholeRoots.rows.map((row) => [row.spanId, row.orphan]),
+        [['0000000000000001', false]],
+      );
 
       // The same bytes decoded in one piece, as before streaming, give the same trace.
       const decoded = decodeOtlpJson(JSON.parse(body.toString('utf8')));
@@ -120,7 +126,10 @@ function suite(name: string, make: () => Service): void {
         assert.ok(last, 'a partial build was listed before the failure');
         assert.deepEqual(last.summary.incomplete, { state: 'failed', reason: error.message });
         assert.ok(last.summary.spanCount > 0 && last.summary.spanCount < spanCount);
-        assert.ok(last.summary.warnings.some((warning) => warning.startsWith('Incomplete: the download from "jaeger" broke off after')), last.summary.warnings.join('\n'));
+        assert.ok(
+          last.summary.warnings.some((warning) => warning.startsWith('Incomplete: the download from "jaeger" broke off after')),
+          last.summary.warnings.join('\n'),
+        );
         // Still listed and pageable, as the failed build says.
         const listed = (await service.listTraces()).find((trace) => trace.traceId === streamedTraceId);
         assert.deepEqual(listed, last.summary);
@@ -139,7 +148,10 @@ function suite(name: string, make: () => Service): void {
       const types = seen.map((entry) => entry.event.type);
       assert.equal(types.at(-1), 'dropped', types.join(', '));
       assert.ok(types.slice(0, -1).length > 0 && types.slice(0, -1).every((type) => type === 'partial'), types.join(', '));
-      assert.equal((await service.listTraces()).some((trace) => trace.traceId === streamedTraceId), false);
+      assert.equal(
+        (await service.listTraces()).some((trace) => trace.traceId === streamedTraceId),
+        false,
+      );
     });
 
     it('keeps a trace already loaded whole on show while it is fetched again: no partial replaces it', async () => {
@@ -149,7 +161,10 @@ function suite(name: string, make: () => Service): void {
       const again = await open({ pieces: 10, pauseMs: 5, cut: { after: 0.5, how: 'end' } }).catch((error: unknown) => error);
       assert.ok(again instanceof BackendError);
       assert.deepEqual(seen, []);
-      assert.deepEqual((await service.listTraces()).find((trace) => trace.traceId === streamedTraceId), first);
+      assert.deepEqual(
+        (await service.listTraces()).find((trace) => trace.traceId === streamedTraceId),
+        first,
+      );
     });
   });
 }

@@ -67,7 +67,10 @@ function suite(name: string, make: () => TraceQueries & { dispose?: () => Promis
       assert.equal(root.name, 'GET /cart');
       assert.equal(root.kind, 'server');
       assert.equal(root.childCount, 2);
-      assert.deepEqual(root.keyAttributes.find(([k]) => k === 'http.route'), ['http.route', '/cart']);
+      assert.deepEqual(
+        root.keyAttributes.find(([k]) => k === 'http.route'),
+        ['http.route', '/cart'],
+      );
       const kids = await service.children(traceId, root.index, 0, 1);
       assert.equal(kids.total, 2);
       assert.equal(kids.rows.length, 1);

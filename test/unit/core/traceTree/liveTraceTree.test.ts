@@ -50,7 +50,15 @@ describe('LiveTraceTree: the local traces of the Traces view while traffic flows
 
     it('counts errors and marks the latest and the slowest of each endpoint', () => {
       const tree = makeTree();
-      tree.receive(newestFirst(trace(1), trace(9, 'GET /checkout', 'shop', { durationNs: 1 }), trace(5, 'GET /checkout', 'shop', { errorCount: 2, durationNs: 900_000_000 }), trace(7, 'GET /checkout', 'shop', { errorCount: 1 })), 0);
+      tree.receive(
+        newestFirst(
+          trace(1),
+          trace(9, 'GET /checkout', 'shop', { durationNs: 1 }),
+          trace(5, 'GET /checkout', 'shop', { errorCount: 2, durationNs: 900_000_000 }),
+          trace(7, 'GET /checkout', 'shop', { errorCount: 1 }),
+        ),
+        0,
+      );
       const [group] = tree.groups();
       assert.ok(group);
       assert.equal(group.errorTraces, 2);
@@ -214,7 +222,10 @@ describe('LiveTraceTree: the local traces of the Traces view while traffic flows
       tree.receive([trace(3), trace(2)], 100);
       tree.showPending(500_000);
       assert.deepEqual(rows(tree), ['shop: GET /checkout', '  3', '  2', '  1']);
-      assert.ok(tree.all().some((summary) => summary.traceId === trace(1).traceId), 'still listed for the API and the pickers');
+      assert.ok(
+        tree.all().some((summary) => summary.traceId === trace(1).traceId),
+        'still listed for the API and the pickers',
+      );
     });
 
     it('keeps a pinned trace (selected, or open in a trace view) until it is closed, then lets it go', () => {

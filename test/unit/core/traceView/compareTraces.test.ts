@@ -41,7 +41,10 @@ describe('compareTraces', () => {
     assert.equal(result.slower, 2);
     assert.equal(result.faster, 1);
     // A tree in depth-first order: the root, then its children (current order, removed last).
-    assert.deepEqual(result.entries.map((e) => e.status), ['slower', 'slower', 'faster', 'added', 'removed']);
+    assert.deepEqual(
+      result.entries.map((e) => e.status),
+      ['slower', 'slower', 'faster', 'added', 'removed'],
+    );
     const root = result.entries.find((e) => e.path === 'api: GET /');
     assert.equal(root?.status, 'slower');
     assert.equal(root.deltaNs, 80e6);
@@ -54,7 +57,11 @@ describe('compareTraces', () => {
     assert.equal(faster?.deltaNs, -15e6);
     assert.equal(result.entries.find((e) => e.status === 'added')?.name, 'render');
     assert.equal(result.entries.find((e) => e.status === 'removed')?.name, 'cache');
-    assert.equal(result.entries.some((e) => e.name === 'auth'), false, 'unchanged spans are counted, not listed');
+    assert.equal(
+      result.entries.some((e) => e.name === 'auth'),
+      false,
+      'unchanged spans are counted, not listed',
+    );
   });
 
   it('a trace compared with itself has no changes', () => {
@@ -101,8 +108,19 @@ describe('compareTraces', () => {
   });
 
   it('lists unchanged ancestors of a change once, as context, not the path again per entry', () => {
-    const before = buildTrace('b', [span('b', 'r', undefined, 'GET /', 0, 100), span('b', 'm', 'r', 'middleware', 0, 90), span('b', 'h', 'm', 'handler', 0, 80), span('b', 'q', 'h', 'query', 0, 10, db)]);
-    const after = buildTrace('a', [span('a', 'r', undefined, 'GET /', 0, 100), span('a', 'm', 'r', 'middleware', 0, 90), span('a', 'h', 'm', 'handler', 0, 80), span('a', 'q', 'h', 'query', 0, 60, db), span('a', 'n', 'h', 'query', 60, 70, db)]);
+    const before = buildTrace('b', [
+      span('b', 'r', undefined, 'GET /', 0, 100),
+      span('b', 'm', 'r', 'middleware', 0, 90),
+      span('b', 'h', 'm', 'handler', 0, 80),
+      span('b', 'q', 'h', 'query', 0, 10, db),
+    ]);
+    const after = buildTrace('a', [
+      span('a', 'r', undefined, 'GET /', 0, 100),
+      span('a', 'm', 'r', 'middleware', 0, 90),
+      span('a', 'h', 'm', 'handler', 0, 80),
+      span('a', 'q', 'h', 'query', 0, 60, db),
+      span('a', 'n', 'h', 'query', 60, 70, db),
+    ]);
     const result = compareTraces(before, after);
     assert.deepEqual(
       result.entries.map((e) => [e.depth, e.label, e.status]),

@@ -44,8 +44,18 @@ describe('encodeTraceView', () => {
     const resource = createResource({ 'service.name': 'api' });
     const spans = [
       createSpan({ traceId: 't', spanId: 'root', name: 'r', startNs: baseNs, endNs: baseNs + 10n, resource, attributes: { 'code.function': 'main' } }),
-      createSpan({ traceId: 't', spanId: 'orphan', parentSpanId: 'missing', name: 'o', startNs: baseNs + 2n, endNs: baseNs + 4n, resource, statusCode: StatusCode.Error,
-        events: [{ name: 'exception', timeNs: baseNs + 3n, attributes: {} }], links: [{ traceId: 'x', spanId: 'y', traceState: undefined, attributes: {} }] }),
+      createSpan({
+        traceId: 't',
+        spanId: 'orphan',
+        parentSpanId: 'missing',
+        name: 'o',
+        startNs: baseNs + 2n,
+        endNs: baseNs + 4n,
+        resource,
+        statusCode: StatusCode.Error,
+        events: [{ name: 'exception', timeNs: baseNs + 3n, attributes: {} }],
+        links: [{ traceId: 'x', spanId: 'y', traceState: undefined, attributes: {} }],
+      }),
     ];
     const data = encodeTraceView(buildTrace('t', spans));
     assert.equal(data.spanIds.kind, 'text');

@@ -10,8 +10,14 @@ describe('spanDetailsOf', () => {
     assert.ok(details);
     assert.equal(details.name, hostileText.script);
     assert.equal(details.status, 'error');
-    assert.deepEqual(details.attributes.find(([key]) => key === 'url.full'), ['url.full', hostileText.js]);
-    assert.deepEqual(details.resource.find(([key]) => key === 'host.name'), ['host.name', hostileText.script]);
+    assert.deepEqual(
+      details.attributes.find(([key]) => key === 'url.full'),
+      ['url.full', hostileText.js],
+    );
+    assert.deepEqual(
+      details.resource.find(([key]) => key === 'host.name'),
+      ['host.name', hostileText.script],
+    );
     assert.equal(details.exceptions.length, 1);
     const frames = details.exceptions[0]?.frames ?? [];
     assert.equal(frames[1]?.function, 'handler');
@@ -45,15 +51,18 @@ describe('framesForDisplay', () => {
       ].join('\n'),
     );
     assert.equal(frames[0]?.file, undefined);
-    assert.deepEqual(frames.slice(1).map((f) => [f.file, f.line]), [
-      ['/srv/app/index.js', 10],
-      ['/srv/app/lib.js', 3],
-      ['/srv/app/main.py', 42],
-      ['Cart.java', 77],
-      ['/src/Cart.cs', 19],
-      ['/go/src/shop/cart.go', 88],
-      ['/app/cart.rb', 5],
-    ]);
+    assert.deepEqual(
+      frames.slice(1).map((f) => [f.file, f.line]),
+      [
+        ['/srv/app/index.js', 10],
+        ['/srv/app/lib.js', 3],
+        ['/srv/app/main.py', 42],
+        ['Cart.java', 77],
+        ['/src/Cart.cs', 19],
+        ['/go/src/shop/cart.go', 88],
+        ['/app/cart.rb', 5],
+      ],
+    );
     assert.equal(frames[3]?.function, 'handle');
   });
 

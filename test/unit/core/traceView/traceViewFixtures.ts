@@ -22,7 +22,18 @@ function id(n: number): string {
 export function syntheticTrace(spanCount: number, traceId = '0af7651916cd43dd8448eb211c80319c'): Trace {
   const spans: Span[] = [];
   const rootEnd = BigInt(spanCount) * 1000n + 1_000_000n;
-  spans.push(createSpan({ traceId, spanId: id(1), name: 'GET /api/orders/{id}', kind: SpanKind.Server, startNs: baseNs, endNs: baseNs + rootEnd, resource: resourceOf(0), attributes: { 'http.route': '/api/orders/{id}' } }));
+  spans.push(
+    createSpan({
+      traceId,
+      spanId: id(1),
+      name: 'GET /api/orders/{id}',
+      kind: SpanKind.Server,
+      startNs: baseNs,
+      endNs: baseNs + rootEnd,
+      resource: resourceOf(0),
+      attributes: { 'http.route': '/api/orders/{id}' },
+    }),
+  );
   let next = 2;
   let group = 0;
   while (next <= spanCount) {
@@ -75,7 +86,15 @@ export function hostileTrace(traceId = '4bf92f3577b34da6a3ce929d0e0e4736'): Trac
   const evil = createResource({ 'service.name': hostileText.img, 'host.name': hostileText.script });
   const stack = `Error: ${hostileText.img}\n    at handler (/app/src/${hostileText.script}.ts:12:5)\n    at run (/app/src/server.ts:40:3)`;
   const spans = [
-    createSpan({ traceId, spanId: 'aaaaaaaaaaaaaaaa', name: hostileText.img, startNs: baseNs, endNs: baseNs + 5_000_000n, resource: evil, attributes: { 'code.function.name': 'handler', 'code.file.path': '/app/src/server.ts', 'evil.value': hostileText.script } }),
+    createSpan({
+      traceId,
+      spanId: 'aaaaaaaaaaaaaaaa',
+      name: hostileText.img,
+      startNs: baseNs,
+      endNs: baseNs + 5_000_000n,
+      resource: evil,
+      attributes: { 'code.function.name': 'handler', 'code.file.path': '/app/src/server.ts', 'evil.value': hostileText.script },
+    }),
     createSpan({
       traceId,
       spanId: 'bbbbbbbbbbbbbbbb',

@@ -44,5 +44,3 @@ export async function checkout(inventoryPort: number, items: readonly string[]):
     return await chargeCard(items.length * 1999);
   });
 }
-
-

@@ -30,18 +30,22 @@ export function startInventory(port: number): Server {
   const server = createServer((request, response) => {
     withIncomingContext(request.headers, () => {
       const url = new URL(request.url ?? '/', 'http://inventory');
-      void tracer.startActiveSpan(`${request.method ?? 'GET'} /reserve`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method ?? 'GET', 'http.route': '/reserve' } }, async (span) => {
-        try {
-          await reserve(url.searchParams.get('sku') ?? 'sku-1', Number(url.searchParams.get('quantity') ?? '1'));
-          span.setAttribute('http.response.status_code', 200);
-          response.writeHead(200).end('reserved');
-        } catch (error: unknown) {
-          span.setAttribute('http.response.status_code', 409);
-          response.writeHead(409).end(error instanceof Error ? error.message : 'conflict');
-        } finally {
-          span.end();
-        }
-      });
+      void tracer.startActiveSpan(
+        `${request.method ?? 'GET'} /reserve`,
+        { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method ?? 'GET', 'http.route': '/reserve' } },
+        async (span) => {
+          try {
+            await reserve(url.searchParams.get('sku') ?? 'sku-1', Number(url.searchParams.get('quantity') ?? '1'));
+            span.setAttribute('http.response.status_code', 200);
+            response.writeHead(200).end('reserved');
+          } catch (error: unknown) {
+            span.setAttribute('http.response.status_code', 409);
+            response.writeHead(409).end(error instanceof Error ? error.message : 'conflict');
+          } finally {
+            span.end();
+          }
+        },
+      );
     });
   });
   server.listen(port, '127.0.0.1');
