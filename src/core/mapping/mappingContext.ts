@@ -37,6 +37,11 @@ export interface MappingContext {
    * (`node_modules`) are not looked for.
    */
   readonly fileExists?: (path: string) => Promise<boolean>;
+  /**
+   * A source file's text, or undefined when it cannot be read or is too big to search: the
+   * declaration search behind symbol-only spans. Without it symbols are left to the editor.
+   */
+  readonly readSource?: (path: string) => Promise<string | undefined>;
   /** The folder of a service absent from `serviceFolders`, inferred from manifests and folder names. */
   readonly inferServiceFolder?: (service: string) => Promise<ServicePlace | undefined>;
 }

@@ -6,11 +6,12 @@ export type MappingRuleName =
   | 'serviceFolder'
   | 'workspacePath'
   | 'suffixMatch'
-  | 'jvmPackagePath'
   | 'sourceMap'
   | 'symlinkCheck'
   | 'dependencyPath'
   | 'fileExists'
+  | 'symbolFiles'
+  | 'declarationSearch'
   | 'symbol';
 
 export type StepOutcome = 'matched' | 'failed' | 'skipped' | 'ambiguous' | 'refused';

@@ -1,10 +1,12 @@
+import { stringAttribute } from '../model/attributes';
 import type { Span } from '../model/span';
 import type { CandidateLocation, FileCandidate } from './candidateLocation';
 import { extractSpanLocations } from './extractSpanLocations';
 import type { MappingContext } from './mappingContext';
 import type { MappingStep } from './mappingStep';
-import { jvmSourceStem } from './parseJavaStack';
-import { resolveWorkspacePath, type Absence, type RefusalReason, type ResolvedFile } from './resolveWorkspacePath';
+import { findDeclarations, languageOfFile } from './findDeclaration';
+import { resolveWorkspacePath, serviceFolderOf, toResolved, type Absence, type RefusalReason, type ResolvedFile } from './resolveWorkspacePath';
+import { symbolTargets, type SymbolTarget } from './symbolTargets';
 
 /** A workspace location. Lines and columns are 1-based; the adapter converts to VS Code's 0-based. */
 export interface MappedLocation extends ResolvedFile {
@@ -17,8 +19,10 @@ export interface SymbolQuery {
   readonly qualifiedName: string;
   readonly namespace: string | undefined;
   readonly function: string;
-  /** Files the namespace points at (JVM package layout); search these first when present. */
+  /** Files the namespace points at (package → path, class → file); search these first when present. */
   readonly files: readonly ResolvedFile[];
+  /** Set when the text search found the declaration in several files: the choices, on their declaration lines. */
+  readonly declarations?: readonly MappedLocation[];
 }
 
 /** Why a span has no single location; the adapter turns each into a message a person can act on. */
@@ -54,7 +58,6 @@ export interface ResolveSpanOptions {
 }
 
 const generatedJs = /\.(?:js|mjs|cjs|jsx)$/i;
-const jvmExtensions = ['java', 'kt', 'scala', 'groovy'] as const;
 
 /**
  * Maps a span to one place in the workspace, or says why it cannot: the candidates of
@@ -80,7 +83,7 @@ export async function resolveSpanLocation(span: Span, context: MappingContext, o
     if (candidate.kind === 'symbol') {
       // A file-name-only match of an earlier frame beats a search by name alone.
       if (offer) break;
-      return { ...(await resolveSymbol(candidate, context, service, steps)), from: candidate, steps };
+      return { ...(await resolveSymbol(candidate, context, service, stringAttribute(span.resource.attributes, 'telemetry.sdk.language'), steps)), from: candidate, steps };
     }
     const answer = await resolveFileCandidate(candidate, context, service, steps);
     if (answer.kind === 'answer') return answer.result;
@@ -206,31 +209,92 @@ async function throughSourceMap(
   }
 }
 
-async function resolveSymbol(candidate: Extract<CandidateLocation, { kind: 'symbol' }>, context: MappingContext, service: string, steps: MappingStep[]): Promise<Omit<SpanLocationResult, 'steps'>> {
-  const stem = jvmSourceStem(candidate.qualifiedName, true);
-  const files: ResolvedFile[] = [];
-  if (stem !== undefined) {
-    const segments = stem.split('/');
-    for (const extension of jvmExtensions) {
-      const wanted = [...segments.slice(0, -1), `${segments[segments.length - 1] ?? ''}.${extension}`];
-      // In the service's folder when one is known: two services may both have a com/shop/Checkout.java.
-      const { resolution } = await resolveWorkspacePath(wanted.join('/'), context, service, { minimumSuffixSegments: wanted.length });
-      if (resolution.kind === 'resolved') files.push(resolution.file);
-      // Hints for the symbol search, which confirms them: a default-package class is named alone.
-      else if (resolution.kind === 'ambiguous' || resolution.kind === 'unconfirmed') files.push(...resolution.candidates);
-    }
+/** Bounds on the declaration search of one symbol: it reads files on every lookup. */
+const maxSymbolFiles = 20;
+
+async function resolveSymbol(
+  candidate: Extract<CandidateLocation, { kind: 'symbol' }>,
+  context: MappingContext,
+  service: string,
+  sdkLanguage: string | undefined,
+  steps: MappingStep[],
+): Promise<Omit<SpanLocationResult, 'steps'>> {
+  const targets = symbolTargets(candidate.qualifiedName, sdkLanguage);
+  const files: { file: ResolvedFile; target: SymbolTarget }[] = [];
+  for (const target of targets) {
+    const found = await symbolFiles(target, context, service);
     steps.push({
-      rule: 'jvmPackagePath',
-      input: `${stem}.{${jvmExtensions.join(',')}}`,
-      result: files.length === 0 ? 'no such file' : files.map((f) => f.relativePath).join(', '),
-      outcome: files.length === 0 ? 'failed' : files.length === 1 ? 'matched' : 'ambiguous',
+      rule: 'symbolFiles',
+      input: `${target.runtime}: ${target.directory ? `package directory ${target.directory.join('/')}` : target.paths.map((p) => p.path).join(', ')}`,
+      result: found.length === 0 ? 'no such file' : found.map((f) => f.relativePath).join(', '),
+      outcome: found.length === 0 ? 'failed' : found.length === 1 ? 'matched' : 'ambiguous',
     });
+    for (const file of found) if (!files.some((f) => f.file.path === file.path && f.target === target)) files.push({ file, target });
+  }
+  const hints = [...new Map(files.map(({ file }) => [file.path, file])).values()];
+  const symbol: SymbolQuery = { qualifiedName: candidate.qualifiedName, namespace: candidate.namespace, function: candidate.function, files: hints };
+  const declarations = context.readSource ? await searchDeclarations(files, context.readSource, candidate.qualifiedName, steps) : [];
+  const [only] = declarations;
+  if (declarations.length === 1 && only) return { location: only };
+  if (declarations.length > 1) {
+    steps.push({ rule: 'symbol', input: candidate.qualifiedName, result: `declared in ${declarations.length} files; the workspace symbol providers may tell them apart`, outcome: 'ambiguous' });
+    return { symbol: { ...symbol, declarations }, reason: { kind: 'needsSymbolSearch' } };
   }
   steps.push({ rule: 'symbol', input: candidate.qualifiedName, result: 'left to the workspace symbol providers', outcome: 'skipped' });
-  return {
-    symbol: { qualifiedName: candidate.qualifiedName, namespace: candidate.namespace, function: candidate.function, files },
-    reason: { kind: 'needsSymbolSearch' },
-  };
+  return { symbol, reason: { kind: 'needsSymbolSearch' } };
+}
+
+/** The files a reading of the symbol points at, in the service's folder when one is known (two services may both have a demo/Service.java). */
+async function symbolFiles(target: SymbolTarget, context: MappingContext, service: string): Promise<ResolvedFile[]> {
+  if (target.directory) {
+    const place = await serviceFolderOf(service, context, []);
+    const match = context.index.filesInDirectory(target.directory, { caseInsensitive: context.caseInsensitive ?? false, ...(place ? { folder: place.folder.name, under: place.under } : {}) });
+    return match.files.filter((f) => f.relativePath.endsWith('.go') && !f.relativePath.endsWith('_test.go')).map((f) => toResolved(f, context.folders));
+  }
+  const files: ResolvedFile[] = [];
+  for (const wanted of target.paths) {
+    const { resolution } = await resolveWorkspacePath(wanted.path, context, service, { minimumSuffixSegments: wanted.minimumSuffixSegments });
+    // A file-name-only match is a hint here: the declaration search confirms it or not.
+    if (resolution.kind === 'resolved') files.push(resolution.file);
+    else if (resolution.kind === 'ambiguous' || resolution.kind === 'unconfirmed') files.push(...resolution.candidates);
+  }
+  return files;
+}
+
+/**
+ * The declaration in each file that has one (the first of its overloads): read through the
+ * injected reader, a bounded number of files, each searched as its extension's language.
+ */
+async function searchDeclarations(
+  files: readonly { file: ResolvedFile; target: SymbolTarget }[],
+  readSource: (path: string) => Promise<string | undefined>,
+  qualifiedName: string,
+  steps: MappingStep[],
+): Promise<MappedLocation[]> {
+  const found = new Map<string, MappedLocation>();
+  const searched = files.slice(0, maxSymbolFiles);
+  for (const { file, target } of searched) {
+    if (found.has(file.path)) continue;
+    const language = languageOfFile(file.path);
+    if (language === undefined) continue;
+    const text = await readSource(file.path);
+    if (text === undefined) {
+      steps.push({ rule: 'declarationSearch', input: file.relativePath, result: 'not readable, or too big to search', outcome: 'skipped' });
+      continue;
+    }
+    const declarations = findDeclarations(text, language, target);
+    const [first] = declarations;
+    if (!first) continue;
+    const what = target.member === undefined ? target.containers.join('.') : target.member;
+    const overloads = declarations.length > 1 ? ` (the first of ${declarations.length} declarations named ${what})` : '';
+    steps.push({ rule: 'declarationSearch', input: `${what} in ${file.relativePath}`, result: `line ${first.line}${overloads}`, outcome: 'matched' });
+    found.set(file.path, { ...file, line: first.line, column: first.column });
+  }
+  if (found.size === 0) {
+    const more = files.length > searched.length ? ` (searched the first ${searched.length} of ${files.length} files)` : '';
+    steps.push({ rule: 'declarationSearch', input: qualifiedName, result: `no declaration in the files its namespace points at${more}`, outcome: 'failed' });
+  }
+  return [...found.values()];
 }
 
 function isLibrary(candidate: CandidateLocation): boolean {

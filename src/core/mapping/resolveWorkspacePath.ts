@@ -100,7 +100,7 @@ async function resolveLexically(raw: string, context: MappingContext, service: s
 }
 
 /** A place to search: a workspace folder and a directory inside it, with words for the steps. */
-interface Place {
+export interface Place {
   readonly folder: WorkspaceFolderInfo;
   readonly under: readonly string[];
   readonly label: string;
@@ -262,7 +262,7 @@ function applyPathMappings(raw: string, path: TracePath, context: MappingContext
 }
 
 /** The service's folder: `spanlens.serviceFolders`, else inferred from manifests and folder names. */
-async function serviceFolderOf(service: string | undefined, context: MappingContext, steps: MappingStep[]): Promise<Place | undefined> {
+export async function serviceFolderOf(service: string | undefined, context: MappingContext, steps: MappingStep[]): Promise<Place | undefined> {
   if (service === undefined || service === '') return undefined;
   const setting = context.serviceFolders?.[service];
   if (setting !== undefined) {
@@ -386,7 +386,7 @@ function insideAnyFolder(path: TracePath, context: MappingContext): boolean {
   return locateInFolders(path, context) !== undefined;
 }
 
-function toResolved(file: WorkspaceFile, folders: readonly WorkspaceFolderInfo[]): ResolvedFile {
+export function toResolved(file: WorkspaceFile, folders: readonly WorkspaceFolderInfo[]): ResolvedFile {
   const folder = folders.find((f) => f.name === file.folder);
   return { folder: file.folder, relativePath: file.relativePath, path: joinFolderPath(folder?.path ?? '', file.relativePath.split('/')) };
 }

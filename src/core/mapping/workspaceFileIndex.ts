@@ -36,6 +36,8 @@ export class WorkspaceFileIndex {
   private readonly byBasename = new Map<string, Entry[]>();
   private readonly byKey = new Map<string, Entry>();
   private readonly byFoldedKey = new Map<string, Entry[]>();
+  /** By lower-cased name of the file's directory: Go names a package by its directory, not a file. */
+  private readonly byDirectoryName = new Map<string, Entry[]>();
 
   static fromFiles(files: Iterable<WorkspaceFile>): WorkspaceFileIndex {
     const index = new WorkspaceFileIndex();
@@ -64,6 +66,7 @@ export class WorkspaceFileIndex {
     this.byKey.set(key, entry);
     push(this.byBasename, basename.toLowerCase(), entry);
     push(this.byFoldedKey, key.toLowerCase(), entry);
+    push(this.byDirectoryName, entry.reversedFolded[1] ?? '', entry);
   }
 
   remove(folder: string, relativePath: string): void {
@@ -74,6 +77,7 @@ export class WorkspaceFileIndex {
     this.byKey.delete(key);
     pull(this.byBasename, entry.reversedFolded[0] ?? '', entry);
     pull(this.byFoldedKey, key.toLowerCase(), entry);
+    pull(this.byDirectoryName, entry.reversedFolded[1] ?? '', entry);
   }
 
   /**
@@ -120,6 +124,35 @@ export class WorkspaceFileIndex {
       // Below `under` only: the folder's own name is where the code is, not part of the match.
       const limit = Math.min(have.length - (query.under?.length ?? 0), wanted.length);
       while (matched < limit && have[matched] === wanted[matched]) matched++;
+      if (matched === 0) continue;
+      if (matched > best) {
+        best = matched;
+        files = [entry];
+      } else if (matched === best) {
+        files.push(entry);
+      }
+    }
+    return { matchedSegments: best, files: files.map(({ folder, relativePath }) => ({ folder, relativePath })) };
+  }
+
+  /**
+   * The files directly inside the directories that share the longest trailing run of segments with
+   * `directory` (`github.com/x/repo/pkg` → the files of `…/repo/pkg`, else of any `…/pkg`).
+   */
+  filesInDirectory(directory: readonly string[], query: SuffixQuery = {}): SuffixMatch {
+    const last = directory[directory.length - 1];
+    if (last === undefined) return { matchedSegments: 0, files: [] };
+    const caseInsensitive = query.caseInsensitive ?? false;
+    const wanted = directory.map((s) => foldCase(s, caseInsensitive)).reverse();
+    let best = 0;
+    let files: Entry[] = [];
+    for (const entry of this.byDirectoryName.get(last.toLowerCase()) ?? []) {
+      if (query.folder !== undefined && entry.folder !== query.folder) continue;
+      const have = caseInsensitive ? entry.reversedFolded : entry.reversed;
+      if (query.under && !isUnder(have, query.under, caseInsensitive)) continue;
+      let matched = 0;
+      const limit = Math.min(have.length - 1 - (query.under?.length ?? 0), wanted.length);
+      while (matched < limit && have[matched + 1] === wanted[matched]) matched++;
       if (matched === 0) continue;
       if (matched > best) {
         best = matched;

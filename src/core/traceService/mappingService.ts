@@ -63,6 +63,18 @@ async function fileExists(path: string): Promise<boolean> {
   }
 }
 
+/** Larger files are generated or vendored code, not worth reading on a lookup to find a declaration. */
+const maxSourceBytes = 1024 * 1024;
+
+async function readSource(path: string): Promise<string | undefined> {
+  try {
+    if ((await stat(path)).size > maxSourceBytes) return undefined;
+    return await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The mapping half of the trace service: the workspace file index and the parsed source maps live
  * here, in the worker, because resolution reads files and parses maps (nothing slow on
@@ -167,6 +179,7 @@ export class MappingService {
       realpath,
       sourceMaps: this.sourceMaps,
       fileExists: fileExists,
+      readSource,
       inferServiceFolder: (service) => this.serviceFolders.find(service, c.folders, this.index),
     };
   }
