@@ -11,6 +11,7 @@ import { inspectSetting, updateSetting } from './settings';
 import {
   describeAmbiguity,
   describeRefusal,
+  describeSymbolAmbiguity,
   describeUnmapped,
   explainText,
   inert,
@@ -71,9 +72,9 @@ export class CodeNavigation implements vscode.Disposable {
     return this.navigate(ref, 'treeClick', () => this.deps.queries.mapSpan(ref.traceId, ref.spanId));
   }
 
-  /** The trace view's Go to Code on a span, answered as for a script: the view shows the failure. */
+  /** The trace view's Go to Code on a span: a person's click, like a frame's, so an ambiguous span offers a pick. */
   goToSpanOfTraceView({ traceId, spanId }: Extract<WebviewMessage, { type: 'goToSpanCode' }>): Promise<CodeLocationResult | undefined> {
-    return this.navigate({ traceId, spanId }, 'programmatic', () => this.deps.queries.mapSpan(traceId, spanId));
+    return this.navigate({ traceId, spanId }, 'interactive', () => this.deps.queries.mapSpan(traceId, spanId));
   }
 
   /**
@@ -212,31 +213,65 @@ export class CodeNavigation implements vscode.Disposable {
     return await this.open(reason.path, from?.line, from?.column, mode);
   }
 
+  /**
+   * A span named by its function only, whose declaration the worker's text search found in
+   * several files or in none: the workspace symbol providers (a language server, when one runs)
+   * may tell them apart or find it; without one, the text search's declarations are offered.
+   */
   private async searchSymbol(ref: SpanRef, mapping: SpanMapping, mode: NavigationMode): Promise<CodeLocationResult | undefined> {
     const symbol = mapping.symbol;
     if (!symbol) return undefined;
-    const found = (await vscode.commands.executeCommand<vscode.SymbolInformation[] | undefined>('vscode.executeWorkspaceSymbolProvider', symbol.function)) ?? [];
+    const found = await this.workspaceSymbols(symbol.function);
     const matches = matchSymbols(
       found.map((s) => ({ name: s.name, containerName: s.containerName, path: s.location.uri.fsPath, symbol: s })),
       symbol,
     );
-    const only = matches[0];
-    if (matches.length === 1 && only) {
-      const start = only.symbol.location.range.start;
-      return await this.open(only.path, start.line + 1, start.character + 1, mode);
+    const declarations = symbol.declarations ?? [];
+    if (declarations.length > 0) {
+      const declared = new Set(declarations.map((d) => pathToUri(d.path).fsPath));
+      const among = matches.filter((m) => declared.has(m.path));
+      const [one] = among;
+      if (among.length === 1 && one) return await this.openSymbol(one.path, one.symbol, mode);
+      return await this.chooseDeclaration(symbol.qualifiedName, declarations, mode);
     }
+    const only = matches[0];
+    if (matches.length === 1 && only) return await this.openSymbol(only.path, only.symbol, mode);
     if (matches.length === 0) {
       this.tellUnmapped(ref, mapping, mapping.reason, mode);
       return undefined;
     }
-    if (mode === 'programmatic') throw new Error(describeAmbiguity(symbol.qualifiedName, matches.map((m) => `${m.path} (${m.containerName}.${m.name})`)));
+    if (mode === 'programmatic') throw new Error(describeSymbolAmbiguity(symbol.qualifiedName, matches.map((m) => `${m.path} (${m.containerName}.${m.name})`)));
     const picked = await vscode.window.showQuickPick(
       matches.map((m) => ({ label: inert(m.name), description: inert(m.containerName), detail: inert(vscode.workspace.asRelativePath(m.path)), m })),
       { title: `Several symbols are named ${inert(symbol.function)}` },
     );
     if (!picked) return undefined;
-    const start = picked.m.symbol.location.range.start;
-    return await this.open(picked.m.path, start.line + 1, start.character + 1, mode);
+    return await this.openSymbol(picked.m.path, picked.m.symbol, mode);
+  }
+
+  /** The providers' symbols, or none: a provider that fails must not stop the text search's answer. */
+  private async workspaceSymbols(name: string): Promise<vscode.SymbolInformation[]> {
+    try {
+      return (await vscode.commands.executeCommand<vscode.SymbolInformation[] | undefined>('vscode.executeWorkspaceSymbolProvider', name)) ?? [];
+    } catch (error: unknown) {
+      this.deps.log.info(`Code mapping: the workspace symbol providers failed for ${name}: ${String(error)}`);
+      return [];
+    }
+  }
+
+  private async openSymbol(path: string, symbol: vscode.SymbolInformation, mode: NavigationMode): Promise<CodeLocationResult> {
+    const start = symbol.location.range.start;
+    return await this.open(path, start.line + 1, start.character + 1, mode);
+  }
+
+  private async chooseDeclaration(qualifiedName: string, declarations: readonly MappedLocation[], mode: NavigationMode): Promise<CodeLocationResult | undefined> {
+    if (mode === 'programmatic') throw new Error(describeSymbolAmbiguity(qualifiedName, declarations.map((d) => `${d.folder}/${d.relativePath}:${d.line ?? 1}`)));
+    const multiRoot = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
+    const picked = await vscode.window.showQuickPick(
+      declarations.map((d) => ({ label: inert(d.relativePath), description: multiRoot ? inert(d.folder) : '', ...(d.line === undefined ? {} : { detail: `line ${d.line}` }), d })),
+      { title: `${inert(qualifiedName)} is declared in ${declarations.length} files`, placeHolder: 'Pick the one this span ran', matchOnDescription: true },
+    );
+    return picked ? await this.open(picked.d.path, picked.d.line, picked.d.column, mode) : undefined;
   }
 
   private tellUnmapped(ref: SpanRef, mapping: SpanMapping, reason: UnmappedReason | undefined, mode: NavigationMode): void {

@@ -113,7 +113,7 @@ export function describeUnmapped(mapping: Pick<SpanMapping, 'spanName' | 'servic
     case 'onlyLibraryFrames':
       return `SpanLens: ${span} names only library or runtime code (${listed(reason.paths)}), not code of this workspace.`;
     case 'needsSymbolSearch':
-      return `SpanLens: ${span} names a function but no file, and no workspace symbol matches it. Open the service's code, or add a path mapping.`;
+      return `SpanLens: ${span} names a function but no file, and neither the files its namespace names nor a workspace symbol declare it. Open the service's code, or add a path mapping.`;
     case 'ambiguous':
       return reason.basenameOnly === true
         ? `SpanLens: ${span}: only the file name of ${inert(reason.path)} matches workspace files, which is not enough to open one.`
@@ -131,6 +131,11 @@ export function describeAmbiguity(path: string, candidates: readonly string[], b
     return `SpanLens: only the file name of ${inert(path)} matches ${listed(candidates, 5)}; SpanLens opens no file on its name alone. Run "Go to Code" from the Traces view to confirm one (remembered as a path mapping), or add a spanlens.pathMappings rule.`;
   }
   return `SpanLens: ${inert(path)} matches ${candidates.length} workspace files: ${candidates.map(inert).join(', ')}. Run "Go to Code" from the Traces view to choose one (the choice is remembered as a path mapping), or add a spanlens.pathMappings rule.`;
+}
+
+/** The rejection of a programmatic call whose function is declared in several places. */
+export function describeSymbolAmbiguity(name: string, places: readonly string[]): string {
+  return `SpanLens: ${inert(name)} is declared in ${places.length} places: ${listed(places, 5)}. Run "Go to Code" from the Traces view to choose one, or set spanlens.serviceFolders so the span's service has its own folder.`;
 }
 
 const refusalWords: Readonly<Record<string, string>> = {

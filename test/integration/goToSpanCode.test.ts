@@ -179,6 +179,34 @@ describe('SpanLens: Go to Code and Explain Code Mapping', () => {
     }
   });
 
+  it('lands Java and Kotlin spans named only by class and method on the declaration line, with no language server', async () => {
+    const root = workspaceRoot();
+    const java = join(root, 'jvm', 'src', 'main', 'java', 'com', 'shop');
+    const kotlin = join(root, 'jvm', 'src', 'main', 'kotlin', 'com', 'shop');
+    mkdirSync(java, { recursive: true });
+    mkdirSync(kotlin, { recursive: true });
+    writeFileSync(
+      join(java, 'Checkout.java'),
+      'package com.shop;\n\npublic class Checkout {\n  @WithSpan\n  public Receipt pay(Order order) {\n    return pay(order, 0);\n  }\n\n  Receipt pay(Order order, int tip) { return null; }\n}\n',
+    );
+    writeFileSync(join(kotlin, 'Fraud.kt'), 'package com.shop\n\nclass Fraud {\n    fun score(order: Order): Int = 0\n}\n');
+    const [javaSpan, kotlinSpan] = await openSpans(dir, [
+      { 'code.namespace': 'com.shop.Checkout', 'code.function': 'pay' },
+      { 'code.function.name': 'com.shop.Fraud.score' },
+    ]);
+    assert.ok(javaSpan && kotlinSpan);
+    const landed = async (spanId: string): Promise<Location> =>
+      await eventually('the new sources indexed', async () => {
+        const location = await goTo(spanId);
+        if (!location) throw new Error('no location yet');
+        return location;
+      });
+    const onPay = await landed(javaSpan);
+    assert.deepEqual([onPay.uri.fsPath, onPay.line, onPay.column], [join(java, 'Checkout.java'), 5, 18]);
+    const onScore = await landed(kotlinSpan);
+    assert.deepEqual([onScore.uri.fsPath, onScore.line], [join(kotlin, 'Fraud.kt'), 4]);
+  });
+
   it('refuses to open a path outside the workspace folders when called programmatically', async () => {
     const outside = join(dir, 'outside', 'secretSettings.ts');
     mkdirSync(join(dir, 'outside'), { recursive: true });
