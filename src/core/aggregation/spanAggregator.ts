@@ -6,6 +6,7 @@ import { locateAttributes, locateSpan, locationKey, type CodeLocation, type Loca
 import { emptyInPlace } from './emptyInPlace';
 import { ExceptionIndex, type ExceptionOccurrence } from './exceptionIndex';
 import { exceptionFingerprint, PropagatedExceptions } from './propagatedExceptions';
+import { Emitter, type Disposable } from '../emitter';
 import { AnswerCache, type CachedAnswer } from './answerCache';
 import { BucketTotals } from './bucketTotals';
 import { byLineThenFunction, FileKeyIndex, type FileLocations } from './fileKeyIndex';
@@ -60,10 +61,6 @@ export interface AddOptions {
 interface Placement {
   readonly locate: LocateSpan;
   readonly locateException: LocateException;
-}
-
-export interface Disposable {
-  dispose(): void;
 }
 
 interface ResourceInfo {
@@ -140,7 +137,7 @@ export class SpanAggregator {
     evictedKeys: 0,
   };
 
-  private readonly listeners = new Set<(change: AggregationChange) => void>();
+  private readonly changes = new Emitter<AggregationChange>();
   private pendingFiles = new Set<string>();
   /** The file last added to `pendingFiles`; forgotten when the set is handed out. */
   private lastPendingFile: string | undefined;
@@ -676,8 +673,7 @@ export class SpanAggregator {
 
   /** Called at most once per scheduled turn however many batches arrived in it. */
   onDidChange(listener: (change: AggregationChange) => void): Disposable {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
+    return this.changes.event(listener);
   }
 
   private invalidateAll(): void {
@@ -700,7 +696,7 @@ export class SpanAggregator {
     this.lastPendingFile = undefined;
     this.pendingOperations = false;
     this.pendingAll = false;
-    for (const listener of [...this.listeners]) listener(change);
+    this.changes.fire(change);
   }
 
   // ---- merging ---------------------------------------------------------------------------
