@@ -13,7 +13,8 @@ const jvmFile = /\.(?:java|kt|kts|scala|groovy)$/;
 /**
  * Every code location a span names, best first: its `code.*` attributes (the span's own
  * function), then the frames of its `exception` events and of `code.stacktrace`, application
- * frames innermost first, then the function as a symbol to search for, then library frames.
+ * frames innermost first, then the function as a symbol to search for, then application frames
+ * that name only a method (a .NET build without PDBs, a JVM `Unknown Source`), then library frames.
  * Attribute names follow semconv ≥ 1.33 with the deprecated names as fallbacks
  * (../shared/reference/backends.md §5.1).
  */
@@ -21,6 +22,7 @@ export function extractSpanLocations(span: Span): CandidateLocation[] {
   const sdkLanguage = stackLanguageForSdk(stringAttribute(span.resource.attributes, 'telemetry.sdk.language'));
   const application: CandidateLocation[] = [];
   const library: CandidateLocation[] = [];
+  const symbols: CandidateLocation[] = [];
   const attrs = span.attributes;
 
   const fn = qualifiedFunction(attrs);
@@ -43,15 +45,15 @@ export function extractSpanLocations(span: Span): CandidateLocation[] {
     if (!isExceptionEventName(event.name)) return;
     const text = stringAttribute(event.attributes, 'exception.stacktrace');
     if (text === undefined) return;
-    addFrames(text, sdkLanguage, 'exception', eventIndex, stringAttribute(event.attributes, 'exception.type'), stringAttribute(event.attributes, 'exception.message'), application, library);
+    addFrames(text, sdkLanguage, 'exception', eventIndex, stringAttribute(event.attributes, 'exception.type'), stringAttribute(event.attributes, 'exception.message'), application, library, symbols);
   });
   const codeStack = stringAttribute(attrs, 'code.stacktrace');
-  if (codeStack !== undefined) addFrames(codeStack, sdkLanguage, 'codeStacktrace', undefined, undefined, undefined, application, library);
+  if (codeStack !== undefined) addFrames(codeStack, sdkLanguage, 'codeStacktrace', undefined, undefined, undefined, application, library, symbols);
 
   if (fn !== undefined) {
     application.push({ kind: 'symbol', qualifiedName: fn.qualifiedName, namespace: fn.namespace, function: fn.short, provenance: { source: 'attributes', keys: fn.keys } });
   }
-  return [...application, ...library];
+  return [...application, ...symbols, ...library];
 }
 
 /** Events whose stack traces are read: `exception`, and namespaced ones such as `ai.exception`. */
@@ -82,12 +84,20 @@ function addFrames(
   exceptionMessage: string | undefined,
   application: FrameList,
   library: FrameList,
+  symbols?: { push(candidate: CandidateLocation): number },
 ): void {
   let trace = parseStackTrace(text, hint);
   if (hint !== undefined && trace.sections.every((s) => s.frames.length === 0)) trace = parseStackTrace(text);
   for (const { frame, sectionIndex, frameIndex } of innermostApplicationFirst(trace)) {
-    if (frame.file === undefined) continue;
     const section = trace.sections[sectionIndex];
+    if (frame.file === undefined) {
+      if (symbols && !frame.library && frame.function !== undefined && (trace.language === 'java' || trace.language === 'dotnet')) {
+        const split = splitQualified(frame.function);
+        const provenance: LocationProvenance = { source, eventIndex, sectionIndex, frameIndex, library: false, exceptionType: section?.type ?? exceptionType, exceptionMessage: section?.message ?? exceptionMessage };
+        symbols.push({ kind: 'symbol', qualifiedName: frame.function, namespace: split.namespace, function: split.short, provenance });
+      }
+      continue;
+    }
     const provenance: LocationProvenance = {
       source,
       eventIndex,

@@ -78,13 +78,20 @@ export async function resolveSpanLocation(span: Span, context: MappingContext, o
   const missed: { path: string; absent: Absence | undefined }[] = [];
   let refusal: { path: string; why: RefusalReason; from: CandidateLocation } | undefined;
   let offer: SpanLocationResult | undefined;
+  let bySymbol: SpanLocationResult | undefined;
 
   for (const candidate of tried) {
     if (candidate.kind === 'symbol') {
       // A file-name-only match of an earlier frame beats a search by name alone.
       if (offer) break;
-      return { ...(await resolveSymbol(candidate, context, service, stringAttribute(span.resource.attributes, 'telemetry.sdk.language'), steps)), from: candidate, steps };
+      const answer = await resolveSymbol(candidate, context, service, stringAttribute(span.resource.attributes, 'telemetry.sdk.language'), steps);
+      if (answer.location || (answer.symbol?.declarations?.length ?? 0) > 0) return { ...answer, from: candidate, steps };
+      // A later symbol (a frame that names only its method) may be declared where this one is not.
+      bySymbol ??= { ...answer, from: candidate, steps };
+      continue;
     }
+    // Library code is no better answer than the function the span names.
+    if (bySymbol) break;
     const answer = await resolveFileCandidate(candidate, context, service, steps);
     if (answer.kind === 'answer') return answer.result;
     // Frames further down may map for certain; a guess on the file name is kept for last.
@@ -92,6 +99,7 @@ export async function resolveSpanLocation(span: Span, context: MappingContext, o
     else if (answer.kind === 'refused') refusal ??= { path: answer.path, why: answer.why, from: candidate };
     else missed.push({ path: candidate.path, absent: answer.absent });
   }
+  if (bySymbol) return bySymbol;
   if (refusal) return { reason: { kind: 'outsideWorkspace', path: refusal.path, why: refusal.why }, from: refusal.from, steps };
   if (offer) return offer;
   if (tried.length === 0) return { reason: { kind: 'onlyLibraryFrames', paths: all.flatMap((c) => (c.kind === 'file' ? [c.path] : [])) }, steps };

@@ -98,6 +98,9 @@ function dotnetTarget(qualified: string): SymbolTarget | undefined {
   } else if (/^<>c/.test(chain[chain.length - 1] ?? '')) {
     chain = chain.slice(0, -1);
   }
+  // Stack traces print a nested type with a dot (`Program.<Main>d__0.MoveNext`), not `+`.
+  const enclosing = chain.length === 0 ? parts.pop() : undefined;
+  if (enclosing !== undefined) chain = [enclosing.replace(/`\d+$/, '')];
   const lambda = /^<(\w+)>b__/.exec(method);
   if (lambda?.[1] !== undefined) method = lambda[1];
   const outer = chain[0];

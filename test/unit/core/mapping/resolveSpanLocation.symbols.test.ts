@@ -89,9 +89,10 @@ function context(extra: Partial<MappingContext> = {}): MappingContext {
   };
 }
 
-function span(attributes: Attributes, service: string, sdk?: string): Span {
+function span(attributes: Attributes, service: string, sdk?: string, stack?: string): Span {
   const resource = createResource({ 'service.name': service, ...(sdk === undefined ? {} : { 'telemetry.sdk.language': sdk }) });
-  return createSpan({ traceId: 't', spanId: 's', name: 'op', startNs: 0n, endNs: 1n, attributes, events: [], resource });
+  const events = stack === undefined ? [] : [{ timeNs: 0n, name: 'exception', attributes: { 'exception.type': 'System.InvalidOperationException', 'exception.stacktrace': stack } }];
+  return createSpan({ traceId: 't', spanId: 's', name: 'op', startNs: 0n, endNs: 1n, attributes, events, resource });
 }
 
 const at = (result: SpanLocationResult): [string, number | undefined] | undefined => result.location && [result.location.relativePath, result.location.line];
@@ -144,6 +145,22 @@ describe('resolveSpanLocation of symbols without a language server', () => {
   it('without telemetry.sdk.language, from the name’s shape', async () => {
     assert.deepEqual(at(await resolveSpanLocation(span({ 'code.function.name': 'demo.AdCatalog.byCategory' }, 'ad'), context())), ['src/ads/src/main/java/demo/AdCatalog.java', 4]);
     assert.deepEqual(at(await resolveSpanLocation(span({ 'code.function.name': 'Email::Mailer#deliver' }, 'email'), context())), ['src/email/lib/email/mailer.rb', 3]);
+  });
+
+  it('stack frames that name only a method (.NET without PDBs, JVM Unknown Source) go to its declaration', async () => {
+    const dotnet = [
+      'System.InvalidOperationException: no ledger',
+      '   at System.Threading.Tasks.Task.ThrowIfExceptional(Boolean includeTaskCanceledExceptions)',
+      '   at Accounting.Program.<Main>d__0.MoveNext()',
+      '   at Accounting.Program.Main(String[] args)',
+    ].join('\n');
+    const cs = await resolveSpanLocation(span({}, 'accounting', 'dotnet', dotnet), context());
+    assert.deepEqual(at(cs), ['src/acct/Program.cs', 5]);
+    const java = 'java.lang.IllegalStateException: x\n\tat demo.Nowhere.run(Unknown Source)\n\tat demo.AdCatalog.byCategory(Unknown Source)\n\tat java.lang.Thread.run(Thread.java:833)';
+    // The first frame's class is nowhere; the next frame's is.
+    const jvm = await resolveSpanLocation(span({}, 'ad', 'java', java), context());
+    assert.deepEqual(at(jvm), ['src/ads/src/main/java/demo/AdCatalog.java', 4]);
+    assert.equal(jvm.from?.kind === 'symbol' && jvm.from.qualifiedName, 'demo.AdCatalog.byCategory');
   });
 
   it('leaves the symbol to the editor when no file can be read or none declares it', async () => {
