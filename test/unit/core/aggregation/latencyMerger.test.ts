@@ -112,4 +112,37 @@ describe('LatencyMerger', () => {
       [...values].sort((a, b) => a - b),
     );
   });
+
+  it('reads the percentiles alone (quantiles) exactly as summarize does, whatever mix of sketches, settled bins and zeros it merges', () => {
+    const all = [0, 1, 2, 5, 10, 25, 50, 75, 90, 95, 99, 99.9, 100];
+    let seed = 7;
+    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let round = 0; round < 40; round++) {
+      const values = logNormalSamples(200 + Math.floor(next() * 3000), round + 1, 1e6 * (1 + next() * 50), 0.3 + next() * 1.5);
+      // Some zero durations, which a sketch counts apart.
+      for (let z = 0; z < round % 4; z++) values.push(0);
+      const cut = Math.floor(values.length * next());
+      const build = (merger: LatencyMerger): void => {
+        const settler = new LatencyMerger();
+        // A settled part from a sketch or raw values, then open buckets as sketches and raw runs.
+        settler.addDigest(digestOf(values.slice(0, cut), round % 2 === 0 ? 64 : 100_000));
+        const settled = settler.settle();
+        if (settled !== undefined) merger.addSettled(settled);
+        const rest = values.slice(cut);
+        const half = Math.floor(rest.length / 2);
+        merger.addDigest(digestOf(rest.slice(0, half), 64));
+        merger.addDigest(digestOf(rest.slice(half), round % 3 === 0 ? 100_000 : 64));
+      };
+      const full = new LatencyMerger();
+      build(full);
+      const summary = full.summarize(all);
+      const alone = new LatencyMerger();
+      build(alone);
+      assert.deepEqual(
+        alone.quantiles(all).map((q) => q.valueNs),
+        summary?.quantiles.map((q) => q.valueNs),
+        `round ${String(round)}`,
+      );
+    }
+  });
 });
