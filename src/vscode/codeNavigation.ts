@@ -240,7 +240,13 @@ export class CodeNavigation implements vscode.Disposable {
       this.tellUnmapped(ref, mapping, mapping.reason, mode);
       return undefined;
     }
-    if (mode === 'programmatic') throw new Error(describeSymbolAmbiguity(symbol.qualifiedName, matches.map((m) => `${m.path} (${m.containerName}.${m.name})`)));
+    if (mode === 'programmatic')
+      throw new Error(
+        describeSymbolAmbiguity(
+          symbol.qualifiedName,
+          matches.map((m) => `${m.path} (${m.containerName}.${m.name})`),
+        ),
+      );
     const picked = await vscode.window.showQuickPick(
       matches.map((m) => ({ label: inert(m.name), description: inert(m.containerName), detail: inert(vscode.workspace.asRelativePath(m.path)), m })),
       { title: `Several symbols are named ${inert(symbol.function)}` },
@@ -265,7 +271,13 @@ export class CodeNavigation implements vscode.Disposable {
   }
 
   private async chooseDeclaration(qualifiedName: string, declarations: readonly MappedLocation[], mode: NavigationMode): Promise<CodeLocationResult | undefined> {
-    if (mode === 'programmatic') throw new Error(describeSymbolAmbiguity(qualifiedName, declarations.map((d) => `${d.folder}/${d.relativePath}:${d.line ?? 1}`)));
+    if (mode === 'programmatic')
+      throw new Error(
+        describeSymbolAmbiguity(
+          qualifiedName,
+          declarations.map((d) => `${d.folder}/${d.relativePath}:${d.line ?? 1}`),
+        ),
+      );
     const multiRoot = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
     const picked = await vscode.window.showQuickPick(
       declarations.map((d) => ({ label: inert(d.relativePath), description: multiRoot ? inert(d.folder) : '', ...(d.line === undefined ? {} : { detail: `line ${d.line}` }), d })),

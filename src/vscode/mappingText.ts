@@ -45,7 +45,8 @@ export function parseFrameArgument(argument: unknown): { ref: SpanRef; frame: Fr
   if (typeof traceId !== 'string' || traceId === '' || typeof spanId !== 'string' || spanId === '' || typeof frame !== 'object' || frame === null) throw new Error(shape);
   const f = frame as Record<string, unknown>;
   const position = (n: unknown): boolean => n === undefined || (typeof n === 'number' && Number.isSafeInteger(n) && n > 0);
-  if (typeof f['file'] !== 'string' || f['file'].trim() === '' || !position(f['line']) || !position(f['column']) || (f['function'] !== undefined && typeof f['function'] !== 'string')) throw new Error(shape);
+  if (typeof f['file'] !== 'string' || f['file'].trim() === '' || !position(f['line']) || !position(f['column']) || (f['function'] !== undefined && typeof f['function'] !== 'string'))
+    throw new Error(shape);
   return {
     ref: { traceId, spanId },
     frame: {
@@ -174,7 +175,10 @@ export interface FoundSymbol {
  */
 export function matchSymbols<T extends FoundSymbol>(found: readonly T[], symbol: SymbolQuery): T[] {
   const wanted = symbol.function;
-  const container = symbol.namespace?.split(/[.:/\\#]+/).filter((s) => s !== '').pop();
+  const container = symbol.namespace
+    ?.split(/[.:/\\#]+/)
+    .filter((s) => s !== '')
+    .pop();
   const named = found.filter((s) => s.name === wanted || s.name.startsWith(`${wanted}(`));
   const contained = container === undefined ? named : named.filter((s) => s.containerName === container || s.containerName.endsWith(`.${container}`));
   const files = new Set(symbol.files.map((f) => f.path));

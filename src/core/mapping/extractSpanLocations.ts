@@ -93,7 +93,15 @@ function addFrames(
     if (frame.file === undefined) {
       if (symbols && !frame.library && frame.function !== undefined && (trace.language === 'java' || trace.language === 'dotnet')) {
         const split = splitQualified(frame.function);
-        const provenance: LocationProvenance = { source, eventIndex, sectionIndex, frameIndex, library: false, exceptionType: section?.type ?? exceptionType, exceptionMessage: section?.message ?? exceptionMessage };
+        const provenance: LocationProvenance = {
+          source,
+          eventIndex,
+          sectionIndex,
+          frameIndex,
+          library: false,
+          exceptionType: section?.type ?? exceptionType,
+          exceptionMessage: section?.message ?? exceptionMessage,
+        };
         symbols.push({ kind: 'symbol', qualifiedName: frame.function, namespace: split.namespace, function: split.short, provenance });
       }
       continue;

@@ -55,7 +55,8 @@ export interface DependencyPath {
 }
 
 const nowherePaths = /^(?:node:|internal\/|<frozen |<internal:|<string>$|<stdin>$|<anonymous>$|native$|evalmachine|wasm:|\/_\/)/;
-const goStandardLibrary = /^(?:runtime|net|internal|sync|syscall|reflect|os|fmt|io|context|crypto|encoding|errors|bufio|bytes|strings|strconv|time|math|sort|log|database|testing|unicode|path|regexp|mime|html|text|compress|container|hash|archive|debug|embed|flag|maps|slices|iter|unsafe|cmp)$/;
+const goStandardLibrary =
+  /^(?:runtime|net|internal|sync|syscall|reflect|os|fmt|io|context|crypto|encoding|errors|bufio|bytes|strings|strconv|time|math|sort|log|database|testing|unicode|path|regexp|mime|html|text|compress|container|hash|archive|debug|embed|flag|maps|slices|iter|unsafe|cmp)$/;
 
 /** The dependency or runtime a path lies in, or undefined for application code (as far as the path tells). */
 export function dependencyPathOf(raw: string, segments: readonly string[]): DependencyPath | undefined {
@@ -80,7 +81,16 @@ export function dependencyPathOf(raw: string, segments: readonly string[]): Depe
   if (goModules >= 0) {
     const module = segments.slice(goModules + 2, -1);
     const end = module.findIndex((s) => s.includes('@'));
-    return from('dependency', goModules, end < 0 ? module.join('/') || undefined : module.slice(0, end + 1).join('/').replace(/@[^/]*$/, ''));
+    return from(
+      'dependency',
+      goModules,
+      end < 0
+        ? module.join('/') || undefined
+        : module
+            .slice(0, end + 1)
+            .join('/')
+            .replace(/@[^/]*$/, ''),
+    );
   }
   const gems = last((s) => s === 'gems');
   if (gems >= 0) return from('dependency', gems, next(gems)?.replace(/-[\d.]+$/, ''));

@@ -26,7 +26,10 @@ export class LocationResolver {
 
   /** The remembered answer; undefined when this place was not resolved yet. */
   known(service: string, path: string, line: number | undefined): KnownLocation | undefined {
-    return this.answers.get(service)?.get(path)?.get(line ?? -1);
+    return this.answers
+      .get(service)
+      ?.get(path)
+      ?.get(line ?? -1);
   }
 
   resolve(service: string, candidate: FileCandidate): Promise<KnownLocation> {

@@ -137,7 +137,6 @@ function unconfirmed(candidate: FileCandidate, files: readonly ResolvedFile[], s
   };
 }
 
-
 type CandidateAnswer =
   | { readonly kind: 'answer'; readonly result: SpanLocationResult }
   | { readonly kind: 'unconfirmed'; readonly candidates: readonly ResolvedFile[] }

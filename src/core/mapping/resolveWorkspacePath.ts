@@ -196,7 +196,12 @@ async function resolveDependency(raw: string, path: TracePath, dependency: Depen
     steps.push({ rule: 'dependencyPath', input: label, result: `installed in ${files.length} places`, outcome: 'ambiguous' });
     return { kind: 'ambiguous', candidates: files };
   }
-  steps.push({ rule: 'dependencyPath', input: label, result: `${dependency.kind === 'runtime' ? 'runtime' : 'dependency'} code that this workspace does not contain; application files are not searched for it`, outcome: 'failed' });
+  steps.push({
+    rule: 'dependencyPath',
+    input: label,
+    result: `${dependency.kind === 'runtime' ? 'runtime' : 'dependency'} code that this workspace does not contain; application files are not searched for it`,
+    outcome: 'failed',
+  });
   if (path.absolute && !insideAnyFolder(path, context)) return { kind: 'refused', path: raw, why: 'outsideWorkspace' };
   return { kind: 'notFound', absent: dependency.name === undefined ? { what: dependency.kind } : { what: dependency.kind, name: dependency.name } };
 }
@@ -344,7 +349,12 @@ async function checkSymlinks(resolution: PathResolution, context: MappingContext
   const checked = await Promise.all(resolution.candidates.map(async (c) => ((await safe(c)) ? [c] : [])));
   const kept = checked.flat();
   if (kept.length < resolution.candidates.length) {
-    steps.push({ rule: 'symlinkCheck', input: `${resolution.candidates.length} candidates`, result: `${resolution.candidates.length - kept.length} dropped: symbolic links lead outside the workspace`, outcome: 'refused' });
+    steps.push({
+      rule: 'symlinkCheck',
+      input: `${resolution.candidates.length} candidates`,
+      result: `${resolution.candidates.length - kept.length} dropped: symbolic links lead outside the workspace`,
+      outcome: 'refused',
+    });
   }
   // Dropping escapees does not make the remaining one "the" answer: it stays a choice.
   return kept.length === 0 ? { kind: 'refused', path: resolution.candidates[0]?.path ?? '', why: 'symlinkEscape' } : { kind: 'ambiguous', candidates: kept };

@@ -45,9 +45,7 @@ export function manifestName(fileName: string, text: string): string | undefined
     case 'setup.cfg':
       return iniValue(text, /^\[metadata\]$/, 'name');
     case 'pom.xml': {
-      const own = text
-        .replace(/<!--[\s\S]*?-->/g, '')
-        .replace(/<(parent|dependencies|dependencyManagement|build|profiles|plugins|reporting|modules)\b[\s\S]*?<\/\1>/g, '');
+      const own = text.replace(/<!--[\s\S]*?-->/g, '').replace(/<(parent|dependencies|dependencyManagement|build|profiles|plugins|reporting|modules)\b[\s\S]*?<\/\1>/g, '');
       return /<artifactId>\s*([^<\s]+)\s*<\/artifactId>/.exec(own)?.[1];
     }
     case 'build.gradle':

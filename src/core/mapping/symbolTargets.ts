@@ -118,7 +118,10 @@ function goTarget(qualified: string): SymbolTarget | undefined {
   if (dot < 0) return undefined;
   const packagePath = qualified.slice(0, dot);
   // Type parameters print as `[...]`: `prepare[...].func1`, `(*List[...]).Push`.
-  const rest = qualified.slice(dot + 1).replace(/-fm$/, '').replace(/\[[^\]]*\]/g, '');
+  const rest = qualified
+    .slice(dot + 1)
+    .replace(/-fm$/, '')
+    .replace(/\[[^\]]*\]/g, '');
   // Major-version suffixes (`/v2`) name a module, not a directory.
   const directory = packagePath.split('/').filter((s, i, all) => s !== '' && !(i === all.length - 1 && /^v\d+$/.test(s) && all.length > 1));
   if (directory.length === 0 || directory[directory.length - 1] === 'main') return undefined;

@@ -134,7 +134,15 @@ export class MappingService {
   async mapFrame(traceId: string, spanId: string, frame: FrameLocation): Promise<SpanMapping> {
     const span = this.requireSpan(traceId, spanId);
     const keys = ['code.file.path', ...(frame.line === undefined ? [] : ['code.line.number']), ...(frame.column === undefined ? [] : ['code.column.number'])];
-    const candidate: FileCandidate = { kind: 'file', path: frame.file, line: frame.line, column: frame.column, function: frame.function, minimumSuffixSegments: 1, provenance: { source: 'attributes', keys } };
+    const candidate: FileCandidate = {
+      kind: 'file',
+      path: frame.file,
+      line: frame.line,
+      column: frame.column,
+      function: frame.function,
+      minimumSuffixSegments: 1,
+      provenance: { source: 'attributes', keys },
+    };
     return { ...(await this.resolveLocation(span.resource.serviceName, candidate)), service: span.resource.serviceName, spanName: span.name, configured: this.configured };
   }
 

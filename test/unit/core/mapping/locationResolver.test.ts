@@ -3,7 +3,15 @@ import type { FileCandidate } from '../../../../src/core/mapping/candidateLocati
 import { LocationResolver } from '../../../../src/core/mapping/locationResolver';
 import type { SpanLocationResult } from '../../../../src/core/mapping/resolveSpanLocation';
 
-const at = (path: string, line?: number): FileCandidate => ({ kind: 'file', path, line, column: undefined, function: undefined, minimumSuffixSegments: 1, provenance: { source: 'attributes', keys: [] } });
+const at = (path: string, line?: number): FileCandidate => ({
+  kind: 'file',
+  path,
+  line,
+  column: undefined,
+  function: undefined,
+  minimumSuffixSegments: 1,
+  provenance: { source: 'attributes', keys: [] },
+});
 
 /** Maps /app/<rest> to /ws/<rest>, counting the calls per service and path. */
 function mapping(calls: string[]) {

@@ -7,7 +7,7 @@ const pick = (f: StackFrame): [string | undefined, string | undefined, number | 
 describe('parseStackTrace', () => {
   describe('V8 / Node', () => {
     const stack = [
-      'TypeError: Cannot read properties of undefined (reading \'id\')',
+      "TypeError: Cannot read properties of undefined (reading 'id')",
       '    at Checkout.pay [as run] (/app/dist/checkout.js:12:34)',
       '    at new Order (/app/dist/order.js:3:9)',
       '    at /app/dist/server.js:99:78',
@@ -49,7 +49,13 @@ describe('parseStackTrace', () => {
         '    at /app/src/checkout/placeOrder.js:42:15',
       ].join('\n');
       const trace = parseStackTrace(grpc);
-      assert.deepEqual(trace.sections.map((s) => [s.kind, s.frames.length]), [['main', 2], ['callSite', 2]]);
+      assert.deepEqual(
+        trace.sections.map((s) => [s.kind, s.frames.length]),
+        [
+          ['main', 2],
+          ['callSite', 2],
+        ],
+      );
       const first = innermostApplicationFirst(trace)[0];
       assert.equal(first?.frame.file, '/app/src/checkout/placeOrder.js');
       assert.equal(first.sectionIndex, 1);
@@ -62,7 +68,7 @@ describe('parseStackTrace', () => {
       '  File "/usr/src/app/recommendation_server.py", line 88, in fetch',
       '    return cache[key]',
       '           ~~~~~^^^^^',
-      'KeyError: \'p-1\'',
+      "KeyError: 'p-1'",
       '',
       'During handling of the above exception, another exception occurred:',
       '',
@@ -79,7 +85,13 @@ describe('parseStackTrace', () => {
     it('reverses frames to innermost first and keeps chained exceptions apart', () => {
       const trace = parseStackTrace(chained);
       assert.equal(trace.language, 'python');
-      assert.deepEqual(trace.sections.map((s) => [s.kind, s.type, s.message]), [['context', 'KeyError', "'p-1'"], ['main', 'LookupError', 'no product']]);
+      assert.deepEqual(
+        trace.sections.map((s) => [s.kind, s.type, s.message]),
+        [
+          ['context', 'KeyError', "'p-1'"],
+          ['main', 'LookupError', 'no product'],
+        ],
+      );
       assert.deepEqual(trace.sections[1]?.frames.map(pick), [
         ['fetch', '/usr/src/app/recommendation_server.py', 91, undefined, false],
         ['_call_behavior', '/usr/local/lib/python3.12/site-packages/grpc/_server.py', 552, undefined, true],
@@ -116,7 +128,14 @@ describe('parseStackTrace', () => {
     it('reads frames with module prefixes, package paths, Caused by and Suppressed', () => {
       const trace = parseStackTrace(java);
       assert.equal(trace.language, 'java');
-      assert.deepEqual(trace.sections.map((s) => [s.kind, s.type, s.frames.length]), [['main', 'java.lang.IllegalStateException', 6], ['suppressed', 'java.io.IOException', 1], ['cause', 'java.sql.SQLException', 2]]);
+      assert.deepEqual(
+        trace.sections.map((s) => [s.kind, s.type, s.frames.length]),
+        [
+          ['main', 'java.lang.IllegalStateException', 6],
+          ['suppressed', 'java.io.IOException', 1],
+          ['cause', 'java.sql.SQLException', 2],
+        ],
+      );
       assert.deepEqual(trace.sections[0]?.frames.map(pick).slice(0, 6), [
         ['com.shop.Checkout.pay', 'com/shop/Checkout.java', 42, undefined, false],
         ['com.shop.Checkout$Inner.lambda$run$0', 'com/shop/Checkout.java', 30, undefined, false],
@@ -140,14 +159,17 @@ describe('parseStackTrace', () => {
         [['com.shop.PayException', 'card: declined']],
       );
       const unnamed = parseStackTrace('Exception in thread "main" java.lang.Error\n\tat com.shop.Main.main(Main.java:3)');
-      assert.deepEqual(unnamed.sections.map((s) => [s.type, s.message]), [['java.lang.Error', undefined]]);
+      assert.deepEqual(
+        unnamed.sections.map((s) => [s.type, s.message]),
+        [['java.lang.Error', undefined]],
+      );
     });
   });
 
   describe('.NET', () => {
     const dotnet = [
       'System.InvalidOperationException: Checkout failed',
-      ' ---> System.ArgumentException: Amount must be positive (Parameter \'amount\')',
+      " ---> System.ArgumentException: Amount must be positive (Parameter 'amount')",
       '   at Shop.Payments.Validate(Decimal amount) in /src/Shop/Payments.cs:line 42',
       '   at Shop.Payments.Charge(Order order) in C:\\src\\Shop\\Payments.cs:line 17',
       '   --- End of inner exception stack trace ---',
@@ -160,7 +182,13 @@ describe('parseStackTrace', () => {
     it('separates the inner exception and reads file and line', () => {
       const trace = parseStackTrace(dotnet);
       assert.equal(trace.language, 'dotnet');
-      assert.deepEqual(trace.sections.map((s) => [s.kind, s.type]), [['cause', 'System.ArgumentException'], ['main', 'System.InvalidOperationException']]);
+      assert.deepEqual(
+        trace.sections.map((s) => [s.kind, s.type]),
+        [
+          ['cause', 'System.ArgumentException'],
+          ['main', 'System.InvalidOperationException'],
+        ],
+      );
       assert.deepEqual(trace.sections[0]?.frames.map(pick), [
         ['Shop.Payments.Validate', '/src/Shop/Payments.cs', 42, undefined, false],
         ['Shop.Payments.Charge', 'C:\\src\\Shop\\Payments.cs', 17, undefined, false],
@@ -174,7 +202,10 @@ describe('parseStackTrace', () => {
 
     it('accepts localised "in" and "line" words', () => {
       const trace = parseStackTrace('System.Exception: x\n   bei Shop.A.B() in /src/A.cs:Zeile 5\n   bei Shop.A.C() in /src/A.cs:Zeile 9', 'dotnet');
-      assert.deepEqual(trace.sections[0]?.frames.map((f) => f.line), [5, 9]);
+      assert.deepEqual(
+        trace.sections[0]?.frames.map((f) => f.line),
+        [5, 9],
+      );
     });
   });
 
@@ -201,7 +232,13 @@ describe('parseStackTrace', () => {
     it('pairs function lines with locations and keeps goroutines apart', () => {
       const trace = parseStackTrace(panic);
       assert.equal(trace.language, 'go');
-      assert.deepEqual(trace.sections.map((s) => [s.kind, s.frames.length]), [['main', 4], ['goroutine', 1]]);
+      assert.deepEqual(
+        trace.sections.map((s) => [s.kind, s.frames.length]),
+        [
+          ['main', 4],
+          ['goroutine', 1],
+        ],
+      );
       assert.equal(trace.sections[0]?.type, 'panic');
       assert.deepEqual(trace.sections[0].frames.map(pick), [
         ['panic', '/usr/local/go/src/runtime/panic.go', 770, undefined, true],
@@ -225,7 +262,13 @@ describe('parseStackTrace', () => {
       ].join('\n');
       const trace = parseStackTrace(text);
       assert.equal(trace.language, 'ruby');
-      assert.deepEqual(trace.sections.map((s) => [s.kind, s.type, s.message, s.frames.length]), [['main', 'Shop::PaymentError', 'insufficient funds', 3], ['cause', 'Net::ReadTimeout', 'timeout', 2]]);
+      assert.deepEqual(
+        trace.sections.map((s) => [s.kind, s.type, s.message, s.frames.length]),
+        [
+          ['main', 'Shop::PaymentError', 'insufficient funds', 3],
+          ['cause', 'Net::ReadTimeout', 'timeout', 2],
+        ],
+      );
       assert.deepEqual(trace.sections[0]?.frames.map(pick), [
         ['Shop::Payment#charge', '/app/lib/shop/payment.rb', 12, undefined, false],
         ['block in run', '/app/lib/shop/checkout.rb', 30, undefined, false],
@@ -237,7 +280,10 @@ describe('parseStackTrace', () => {
       const text = ['Traceback (most recent call last):', "\t2: from app.rb:9:in `<main>'", "\t1: from app.rb:5:in `outer'", "app.rb:2:in `inner': boom (RuntimeError)"].join('\n');
       const trace = parseStackTrace(text);
       assert.equal(trace.language, 'ruby');
-      assert.deepEqual(trace.sections[0]?.frames.map((f) => f.line), [2, 5, 9]);
+      assert.deepEqual(
+        trace.sections[0]?.frames.map((f) => f.line),
+        [2, 5, 9],
+      );
       assert.equal(trace.sections[0].type, 'RuntimeError');
     });
   });

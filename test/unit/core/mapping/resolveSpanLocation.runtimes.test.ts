@@ -99,7 +99,10 @@ describe('real Python traceback (python3 at test time)', function () {
     const trace = onlyTrace(c);
     const result = await resolveSpanLocation(exceptionSpan(c, trace.text), c.context);
     assert.deepEqual(result.location && [result.location.relativePath, result.location.line], [trace.throwSite.relativePath, trace.throwSite.line]);
-    assert.deepEqual(result.steps.map((s) => `${s.rule}:${s.outcome}`), ['stackFrame:matched', 'pathMapping:matched']);
+    assert.deepEqual(
+      result.steps.map((s) => `${s.rule}:${s.outcome}`),
+      ['stackFrame:matched', 'pathMapping:matched'],
+    );
   });
 });
 

@@ -166,7 +166,10 @@ describe('resolveSpanLocation of symbols without a language server', () => {
   it('leaves the symbol to the editor when no file can be read or none declares it', async () => {
     const unread = await resolveSpanLocation(span({ 'code.namespace': 'demo.Service', 'code.function': 'getAds' }, 'ad', 'java'), context({ readSource: () => Promise.resolve(undefined) }));
     assert.equal(unread.reason?.kind, 'needsSymbolSearch');
-    assert.deepEqual(unread.symbol?.files.map((f) => f.relativePath), ['src/ads/src/main/java/demo/Service.java']);
+    assert.deepEqual(
+      unread.symbol?.files.map((f) => f.relativePath),
+      ['src/ads/src/main/java/demo/Service.java'],
+    );
     const missing = await resolveSpanLocation(span({ 'code.namespace': 'demo.Service', 'code.function': 'nothing' }, 'ad', 'java'), context());
     assert.equal(missing.reason?.kind, 'needsSymbolSearch');
     assert.ok(missing.steps.some((s) => s.rule === 'declarationSearch' && s.outcome === 'failed'));

@@ -63,7 +63,9 @@ describe('resolveSpanLocation', function () {
     cpSync(join(workspace, 'dist', 'server.js'), join(deployed, 'dist', 'server.js'));
     context = {
       folders: [{ name: 'ws', path: workspace }],
-      index: WorkspaceFileIndex.fromFiles(['src/app.ts', 'src/math.ts', 'dist/server.js', 'dist/server.js.map', 'out/app.js', 'out/app.js.map', 'out/math.js'].map((relativePath) => ({ folder: 'ws', relativePath }))),
+      index: WorkspaceFileIndex.fromFiles(
+        ['src/app.ts', 'src/math.ts', 'dist/server.js', 'dist/server.js.map', 'out/app.js', 'out/app.js.map', 'out/math.js'].map((relativePath) => ({ folder: 'ws', relativePath })),
+      ),
       sourceMaps: new SourceMapCache({ recheckAfterMs: 0 }),
       realpath: (p) => realpath(p),
     };
@@ -78,7 +80,10 @@ describe('resolveSpanLocation', function () {
     const result = await resolveSpanLocation(span({}, [exception(stack)]), context);
     const expected = lineColumnOf(app, 'new Error("too-expensive")');
     assert.deepEqual(result.location && [result.location.relativePath, result.location.line, result.location.column], ['src/app.ts', expected.line, expected.column]);
-    assert.deepEqual(result.steps.map((s) => `${s.rule}:${s.outcome}`), ['stackFrame:matched', 'suffixMatch:matched', 'sourceMap:matched', 'workspacePath:matched']);
+    assert.deepEqual(
+      result.steps.map((s) => `${s.rule}:${s.outcome}`),
+      ['stackFrame:matched', 'suffixMatch:matched', 'sourceMap:matched', 'workspacePath:matched'],
+    );
   });
 
   it('goes through a path mapping rule when one is configured', async () => {
@@ -93,14 +98,24 @@ describe('resolveSpanLocation', function () {
     const result = await resolveSpanLocation(span({ 'code.file.path': '/srv/src/app.ts', 'code.line.number': 4 }), { folders: context.folders, index });
     assert.equal(result.location, undefined);
     assert.equal(result.reason?.kind, 'ambiguous');
-    assert.deepEqual(result.candidates?.map((c) => [c.relativePath, c.line]), [['a/src/app.ts', 4], ['b/src/app.ts', 4]]);
+    assert.deepEqual(
+      result.candidates?.map((c) => [c.relativePath, c.line]),
+      [
+        ['a/src/app.ts', 4],
+        ['b/src/app.ts', 4],
+      ],
+    );
   });
 
   it('asks for a symbol search for namespace + function, with the JVM package file when present', async () => {
     const index = WorkspaceFileIndex.fromFiles(['svc/src/main/java/com/shop/Checkout.java', 'other/com/acme/Checkout.java'].map((relativePath) => ({ folder: 'ws', relativePath })));
     const result = await resolveSpanLocation(span({ 'code.namespace': 'com.shop.Checkout', 'code.function': 'pay' }), { folders: context.folders, index });
     assert.equal(result.reason?.kind, 'needsSymbolSearch');
-    assert.deepEqual(result.symbol && [result.symbol.qualifiedName, result.symbol.function, result.symbol.files.map((f) => f.relativePath)], ['com.shop.Checkout.pay', 'pay', ['svc/src/main/java/com/shop/Checkout.java']]);
+    assert.deepEqual(result.symbol && [result.symbol.qualifiedName, result.symbol.function, result.symbol.files.map((f) => f.relativePath)], [
+      'com.shop.Checkout.pay',
+      'pay',
+      ['svc/src/main/java/com/shop/Checkout.java'],
+    ]);
   });
 
   it('maps Java frames only to the file of the right package', async () => {
@@ -139,7 +154,15 @@ describe('resolveSpanLocation in a multi-service workspace', () => {
     assert.equal(whole.candidates, undefined);
     const byDefault = await resolveSpanLocation(span({}, [exception(grpcStack)], frontend), ctx);
     assert.equal(byDefault.reason?.kind, 'onlyLibraryFrames');
-    const frame = { kind: 'file', path: '/app/node_modules/@opentelemetry/instrumentation-grpc/build/src/grpc-js/index.js', line: 233, column: 31, function: undefined, minimumSuffixSegments: 1, provenance: { source: 'attributes', keys: [] } } as const;
+    const frame = {
+      kind: 'file',
+      path: '/app/node_modules/@opentelemetry/instrumentation-grpc/build/src/grpc-js/index.js',
+      line: 233,
+      column: 31,
+      function: undefined,
+      minimumSuffixSegments: 1,
+      provenance: { source: 'attributes', keys: [] },
+    } as const;
     const clicked = await resolveLocation('frontend', frame, ctx);
     assert.deepEqual(clicked.reason, { kind: 'cannotBeInWorkspace', path: frame.path, absence: { what: 'dependency', name: '@opentelemetry/instrumentation-grpc' } });
   });
@@ -150,7 +173,10 @@ describe('resolveSpanLocation in a multi-service workspace', () => {
     assert.deepEqual(result.location && [result.location.relativePath, result.location.line], ['src/pay/lib/charge.js', 7]);
     const onlyName = await resolveSpanLocation(span({}, [exception('Error: x\n    at charge (/srv/index.js:5:3)')], { 'service.name': 'mystery' }), multiServiceContext());
     assert.deepEqual(onlyName.reason, { kind: 'ambiguous', path: '/srv/index.js', basenameOnly: true });
-    assert.deepEqual(onlyName.candidates?.map((c) => [c.relativePath, c.line]), [['src/pay/index.js', 5]]);
+    assert.deepEqual(
+      onlyName.candidates?.map((c) => [c.relativePath, c.line]),
+      [['src/pay/index.js', 5]],
+    );
   });
 
   it('says a frame of a dependency that is not installed, or of build output, cannot be in the workspace', async () => {
@@ -187,8 +213,14 @@ describe('resolveSpanLocation in a multi-service workspace', () => {
 describe('resolveSpanLocation’s symbol files in a multi-service workspace', () => {
   it('looks for a class’s file in the span’s service folder when one is known', async () => {
     const ad = await resolveSpanLocation(span({ 'code.namespace': 'demo.Service', 'code.function': 'getAds' }, [], { 'service.name': 'ad' }), multiServiceContext());
-    assert.deepEqual(ad.symbol?.files.map((f) => f.relativePath), ['src/ads/src/main/java/demo/Service.java']);
+    assert.deepEqual(
+      ad.symbol?.files.map((f) => f.relativePath),
+      ['src/ads/src/main/java/demo/Service.java'],
+    );
     const unknown = await resolveSpanLocation(span({ 'code.namespace': 'demo.Service', 'code.function': 'getAds' }, [], { 'service.name': 'mystery' }), multiServiceContext());
-    assert.deepEqual(unknown.symbol?.files.map((f) => f.relativePath), ['src/ads/src/main/java/demo/Service.java', 'src/frauds/src/main/java/demo/Service.java']);
+    assert.deepEqual(
+      unknown.symbol?.files.map((f) => f.relativePath),
+      ['src/ads/src/main/java/demo/Service.java', 'src/frauds/src/main/java/demo/Service.java'],
+    );
   });
 });

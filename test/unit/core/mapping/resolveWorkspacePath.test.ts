@@ -37,7 +37,13 @@ describe('resolveWorkspacePath', () => {
   });
 
   it('prefers a rule scoped to the span’s service and ignores other services’ rules', async () => {
-    const ctx = context({ pathMappings: [{ from: '/srv', to: '${workspaceFolder}/packages/web' }, { from: '/srv', to: '${workspaceFolder}/packages/api', service: 'api' }, { from: '/srv/src', to: '/etc', service: 'other' }] });
+    const ctx = context({
+      pathMappings: [
+        { from: '/srv', to: '${workspaceFolder}/packages/web' },
+        { from: '/srv', to: '${workspaceFolder}/packages/api', service: 'api' },
+        { from: '/srv/src', to: '/etc', service: 'other' },
+      ],
+    });
     const { resolution } = await resolveWorkspacePath('/srv/src/index.ts', ctx, 'api');
     assert.equal(resolution.kind === 'resolved' && resolution.file.relativePath, 'packages/api/src/index.ts');
   });
@@ -238,7 +244,10 @@ describe('resolveWorkspacePath in a multi-service workspace (never a wrong file)
     // Installed in the frontend's folder (node_modules is not indexed: found on disk).
     const installed = `${root}/src/web/node_modules/@opentelemetry/instrumentation-grpc/build/src/grpc-js/index.js`;
     const found = await resolveWorkspacePath(frame, multiServiceContext({}, [installed]), 'frontend');
-    assert.deepEqual(found.resolution, { kind: 'resolved', file: { folder: 'demo', relativePath: 'src/web/node_modules/@opentelemetry/instrumentation-grpc/build/src/grpc-js/index.js', path: installed } });
+    assert.deepEqual(found.resolution, {
+      kind: 'resolved',
+      file: { folder: 'demo', relativePath: 'src/web/node_modules/@opentelemetry/instrumentation-grpc/build/src/grpc-js/index.js', path: installed },
+    });
     // Hoisted to the root, and no service folder known.
     const hoisted = `${root}/node_modules/@opentelemetry/instrumentation-grpc/build/src/grpc-js/index.js`;
     assert.equal(await relative(frame, undefined, multiServiceContext({}, [hoisted])), 'node_modules/@opentelemetry/instrumentation-grpc/build/src/grpc-js/index.js');

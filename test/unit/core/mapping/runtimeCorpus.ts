@@ -116,7 +116,9 @@ export const pythonSources: Readonly<Record<string, string>> = {
     '    return total',
     '',
   ].join('\n'),
-  'shop/audit.py': ['def _write(line):', '    raise RuntimeError("audit log is read-only: " + line)', '', '', 'def record_failure(skus):', '    _write("checkout failed: " + ",".join(skus))', ''].join('\n'),
+  'shop/audit.py': ['def _write(line):', '    raise RuntimeError("audit log is read-only: " + line)', '', '', 'def record_failure(skus):', '    _write("checkout failed: " + ",".join(skus))', ''].join(
+    '\n',
+  ),
 };
 
 /** Where the Python app lives in the workspace: not where it ran. */
@@ -318,7 +320,10 @@ export function typescriptCorpus(): Corpus {
       cpSync(join(workspace, file), join(runDirectory, file));
     }
     const traces: CorpusTrace[] = [];
-    for (const [build, entry] of [['esbuild', 'dist/server.js'], ['tsc', 'out/app.js']] as const) {
+    for (const [build, entry] of [
+      ['esbuild', 'dist/server.js'],
+      ['tsc', 'out/app.js'],
+    ] as const) {
       for (const arg of ['0', '1'] as const) {
         const frames = v8ExpectedFrames[arg];
         const throwSite = frames[0];

@@ -38,7 +38,9 @@ describe('ServiceFolderFinder', () => {
   });
 
   it('ignores manifests and folders inside dependencies', async () => {
-    const idx = WorkspaceFileIndex.fromFiles(['src/web/vendor/payment/package.json', 'src/web/node_modules/x/package.json', '.venv/lib/site-packages/payment/x.py'].map((relativePath) => ({ folder: 'demo', relativePath })));
+    const idx = WorkspaceFileIndex.fromFiles(
+      ['src/web/vendor/payment/package.json', 'src/web/node_modules/x/package.json', '.venv/lib/site-packages/payment/x.py'].map((relativePath) => ({ folder: 'demo', relativePath })),
+    );
     const finder = new ServiceFolderFinder(() => Promise.resolve(JSON.stringify({ name: 'payment' })));
     assert.equal(await finder.find('payment', folders, idx), undefined);
   });

@@ -75,7 +75,13 @@ describe('SourceMapCache on real compiler output', function () {
 
   it('maps a minified multi-file esbuild bundle to each original file', async () => {
     const bundle = join(root, 'dist-bundle', 'app.js');
-    assert.equal(readFileSync(bundle, 'utf8').split('\n').filter((l) => l.trim() !== '').length, 2, 'minified to one line plus the map comment');
+    assert.equal(
+      readFileSync(bundle, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '').length,
+      2,
+      'minified to one line plus the map comment',
+    );
     await expectMapsTo(bundle, '1', join('src', 'app.ts'), throwSite);
     await expectMapsTo(bundle, '0', join('src', 'math.ts'), mathThrow);
   });
