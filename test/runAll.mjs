@@ -28,6 +28,7 @@ function step(title, command, env = {}) {
 
 const checks = [
   ['lint', [bin('eslint'), 'src', 'test', 'esbuild.mjs']],
+  ['formatting (Prettier; npm run format fixes it)', ['npm', 'run', '--silent', 'format:check']],
   ['type-check every layer', ['npm', 'run', '--silent', 'typecheck']],
   ['build bundles', [process.execPath, 'esbuild.mjs']],
   ['compile tests', [bin('tsc'), '-p', 'test']],

@@ -71,11 +71,12 @@ async function openSpans(dir: string, spans: readonly Record<string, string | nu
 const goTo = (spanId: string, id = traceId): Thenable<Location | undefined> => vscode.commands.executeCommand<Location | undefined>('spanlens.goToSpanCode', { traceId: id, spanId });
 
 function lineOf(file: string, needle: string): number {
-  const index = readFileSync(file, 'utf8').split('\n').findIndex((line) => line.includes(needle));
+  const index = readFileSync(file, 'utf8')
+    .split('\n')
+    .findIndex((line) => line.includes(needle));
   assert.ok(index >= 0, `${needle} in ${file}`);
   return index + 1;
 }
-
 
 describe('SpanLens: Go to Code and Explain Code Mapping', () => {
   let dir: string;
@@ -132,7 +133,10 @@ describe('SpanLens: Go to Code and Explain Code Mapping', () => {
       assert.equal(result.line, lineOf(source, "traced(tracer, 'listProducts'"));
       assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, source);
       const explained = await vscode.commands.executeCommand<Explained>('spanlens.explainMapping', { traceId: span.traceId, spanId: span.spanId });
-      assert.ok(explained.steps.some((s) => s.rule === 'sourceMap' && s.outcome === 'matched'), JSON.stringify(explained.steps));
+      assert.ok(
+        explained.steps.some((s) => s.rule === 'sourceMap' && s.outcome === 'matched'),
+        JSON.stringify(explained.steps),
+      );
     } finally {
       child?.kill();
       await collector.close();
@@ -190,10 +194,7 @@ describe('SpanLens: Go to Code and Explain Code Mapping', () => {
       'package com.shop;\n\npublic class Checkout {\n  @WithSpan\n  public Receipt pay(Order order) {\n    return pay(order, 0);\n  }\n\n  Receipt pay(Order order, int tip) { return null; }\n}\n',
     );
     writeFileSync(join(kotlin, 'Fraud.kt'), 'package com.shop\n\nclass Fraud {\n    fun score(order: Order): Int = 0\n}\n');
-    const [javaSpan, kotlinSpan] = await openSpans(dir, [
-      { 'code.namespace': 'com.shop.Checkout', 'code.function': 'pay' },
-      { 'code.function.name': 'com.shop.Fraud.score' },
-    ]);
+    const [javaSpan, kotlinSpan] = await openSpans(dir, [{ 'code.namespace': 'com.shop.Checkout', 'code.function': 'pay' }, { 'code.function.name': 'com.shop.Fraud.score' }]);
     assert.ok(javaSpan && kotlinSpan);
     const landed = async (spanId: string): Promise<Location> =>
       await eventually('the new sources indexed', async () => {
@@ -224,7 +225,8 @@ describe('SpanLens: Go to Code and Explain Code Mapping', () => {
   it('goes to a stack frame by spanlens.goToFrame, and opens nothing for a dependency the workspace lacks or a file that exists nowhere', async () => {
     const [spanId] = await openSpans(dir, [{ 'http.route': '/checkout' }]);
     assert.ok(spanId);
-    const goToFrame = (frame: Record<string, string | number>): Thenable<Location | undefined> => vscode.commands.executeCommand<Location | undefined>('spanlens.goToFrame', { traceId, spanId, frame });
+    const goToFrame = (frame: Record<string, string | number>): Thenable<Location | undefined> =>
+      vscode.commands.executeCommand<Location | undefined>('spanlens.goToFrame', { traceId, spanId, frame });
     const result = await goToFrame({ file: '/app/sample-service/src/checkout.ts', line: 7, column: 3, function: 'checkout' });
     const expected = join(workspaceRoot(), 'sample-service', 'src', 'checkout.ts');
     assert.equal(result?.uri.fsPath, expected);
@@ -257,7 +259,10 @@ describe('SpanLens: Go to Code and Explain Code Mapping', () => {
 
     const none = await vscode.commands.executeCommand<Explained>('spanlens.explainMapping', { traceId, spanId: bare });
     assert.equal(none.location, undefined);
-    assert.deepEqual(none.steps.map((s) => [s.rule, s.outcome]), [['attributes', 'failed']]);
+    assert.deepEqual(
+      none.steps.map((s) => [s.rule, s.outcome]),
+      [['attributes', 'failed']],
+    );
     assert.equal(await goTo(bare), undefined);
   });
 });
