@@ -179,9 +179,11 @@ export class AnnotationController implements vscode.Disposable {
   private async fetch(document: vscode.TextDocument): Promise<DocumentEntry> {
     const version = document.version;
     const fsPath = document.uri.fsPath;
+    // The symbols are asked beside the figures, not after them: a freshly opened editor waits for
+    // the slower of the two, not for both one after the other.
+    const symbols = this.symbolsOf(document).catch((): Symbols => new Map());
     const [stats, exceptions] = await Promise.all([this.queries.statsForDocument(fsPath), this.queries.exceptionsForDocument(fsPath)]);
-    const symbols: Symbols = stats.functions.length === 0 ? new Map() : await this.symbolsOf(document);
-    return { version, functions: place(stats, symbols), exceptions };
+    return { version, functions: place(stats, stats.functions.length === 0 ? new Map() : await symbols), exceptions };
   }
 
   /**

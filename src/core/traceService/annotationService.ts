@@ -1,4 +1,4 @@
-import type { AggregateStats, AggregationChange, LensFigures, SpanRef } from '../aggregation/aggregateStats';
+import type { AggregateStats, AggregationChange, ExceptionGroupStats, LensFigures, SpanRef } from '../aggregation/aggregateStats';
 import type { AggregationWindow } from '../aggregation/aggregationWindow';
 import { locateAttributes, type CodeLocation } from '../aggregation/codeLocation';
 import { formatDuration } from '../../shared/formatDuration';
@@ -396,18 +396,13 @@ export class AnnotationService {
 
   async exceptionsForDocument(fsPath: string): Promise<readonly ExceptionAnnotation[]> {
     await this.idle();
+    const groups = this.aggregator.exceptionsFor(fsPath);
+    // Every group's frames are resolved at once: one after another, a file's first diagnostics
+    // (and the lenses the editor shows with them) waited for each new frame's lookups in turn.
+    const relatedOf = await Promise.all(groups.map((group) => this.relatedFrames(group)));
     const out: ExceptionAnnotation[] = [];
-    for (const group of this.aggregator.exceptionsFor(fsPath)) {
-      const related: RelatedFrame[] = [];
-      if (group.latestStacktrace !== undefined) {
-        const service = group.services[0] ?? '';
-        for (const frame of applicationFrames(group.latestStacktrace, undefined)) {
-          const mapped = await this.locations.resolve(service, frame);
-          if (mapped === null) continue;
-          if (mapped.path === group.location?.file && mapped.line === group.location.line) continue;
-          related.push({ path: mapped.path, line: mapped.line, column: mapped.column, function: frame.function });
-        }
-      }
+    for (const [index, group] of groups.entries()) {
+      const related = relatedOf[index] as RelatedFrame[];
       out.push({
         id: group.id,
         type: group.type,
@@ -424,6 +419,22 @@ export class AnnotationService {
       });
     }
     return out;
+  }
+
+  /** The other application frames of the group's latest stack that map into the workspace, innermost first. */
+  private async relatedFrames(group: ExceptionGroupStats): Promise<RelatedFrame[]> {
+    if (group.latestStacktrace === undefined) return [];
+    const service = group.services[0] ?? '';
+    const frames = applicationFrames(group.latestStacktrace, undefined);
+    const mapped = await Promise.all(frames.map((frame) => this.locations.resolve(service, frame)));
+    const related: RelatedFrame[] = [];
+    frames.forEach((frame, i) => {
+      const place = mapped[i];
+      if (place === null || place === undefined) return;
+      if (place.path === group.location?.file && place.line === group.location.line) return;
+      related.push({ path: place.path, line: place.line, column: place.column, function: frame.function });
+    });
+    return related;
   }
 
   filesWithData(): string[] {
