@@ -134,41 +134,18 @@ export class KeyAggregate implements RecencyNode<KeyAggregate> {
   /**
    * Adds the buckets from index `from` up to, not including, `to`: one walk serves a query's
    * open buckets (two at most, looked up by index) and a settled summary's (all the older ones).
+   * The counters go into `totals` when given (a lens reads only the errors); returns the errors.
    */
-  fold(from: number, to: number, totals: BucketTotals, latency: LatencyMerger): void {
-    if (to - from <= 4) {
-      for (let index = from; index < to; index++) {
-        const bucket = this.buckets.get(index);
-        if (bucket === undefined) continue;
-        totals.add(bucket);
-        latency.addDigest(bucket.digest);
-      }
-      return;
-    }
-    for (const [index, bucket] of this.buckets) {
-      if (index < from || index >= to) continue;
-      totals.add(bucket);
-      latency.addDigest(bucket.digest);
-    }
-  }
-
-  /** `fold` for durations and errors alone; returns the errors. */
-  foldLatency(from: number, to: number, latency: LatencyMerger): number {
+  fold(from: number, to: number, latency: LatencyMerger, totals?: BucketTotals): number {
     let errors = 0;
     if (to - from <= 4) {
       for (let index = from; index < to; index++) {
         const bucket = this.buckets.get(index);
-        if (bucket === undefined) continue;
-        errors += bucket.errors;
-        latency.addDigest(bucket.digest);
+        if (bucket !== undefined) errors += foldBucket(bucket, latency, totals);
       }
       return errors;
     }
-    for (const [index, bucket] of this.buckets) {
-      if (index < from || index >= to) continue;
-      errors += bucket.errors;
-      latency.addDigest(bucket.digest);
-    }
+    for (const [index, bucket] of this.buckets) if (index >= from && index < to) errors += foldBucket(bucket, latency, totals);
     return errors;
   }
 
@@ -236,4 +213,11 @@ function pruneSeen(seen: Map<string, number>, cutoffMs: number): void {
 
 export function byRecency(seen: ReadonlyMap<string, number>): string[] {
   return [...seen.entries()].sort((a, b) => b[1] - a[1]).map(([value]) => value);
+}
+
+/** One bucket into a fold: its durations, its counters when asked for, and its errors. */
+function foldBucket(bucket: TimeBucket, latency: LatencyMerger, totals: BucketTotals | undefined): number {
+  totals?.add(bucket);
+  latency.addDigest(bucket.digest);
+  return bucket.errors;
 }

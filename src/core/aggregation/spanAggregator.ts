@@ -728,7 +728,7 @@ export class SpanAggregator {
       const cold = this.coldOf(key);
       if (cold.latency !== undefined) merger.addSettled(cold.latency);
       totals.add(cold.totals);
-      key.fold(cold.settledBelow, key.hotIndex + 1, totals, merger);
+      key.fold(cold.settledBelow, key.hotIndex + 1, merger, totals);
       if (key.latestError !== undefined && (latestError === undefined || key.latestError.endTimeMs > latestError.endTimeMs)) latestError = key.latestError;
       if (key.createdAfterEvictionMs >= windowStartMs) possiblyIncomplete = true;
     }
@@ -772,7 +772,7 @@ export class SpanAggregator {
     for (const key of keys) {
       const cold = this.coldOf(key);
       if (cold.latency !== undefined) merger.addSettled(cold.latency);
-      errors += cold.totals.errors + key.foldLatency(cold.settledBelow, key.hotIndex + 1, merger);
+      errors += cold.totals.errors + key.fold(cold.settledBelow, key.hotIndex + 1, merger);
     }
     const count = merger.total;
     if (count === 0) {
@@ -803,7 +803,7 @@ export class SpanAggregator {
     const totals = new BucketTotals(this.slowestLimit);
     const settler = this.settler;
     settler.reset();
-    key.fold(Number.NEGATIVE_INFINITY, settledBelow, totals, settler);
+    key.fold(Number.NEGATIVE_INFINITY, settledBelow, settler, totals);
     const cold: ColdSummary = { version: key.coldVersion, settledBelow, latency: settler.settle(), totals };
     settler.reset();
     key.cold = cold;
