@@ -1,7 +1,7 @@
 import { buildTrace } from '../model/buildTrace';
 import type { Trace } from '../model/trace';
 import type { LocalTraces, LocalTracesListener } from '../traceService/localTraces';
-import type { ReceiverSettings, ReceiverStatus, TraceSummary } from '../traceService/traceServiceProtocol';
+import { stoppedReceiver, type ReceiverSettings, type ReceiverStatus, type TraceSummary } from '../traceService/traceServiceProtocol';
 import type { LocalServiceApi } from './localServiceApi';
 import type { LocalServiceConnection } from './localServiceConnection';
 
@@ -36,19 +36,7 @@ export class LocalServiceSource implements LocalTraces {
       listener.emit(source);
     });
     connection.onLost((reason) => {
-      const status: ReceiverStatus = {
-        running: false,
-        httpEndpoint: undefined,
-        httpPort: undefined,
-        grpcPort: undefined,
-        grpcEndpoint: undefined,
-        spanCount: 0,
-        traceCount: 0,
-        acceptedSpans: 0,
-        rejectedSpans: 0,
-        warnings: [`the SpanLens trace service went away (${reason}); starting it again`],
-      };
-      listener.emit({ type: 'receiver', status });
+      listener.emit({ type: 'receiver', status: stoppedReceiver(`the SpanLens trace service went away (${reason}); starting it again`) });
     });
     connection.onConnected((api, again) => (again ? this.restore(api) : Promise.resolve()));
   }

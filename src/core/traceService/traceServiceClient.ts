@@ -5,9 +5,9 @@ import type { TraceWorkerData } from './traceServiceWorker';
 import type { AnnotationSettings, AnnotationsChangedEvent } from './annotationService';
 import {
   traceQueryOps,
+  stoppedReceiver,
   traceServiceErrors,
   type LocalSourceEvent,
-  type ReceiverStatus,
   type RemoteSourcesSettings,
   type RemoteTraceEvent,
   type TraceQueries,
@@ -65,19 +65,7 @@ export function createTraceServiceClient(workerScript: string, workerData: Trace
       if (worker === started) worker = undefined;
       if (!opened.keepAlive) return;
       // The receiver lived in that worker: say it stopped rather than leave a dead endpoint shown.
-      const status: ReceiverStatus = {
-        running: false,
-        httpEndpoint: undefined,
-        httpPort: undefined,
-        grpcPort: undefined,
-        grpcEndpoint: undefined,
-        spanCount: 0,
-        traceCount: 0,
-        acceptedSpans: 0,
-        rejectedSpans: 0,
-        warnings: [reason],
-      };
-      for (const listener of local) listener({ type: 'receiver', status });
+      for (const listener of local) listener({ type: 'receiver', status: stoppedReceiver(reason) });
     });
     worker = started;
     connection = opened;

@@ -110,6 +110,22 @@ export interface ReceiverStatus {
   readonly storage?: StorageFigures;
 }
 
+/** The status of a receiver whose process went away: nothing listening, nothing held, and why. */
+export function stoppedReceiver(warning: string): ReceiverStatus {
+  return {
+    running: false,
+    httpEndpoint: undefined,
+    httpPort: undefined,
+    grpcPort: undefined,
+    grpcEndpoint: undefined,
+    spanCount: 0,
+    traceCount: 0,
+    acceptedSpans: 0,
+    rejectedSpans: 0,
+    warnings: [warning],
+  };
+}
+
 export interface StorageFigures {
   readonly diskBytes: number;
   readonly maxBytes: number;
