@@ -110,29 +110,7 @@ export class WorkspaceFileIndex {
   findBySuffix(segments: readonly string[], query: SuffixQuery = {}): SuffixMatch {
     const basename = segments[segments.length - 1];
     if (basename === undefined) return { matchedSegments: 0, files: [] };
-    const candidates = this.byBasename.get(basename.toLowerCase());
-    if (!candidates) return { matchedSegments: 0, files: [] };
-    const caseInsensitive = query.caseInsensitive ?? false;
-    const wanted = segments.map((s) => foldCase(s, caseInsensitive)).reverse();
-    let best = 0;
-    let files: WorkspaceFile[] = [];
-    for (const entry of candidates) {
-      if (query.folder !== undefined && entry.folder !== query.folder) continue;
-      const have = caseInsensitive ? entry.reversedFolded : entry.reversed;
-      if (query.under && !isUnder(have, query.under, caseInsensitive)) continue;
-      let matched = 0;
-      // Below `under` only: the folder's own name is where the code is, not part of the match.
-      const limit = Math.min(have.length - (query.under?.length ?? 0), wanted.length);
-      while (matched < limit && have[matched] === wanted[matched]) matched++;
-      if (matched === 0) continue;
-      if (matched > best) {
-        best = matched;
-        files = [entry];
-      } else if (matched === best) {
-        files.push(entry);
-      }
-    }
-    return { matchedSegments: best, files: files.map(({ folder, relativePath }) => ({ folder, relativePath })) };
+    return longestSuffixMatches(this.byBasename.get(basename.toLowerCase()) ?? [], segments, query, 0);
   }
 
   /**
@@ -142,26 +120,7 @@ export class WorkspaceFileIndex {
   filesInDirectory(directory: readonly string[], query: SuffixQuery = {}): SuffixMatch {
     const last = directory[directory.length - 1];
     if (last === undefined) return { matchedSegments: 0, files: [] };
-    const caseInsensitive = query.caseInsensitive ?? false;
-    const wanted = directory.map((s) => foldCase(s, caseInsensitive)).reverse();
-    let best = 0;
-    let files: Entry[] = [];
-    for (const entry of this.byDirectoryName.get(last.toLowerCase()) ?? []) {
-      if (query.folder !== undefined && entry.folder !== query.folder) continue;
-      const have = caseInsensitive ? entry.reversedFolded : entry.reversed;
-      if (query.under && !isUnder(have, query.under, caseInsensitive)) continue;
-      let matched = 0;
-      const limit = Math.min(have.length - 1 - (query.under?.length ?? 0), wanted.length);
-      while (matched < limit && have[matched + 1] === wanted[matched]) matched++;
-      if (matched === 0) continue;
-      if (matched > best) {
-        best = matched;
-        files = [entry];
-      } else if (matched === best) {
-        files.push(entry);
-      }
-    }
-    return { matchedSegments: best, files: files.map(({ folder, relativePath }) => ({ folder, relativePath })) };
+    return longestSuffixMatches(this.byDirectoryName.get(last.toLowerCase()) ?? [], directory, query, 1);
   }
 
   /** Files whose basename is one of `basenames`, for symbol-derived guesses like `Checkout.java`. */
@@ -195,4 +154,32 @@ function pull<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const i = list.indexOf(value);
   if (i >= 0) list.splice(i, 1);
   if (list.length === 0) map.delete(key);
+}
+
+/**
+ * The candidates whose path, read from its end after `skip` segments (1 skips a file's own name
+ * to compare its directory), shares the longest run with `wanted`, and that run's length. Below
+ * `query.under` only: a service folder's own name is where the code is, not part of the match.
+ */
+function longestSuffixMatches(candidates: Iterable<Entry>, segments: readonly string[], query: SuffixQuery, skip: number): SuffixMatch {
+  const caseInsensitive = query.caseInsensitive ?? false;
+  const wanted = segments.map((s) => foldCase(s, caseInsensitive)).reverse();
+  let best = 0;
+  let files: Entry[] = [];
+  for (const entry of candidates) {
+    if (query.folder !== undefined && entry.folder !== query.folder) continue;
+    const have = caseInsensitive ? entry.reversedFolded : entry.reversed;
+    if (query.under && !isUnder(have, query.under, caseInsensitive)) continue;
+    let matched = 0;
+    const limit = Math.min(have.length - skip - (query.under?.length ?? 0), wanted.length);
+    while (matched < limit && have[matched + skip] === wanted[matched]) matched++;
+    if (matched === 0) continue;
+    if (matched > best) {
+      best = matched;
+      files = [entry];
+    } else if (matched === best) {
+      files.push(entry);
+    }
+  }
+  return { matchedSegments: best, files: files.map(({ folder, relativePath }) => ({ folder, relativePath })) };
 }
